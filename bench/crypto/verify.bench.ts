@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { add, complete, cycle, save, suite } from 'benny'
+import { generateNodeKey, signEd25519, verifyEd25519 } from '../../chain/crypto/ed25519.js'
+import { publicKeyFromPrivateKey, signDirect, verifySecp256k1 } from '../../chain/crypto/secp256k1.js'
+
+/** A pre-signed message: what a transaction signature check sees. */
+interface Signed {
+  readonly publicKey: Uint8Array
+  readonly message: Uint8Array
+  readonly signature: Uint8Array
+}
+
+/** Distinct signing keys in the benchmark set (like distinct senders in a block). */
+export const BENCH_KEY_COUNT = 1_000
+
+/** Size of each signed message, about a transaction's sign bytes. */
+export const BENCH_MESSAGE_BYTES = 200
+
+/** Makes a random valid secp256k1 private key. */
+function randomPrivateKey(): Uint8Array {
+  return secp256k1.utils.randomSecretKey()
+}
+
+/**
+ * Makes `count` valid secp256k1 signatures (one key each) over random messages with
+ * {@link signDirect}, exactly as clients sign transactions.
+ *
+ * @param count - number of keys / signatures
+ * @returns the signed messages
+ */
+export function makeSecp256k1Set(count = BENCH_KEY_COUNT): Signed[] {
+  const set: Signed[] = []
+  for (let i = 0; i < count; i++) {
+    const priv = randomPrivateKey()
+    const message = randomBytes(BENCH_MESSAGE_BYTES)
+    set.push({ publicKey: publicKeyFromPrivateKey(priv), message, signature: signDirect(priv, message) })
+  }
+  return set
+}
+
+/**
+ * Measures single-threaded secp256k1 verification throughput exactly as the node verifies
+ * transactions: {@link verifySecp256k1} (node:crypto, cached KeyObjects, low-S check) over
+ * pre-made valid signatures of ~200-byte messages from ~1,000 distinct keys. The key cache
+ * is warmed first (steady state of a running node). This is the "limit" other benchmarks
+ * compare against.
+ *
+ * @param seconds - how long to run the timed loop
+ * @returns verifications per second
+ */
+export async function measureNativeVerifyRate(seconds = 3): Promise<number> {
+  const set = makeSecp256k1Set()
+  for (const s of set) {
+    if (!verifySecp256k1(s.publicKey, s.message, s.signature))
+      throw new Error('benchmark signature did not verify')
+  }
+  const budgetMs = seconds * 1000
+  let count = 0
+  const start = performance.now()
+  let elapsed = 0
+  while (elapsed < budgetMs) {
+    for (let j = 0; j < 16; j++) {
+      const s = set[count % set.length]!
+      if (!verifySecp256k1(s.publicKey, s.message, s.signature))
+        throw new Error('benchmark signature did not verify')
+      count++
+    }
+    elapsed = performance.now() - start
+  }
+  return (count * 1000) / elapsed
+}
+
+/**
+ * Benny suite comparing secp256k1 verification (node:crypto as the node does it vs
+ * @noble/curves), ed25519 verification (node:crypto) and {@link signDirect}. Results are saved
+ * to `bench/results/crypto.json`.
+ */
+export async function runCryptoBench(): Promise<void> {
+  const secpSet = makeSecp256k1Set()
+  const signKeys = Array.from({ length: 100 }, () => randomPrivateKey())
+  const edSet: Signed[] = Array.from({ length: BENCH_KEY_COUNT }, () => {
+    const key = generateNodeKey()
+    const message = randomBytes(BENCH_MESSAGE_BYTES)
+    return { publicKey: key.publicKey, message, signature: signEd25519(key.privateKey, message) }
+  })
+  const signMessage = randomBytes(BENCH_MESSAGE_BYTES)
+
+  await suite(
+    'crypto',
+    add('secp256k1 verify (node:crypto, verifySecp256k1)', () => {
+      let i = 0
+      return () => {
+        const s = secpSet[i++ % secpSet.length]!
+        if (!verifySecp256k1(s.publicKey, s.message, s.signature)) throw new Error('verify failed')
+      }
+    }),
+    add('secp256k1 verify (@noble/curves)', () => {
+      let i = 0
+      return () => {
+        const s = secpSet[i++ % secpSet.length]!
+        if (!secp256k1.verify(s.signature, s.message, s.publicKey)) throw new Error('verify failed')
+      }
+    }),
+    add('ed25519 verify (node:crypto, verifyEd25519)', () => {
+      let i = 0
+      return () => {
+        const s = edSet[i++ % edSet.length]!
+        if (!verifyEd25519(s.publicKey, s.message, s.signature)) throw new Error('verify failed')
+      }
+    }),
+    add('ed25519 verify (@noble/curves)', () => {
+      let i = 0
+      return () => {
+        const s = edSet[i++ % edSet.length]!
+        if (!ed25519.verify(s.signature, s.message, s.publicKey)) throw new Error('verify failed')
+      }
+    }),
+    add('secp256k1 signDirect (node:crypto)', () => {
+      let i = 0
+      return () => {
+        signDirect(signKeys[i++ % signKeys.length]!, signMessage)
+      }
+    }),
+    add('secp256k1 sign (@noble/curves, low-S)', () => {
+      let i = 0
+      return () => {
+        secp256k1.sign(signMessage, signKeys[i++ % signKeys.length]!, { lowS: true })
+      }
+    }),
+    cycle(),
+    complete(),
+    save({ file: 'crypto', folder: 'bench/results', format: 'json' }),
+  )
+}

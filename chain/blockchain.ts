@@ -1,0 +1,344 @@
+import { createHash } from 'node:crypto'
+import { proposerForSlot, type SlotClock, slotTime } from '../consensus/schedule.js'
+import { type Genesis, genesisHash, genesisTimeMs } from '../genesis/schema.js'
+import { merkleRoot } from './block/merkle.js'
+import {
+  type Block,
+  type ChainEvent,
+  decodeBlock,
+  encodeBlock,
+  encodeHeader,
+  encodeTxResult,
+  type Header,
+  type TxResult,
+} from './codec/block.js'
+import { signEd25519, verifyEd25519 } from './crypto/ed25519.js'
+import { ChainError, ChainErrorCode, isChainError } from './errors.js'
+import type { BlockInfo, PreparedTx, StateMachine } from './stateMachine.js'
+import type { ChainDb, HeadRecord } from './store/chainDb.js'
+import { CommittedState } from './store/committedState.js'
+import { StateOverlay } from './store/overlay.js'
+import type { SparseMerkleTree } from './store/smt.js'
+
+/** A block that is now part of the chain. */
+export interface CommittedBlock {
+  block: Block
+  hash: Uint8Array
+  bytes: Uint8Array
+  txHashes: Uint8Array[]
+  results: TxResult[]
+  /** events of the block hooks (not of transactions) */
+  blockEvents: ChainEvent[]
+  applyMs: number
+}
+
+/** A block built and executed but not yet written. */
+interface ExecutedBlock {
+  header: Omit<Header, 'stateRoot' | 'resultRoot' | 'txRoot'>
+  included: PreparedTx[]
+  dropped: { tx: PreparedTx; error: ChainError }[]
+  results: TxResult[]
+  blockEvents: ChainEvent[]
+  overlay: StateOverlay
+  tree: SparseMerkleTree
+  txRoot: Uint8Array
+  resultRoot: Uint8Array
+}
+
+/** The node key of a block producer. */
+export interface ProposerKey {
+  privateKey: Uint8Array
+  publicKey: Uint8Array
+}
+
+/** Hash of a header: sha256 of its protobuf bytes. */
+export function headerHash(h: Header): Uint8Array {
+  return createHash('sha256').update(encodeHeader(h)).digest()
+}
+
+function invalid(reason: string): ChainError {
+  return new ChainError(ChainErrorCode.BLOCK_INVALID, `invalid block: ${reason}`)
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/**
+ * The block pipeline: executes transactions against the committed state, builds or checks
+ * headers, and commits each block (block, indexes, results, state) in one database batch.
+ */
+export class Blockchain {
+  readonly clock: SlotClock
+  readonly validators: Uint8Array[]
+  readonly genesisHash: Uint8Array
+  private headRecord: HeadRecord
+
+  private constructor(
+    readonly db: ChainDb,
+    readonly genesis: Genesis,
+    readonly machine: StateMachine,
+    readonly state: CommittedState,
+    head: HeadRecord,
+  ) {
+    this.clock = { genesisTimeMs: genesisTimeMs(genesis), blockTimeMs: genesis.params.blockTimeMs }
+    this.validators = genesis.validators.map((v) => Buffer.from(v.nodeKey, 'hex'))
+    this.genesisHash = genesisHash(genesis)
+    this.headRecord = head
+  }
+
+  /**
+   * Opens the chain in `db`: writes genesis on first use, otherwise checks the genesis matches
+   * and that the state rebuilt from disk has the root of the last committed block.
+   */
+  static async open(db: ChainDb, genesis: Genesis, machine: StateMachine): Promise<Blockchain> {
+    const gHash = genesisHash(genesis)
+    const stored = await db.getGenesisHash()
+    if (stored === undefined) {
+      const empty = CommittedState.empty()
+      const overlay = new StateOverlay(empty)
+      machine.initGenesis(overlay, genesisTimeMs(genesis), genesis.modules)
+      const tree = empty.treeWith(overlay.changes())
+      const head: HeadRecord = {
+        height: 0,
+        hash: gHash,
+        stateRoot: tree.root,
+        slot: 0,
+        timeMs: genesisTimeMs(genesis),
+      }
+      await db.commitGenesis(gHash, head, overlay.changes())
+    } else if (Buffer.compare(stored, gHash) !== 0) {
+      throw new ChainError(
+        ChainErrorCode.GENESIS_INVALID,
+        `this database belongs to genesis ${hex(stored)}, but the genesis file hashes to ${hex(gHash)}; use another --home or the original genesis`,
+      )
+    }
+    const head = await db.getHead()
+    if (head === undefined)
+      throw new ChainError(ChainErrorCode.STATE_CORRUPT, 'database has a genesis but no head')
+    const state = await db.loadState()
+    if (Buffer.compare(state.root, head.stateRoot) !== 0) {
+      throw new ChainError(
+        ChainErrorCode.STATE_CORRUPT,
+        `state on disk has root ${hex(state.root)} but block ${head.height} committed ${hex(head.stateRoot)}`,
+      )
+    }
+    return new Blockchain(db, genesis, machine, state, head)
+  }
+
+  /** The last committed block. */
+  get head(): HeadRecord {
+    return this.headRecord
+  }
+
+  get chainId(): string {
+    return this.genesis.chainId
+  }
+
+  /** Block info for read-only queries against the committed state. */
+  headInfo(): BlockInfo {
+    return {
+      chainId: this.chainId,
+      height: this.head.height,
+      slot: this.head.slot,
+      timeMs: this.head.timeMs,
+      proposer: new Uint8Array(0),
+    }
+  }
+
+  /** The scheduled proposer (node key) of a slot. */
+  proposerOf(slot: number): Uint8Array {
+    return proposerForSlot(this.validators, slot)
+  }
+
+  private execute(info: BlockInfo, txs: PreparedTx[], building: boolean): ExecutedBlock {
+    const overlay = new StateOverlay(this.state)
+    const blockEvents: ChainEvent[] = []
+    this.machine.beforeTransactions(info, overlay, blockEvents)
+    const included: PreparedTx[] = []
+    const dropped: { tx: PreparedTx; error: ChainError }[] = []
+    const results: TxResult[] = []
+    const maxTxs = this.genesis.params.maxBlockTxs
+    const maxBytes = this.genesis.params.maxBlockBytes
+    let bytes = 0
+    for (const p of txs) {
+      if (building && (included.length >= maxTxs || bytes + p.tx.raw.length > maxBytes)) break
+      try {
+        const executed = this.machine.executeTx(info, overlay, p)
+        included.push(p)
+        results.push(executed.result)
+        bytes += p.tx.raw.length
+      } catch (e) {
+        if (!isChainError(e)) throw e
+        if (!building) throw invalid(`transaction ${p.tx.hashHex}: ${e.message}`)
+        dropped.push({ tx: p, error: e })
+      }
+    }
+    this.machine.afterTransactions(info, overlay, blockEvents)
+    const tree = this.state.treeWith(overlay.changes())
+    return {
+      header: {
+        chainId: info.chainId,
+        height: info.height,
+        slot: info.slot,
+        timeMs: info.timeMs,
+        previousHash: this.head.hash,
+        proposer: info.proposer,
+        lastCommit: [],
+      },
+      included,
+      dropped,
+      results,
+      blockEvents,
+      overlay,
+      tree,
+      txRoot: merkleRoot(included.map((p) => p.tx.hash)),
+      resultRoot: merkleRoot(results.map(encodeTxResult)),
+    }
+  }
+
+  /**
+   * Builds, signs and commits a block for `slot` from candidate transactions (in order).
+   * Candidates that fail the ante checks are left out and returned in `dropped`.
+   */
+  async propose(
+    slot: number,
+    key: ProposerKey,
+    candidates: PreparedTx[],
+  ): Promise<CommittedBlock & { dropped: { tx: PreparedTx; error: ChainError }[] }> {
+    const started = performance.now()
+    if (slot <= this.head.slot && this.head.height > 0)
+      throw new Error(`slot ${slot} is not after the head's ${this.head.slot}`)
+    if (Buffer.compare(this.proposerOf(slot), key.publicKey) !== 0)
+      throw new Error(`not the proposer of slot ${slot}`)
+    const info: BlockInfo = {
+      chainId: this.chainId,
+      height: this.head.height + 1,
+      slot,
+      timeMs: slotTime(this.clock, slot),
+      proposer: key.publicKey,
+    }
+    const ex = this.execute(info, candidates, true)
+    const header: Header = {
+      ...ex.header,
+      txRoot: ex.txRoot,
+      stateRoot: ex.tree.root,
+      resultRoot: ex.resultRoot,
+    }
+    const hash = headerHash(header)
+    const block: Block = {
+      header,
+      txs: ex.included.map((p) => p.tx.raw),
+      signature: signEd25519(key.privateKey, hash),
+    }
+    const committed = await this.commit(block, hash, ex, started)
+    return { ...committed, dropped: ex.dropped }
+  }
+
+  /**
+   * Checks and commits a block received from elsewhere (or read back for replay). Every rule is
+   * checked before anything is written; `prepare` may supply already decoded transactions.
+   */
+  async import(bytes: Uint8Array, prepare?: (raw: Uint8Array) => PreparedTx): Promise<CommittedBlock> {
+    const started = performance.now()
+    let block: Block
+    try {
+      block = decodeBlock(bytes)
+    } catch (e) {
+      throw invalid(`cannot decode: ${(e as Error).message}`)
+    }
+    const h = block.header
+    if (h.chainId !== this.chainId) throw invalid(`chain id "${h.chainId}", expected "${this.chainId}"`)
+    if (h.height !== this.head.height + 1)
+      throw invalid(`height ${h.height}, expected ${this.head.height + 1}`)
+    if (Buffer.compare(h.previousHash, this.head.hash) !== 0) {
+      throw invalid(`previous hash ${hex(h.previousHash)} is not the head ${hex(this.head.hash)}`)
+    }
+    if (this.head.height > 0 && h.slot <= this.head.slot)
+      throw invalid(`slot ${h.slot} is not after ${this.head.slot}`)
+    if (h.timeMs !== slotTime(this.clock, h.slot))
+      throw invalid(`time ${h.timeMs} does not match slot ${h.slot}`)
+    if (Buffer.compare(h.proposer, this.proposerOf(h.slot)) !== 0) {
+      throw invalid(`proposer ${hex(h.proposer)} is not scheduled for slot ${h.slot}`)
+    }
+    if (h.lastCommit.length > 0) throw invalid('finality votes are not accepted by this chain version')
+    const hash = headerHash(h)
+    if (!verifyEd25519(h.proposer, hash, block.signature)) throw invalid('bad proposer signature')
+    if (block.txs.length > this.genesis.params.maxBlockTxs)
+      throw invalid(`${block.txs.length} transactions, above the limit`)
+    const total = block.txs.reduce((n, t) => n + t.length, 0)
+    if (total > this.genesis.params.maxBlockBytes)
+      throw invalid(`${total} bytes of transactions, above the limit`)
+    const prepared: PreparedTx[] = []
+    for (const raw of block.txs) {
+      try {
+        prepared.push(prepare ? prepare(raw) : this.machine.prepare(raw))
+      } catch (e) {
+        if (!isChainError(e)) throw e
+        throw invalid(`transaction ${prepared.length}: ${e.message}`)
+      }
+    }
+    const info: BlockInfo = {
+      chainId: h.chainId,
+      height: h.height,
+      slot: h.slot,
+      timeMs: h.timeMs,
+      proposer: h.proposer,
+    }
+    const ex = this.execute(info, prepared, false)
+    if (Buffer.compare(ex.txRoot, h.txRoot) !== 0) throw invalid('tx root does not match the transactions')
+    if (Buffer.compare(ex.resultRoot, h.resultRoot) !== 0)
+      throw invalid('result root does not match execution')
+    if (Buffer.compare(ex.tree.root, h.stateRoot) !== 0) {
+      throw invalid(`state root ${hex(h.stateRoot)} does not match execution (${hex(ex.tree.root)})`)
+    }
+    return this.commit(block, hash, ex, started)
+  }
+
+  private async commit(
+    block: Block,
+    hash: Uint8Array,
+    ex: ExecutedBlock,
+    started: number,
+  ): Promise<CommittedBlock> {
+    const bytes = encodeBlock(block)
+    const h = block.header
+    const txHashes = ex.included.map((p) => p.tx.hash)
+    await this.db.commitBlock({
+      height: h.height,
+      hash,
+      slot: h.slot,
+      timeMs: h.timeMs,
+      stateRoot: h.stateRoot,
+      blockBytes: bytes,
+      txHashes,
+      results: ex.results.map(encodeTxResult),
+      changes: ex.overlay.changes(),
+    })
+    this.state.apply(ex.overlay.changes(), ex.tree)
+    this.headRecord = { height: h.height, hash, stateRoot: h.stateRoot, slot: h.slot, timeMs: h.timeMs }
+    return {
+      block,
+      hash,
+      bytes,
+      txHashes,
+      results: ex.results,
+      blockEvents: ex.blockEvents,
+      applyMs: performance.now() - started,
+    }
+  }
+
+  /** A committed block by height, or undefined. */
+  async getBlock(height: number): Promise<{ block: Block; hash: Uint8Array; bytes: Uint8Array } | undefined> {
+    const bytes = await this.db.getBlockBytes(height)
+    if (bytes === undefined) return undefined
+    const block = decodeBlock(bytes)
+    return { block, hash: headerHash(block.header), bytes }
+  }
+
+  /** A committed block by hash, or undefined. */
+  async getBlockByHash(
+    hash: Uint8Array,
+  ): Promise<{ block: Block; hash: Uint8Array; bytes: Uint8Array } | undefined> {
+    const height = await this.db.getHeightByHash(hash)
+    return height === undefined ? undefined : this.getBlock(height)
+  }
+}

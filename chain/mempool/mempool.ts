@@ -1,0 +1,186 @@
+import { ChainError, ChainErrorCode } from '../errors.js'
+import type { BlockInfo, PreparedTx, StateMachine } from '../stateMachine.js'
+import { StateOverlay } from '../store/overlay.js'
+import type { StateReader } from '../store/types.js'
+
+/** Mempool limits. */
+export interface MempoolOptions {
+  /** most transactions held */
+  maxTxs: number
+  /** most bytes of raw transactions held */
+  maxBytes: number
+  /** a transaction still pending this many blocks after admission is evicted */
+  ttlBlocks: number
+}
+
+/** Defaults sized for a 2 s block of up to 10,000 transfers. */
+export const DEFAULT_MEMPOOL_OPTIONS: MempoolOptions = {
+  maxTxs: 20_000,
+  maxBytes: 32 * 1024 * 1024,
+  ttlBlocks: 300,
+}
+
+/** What the mempool needs from the chain: the committed state and the block the next transaction would land in. */
+export interface MempoolChainView {
+  readonly state: StateReader
+  nextBlockInfo(): BlockInfo
+}
+
+/** Structural metrics hooks (the node wires prom-client here). */
+export interface MempoolMetrics {
+  onAdmit?(): void
+  onReject?(code: string): void
+  onEvict?(reason: 'ttl' | 'fee' | 'recheck', count: number): void
+}
+
+interface Entry {
+  prepared: PreparedTx
+  addedAtHeight: number
+  /** fee per byte, scaled, for eviction order */
+  priority: bigint
+}
+
+/**
+ * Pending transactions. Each is checked in full before admission (decode, signature, chain id,
+ * sequence, fee, balance and its messages) against a "check state": the committed state plus
+ * every pending transaction applied in order, so a sender can queue sequences n, n+1, n+2.
+ * Order is first come, first served, which keeps each account's sequences in order.
+ * After each block the check state is rebuilt and every remaining transaction re-checked.
+ */
+export class Mempool {
+  private readonly entries = new Map<string, Entry>()
+  private bytes = 0
+  private checkState: StateOverlay
+
+  constructor(
+    private readonly opts: MempoolOptions,
+    private readonly deps: { machine: StateMachine; chain: MempoolChainView; metrics?: MempoolMetrics },
+  ) {
+    this.checkState = new StateOverlay(deps.chain.state)
+  }
+
+  /** Number of pending transactions. */
+  get size(): number {
+    return this.entries.size
+  }
+
+  /** Bytes of pending transactions. */
+  get sizeBytes(): number {
+    return this.bytes
+  }
+
+  has(hashHex: string): boolean {
+    return this.entries.has(hashHex)
+  }
+
+  get(hashHex: string): PreparedTx | undefined {
+    return this.entries.get(hashHex)?.prepared
+  }
+
+  /** Pending transactions in admission order (what a proposer includes). */
+  pending(limit = Number.POSITIVE_INFINITY): PreparedTx[] {
+    const out: PreparedTx[] = []
+    for (const e of this.entries.values()) {
+      if (out.length >= limit) break
+      out.push(e.prepared)
+    }
+    return out
+  }
+
+  /** Admits raw transaction bytes or throws a ChainError saying why not. Nothing is kept on failure. */
+  add(raw: Uint8Array): PreparedTx {
+    try {
+      const prepared = this.deps.machine.prepare(raw)
+      if (this.entries.has(prepared.tx.hashHex)) {
+        throw new ChainError(
+          ChainErrorCode.TX_ALREADY_KNOWN,
+          `transaction ${prepared.tx.hashHex} is already pending`,
+        )
+      }
+      const priority = (prepared.tx.fee * 1_000_000n) / BigInt(raw.length)
+      this.makeRoom(raw.length, priority)
+      this.deps.machine.checkTx(this.deps.chain.nextBlockInfo(), this.checkState, prepared)
+      this.entries.set(prepared.tx.hashHex, {
+        prepared,
+        addedAtHeight: this.deps.chain.nextBlockInfo().height,
+        priority,
+      })
+      this.bytes += raw.length
+      this.deps.metrics?.onAdmit?.()
+      return prepared
+    } catch (e) {
+      if (e instanceof ChainError) this.deps.metrics?.onReject?.(e.code)
+      throw e
+    }
+  }
+
+  /**
+   * Evicts the cheapest tails of account queues if the pool is full and the newcomer pays more
+   * per byte; otherwise refuses it. Only tails are evicted so no sequence gap is left behind.
+   */
+  private makeRoom(bytes: number, priority: bigint): void {
+    const full = (): boolean =>
+      this.entries.size + 1 > this.opts.maxTxs || this.bytes + bytes > this.opts.maxBytes
+    if (!full()) return
+    const tails = new Map<string, [string, Entry]>()
+    for (const [h, e] of this.entries) tails.set(e.prepared.tx.signer, [h, e])
+    const candidates = [...tails.values()].sort((a, b) => (a[1].priority < b[1].priority ? -1 : 1))
+    const evict: string[] = []
+    let count = this.entries.size
+    let size = this.bytes
+    for (const [h, e] of candidates) {
+      if (count + 1 <= this.opts.maxTxs && size + bytes <= this.opts.maxBytes) break
+      if (e.priority >= priority) break
+      evict.push(h)
+      count--
+      size -= e.prepared.tx.raw.length
+    }
+    if (count + 1 > this.opts.maxTxs || size + bytes > this.opts.maxBytes) {
+      throw new ChainError(
+        ChainErrorCode.MEMPOOL_FULL,
+        `mempool is full (${this.entries.size} transactions, ${this.bytes} bytes); retry later or pay a higher fee per byte`,
+      )
+    }
+    for (const h of evict) this.remove(h)
+    this.deps.metrics?.onEvict?.('fee', evict.length)
+    this.recheck()
+  }
+
+  private remove(hashHex: string): void {
+    const e = this.entries.get(hashHex)
+    if (e === undefined) return
+    this.entries.delete(hashHex)
+    this.bytes -= e.prepared.tx.raw.length
+  }
+
+  /** Drops transactions a block included, then re-checks the rest against the new state. */
+  update(includedHashes: Iterable<string>): void {
+    for (const h of includedHashes) this.remove(h)
+    const height = this.deps.chain.nextBlockInfo().height
+    let expired = 0
+    for (const [h, e] of this.entries) {
+      if (height - e.addedAtHeight > this.opts.ttlBlocks) {
+        this.remove(h)
+        expired++
+      }
+    }
+    if (expired > 0) this.deps.metrics?.onEvict?.('ttl', expired)
+    this.recheck()
+  }
+
+  /** Rebuilds the check state from the committed state, dropping what no longer passes. */
+  private recheck(): void {
+    this.checkState = new StateOverlay(this.deps.chain.state)
+    const info = this.deps.chain.nextBlockInfo()
+    let dropped = 0
+    for (const [h, e] of [...this.entries]) {
+      try {
+        this.deps.machine.checkTx(info, this.checkState, e.prepared)
+      } catch {
+        this.remove(h)
+        dropped++
+      }
+    }
+    if (dropped > 0) this.deps.metrics?.onEvict?.('recheck', dropped)
+  }
+}

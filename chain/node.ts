@@ -1,0 +1,318 @@
+import { EventEmitter } from 'node:events'
+import { BlockProducer } from '../consensus/producer.js'
+import { slotAt } from '../consensus/schedule.js'
+import type { Genesis } from '../genesis/schema.js'
+import { tokenEndpoint } from '../modules/token/endpoint.js'
+import { tokenAuthenticator, tokenModule } from '../modules/token/module.js'
+import { Blockchain, type CommittedBlock, type ProposerKey } from './blockchain.js'
+import { type Block, decodeTxResult, type TxResult } from './codec/block.js'
+import { ChainError } from './errors.js'
+import { type Logger, silentLogger } from './logger.js'
+import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from './mempool/mempool.js'
+import { type BlockInfo, type Module, StateMachine } from './stateMachine.js'
+import { ChainDb } from './store/chainDb.js'
+import { proofToJson, type SmtProofJson } from './store/smt.js'
+import { txHashHex } from './tx/decodeTx.js'
+
+/** Options of a node. */
+export interface NodeOptions {
+  /** folder of the classic-level database */
+  dataDir: string
+  genesis: Genesis
+  /** the node key; a node whose key is a genesis validator produces blocks */
+  nodeKey?: ProposerKey
+  logger?: Logger
+  mempool?: Partial<MempoolOptions>
+  /** run the slot loop (default true when the node key is a validator) */
+  produce?: boolean
+}
+
+/** JSON view of a block. */
+export interface BlockView {
+  height: number
+  hash: string
+  header: {
+    chainId: string
+    height: number
+    slot: number
+    time: string
+    previousHash: string
+    proposer: string
+    txRoot: string
+    stateRoot: string
+    resultRoot: string
+    lastCommit: number
+  }
+  txs: string[]
+  signature: string
+}
+
+/** The modules of Gather Chain, in execution order. */
+export function chainModules(): Module[] {
+  return [tokenModule]
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/** Turns a block into its JSON view. */
+export function blockView(block: Block, hash: Uint8Array): BlockView {
+  const h = block.header
+  return {
+    height: h.height,
+    hash: hex(hash),
+    header: {
+      chainId: h.chainId,
+      height: h.height,
+      slot: h.slot,
+      time: new Date(h.timeMs).toISOString(),
+      previousHash: hex(h.previousHash),
+      proposer: hex(h.proposer),
+      txRoot: hex(h.txRoot),
+      stateRoot: hex(h.stateRoot),
+      resultRoot: hex(h.resultRoot),
+      lastCommit: h.lastCommit.length,
+    },
+    txs: block.txs.map((t) => Buffer.from(t).toString('base64')),
+    signature: hex(block.signature),
+  }
+}
+
+/**
+ * A Gather node: chain, mempool and (for a validator) the block producer, wired together.
+ * Block commits are serialised; events: `block` (CommittedBlock) after each commit.
+ */
+export class GatherNode extends EventEmitter {
+  readonly chain: Blockchain
+  readonly mempool: Mempool
+  readonly log: Logger
+  private readonly producer: BlockProducer | undefined
+  private lock: Promise<unknown> = Promise.resolve()
+  private closed = false
+
+  private constructor(
+    private readonly db: ChainDb,
+    chain: Blockchain,
+    private readonly opts: NodeOptions,
+    log: Logger,
+  ) {
+    super()
+    this.chain = chain
+    this.log = log
+    this.mempool = new Mempool(
+      { ...DEFAULT_MEMPOOL_OPTIONS, ...opts.mempool },
+      { machine: chain.machine, chain: { state: chain.state, nextBlockInfo: () => this.nextBlockInfo() } },
+    )
+    const key = opts.nodeKey
+    const isValidator =
+      key !== undefined && chain.validators.some((v) => Buffer.compare(v, key.publicKey) === 0)
+    if (isValidator && opts.produce !== false) {
+      this.producer = new BlockProducer({
+        clock: chain.clock,
+        headSlot: () => this.chain.head.slot,
+        isOurSlot: (slot) => Buffer.compare(this.chain.proposerOf(slot), key.publicKey) === 0,
+        produce: async (slot) => {
+          await this.produceBlock(slot)
+        },
+        log,
+      })
+    }
+  }
+
+  /** Opens the database (writing genesis on first use) and resumes from the last committed block. */
+  static async open(opts: NodeOptions): Promise<GatherNode> {
+    const log = opts.logger ?? silentLogger()
+    const db = await ChainDb.open(opts.dataDir)
+    try {
+      const machine = new StateMachine(
+        { chainId: opts.genesis.chainId, maxTxBytes: opts.genesis.params.maxTxBytes },
+        chainModules(),
+        tokenAuthenticator,
+      )
+      const chain = await Blockchain.open(db, opts.genesis, machine)
+      log.info(
+        {
+          chainId: chain.chainId,
+          height: chain.head.height,
+          stateRoot: hex(chain.head.stateRoot),
+          keys: chain.state.size,
+        },
+        'chain opened',
+      )
+      return new GatherNode(db, chain, opts, log)
+    } catch (e) {
+      await db.close()
+      throw e
+    }
+  }
+
+  /** Starts the slot loop if this node is a validator. */
+  start(): void {
+    this.producer?.start()
+  }
+
+  /** Stops producing, waits for the block in progress, closes the database. */
+  async stop(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.producer?.stop()
+    await this.lock.catch(() => undefined)
+    await this.db.close()
+  }
+
+  /** Info of the block the next transaction would be executed in. */
+  nextBlockInfo(): BlockInfo {
+    const head = this.chain.head
+    return {
+      chainId: this.chain.chainId,
+      height: head.height + 1,
+      slot: head.slot + 1,
+      timeMs: head.timeMs + this.chain.clock.blockTimeMs,
+      proposer: new Uint8Array(0),
+    }
+  }
+
+  private serialise<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.catch(() => undefined).then(fn)
+    this.lock = run
+    return run
+  }
+
+  /** Submits raw TxRaw bytes to the mempool; throws ChainError when refused. */
+  submitTx(raw: Uint8Array): { hash: string } {
+    if (this.closed) throw new ChainError('NODE_STOPPED', 'node is stopping')
+    const p = this.mempool.add(raw)
+    this.log.debug({ hash: p.tx.hashHex, signer: p.tx.signer }, 'transaction admitted')
+    return { hash: p.tx.hashHex }
+  }
+
+  /**
+   * Produces a block now with the mempool's transactions: in `slot`, or the first slot after the
+   * head (at or after the current time). Used by the slot loop, tests and benchmarks.
+   */
+  produceBlock(slot?: number): Promise<CommittedBlock> {
+    const key = this.opts.nodeKey
+    if (key === undefined) return Promise.reject(new Error('this node has no node key'))
+    return this.serialise(async () => {
+      const s = slot ?? Math.max(this.chain.head.slot + 1, slotAt(this.chain.clock, Date.now()))
+      const committed = await this.chain.propose(
+        s,
+        key,
+        this.mempool.pending(this.chain.genesis.params.maxBlockTxs),
+      )
+      for (const d of committed.dropped) {
+        this.log.debug({ hash: d.tx.tx.hashHex, code: d.error.code }, 'transaction dropped from block')
+      }
+      this.afterCommit(committed)
+      return committed
+    })
+  }
+
+  /** Validates and commits a block produced elsewhere. */
+  importBlock(bytes: Uint8Array): Promise<CommittedBlock> {
+    return this.serialise(async () => {
+      const committed = await this.chain.import(bytes, (raw) => {
+        const known = this.mempool.get(txHashHex(raw))
+        return known ?? this.chain.machine.prepare(raw)
+      })
+      this.afterCommit(committed)
+      return committed
+    })
+  }
+
+  private afterCommit(c: CommittedBlock): void {
+    this.mempool.update(c.txHashes.map((h) => hex(h).toUpperCase()))
+    const failed = c.results.filter((r) => r.code !== 0).length
+    this.log.info(
+      {
+        height: c.block.header.height,
+        slot: c.block.header.slot,
+        hash: hex(c.hash).slice(0, 16),
+        txs: c.block.txs.length,
+        failed,
+        applyMs: Math.round(c.applyMs),
+        mempool: this.mempool.size,
+      },
+      'block committed',
+    )
+    this.emit('block', c)
+  }
+
+  /** Head, finality and mempool in one object (`chain_getStatus`). */
+  getStatus() {
+    const head = this.chain.head
+    return {
+      chainId: this.chain.chainId,
+      genesisHash: hex(this.chain.genesisHash),
+      height: head.height,
+      headHash: hex(head.hash),
+      stateRoot: hex(head.stateRoot),
+      headTime: new Date(head.timeMs).toISOString(),
+      // One validator: its own signature is the 1-of-1 finality quorum, so every block is final.
+      finalHeight: head.height,
+      mempool: { txs: this.mempool.size, bytes: this.mempool.sizeBytes },
+      blockTimeMs: this.chain.clock.blockTimeMs,
+    }
+  }
+
+  /** An account (`account_get`). */
+  getAccount(address: string) {
+    return tokenEndpoint.getAccount({ block: this.chain.headInfo(), state: this.chain.state }, address)
+  }
+
+  /** Supply counters (`token_getSupply`). */
+  getSupply() {
+    return tokenEndpoint.getSupply({ block: this.chain.headInfo(), state: this.chain.state })
+  }
+
+  /** A proof of a state key's value or absence against the head's state root (`state_getProof`). */
+  getProof(key: string): {
+    key: string
+    value: string | null
+    height: number
+    stateRoot: string
+    proof: SmtProofJson
+  } {
+    const p = this.chain.state.prove(key)
+    return {
+      key,
+      value: p.value === undefined ? null : Buffer.from(p.value).toString('base64'),
+      height: this.chain.head.height,
+      stateRoot: hex(p.root),
+      proof: proofToJson(p.proof),
+    }
+  }
+
+  /** A block by height. */
+  async getBlock(height: number): Promise<BlockView | undefined> {
+    const b = await this.chain.getBlock(height)
+    return b === undefined ? undefined : blockView(b.block, b.hash)
+  }
+
+  /** A transaction by hash (hex): where it landed and its result. */
+  async getTx(hashHex: string): Promise<
+    | {
+        hash: string
+        height: number
+        index: number
+        result: TxResult
+        tx: string
+      }
+    | undefined
+  > {
+    if (!/^[0-9a-fA-F]{64}$/.test(hashHex)) return undefined
+    const loc = await this.chain.db.getTxLocation(Buffer.from(hashHex, 'hex'))
+    if (loc === undefined) return undefined
+    const [b, r] = await Promise.all([
+      this.chain.getBlock(loc.height),
+      this.chain.db.getTxResultBytes(loc.height, loc.index),
+    ])
+    if (b === undefined || r === undefined) return undefined
+    return {
+      hash: hashHex.toUpperCase(),
+      height: loc.height,
+      index: loc.index,
+      result: decodeTxResult(r),
+      tx: Buffer.from(b.block.txs[loc.index]!).toString('base64'),
+    }
+  }
+}

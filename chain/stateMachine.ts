@@ -1,0 +1,323 @@
+import type { ChainEvent, TxResult } from './codec/block.js'
+import { verifySecp256k1 } from './crypto/secp256k1.js'
+import { ChainError, ChainErrorCode, isChainError } from './errors.js'
+import type { StateOverlay } from './store/overlay.js'
+import type { StateReader, StateWriter } from './store/types.js'
+import { type DecodedTx, decodeTx, signBytesOf } from './tx/decodeTx.js'
+
+/** What every execution step knows about the block it runs in (time comes from here, never the clock). */
+export interface BlockInfo {
+  chainId: string
+  height: number
+  slot: number
+  timeMs: number
+  proposer: Uint8Array
+}
+
+/** Read-only context: what `verify` and endpoints get. */
+export interface ReadContext {
+  readonly block: BlockInfo
+  readonly state: StateReader
+}
+
+/** Read-write context of a block hook or a command's `execute`. */
+export interface ExecContext {
+  readonly block: BlockInfo
+  readonly state: StateWriter
+  /** Records an event; events of a failed transaction's messages are discarded with its writes. */
+  emit(type: string, attributes: Record<string, string>): void
+}
+
+/** Context of one transaction. */
+export interface TxContext extends ExecContext {
+  readonly tx: DecodedTx
+  /** Address of the transaction's single signer. */
+  readonly signer: string
+}
+
+/**
+ * A message handler. `verify` checks the message against state and never writes; `execute`
+ * applies it (and may throw too: the transaction's writes are then reverted).
+ */
+export interface Command<M = unknown> {
+  readonly typeUrl: string
+  /** Decodes and statelessly validates the message; throws ChainError on bad input. */
+  decode(value: Uint8Array): M
+  /** The address that must have signed a message. */
+  signer(msg: M): string
+  verify(ctx: ReadContext & { readonly signer: string }, msg: M): void
+  execute(ctx: TxContext, msg: M): void
+}
+
+/** Context given to a module's genesis initialisation. */
+export interface GenesisContext {
+  readonly chainId: string
+  readonly genesisTimeMs: number
+  readonly state: StateWriter
+  emit(type: string, attributes: Record<string, string>): void
+}
+
+/** A read-only query a module exposes (to RPC and the CLI). */
+export type Endpoint = (ctx: ReadContext, params: Record<string, unknown>) => unknown
+
+/** The module contract: genesis, commands, block hooks, endpoints. */
+export interface Module {
+  readonly name: string
+  readonly commands: readonly Command<unknown>[]
+  initGenesis?(ctx: GenesisContext, genesis: unknown): void
+  exportGenesis?(state: StateReader): unknown
+  beforeTransactions?(ctx: ExecContext): void
+  afterTransactions?(ctx: ExecContext): void
+  readonly endpoints?: Record<string, Endpoint>
+}
+
+/** An account's replay-protection counters. */
+export interface AccountInfo {
+  accountNumber: bigint
+  sequence: bigint
+}
+
+/**
+ * Accounts and fees, provided by the module that owns balances (token). The state machine
+ * runs it before a transaction's messages; its writes are kept even when the messages fail.
+ */
+export interface TxAuthenticator {
+  getAccount(state: StateReader, address: string): AccountInfo | undefined
+  /** Checks the fee against the minimum and the signer's balance; throws ChainError. */
+  checkFee(ctx: ReadContext, tx: DecodedTx): void
+  /** Burns the fee and increments the signer's sequence. */
+  chargeFee(ctx: ExecContext, tx: DecodedTx, account: AccountInfo): void
+}
+
+/** A decoded transaction with its messages resolved to commands: the stateless part, cacheable by hash. */
+export interface PreparedTx {
+  tx: DecodedTx
+  messages: { command: Command<unknown>; msg: unknown }[]
+}
+
+/** The outcome of running one transaction in a block. */
+export interface ExecutedTx {
+  result: TxResult
+  /** false when the messages failed (the fee was still charged) */
+  ok: boolean
+}
+
+/** Options of the state machine. */
+export interface StateMachineOptions {
+  chainId: string
+  maxTxBytes: number
+}
+
+const SIG_CACHE_LIMIT = 200_000
+
+function toEvent(type: string, attributes: Record<string, string>): ChainEvent {
+  return { type, attributes: Object.entries(attributes).map(([key, value]) => ({ key, value })) }
+}
+
+/**
+ * Runs modules: genesis, per-block hooks and transactions. Pure over the state it is given:
+ * no clock, no randomness, no I/O, so every node computes the same state root.
+ */
+export class StateMachine {
+  private readonly commands = new Map<string, Command<unknown>>()
+  private readonly verifiedSigs = new Map<string, true>()
+
+  constructor(
+    readonly opts: StateMachineOptions,
+    readonly modules: readonly Module[],
+    private readonly auth: TxAuthenticator,
+  ) {
+    for (const m of modules) {
+      for (const c of m.commands) {
+        if (this.commands.has(c.typeUrl)) throw new Error(`message ${c.typeUrl} registered twice`)
+        this.commands.set(c.typeUrl, c)
+      }
+    }
+  }
+
+  /** Type URLs of every message the chain accepts. */
+  get messageTypes(): string[] {
+    return [...this.commands.keys()].sort()
+  }
+
+  /** Runs every module's genesis initialisation into `state`; returns the events. */
+  initGenesis(
+    state: StateWriter,
+    genesisTimeMs: number,
+    genesisByModule: Record<string, unknown>,
+  ): ChainEvent[] {
+    const events: ChainEvent[] = []
+    const ctx: GenesisContext = {
+      chainId: this.opts.chainId,
+      genesisTimeMs,
+      state,
+      emit: (type, attrs) => events.push(toEvent(type, attrs)),
+    }
+    for (const m of this.modules) m.initGenesis?.(ctx, genesisByModule[m.name])
+    return events
+  }
+
+  /** Decodes a transaction and resolves its messages; stateless, throws ChainError. */
+  prepare(raw: Uint8Array): PreparedTx {
+    const tx = decodeTx(raw, this.opts.maxTxBytes)
+    const messages = tx.messages.map((m, i) => {
+      const command = this.commands.get(m.typeUrl)
+      if (command === undefined) {
+        throw new ChainError(
+          ChainErrorCode.TX_UNKNOWN_MESSAGE,
+          `message ${i}: unknown message type "${m.typeUrl}"; this chain accepts ${this.messageTypes.join(', ')}`,
+        )
+      }
+      let msg: unknown
+      try {
+        msg = command.decode(m.value)
+      } catch (e) {
+        if (isChainError(e)) throw e
+        throw new ChainError(
+          ChainErrorCode.TX_MALFORMED,
+          `message ${i} (${m.typeUrl}): ${(e as Error).message}`,
+        )
+      }
+      const signer = command.signer(msg)
+      if (signer !== tx.signer) {
+        throw new ChainError(
+          ChainErrorCode.TX_WRONG_SIGNER,
+          `message ${i} must be signed by ${signer}, but the transaction is signed by ${tx.signer}`,
+        )
+      }
+      return { command, msg }
+    })
+    return { tx, messages }
+  }
+
+  /**
+   * The checks before a transaction may touch state (account, sequence, signature, fee);
+   * throws ChainError. A block whose transaction fails these is invalid.
+   */
+  checkAnte(ctx: ReadContext, tx: DecodedTx): AccountInfo {
+    if (tx.timeoutHeight > 0n && BigInt(ctx.block.height) > tx.timeoutHeight) {
+      throw new ChainError(
+        ChainErrorCode.TX_TIMEOUT,
+        `transaction timed out at height ${tx.timeoutHeight}; the chain is at ${ctx.block.height}`,
+      )
+    }
+    const account = this.auth.getAccount(ctx.state, tx.signer)
+    if (account === undefined) {
+      throw new ChainError(
+        ChainErrorCode.ACCOUNT_NOT_FOUND,
+        `account ${tx.signer} does not exist yet; it must receive GAT before it can send a transaction`,
+      )
+    }
+    if (tx.sequence !== account.sequence) {
+      throw new ChainError(
+        ChainErrorCode.TX_BAD_SEQUENCE,
+        `account sequence mismatch for ${tx.signer}: expected ${account.sequence}, got ${tx.sequence}`,
+        { expected: account.sequence.toString(), got: tx.sequence.toString() },
+      )
+    }
+    this.verifySignature(tx, account.accountNumber)
+    this.auth.checkFee(ctx, tx)
+    return account
+  }
+
+  private verifySignature(tx: DecodedTx, accountNumber: bigint): void {
+    const cacheKey = `${tx.hashHex}:${accountNumber}`
+    if (this.verifiedSigs.has(cacheKey)) return
+    const s = tx.signature
+    // node:crypto accepts both s and n - s; only the low one is canonical (no malleable twins).
+    if (!isLowSBytes(s)) {
+      throw new ChainError(
+        ChainErrorCode.TX_SIGNATURE_HIGH_S,
+        'signature has a high S value; sign with a library that normalises to low S (all Cosmos wallets do)',
+      )
+    }
+    if (!verifySecp256k1(tx.pubkey, signBytesOf(tx, this.opts.chainId, accountNumber), s)) {
+      throw new ChainError(
+        ChainErrorCode.TX_SIGNATURE_INVALID,
+        `signature verification failed for ${tx.signer}: this node expects chain id "${this.opts.chainId}" and account number ${accountNumber}; a signature over another chain id, account number or body does not verify`,
+      )
+    }
+    if (this.verifiedSigs.size >= SIG_CACHE_LIMIT) this.verifiedSigs.clear()
+    this.verifiedSigs.set(cacheKey, true)
+  }
+
+  /** Runs the `beforeTransactions` hooks of every module. */
+  beforeTransactions(block: BlockInfo, state: StateWriter, events: ChainEvent[]): void {
+    const ctx: ExecContext = { block, state, emit: (t, a) => events.push(toEvent(t, a)) }
+    for (const m of this.modules) m.beforeTransactions?.(ctx)
+  }
+
+  /** Runs the `afterTransactions` hooks of every module. */
+  afterTransactions(block: BlockInfo, state: StateWriter, events: ChainEvent[]): void {
+    const ctx: ExecContext = { block, state, emit: (t, a) => events.push(toEvent(t, a)) }
+    for (const m of this.modules) m.afterTransactions?.(ctx)
+  }
+
+  /**
+   * Executes a transaction in `state`. Ante failures throw (the caller drops the transaction, or
+   * rejects the block); message failures revert the messages' writes, keep the fee, and return
+   * a failed result with the error code.
+   */
+  executeTx(block: BlockInfo, state: StateOverlay, prepared: PreparedTx): ExecutedTx {
+    const { tx } = prepared
+    const account = this.checkAnte({ block, state }, tx)
+    const events: ChainEvent[] = []
+    const emit = (type: string, attrs: Record<string, string>): void => {
+      events.push(toEvent(type, attrs))
+    }
+    this.auth.chargeFee({ block, state, emit }, tx, account)
+    const anteEvents = events.length
+    const snapshot = state.snapshot()
+    const ctx: TxContext = { block, state, emit, tx, signer: tx.signer }
+    try {
+      for (const { command, msg } of prepared.messages) {
+        command.verify(ctx, msg)
+        command.execute(ctx, msg)
+      }
+      return { ok: true, result: { code: 0, codespace: '', log: '', events } }
+    } catch (e) {
+      state.restore(snapshot)
+      events.length = anteEvents
+      const code = isChainError(e) ? e.code : 'INTERNAL'
+      const log = isChainError(e) ? e.message : `internal error: ${(e as Error).message}`
+      return { ok: false, result: { code: 1, codespace: code, log, events } }
+    }
+  }
+
+  /** Checks a transaction as the mempool does: ante and messages must all succeed. Writes to `state` only on success. */
+  checkTx(block: BlockInfo, state: StateOverlay, prepared: PreparedTx): void {
+    const snapshot = state.snapshot()
+    let executed: ExecutedTx
+    try {
+      executed = this.executeTx(block, state, prepared)
+    } catch (e) {
+      state.restore(snapshot)
+      throw e
+    }
+    if (!executed.ok) {
+      state.restore(snapshot)
+      throw new ChainError(executed.result.codespace, executed.result.log)
+    }
+  }
+
+  /** Runs a read-only endpoint of a module. */
+  query(
+    module: string,
+    name: string,
+    block: BlockInfo,
+    state: StateReader,
+    params: Record<string, unknown>,
+  ): unknown {
+    const m = this.modules.find((x) => x.name === module)
+    const endpoint = m?.endpoints?.[name]
+    if (endpoint === undefined) throw new ChainError('QUERY_UNKNOWN', `unknown query ${module}.${name}`)
+    return endpoint({ block, state }, params)
+  }
+}
+
+const HALF_ORDER = Buffer.from('7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0', 'hex')
+
+/** True when the S half of a 64-byte r||s signature is at most n/2. */
+function isLowSBytes(sig: Uint8Array): boolean {
+  return Buffer.compare(Buffer.from(sig.buffer, sig.byteOffset + 32, 32), HALF_ORDER) <= 0
+}

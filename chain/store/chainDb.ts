@@ -1,0 +1,171 @@
+import { ClassicLevel } from 'classic-level'
+import { CommittedState } from './committedState.js'
+import type { StateChanges } from './types.js'
+
+/** What the database says the chain's head is. */
+export interface HeadRecord {
+  height: number
+  hash: Uint8Array
+  stateRoot: Uint8Array
+  slot: number
+  timeMs: number
+}
+
+/** Everything one block writes; committed in a single atomic batch. */
+export interface BlockWrite {
+  height: number
+  hash: Uint8Array
+  slot: number
+  timeMs: number
+  stateRoot: Uint8Array
+  blockBytes: Uint8Array
+  txHashes: Uint8Array[]
+  results: Uint8Array[]
+  changes: StateChanges
+}
+
+const utf8 = new TextEncoder()
+const fromUtf8 = new TextDecoder()
+
+// Key spaces. One letter each keeps keys short; `s` holds the state proper.
+const META_HEAD = utf8.encode('m:head')
+const META_GENESIS = utf8.encode('m:genesis')
+const STATE = 's:'
+const STATE_END = 's;'
+
+function heightKey(prefix: string, height: number, suffix?: number): Uint8Array {
+  const out = Buffer.alloc(2 + 8 + (suffix === undefined ? 0 : 4))
+  out.write(prefix, 0, 'latin1')
+  out.writeBigUInt64BE(BigInt(height), 2)
+  if (suffix !== undefined) out.writeUInt32BE(suffix, 10)
+  return out
+}
+
+function hashKey(prefix: string, hash: Uint8Array): Uint8Array {
+  const out = Buffer.alloc(2 + hash.length)
+  out.write(prefix, 0, 'latin1')
+  out.set(hash, 2)
+  return out
+}
+
+function stateKey(key: string): Uint8Array {
+  return utf8.encode(STATE + key)
+}
+
+function encodeHead(h: HeadRecord): Uint8Array {
+  return utf8.encode(
+    JSON.stringify({
+      height: h.height,
+      hash: Buffer.from(h.hash).toString('hex'),
+      stateRoot: Buffer.from(h.stateRoot).toString('hex'),
+      slot: h.slot,
+      timeMs: h.timeMs,
+    }),
+  )
+}
+
+function decodeHead(b: Uint8Array): HeadRecord {
+  const j = JSON.parse(fromUtf8.decode(b)) as Record<string, unknown>
+  return {
+    height: Number(j.height),
+    hash: Buffer.from(String(j.hash), 'hex'),
+    stateRoot: Buffer.from(String(j.stateRoot), 'hex'),
+    slot: Number(j.slot),
+    timeMs: Number(j.timeMs),
+  }
+}
+
+/**
+ * The node's classic-level database: blocks by height, a hash index, a transaction index with
+ * results, the state key-values and the head pointer. Every block is one atomic batch, so a
+ * crash at any point leaves the previous block as the head, with matching state.
+ */
+export class ChainDb {
+  private constructor(private readonly db: ClassicLevel<Uint8Array, Uint8Array>) {}
+
+  /** Opens (creating if needed) the database at `path`. */
+  static async open(path: string): Promise<ChainDb> {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    await db.open()
+    return new ChainDb(db)
+  }
+
+  async close(): Promise<void> {
+    await this.db.close()
+  }
+
+  /** The stored genesis hash, or undefined for a fresh database. */
+  async getGenesisHash(): Promise<Uint8Array | undefined> {
+    const v = await this.db.get(META_GENESIS)
+    return v === undefined ? undefined : Buffer.from(v)
+  }
+
+  async getHead(): Promise<HeadRecord | undefined> {
+    const v = await this.db.get(META_HEAD)
+    return v === undefined ? undefined : decodeHead(v)
+  }
+
+  /** Reads the whole state into memory and rebuilds its tree. */
+  async loadState(): Promise<CommittedState> {
+    const entries: [string, Uint8Array][] = []
+    for await (const [k, v] of this.db.iterator({ gte: utf8.encode(STATE), lt: utf8.encode(STATE_END) })) {
+      entries.push([fromUtf8.decode(k).slice(STATE.length), v])
+    }
+    return CommittedState.fromEntries(entries)
+  }
+
+  /** Writes the genesis state and marks height 0 as the head, atomically. */
+  async commitGenesis(genesisHash: Uint8Array, head: HeadRecord, changes: StateChanges): Promise<void> {
+    const batch = this.db.batch()
+    for (const [k, v] of changes) {
+      if (v === null) batch.del(stateKey(k))
+      else batch.put(stateKey(k), v)
+    }
+    batch.put(META_GENESIS, genesisHash)
+    batch.put(META_HEAD, encodeHead(head))
+    await batch.write()
+  }
+
+  /** Writes a block, its indexes, results and state changes and moves the head, atomically. */
+  async commitBlock(w: BlockWrite): Promise<void> {
+    const batch = this.db.batch()
+    batch.put(heightKey('b:', w.height), w.blockBytes)
+    const heightBytes = heightKey('', w.height).subarray(2)
+    batch.put(hashKey('h:', w.hash), heightBytes)
+    for (let i = 0; i < w.txHashes.length; i++) {
+      const loc = Buffer.alloc(12)
+      loc.writeBigUInt64BE(BigInt(w.height), 0)
+      loc.writeUInt32BE(i, 8)
+      batch.put(hashKey('x:', w.txHashes[i]!), loc)
+      batch.put(heightKey('r:', w.height, i), w.results[i]!)
+    }
+    for (const [k, v] of w.changes) {
+      if (v === null) batch.del(stateKey(k))
+      else batch.put(stateKey(k), v)
+    }
+    batch.put(META_HEAD, encodeHead(w))
+    await batch.write()
+  }
+
+  async getBlockBytes(height: number): Promise<Uint8Array | undefined> {
+    if (!Number.isSafeInteger(height) || height < 1) return undefined
+    return this.db.get(heightKey('b:', height))
+  }
+
+  async getHeightByHash(hash: Uint8Array): Promise<number | undefined> {
+    const v = await this.db.get(hashKey('h:', hash))
+    return v === undefined ? undefined : Number(Buffer.from(v).readBigUInt64BE(0))
+  }
+
+  /** Where a transaction was included: block height and index in the block. */
+  async getTxLocation(hash: Uint8Array): Promise<{ height: number; index: number } | undefined> {
+    const v = await this.db.get(hashKey('x:', hash))
+    if (v === undefined) return undefined
+    const b = Buffer.from(v)
+    return { height: Number(b.readBigUInt64BE(0)), index: b.readUInt32BE(8) }
+  }
+
+  async getTxResultBytes(height: number, index: number): Promise<Uint8Array | undefined> {
+    return this.db.get(heightKey('r:', height, index))
+  }
+}

@@ -1,0 +1,95 @@
+import { hash } from 'node:crypto'
+import { type SmtProof, type SmtUpdate, SparseMerkleTree } from './smt.js'
+import type { StateChanges, StateReader } from './types.js'
+
+const utf8 = new TextEncoder()
+
+/** The tree path of a state key: sha256 of its UTF-8 bytes. */
+export function statePath(key: string): Uint8Array {
+  return hash('sha256', utf8.encode(key), 'buffer')
+}
+
+/** The leaf value hash of a state value. */
+export function stateValueHash(value: Uint8Array): Uint8Array {
+  return hash('sha256', value, 'buffer')
+}
+
+/** A state key with its value (absent: undefined) and a proof against the state root. */
+export interface StateProof {
+  key: string
+  value: Uint8Array | undefined
+  root: Uint8Array
+  proof: SmtProof
+}
+
+/**
+ * The state as of the last committed block, held in memory (values and the sparse Merkle tree)
+ * and persisted in classic-level by the chain store. Reads are synchronous, which keeps
+ * execution a plain function of state; see docs/adr/001-in-memory-state.md for the trade-off.
+ */
+export class CommittedState implements StateReader {
+  private constructor(
+    private readonly values: Map<string, Uint8Array>,
+    private tree: SparseMerkleTree,
+  ) {}
+
+  /** An empty state (before genesis). */
+  static empty(): CommittedState {
+    return new CommittedState(new Map(), SparseMerkleTree.empty())
+  }
+
+  /** Rebuilds the state and its tree from persisted key-value pairs. */
+  static fromEntries(entries: Iterable<[string, Uint8Array]>): CommittedState {
+    const values = new Map<string, Uint8Array>()
+    for (const [k, v] of entries) values.set(k, v)
+    const leaves = function* () {
+      for (const [k, v] of values) yield { path: statePath(k), valueHash: stateValueHash(v) }
+    }
+    return new CommittedState(values, SparseMerkleTree.fromLeaves(leaves()))
+  }
+
+  get(key: string): Uint8Array | undefined {
+    return this.values.get(key)
+  }
+
+  keys(prefix: string): string[] {
+    const out: string[] = []
+    for (const k of this.values.keys()) if (k.startsWith(prefix)) out.push(k)
+    return out.sort()
+  }
+
+  /** The state root of the committed state. */
+  get root(): Uint8Array {
+    return this.tree.root
+  }
+
+  /** Number of keys. */
+  get size(): number {
+    return this.values.size
+  }
+
+  /** The tree after applying `changes`, without touching the committed state. */
+  treeWith(changes: StateChanges): SparseMerkleTree {
+    const updates: SmtUpdate[] = []
+    for (const [k, v] of changes) {
+      const current = this.values.get(k)
+      if (v === null && current === undefined) continue
+      updates.push({ path: statePath(k), valueHash: v === null ? null : stateValueHash(v) })
+    }
+    return updates.length === 0 ? this.tree : this.tree.update(updates)
+  }
+
+  /** Makes `changes` (already durable in the database) the committed state, with their tree. */
+  apply(changes: StateChanges, tree: SparseMerkleTree): void {
+    for (const [k, v] of changes) {
+      if (v === null) this.values.delete(k)
+      else this.values.set(k, v)
+    }
+    this.tree = tree
+  }
+
+  /** A proof of the key's value, or of its absence, against the current root. */
+  prove(key: string): StateProof {
+    return { key, value: this.values.get(key), root: this.tree.root, proof: this.tree.prove(statePath(key)) }
+  }
+}

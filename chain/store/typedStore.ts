@@ -1,0 +1,104 @@
+import type { StateReader, StateWriter } from './types.js'
+
+/** Turns values of one store into bytes and back; must be deterministic. */
+export interface ValueCodec<V> {
+  encode(value: V): Uint8Array
+  decode(bytes: Uint8Array): V
+}
+
+const utf8 = new TextEncoder()
+const fromUtf8 = new TextDecoder()
+
+/** bigint as its decimal string: readable in proofs, and exact. */
+export const bigintCodec: ValueCodec<bigint> = {
+  encode: (v) => utf8.encode(v.toString()),
+  decode: (b) => BigInt(fromUtf8.decode(b)),
+}
+
+/** A UTF-8 string. */
+export const stringCodec: ValueCodec<string> = {
+  encode: (v) => utf8.encode(v),
+  decode: (b) => fromUtf8.decode(b),
+}
+
+/** Raw bytes. */
+export const bytesCodec: ValueCodec<Uint8Array> = { encode: (v) => v, decode: (b) => b }
+
+/** A protobufjs message type used as a codec. */
+export function protoCodec<V extends object>(type: {
+  encode(m: object): { finish(): Uint8Array }
+  decode(b: Uint8Array): unknown
+  fromObject(o: object): object
+  toObject(m: object, opts: object): unknown
+}): ValueCodec<V> {
+  return {
+    encode: (v) => type.encode(type.fromObject(v)).finish(),
+    decode: (b) => type.toObject(type.decode(b) as object, { longs: String, defaults: true }) as V,
+  }
+}
+
+/**
+ * A typed view of the keys under `<module>/<name>/`: every module's state goes through one of
+ * these, so keys are namespaced and values always decode to the same type.
+ */
+export class TypedStore<V> {
+  /** Full key prefix including the trailing slash. */
+  readonly prefix: string
+
+  constructor(
+    module: string,
+    name: string,
+    private readonly codec: ValueCodec<V>,
+  ) {
+    this.prefix = `${module}/${name}/`
+  }
+
+  /** The full state key of `id`. */
+  key(id: string): string {
+    return this.prefix + id
+  }
+
+  get(state: StateReader, id: string): V | undefined {
+    const b = state.get(this.prefix + id)
+    return b === undefined ? undefined : this.codec.decode(b)
+  }
+
+  has(state: StateReader, id: string): boolean {
+    return state.get(this.prefix + id) !== undefined
+  }
+
+  set(state: StateWriter, id: string, value: V): void {
+    state.set(this.prefix + id, this.codec.encode(value))
+  }
+
+  delete(state: StateWriter, id: string): void {
+    state.delete(this.prefix + id)
+  }
+
+  /** All entries, sorted by id; linear in the state size. */
+  entries(state: StateReader): [string, V][] {
+    return state.keys(this.prefix).map((k) => [k.slice(this.prefix.length), this.codec.decode(state.get(k)!)])
+  }
+}
+
+/** A store holding a single value under `<module>/<name>`. */
+export class SingletonStore<V> {
+  readonly key: string
+
+  constructor(
+    module: string,
+    name: string,
+    private readonly codec: ValueCodec<V>,
+  ) {
+    this.key = `${module}/${name}`
+  }
+
+  get(state: StateReader): V | undefined {
+    const b = state.get(this.key)
+    return b === undefined ? undefined : this.codec.decode(b)
+  }
+
+  set(state: StateWriter, value: V): void {
+    state.set(this.key, this.codec.encode(value))
+  }
+}

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto'
+import { PubKey } from 'cosmjs-types/cosmos/crypto/secp256k1/keys'
+import { SignMode } from 'cosmjs-types/cosmos/tx/signing/v1beta1/signing'
+import { AuthInfo, SignDoc, TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
+import { parseAmount } from '../amount.js'
+import { addressFromPubkey } from '../crypto/address.js'
+import { ChainError, ChainErrorCode } from '../errors.js'
+
+/** The only public key type accepted for accounts. */
+export const SECP256K1_PUBKEY_URL = '/cosmos.crypto.secp256k1.PubKey'
+/** The fee denom; fees are burned. */
+export const FEE_DENOM = 'ugat'
+/** Upper bounds that keep a single transaction cheap to check. */
+export const TX_LIMITS = { maxMessages: 32, maxMemoChars: 256 }
+
+/** One message of a transaction, still encoded. */
+export interface TxMessage {
+  typeUrl: string
+  value: Uint8Array
+}
+
+/** A structurally valid Cosmos transaction (signature not yet checked: that needs state). */
+export interface DecodedTx {
+  /** sha256 of the raw TxRaw bytes, the transaction's id. */
+  hash: Uint8Array
+  /** Upper-case hex of `hash`, as Cosmos explorers show it. */
+  hashHex: string
+  raw: Uint8Array
+  bodyBytes: Uint8Array
+  authInfoBytes: Uint8Array
+  signature: Uint8Array
+  messages: TxMessage[]
+  memo: string
+  timeoutHeight: bigint
+  /** compressed secp256k1 key of the single signer */
+  pubkey: Uint8Array
+  /** bech32 address derived from `pubkey` */
+  signer: string
+  sequence: bigint
+  /** ugat */
+  fee: bigint
+  gasLimit: bigint
+}
+
+function malformed(reason: string): ChainError {
+  return new ChainError(ChainErrorCode.TX_MALFORMED, `malformed transaction: ${reason}`)
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0
+}
+
+/** Hex of a transaction hash, upper case. */
+export function txHashHex(raw: Uint8Array): string {
+  return createHash('sha256').update(raw).digest('hex').toUpperCase()
+}
+
+/**
+ * Decodes and structurally checks TxRaw bytes: canonical encoding (so a transaction has one
+ * hash), one SIGN_MODE_DIRECT secp256k1 signer, a fee in ugat, bounded messages and memo.
+ * Stateless, so its result can be cached by hash; it never reads or writes state.
+ */
+export function decodeTx(raw: Uint8Array, maxTxBytes: number): DecodedTx {
+  if (!(raw instanceof Uint8Array) || raw.length === 0) throw malformed('empty')
+  if (raw.length > maxTxBytes) {
+    throw new ChainError(
+      ChainErrorCode.TX_TOO_LARGE,
+      `transaction is ${raw.length} bytes, the limit is ${maxTxBytes}`,
+    )
+  }
+  let txRaw: TxRaw
+  let body: TxBody
+  let authInfo: AuthInfo
+  try {
+    txRaw = TxRaw.decode(raw)
+    if (!sameBytes(TxRaw.encode(txRaw).finish(), raw)) throw new Error('not canonically encoded TxRaw')
+    body = TxBody.decode(txRaw.bodyBytes)
+    authInfo = AuthInfo.decode(txRaw.authInfoBytes)
+  } catch (e) {
+    if (e instanceof ChainError) throw e
+    throw malformed((e as Error).message)
+  }
+  if (txRaw.signatures.length !== 1)
+    throw malformed(`expected exactly 1 signature, got ${txRaw.signatures.length}`)
+  const signature = txRaw.signatures[0]!
+  if (signature.length !== 64) throw malformed(`signature must be 64 bytes (r||s), got ${signature.length}`)
+
+  if (body.messages.length === 0) throw malformed('no messages')
+  if (body.messages.length > TX_LIMITS.maxMessages) {
+    throw malformed(`${body.messages.length} messages, at most ${TX_LIMITS.maxMessages}`)
+  }
+  if (body.memo.length > TX_LIMITS.maxMemoChars)
+    throw malformed(`memo longer than ${TX_LIMITS.maxMemoChars} characters`)
+  if (body.extensionOptions.length > 0) throw malformed('extension options are not supported')
+  if (body.unordered) throw malformed('unordered transactions are not supported; use the account sequence')
+
+  if (authInfo.signerInfos.length !== 1) {
+    throw malformed(`expected exactly 1 signer, got ${authInfo.signerInfos.length}`)
+  }
+  const si = authInfo.signerInfos[0]!
+  if (si.publicKey === undefined || si.publicKey.typeUrl !== SECP256K1_PUBKEY_URL) {
+    throw malformed(`signer public key must be ${SECP256K1_PUBKEY_URL}`)
+  }
+  let pubkey: Uint8Array
+  try {
+    pubkey = PubKey.decode(si.publicKey.value).key
+  } catch (e) {
+    throw malformed(`public key: ${(e as Error).message}`)
+  }
+  if (pubkey.length !== 33 || (pubkey[0] !== 2 && pubkey[0] !== 3)) {
+    throw malformed('public key must be a 33-byte compressed secp256k1 key')
+  }
+  if (si.modeInfo?.single?.mode !== SignMode.SIGN_MODE_DIRECT)
+    throw malformed('sign mode must be SIGN_MODE_DIRECT')
+
+  const feeCoins = authInfo.fee?.amount ?? []
+  if (feeCoins.length > 1) throw malformed('fee must be a single ugat coin')
+  let fee = 0n
+  const coin = feeCoins[0]
+  if (coin !== undefined) {
+    if (coin.denom !== FEE_DENOM) {
+      throw new ChainError(
+        ChainErrorCode.TX_FEE_DENOM,
+        `fee must be paid in ${FEE_DENOM}, got "${coin.denom}"`,
+      )
+    }
+    fee = parseAmount(coin.amount, 'fee amount')
+  }
+  if (authInfo.fee?.payer || authInfo.fee?.granter) throw malformed('fee payer and granter are not supported')
+
+  const hash = createHash('sha256').update(raw).digest()
+  return {
+    hash,
+    hashHex: hash.toString('hex').toUpperCase(),
+    raw,
+    bodyBytes: txRaw.bodyBytes,
+    authInfoBytes: txRaw.authInfoBytes,
+    signature,
+    messages: body.messages.map((m) => ({ typeUrl: m.typeUrl, value: m.value })),
+    memo: body.memo,
+    timeoutHeight: body.timeoutHeight,
+    pubkey,
+    signer: addressFromPubkey(pubkey),
+    sequence: si.sequence,
+    fee,
+    gasLimit: authInfo.fee?.gasLimit ?? 0n,
+  }
+}
+
+/** The SIGN_MODE_DIRECT bytes the signer signed, rebuilt with the chain's id and its account number. */
+export function signBytesOf(tx: DecodedTx, chainId: string, accountNumber: bigint): Uint8Array {
+  return SignDoc.encode({
+    bodyBytes: tx.bodyBytes,
+    authInfoBytes: tx.authInfoBytes,
+    chainId,
+    accountNumber,
+  }).finish()
+}

@@ -1,0 +1,73 @@
+import type { Logger } from 'pino'
+import { type SlotClock, slotAt, slotTime } from './schedule.js'
+
+/** What the producer needs from the node. */
+export interface ProducerDeps {
+  clock: SlotClock
+  /** the head's slot (a new block must be in a later one) */
+  headSlot(): number
+  /** whether our node key is the proposer of `slot` */
+  isOurSlot(slot: number): boolean
+  /** builds, signs and commits a block in `slot` */
+  produce(slot: number): Promise<void>
+  log: Logger
+  /** the wall clock; tests may pass another */
+  now?: () => number
+}
+
+/**
+ * The slot loop: wakes at the start of each slot and, when the slot is ours, produces a block.
+ * It is the only code that reads the clock; blocks carry the slot's start time, so execution
+ * itself never does. A production that overruns its slot moves on to the current slot.
+ */
+export class BlockProducer {
+  private timer: NodeJS.Timeout | undefined
+  private running = false
+  private inFlight: Promise<void> = Promise.resolve()
+
+  constructor(private readonly deps: ProducerDeps) {}
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.schedule()
+  }
+
+  /** Stops the loop and waits for a block in progress to finish committing. */
+  async stop(): Promise<void> {
+    this.running = false
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    await this.inFlight
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)()
+  }
+
+  private nextSlot(): number {
+    const { clock } = this.deps
+    const current = slotAt(clock, this.now())
+    let slot = Math.max(current, this.deps.headSlot() + 1)
+    if (slotTime(clock, slot) < this.now() - clock.blockTimeMs / 2) slot = current + 1
+    return Math.max(slot, this.deps.headSlot() + 1)
+  }
+
+  private schedule(): void {
+    if (!this.running) return
+    const slot = this.nextSlot()
+    const delay = Math.max(0, slotTime(this.deps.clock, slot) - this.now())
+    this.timer = setTimeout(() => {
+      this.inFlight = this.runSlot(slot).finally(() => this.schedule())
+    }, delay)
+  }
+
+  private async runSlot(slot: number): Promise<void> {
+    if (!this.running || !this.deps.isOurSlot(slot) || slot <= this.deps.headSlot()) return
+    try {
+      await this.deps.produce(slot)
+    } catch (e) {
+      this.deps.log.error({ err: e, slot }, 'block production failed')
+    }
+  }
+}

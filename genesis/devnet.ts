@@ -1,0 +1,68 @@
+import { deriveAccountKey, deriveNodeKey, TEST_MNEMONIC } from '../chain/crypto/hd.js'
+import { type Genesis, parseGenesis } from './schema.js'
+
+/** The devnet's chain id. */
+export const DEVNET_CHAIN_ID = 'gather-devnet-1'
+/** GAT held by the faucet (account 1) in a devnet, in ugat. */
+export const DEVNET_FAUCET_UGAT = 1_000_000n * 1_000_000n
+/** GAT held by the validator's owner (account 0) in a devnet, in ugat. */
+export const DEVNET_VALIDATOR_UGAT = 10_000n * 1_000_000n
+
+/** Options of the devnet genesis. */
+export interface DevnetGenesisOptions {
+  mnemonic?: string
+  genesisTime?: Date
+  blockTimeMs?: number
+}
+
+/** Keys and addresses of a devnet made from a mnemonic. */
+export interface DevnetKeys {
+  validator: { address: string; privateKey: Uint8Array; publicKey: Uint8Array }
+  faucet: { address: string; privateKey: Uint8Array; publicKey: Uint8Array }
+  nodeKey: { privateKey: Uint8Array; publicKey: Uint8Array }
+}
+
+/** Derives the devnet's keys: account 0 owns the validator, account 1 is the faucet, node key 0 signs blocks. */
+export async function devnetKeys(mnemonic = TEST_MNEMONIC): Promise<DevnetKeys> {
+  const [validator, faucet, nodeKey] = await Promise.all([
+    deriveAccountKey(mnemonic, 0),
+    deriveAccountKey(mnemonic, 1),
+    deriveNodeKey(mnemonic, 0),
+  ])
+  return { validator, faucet, nodeKey }
+}
+
+/** The default single-validator devnet genesis (SPEC §8). */
+export async function buildDevnetGenesis(
+  opts: DevnetGenesisOptions = {},
+): Promise<{ genesis: Genesis; keys: DevnetKeys }> {
+  const keys = await devnetKeys(opts.mnemonic)
+  const genesisTime = opts.genesisTime ?? new Date()
+  const genesis = parseGenesis({
+    chainId: DEVNET_CHAIN_ID,
+    genesisTime: new Date(Math.floor(genesisTime.getTime() / 1000) * 1000).toISOString(),
+    params: {
+      blockTimeMs: opts.blockTimeMs ?? 2000,
+      maxBlockTxs: 10_000,
+      maxBlockBytes: 8 * 1024 * 1024,
+      maxTxBytes: 64 * 1024,
+    },
+    validators: [
+      {
+        name: 'devnet-validator',
+        nodeKey: Buffer.from(keys.nodeKey.publicKey).toString('hex'),
+        owner: keys.validator.address,
+      },
+    ],
+    modules: {
+      token: {
+        params: { minFee: '1000' },
+        accounts: [
+          { address: keys.validator.address, ugat: DEVNET_VALIDATOR_UGAT.toString() },
+          { address: keys.faucet.address, ugat: DEVNET_FAUCET_UGAT.toString() },
+        ],
+      },
+    },
+  })
+  return { genesis, keys }
+}

@@ -1,0 +1,66 @@
+import { parsePositiveAmount } from '../../../chain/amount.js'
+import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
+import { decodeAddress, InvalidAddressError } from '../../../chain/crypto/address.js'
+import { ChainError, ChainErrorCode } from '../../../chain/errors.js'
+import type { Command, TxContext } from '../../../chain/stateMachine.js'
+import { tokenMethod } from '../method.js'
+
+const MsgTransferType = protoType('gather.token.v1.MsgTransfer')
+
+/** A decoded, statelessly valid MsgTransfer. */
+export interface Transfer {
+  from: string
+  to: string
+  amount: bigint
+}
+
+function checkAddress(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new ChainError(ChainErrorCode.INVALID_ADDRESS, `${field} is required`)
+  }
+  try {
+    decodeAddress(value)
+  } catch (e) {
+    if (e instanceof InvalidAddressError)
+      throw new ChainError(ChainErrorCode.INVALID_ADDRESS, `${field}: ${e.message}`)
+    throw e
+  }
+  return value
+}
+
+/** `/gather.token.v1.MsgTransfer`: moves ugat between accounts; the recipient account is created if new. */
+export const transferCommand: Command<Transfer> = {
+  typeUrl: typeUrlOf(MsgTransferType),
+
+  decode(value) {
+    const m = MsgTransferType.decode(value) as unknown as {
+      fromAddress: string
+      toAddress: string
+      amount: string
+    }
+    return {
+      from: checkAddress(m.fromAddress, 'from_address'),
+      to: checkAddress(m.toAddress, 'to_address'),
+      amount: parsePositiveAmount(m.amount, 'amount'),
+    }
+  },
+
+  signer: (msg) => msg.from,
+
+  verify(ctx, msg) {
+    const balance = tokenMethod.getBalance(ctx.state, msg.from)
+    if (balance < msg.amount) {
+      throw new ChainError(
+        'TOKEN_INSUFFICIENT_BALANCE',
+        `insufficient balance: ${msg.from} has ${balance} ugat after fees, cannot send ${msg.amount} ugat`,
+        { balance: balance.toString(), needed: msg.amount.toString() },
+      )
+    }
+  },
+
+  execute(ctx: TxContext, msg) {
+    tokenMethod.debit(ctx.state, msg.from, msg.amount)
+    tokenMethod.credit(ctx.state, msg.to, msg.amount)
+    ctx.emit('token.transfer', { from: msg.from, to: msg.to, amount: msg.amount.toString() })
+  },
+}

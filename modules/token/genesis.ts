@@ -1,0 +1,25 @@
+import { z } from 'zod'
+
+const decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,38})$/, 'must be a whole number of base units as a decimal string')
+
+/** The token module's section of genesis. */
+export const tokenGenesisSchema = z
+  .object({
+    params: z.object({ minFee: decimal.optional() }).strict().optional(),
+    accounts: z
+      .array(
+        z
+          .object({
+            address: z.string().min(1, 'is required'),
+            ugat: decimal,
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict()
+
+/** Token genesis as parsed by the schema. */
+export type TokenGenesis = z.infer<typeof tokenGenesisSchema>

@@ -1,0 +1,80 @@
+import { ChainError } from '../../chain/errors.js'
+import type { GenesisContext, Module, ReadContext, TxAuthenticator } from '../../chain/stateMachine.js'
+import type { StateReader } from '../../chain/store/types.js'
+import { transferCommand } from './commands/transfer.js'
+import { tokenEndpoint } from './endpoint.js'
+import { TokenErrorCode } from './errors.js'
+import type { TokenGenesis } from './genesis.js'
+import { tokenMethod } from './method.js'
+import { parseTokenParams } from './params.js'
+import {
+  balanceStore,
+  burnedStore,
+  genesisSupplyStore,
+  minFeeStore,
+  mintedStore,
+  TOKEN_MODULE,
+} from './stores/index.js'
+
+/** Accounts, sequences and fees for the state machine's ante step. */
+export const tokenAuthenticator: TxAuthenticator = {
+  getAccount: (state, address) => tokenMethod.getAccount(state, address),
+
+  checkFee(ctx: ReadContext, tx) {
+    const minFee = minFeeStore.get(ctx.state) ?? 0n
+    if (tx.fee < minFee) {
+      throw new ChainError(
+        TokenErrorCode.FEE_TOO_LOW,
+        `fee ${tx.fee} ugat is below the minimum of ${minFee} ugat`,
+        {
+          minFee: minFee.toString(),
+        },
+      )
+    }
+    const balance = tokenMethod.getBalance(ctx.state, tx.signer)
+    if (balance < tx.fee) {
+      throw new ChainError(
+        TokenErrorCode.INSUFFICIENT_FEE_BALANCE,
+        `insufficient balance for the fee: ${tx.signer} has ${balance} ugat, the fee is ${tx.fee} ugat`,
+      )
+    }
+  },
+
+  chargeFee(ctx, tx, account) {
+    tokenMethod.burn(ctx, tx.signer, tx.fee, 'fee')
+    tokenMethod.setSequence(ctx.state, tx.signer, account.sequence + 1n)
+  },
+}
+
+/** The token module: ugat balances, accounts, transfers, fees burned, supply counters. */
+export const tokenModule: Module = {
+  name: TOKEN_MODULE,
+  commands: [transferCommand],
+
+  initGenesis(ctx: GenesisContext, raw: unknown) {
+    const genesis = (raw ?? { accounts: [] }) as TokenGenesis
+    const params = parseTokenParams(genesis.params)
+    minFeeStore.set(ctx.state, params.minFee)
+    let supply = 0n
+    for (const a of genesis.accounts) {
+      const amount = BigInt(a.ugat)
+      tokenMethod.credit(ctx.state, a.address, amount)
+      supply += amount
+    }
+    genesisSupplyStore.set(ctx.state, supply)
+    mintedStore.set(ctx.state, 0n)
+    burnedStore.set(ctx.state, 0n)
+  },
+
+  exportGenesis(state: StateReader): TokenGenesis {
+    return {
+      params: { minFee: (minFeeStore.get(state) ?? 0n).toString() },
+      accounts: balanceStore.entries(state).map(([address, ugat]) => ({ address, ugat: ugat.toString() })),
+    }
+  },
+
+  endpoints: {
+    getAccount: (ctx, p) => tokenEndpoint.getAccount(ctx, String(p.address)),
+    getSupply: (ctx) => tokenEndpoint.getSupply(ctx),
+  },
+}

@@ -1,0 +1,35 @@
+import { protoType } from '../../../chain/codec/index.js'
+import { bigintCodec, protoCodec, SingletonStore, TypedStore } from '../../../chain/store/typedStore.js'
+
+/** Module name, also the state key prefix. */
+export const TOKEN_MODULE = 'token'
+
+/** Auth record of an account, as stored. */
+export interface AccountRecord {
+  address: string
+  accountNumber: string
+  sequence: string
+}
+
+/** `token/account/<address>` → account number and sequence. */
+export const accountStore = new TypedStore<AccountRecord>(
+  TOKEN_MODULE,
+  'account',
+  protoCodec(protoType('gather.token.v1.Account')),
+)
+/** `token/balance/<address>` → ugat. */
+export const balanceStore = new TypedStore<bigint>(TOKEN_MODULE, 'balance', bigintCodec)
+/** The next account number to assign. */
+export const nextAccountNumberStore = new SingletonStore<bigint>(
+  TOKEN_MODULE,
+  'nextAccountNumber',
+  bigintCodec,
+)
+/** ugat created at genesis. */
+export const genesisSupplyStore = new SingletonStore<bigint>(TOKEN_MODULE, 'supply/genesis', bigintCodec)
+/** ugat minted by issuance since genesis. */
+export const mintedStore = new SingletonStore<bigint>(TOKEN_MODULE, 'supply/minted', bigintCodec)
+/** ugat burned (fees and paid features). */
+export const burnedStore = new SingletonStore<bigint>(TOKEN_MODULE, 'supply/burned', bigintCodec)
+/** Parameters, stored so that governance can change them later. */
+export const minFeeStore = new SingletonStore<bigint>(TOKEN_MODULE, 'params/minFee', bigintCodec)

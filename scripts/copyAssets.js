@@ -1,0 +1,5 @@
+// Copies non-TypeScript assets (the .proto files) next to the compiled code in dist/.
+import { chmodSync, cpSync, existsSync } from 'node:fs'
+
+cpSync('chain/codec/proto', 'dist/chain/codec/proto', { recursive: true })
+if (existsSync('dist/cli/index.js')) chmodSync('dist/cli/index.js', 0o755)

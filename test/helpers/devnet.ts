@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { GatherNode } from '../../chain/node.js'
+import { signTx, transferMessage } from '../../chain/tx/signTx.js'
+import { buildDevnetGenesis, type DevnetKeys } from '../../genesis/devnet.js'
+import type { Genesis } from '../../genesis/schema.js'
+
+/** A temporary folder removed by `cleanup`. */
+export async function tempDir(
+  prefix = 'gather-test-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
+}
+
+/** A devnet node on a fresh database in a temp dir, not producing on its own (tests call produceBlock). */
+export async function openDevnetNode(
+  opts: { blockTimeMs?: number; genesisTime?: Date; dataDir?: string } = {},
+): Promise<{
+  node: GatherNode
+  genesis: Genesis
+  keys: DevnetKeys
+  dataDir: string
+  close: () => Promise<void>
+}> {
+  const tmp = opts.dataDir === undefined ? await tempDir() : undefined
+  const dataDir = opts.dataDir ?? join(tmp!.dir, 'data')
+  const { genesis, keys } = await buildDevnetGenesis({
+    blockTimeMs: opts.blockTimeMs ?? 100,
+    genesisTime: opts.genesisTime ?? new Date('2026-01-01T00:00:00Z'),
+  })
+  const node = await GatherNode.open({ dataDir, genesis, nodeKey: keys.nodeKey, produce: false })
+  return {
+    node,
+    genesis,
+    keys,
+    dataDir,
+    close: async () => {
+      await node.stop()
+      await tmp?.cleanup()
+    },
+  }
+}
+
+/** Signs a transfer with our signer. */
+export function transferTx(
+  from: { address: string; privateKey: Uint8Array; publicKey: Uint8Array },
+  to: string,
+  amount: bigint,
+  o: { chainId: string; accountNumber: bigint; sequence: bigint; fee?: bigint },
+): Uint8Array {
+  return signTx(
+    {
+      messages: [transferMessage(from.address, to, amount)],
+      chainId: o.chainId,
+      accountNumber: o.accountNumber,
+      sequence: o.sequence,
+      fee: o.fee ?? 1000n,
+    },
+    from.privateKey,
+    from.publicKey,
+  )
+}
