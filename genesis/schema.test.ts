@@ -1,0 +1,87 @@
+import { describe, expect, test } from '@jest/globals'
+import { buildDevnetGenesis } from './devnet.js'
+import { canonicalJson, genesisHash, parseGenesis } from './schema.js'
+
+async function devnetJson(): Promise<Record<string, unknown>> {
+  const { genesis } = await buildDevnetGenesis({ genesisTime: new Date('2026-01-01T00:00:00Z') })
+  return JSON.parse(JSON.stringify(genesis)) as Record<string, unknown>
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the cases mutate raw genesis JSON at any depth
+type Mutation = (g: Record<string, any>) => void
+
+describe('genesis validation', () => {
+  test('the devnet genesis is valid and has the SPEC chain id, validator and faucet', async () => {
+    const { genesis, keys } = await buildDevnetGenesis()
+    expect(genesis.chainId).toBe('gather-devnet-1')
+    expect(genesis.validators[0]!.owner).toBe(keys.validator.address)
+    expect(genesis.modules.token.accounts).toContainEqual({
+      address: keys.faucet.address,
+      ugat: '1000000000000',
+    })
+  })
+
+  const cases: [string, Mutation, RegExp][] = [
+    ['bad chain id', (g) => (g.chainId = 'Gather Devnet'), /chainId: must be 1-48 lower-case/],
+    ['bad time', (g) => (g.genesisTime = 'yesterday'), /genesisTime: must be an ISO-8601/],
+    [
+      'block time too short',
+      (g) => (g.params.blockTimeMs = 50),
+      /params\.blockTimeMs: must be at least 100 ms/,
+    ],
+    ['no validators', (g) => (g.validators = []), /validators: needs at least one validator/],
+    [
+      'short node key',
+      (g) => (g.validators[0].nodeKey = 'abcd'),
+      /validators\[0\]\.nodeKey: must be 32 bytes/,
+    ],
+    [
+      'bad owner',
+      (g) => (g.validators[0].owner = 'cosmos1xyz'),
+      /validators\[0\]\.owner: "cosmos1xyz" is not a gat address/,
+    ],
+    [
+      'negative balance',
+      (g) => (g.modules.token.accounts[0].ugat = '-1'),
+      /modules\.token\.accounts\[0\]\.ugat: must be a whole number/,
+    ],
+    [
+      'fractional balance',
+      (g) => (g.modules.token.accounts[1].ugat = '1.5'),
+      /modules\.token\.accounts\[1\]\.ugat: must be a whole number/,
+    ],
+    [
+      'duplicate account',
+      (g) => g.modules.token.accounts.push({ ...g.modules.token.accounts[0] }),
+      /modules\.token\.accounts\[2\]\.address: is listed twice/,
+    ],
+    [
+      'above the cap',
+      (g) => (g.modules.token.accounts[0].ugat = (200_000_000n * 1_000_000n).toString()),
+      /above the cap/,
+    ],
+    ['unknown field', (g) => (g.extra = 1), /Unrecognized key/],
+    ['missing params', (g) => delete g.params, /params: /],
+  ]
+
+  test.each(cases)('%s is refused with the field and the reason', async (_name, mutate, expected) => {
+    const g = await devnetJson()
+    mutate(g)
+    expect(() => parseGenesis(g)).toThrow(expected)
+    try {
+      parseGenesis(g)
+    } catch (e) {
+      expect((e as { code?: string }).code).toBe('GENESIS_INVALID')
+    }
+  })
+
+  test('the genesis hash is canonical: key order does not matter, content does', async () => {
+    const g = await devnetJson()
+    const reordered = JSON.parse(canonicalJson(g)) as Record<string, unknown>
+    const a = genesisHash(parseGenesis(g))
+    const b = genesisHash(parseGenesis(Object.fromEntries(Object.entries(reordered).reverse())))
+    expect(Buffer.from(a)).toEqual(Buffer.from(b))
+    ;(g.params as Record<string, number>).blockTimeMs = 3000
+    expect(Buffer.from(genesisHash(parseGenesis(g)))).not.toEqual(Buffer.from(a))
+  })
+})
