@@ -60,6 +60,11 @@ unless --mnemonic is given: never send real value to them.`,
       const genesis = await readGenesis(paths)
       const nodeKey = await readNodeKey(paths)
       const keys = await devnetKeys(opts.mnemonic)
+      if (genesis.validators[0]?.owner !== keys.validator.address) {
+        throw new Error(
+          `${paths.home} was created with a different mnemonic than the one given now; pass the same --mnemonic or use another --home`,
+        )
+      }
       if (opts.mnemonic === undefined) {
         log.warn(
           'using the PUBLIC test mnemonic: anyone can spend from these accounts; never use them outside a devnet',
