@@ -98,7 +98,14 @@ export class Mempool {
         )
       }
       const priority = (prepared.tx.fee * 1_000_000n) / BigInt(raw.length)
-      this.makeRoom(raw.length, priority)
+      if (this.isFullFor(raw.length)) {
+        // Check before evicting: a transaction that fails anyway (a forged signature claiming a
+        // high fee) must not flush the pool. The check's writes are undone; it runs again below.
+        const snapshot = this.checkState.snapshot()
+        this.deps.machine.checkTx(this.deps.chain.nextBlockInfo(), this.checkState, prepared)
+        this.checkState.restore(snapshot)
+        this.makeRoom(raw.length, priority, prepared.tx.signer)
+      }
       this.deps.machine.checkTx(this.deps.chain.nextBlockInfo(), this.checkState, prepared)
       this.entries.set(prepared.tx.hashHex, {
         prepared,
@@ -114,16 +121,20 @@ export class Mempool {
     }
   }
 
+  private isFullFor(bytes: number): boolean {
+    return this.entries.size + 1 > this.opts.maxTxs || this.bytes + bytes > this.opts.maxBytes
+  }
+
   /**
    * Evicts the cheapest tails of account queues if the pool is full and the newcomer pays more
-   * per byte; otherwise refuses it. Only tails are evicted so no sequence gap is left behind.
+   * per byte; otherwise refuses it. Only tails are evicted so no sequence gap is left behind,
+   * and never the newcomer's own (it would then have a gap itself).
    */
-  private makeRoom(bytes: number, priority: bigint): void {
-    const full = (): boolean =>
-      this.entries.size + 1 > this.opts.maxTxs || this.bytes + bytes > this.opts.maxBytes
-    if (!full()) return
+  private makeRoom(bytes: number, priority: bigint, signer: string): void {
+    if (!this.isFullFor(bytes)) return
     const tails = new Map<string, [string, Entry]>()
-    for (const [h, e] of this.entries) tails.set(e.prepared.tx.signer, [h, e])
+    for (const [h, e] of this.entries)
+      if (e.prepared.tx.signer !== signer) tails.set(e.prepared.tx.signer, [h, e])
     const candidates = [...tails.values()].sort((a, b) => (a[1].priority < b[1].priority ? -1 : 1))
     const evict: string[] = []
     let count = this.entries.size
@@ -159,7 +170,8 @@ export class Mempool {
     const height = this.deps.chain.nextBlockInfo().height
     let expired = 0
     for (const [h, e] of this.entries) {
-      if (height - e.addedAtHeight > this.opts.ttlBlocks) {
+      // added for block `addedAtHeight`: after ttlBlocks blocks without it, it goes
+      if (height - e.addedAtHeight >= this.opts.ttlBlocks) {
         this.remove(h)
         expired++
       }
