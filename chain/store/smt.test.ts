@@ -23,9 +23,9 @@ function hex(u: Uint8Array | undefined): string | undefined {
 }
 
 const pathOf = (i: number): Uint8Array => sha(`path ${i}`)
-const valueOf = (i: number, version = 0): Uint8Array => sha(`value ${i} v${version}`)
+const valueHashOf = (i: number, version = 0): Uint8Array => sha(`value ${i} v${version}`)
 const leavesOf = (n: number, version = 0): LeafIn[] =>
-  Array.from({ length: n }, (_, i) => ({ path: pathOf(i), valueHash: valueOf(i, version) }))
+  Array.from({ length: n }, (_, i) => ({ path: pathOf(i), valueHash: valueHashOf(i, version) }))
 
 /** A path with the given leading bits and zeros after, for hand-built shapes. */
 function pathFromBits(bits: string, fill = 0): Uint8Array {
@@ -101,7 +101,7 @@ describe('hashing', () => {
 
   test('hashLeaf is sha256(0x00 || path || valueHash)', () => {
     const path = pathOf(1)
-    const value = valueOf(1)
+    const value = valueHashOf(1)
     const expected = createHash('sha256')
       .update(Buffer.from([0]))
       .update(path)
@@ -138,22 +138,22 @@ describe('tree shape and root', () => {
   })
 
   test('single leaf root is its leaf hash', () => {
-    const t = SparseMerkleTree.empty().update([{ path: pathOf(0), valueHash: valueOf(0) }])
-    expect(hex(t.root)).toBe(hex(hashLeaf(pathOf(0), valueOf(0))))
+    const t = SparseMerkleTree.empty().update([{ path: pathOf(0), valueHash: valueHashOf(0) }])
+    expect(hex(t.root)).toBe(hex(hashLeaf(pathOf(0), valueHashOf(0))))
     expect(t.size).toBe(1)
     expect(t.prove(pathOf(0)).siblings).toHaveLength(0)
   })
 
   test('leaves split at bit 0 hang directly under the root', () => {
-    const a = { path: pathFromBits('0', 0xff), valueHash: valueOf(1) }
-    const b = { path: pathFromBits('1', 0x00), valueHash: valueOf(2) }
+    const a = { path: pathFromBits('0', 0xff), valueHash: valueHashOf(1) }
+    const b = { path: pathFromBits('1', 0x00), valueHash: valueHashOf(2) }
     const t = SparseMerkleTree.fromLeaves([b, a])
     expect(hex(t.root)).toBe(hex(hashInternal(hashLeaf(a.path, a.valueHash), hashLeaf(b.path, b.valueHash))))
   })
 
   test('leaves sharing a 3-bit prefix sit at depth 4 under empty siblings', () => {
-    const a = { path: pathFromBits('1010'), valueHash: valueOf(1) }
-    const b = { path: pathFromBits('1011'), valueHash: valueOf(2) }
+    const a = { path: pathFromBits('1010'), valueHash: valueHashOf(1) }
+    const b = { path: pathFromBits('1011'), valueHash: valueHashOf(2) }
     const pair = hashInternal(hashLeaf(a.path, a.valueHash), hashLeaf(b.path, b.valueHash))
     // Bits 1, 0, 1 choose right, left, right on the way down; the other side is empty each time.
     const expected = hashInternal(ZERO_HASH, hashInternal(hashInternal(ZERO_HASH, pair), ZERO_HASH))
@@ -186,13 +186,49 @@ describe('tree shape and root', () => {
     }
   })
 
+  // The sort and split use a 32-bit integer prefix in the upper levels and the path below it, so
+  // clusters that share long prefixes exercise the hand-over, including paths that differ in bit 255.
+  test.each([
+    { name: 'a 40-bit prefix', prefixBytes: 5, count: 60 },
+    { name: 'a 31-byte prefix', prefixBytes: 31, count: 40 },
+    { name: 'a 4-byte prefix', prefixBytes: 4, count: 100 },
+  ])('clusters sharing $name build, update and prove correctly', ({ prefixBytes, count }) => {
+    const cluster = Array.from({ length: count }, (_, i) => {
+      const path = pathOf(10_000 + i)
+      path.fill(0xa5, 0, prefixBytes)
+      return { path, valueHash: valueHashOf(i) }
+    })
+    const lastBitPair = [0xfe, 0xff].map((last, i) => {
+      const path = new Uint8Array(32).fill(0x3c)
+      path[31] = last
+      return { path, valueHash: valueHashOf(900 + i) }
+    })
+    const leaves = [...leavesOf(50), ...cluster, ...lastBitPair]
+    const unique = new Map(leaves.map((l) => [hex(l.path), l]))
+    const all = [...unique.values()]
+    const bulk = SparseMerkleTree.fromLeaves(shuffled(all, 5))
+    expect(hex(bulk.root)).toBe(naiveRoot(all))
+    let incremental = SparseMerkleTree.empty()
+    for (const part of chunks(shuffled(all, 6), 9)) incremental = incremental.update(inserts(part))
+    expect(hex(incremental.root)).toBe(naiveRoot(all))
+    expect(bulk.prove(lastBitPair[0]!.path).siblings).toHaveLength(256)
+    for (const [i, l] of all.entries()) {
+      expectOk(verifyProof(bulk.root, l.path, l.valueHash, bulk.prove(l.path)), `leaf ${i}`)
+    }
+    const trimmed = bulk.update(deletes(cluster.slice(1)))
+    expect(hex(trimmed.root)).toBe(naiveRoot([...leavesOf(50), cluster[0]!, ...lastBitPair]))
+  })
+
   test('repeated paths: last one wins in fromLeaves and in a batch', () => {
     const leaves = leavesOf(50)
     const overrides = leavesOf(50, 1).filter((_, i) => i % 3 === 0)
-    const final = leaves.map((l, i) => (i % 3 === 0 ? { path: l.path, valueHash: valueOf(i, 1) } : l))
+    const final = leaves.map((l, i) => (i % 3 === 0 ? { path: l.path, valueHash: valueHashOf(i, 1) } : l))
     // Enough copies of one path to exceed the insertion-sort cut-off inside the radix sort.
-    const many = Array.from({ length: 40 }, (_, k) => ({ path: pathOf(7), valueHash: valueOf(7, k + 10) }))
-    const withMany = [...final.filter((_, i) => i !== 7), { path: pathOf(7), valueHash: valueOf(7, 49) }]
+    const many = Array.from({ length: 40 }, (_, k) => ({
+      path: pathOf(7),
+      valueHash: valueHashOf(7, k + 10),
+    }))
+    const withMany = [...final.filter((_, i) => i !== 7), { path: pathOf(7), valueHash: valueHashOf(7, 49) }]
     expect(hex(SparseMerkleTree.fromLeaves([...leaves, ...overrides]).root)).toBe(naiveRoot(final))
     expect(hex(SparseMerkleTree.fromLeaves([...final, ...many]).root)).toBe(naiveRoot(withMany))
     const viaBatch = SparseMerkleTree.empty().update(inserts([...leaves, ...overrides]))
@@ -221,7 +257,10 @@ describe('tree shape and root', () => {
 describe('updates and deletes', () => {
   test.each([1, 2, 3, 100, 2000])('deleting what was added restores the %i-leaf root exactly', (n) => {
     const base = SparseMerkleTree.fromLeaves(leavesOf(n))
-    const extra = Array.from({ length: 37 }, (_, i) => ({ path: pathOf(100_000 + i), valueHash: valueOf(i) }))
+    const extra = Array.from({ length: 37 }, (_, i) => ({
+      path: pathOf(100_000 + i),
+      valueHash: valueHashOf(i),
+    }))
     const grown = base.update(inserts(extra))
     expect(grown.size).toBe(n + extra.length)
     const shrunk = grown.update(deletes(shuffled(extra, n)))
@@ -239,9 +278,9 @@ describe('updates and deletes', () => {
   })
 
   test('deleting down to one leaf collapses to that leaf', () => {
-    const a = { path: pathFromBits('0000000000001'), valueHash: valueOf(1) }
-    const b = { path: pathFromBits('0000000000000'), valueHash: valueOf(2) }
-    const c = { path: pathFromBits('1'), valueHash: valueOf(3) }
+    const a = { path: pathFromBits('0000000000001'), valueHash: valueHashOf(1) }
+    const b = { path: pathFromBits('0000000000000'), valueHash: valueHashOf(2) }
+    const c = { path: pathFromBits('1'), valueHash: valueHashOf(3) }
     const t = SparseMerkleTree.fromLeaves([a, b, c])
     expect(t.prove(a.path).siblings).toHaveLength(13)
     const twoLeft = t.update(deletes([b]))
@@ -280,7 +319,7 @@ describe('updates and deletes', () => {
       const i = next() % (n + 500)
       const r = next() % 3
       const path = pathOf(i)
-      const valueHash = r === 0 ? null : valueOf(i, k + 1)
+      const valueHash = r === 0 ? null : valueHashOf(i, k + 1)
       batch.push({ path, valueHash })
       if (valueHash === null) expected.delete(hex(path))
       else expected.set(hex(path), { path, valueHash })
@@ -302,24 +341,41 @@ describe('updates and deletes', () => {
     const next = old.update([
       ...deletes(leaves.slice(0, 50)),
       ...inserts(leavesOf(300, 1).slice(100)),
-      { path: pathOf(150), valueHash: valueOf(150, 9) },
+      { path: pathOf(150), valueHash: valueHashOf(150, 9) },
     ])
     expect(next).not.toBe(old)
     expect(hex(next.root)).not.toBe(oldRoot)
     expect(hex(old.root)).toBe(oldRoot)
     expect(old.size).toBe(200)
-    expect(hex(old.get(pathOf(3)))).toBe(hex(valueOf(3)))
-    expect(hex(old.get(pathOf(150)))).toBe(hex(valueOf(150)))
+    expect(hex(old.get(pathOf(3)))).toBe(hex(valueHashOf(3)))
+    expect(hex(old.get(pathOf(150)))).toBe(hex(valueHashOf(150)))
     expect(old.get(pathOf(250))).toBeUndefined()
-    expectOk(verifyProof(old.root, pathOf(3), valueOf(3), old.prove(pathOf(3))), 'old tree proof')
-    expectOk(verifyProof(old.root, pathOf(3), valueOf(3), oldProof), 'proof taken before the update')
-    expect(hex(next.get(pathOf(150)))).toBe(hex(valueOf(150, 9)))
+    expectOk(verifyProof(old.root, pathOf(3), valueHashOf(3), old.prove(pathOf(3))), 'old tree proof')
+    expectOk(verifyProof(old.root, pathOf(3), valueHashOf(3), oldProof), 'proof taken before the update')
+    expect(hex(next.get(pathOf(150)))).toBe(hex(valueHashOf(150, 9)))
     expect(next.get(pathOf(3))).toBeUndefined()
+  })
+
+  test('Buffer views from a reused pool are copied, not aliased', () => {
+    // Buffer#slice does not copy, so this guards against keeping views into a caller's pool.
+    const pool = Buffer.alloc(64 * 3)
+    const leaves = [0, 1, 2].map((i) => {
+      pool.set(pathOf(i), 64 * i)
+      pool.set(valueHashOf(i), 64 * i + 32)
+      return { path: pool.subarray(64 * i, 64 * i + 32), valueHash: pool.subarray(64 * i + 32, 64 * i + 64) }
+    })
+    const t = SparseMerkleTree.fromLeaves(leaves)
+    const u = SparseMerkleTree.empty().update(inserts(leaves))
+    const expected = naiveRoot(leavesOf(3))
+    pool.fill(0x77)
+    expect(hex(t.root)).toBe(expected)
+    expect(hex(u.root)).toBe(expected)
+    expect(hex(t.get(pathOf(2)))).toBe(hex(valueHashOf(2)))
   })
 
   test('the tree keeps its own copies of inputs and outputs', () => {
     const path = pathOf(1)
-    const value = valueOf(1)
+    const value = valueHashOf(1)
     const t = SparseMerkleTree.empty().update([{ path, valueHash: value }])
     const root = hex(t.root)
     path.fill(0)
@@ -328,7 +384,7 @@ describe('updates and deletes', () => {
     t.root.fill(1)
     t.prove(pathOf(1)).leaf?.valueHash.fill(0)
     expect(hex(t.root)).toBe(root)
-    expect(hex(t.get(pathOf(1)))).toBe(hex(valueOf(1)))
+    expect(hex(t.get(pathOf(1)))).toBe(hex(valueHashOf(1)))
   })
 
   test.each([
@@ -368,7 +424,7 @@ describe('proofs', () => {
       if (proof.leaf === undefined) ends.empty++
       else ends.otherLeaf++
       expectOk(verifyProof(root, path, null, proof), `absence of key ${i}`)
-      expect({ i, ok: verifyProof(root, path, valueOf(0), proof).ok }).toEqual({ i, ok: false })
+      expect({ i, ok: verifyProof(root, path, valueHashOf(0), proof).ok }).toEqual({ i, ok: false })
     }
     if (n === 0) expect(ends).toEqual({ empty: 300, otherLeaf: 0 })
     if (n === 1) expect(ends).toEqual({ empty: 0, otherLeaf: 300 })
@@ -376,9 +432,9 @@ describe('proofs', () => {
   })
 
   test('absence proofs of both kinds in a hand-built tree', () => {
-    const a = { path: pathFromBits('000'), valueHash: valueOf(1) }
-    const b = { path: pathFromBits('001'), valueHash: valueOf(2) }
-    const c = { path: pathFromBits('1'), valueHash: valueOf(3) }
+    const a = { path: pathFromBits('000'), valueHash: valueHashOf(1) }
+    const b = { path: pathFromBits('001'), valueHash: valueHashOf(2) }
+    const c = { path: pathFromBits('1'), valueHash: valueHashOf(3) }
     const t = SparseMerkleTree.fromLeaves([a, b, c])
     const emptyEnd = t.prove(pathFromBits('01'))
     expect(emptyEnd.leaf).toBeUndefined()
@@ -409,7 +465,7 @@ describe('proofs', () => {
     }
     const withSiblings = (p: SmtProof, siblings: Uint8Array[]): SmtProof => ({ ...p, siblings })
     // A leaf outside the query's subtree: same first bit flipped, so it cannot share the prefix.
-    const strangerLeaf = { path: flip(leafEndKey, 0), valueHash: valueOf(1) }
+    const strangerLeaf = { path: flip(leafEndKey, 0), valueHash: valueHashOf(1) }
 
     const cases: {
       name: string
@@ -423,7 +479,7 @@ describe('proofs', () => {
         name: 'wrong value',
         root,
         path: present.path,
-        value: valueOf(42, 1),
+        value: valueHashOf(42, 1),
         proof: inclusion,
         reason: /different value/,
       },
@@ -442,8 +498,8 @@ describe('proofs', () => {
         name: 'tampered leaf value in proof',
         root,
         path: present.path,
-        value: valueOf(42, 1),
-        proof: { ...inclusion, leaf: { path: present.path, valueHash: valueOf(42, 1) } },
+        value: valueHashOf(42, 1),
+        proof: { ...inclusion, leaf: { path: present.path, valueHash: valueHashOf(42, 1) } },
         reason: /does not hash to the root/,
       },
       {
@@ -517,7 +573,7 @@ describe('proofs', () => {
         name: 'inclusion claimed from an empty end',
         root,
         path: emptyEndKey,
-        value: valueOf(1),
+        value: valueHashOf(1),
         proof: emptyEnd,
         reason: /absent/,
       },

@@ -16,40 +16,47 @@ const SMALL_SORT = 16
 /** The hash of an empty subtree, and so the root of an empty tree: 32 zero bytes. */
 export const ZERO_HASH: Uint8Array = new Uint8Array(HASH_BYTES)
 
-// Node hashes live as 32-char latin1 strings: crypto.hash hands those back about twice as fast as
-// Buffers (no ArrayBuffer per call) and they need a fraction of the memory at a million leaves.
-// They only become Uint8Array at the API boundary.
-type Digest = string
-const ZERO: Digest = '\0'.repeat(HASH_BYTES)
+// Inside the tree, hashes, paths and value hashes are 32-char latin1 strings ("binary strings").
+// crypto.hash returns those about twice as fast as Buffers (no ArrayBuffer per call), a string is a
+// quarter of the memory of a 32-byte Uint8Array, and V8 compares one-byte strings bytewise in native
+// code. With the integer-prefix sort below it took fromLeaves(1e6) from ~9 s to ~4 s on the dev box,
+// mostly through less GC work.
+// Values become Uint8Array only at the API boundary.
+type Bin = string
+const ZERO: Bin = '\0'.repeat(HASH_BYTES)
 
 // Hashing is synchronous, so one scratch buffer per node kind is safe and saves an allocation per hash.
 const leafInput = Buffer.alloc(1 + 2 * HASH_BYTES)
 leafInput[0] = 0x00
 const internalInput = Buffer.alloc(1 + 2 * HASH_BYTES)
 internalInput[0] = 0x01
+const convert = Buffer.alloc(HASH_BYTES)
 
-function digestLeaf(path: Uint8Array, valueHash: Uint8Array): Digest {
-  leafInput.set(path, 1)
-  leafInput.set(valueHash, 1 + HASH_BYTES)
-  return hash('sha256', leafInput, 'binary')
-}
-
-function digestInternal(left: Digest, right: Digest): Digest {
-  const buf = internalInput
+function digestOf(input: Buffer, left: Bin, right: Bin): Bin {
   for (let i = 0; i < HASH_BYTES; i++) {
-    buf[1 + i] = left.charCodeAt(i)
-    buf[1 + HASH_BYTES + i] = right.charCodeAt(i)
+    input[1 + i] = left.charCodeAt(i)
+    input[1 + HASH_BYTES + i] = right.charCodeAt(i)
   }
-  return hash('sha256', buf, 'binary')
+  return hash('sha256', input, 'binary')
 }
 
-function toDigest(bytes: Uint8Array): Digest {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+function digestLeaf(path: Bin, valueHash: Bin): Bin {
+  return digestOf(leafInput, path, valueHash)
 }
 
-function fromDigest(d: Digest): Uint8Array {
+function digestInternal(left: Bin, right: Bin): Bin {
+  return digestOf(internalInput, left, right)
+}
+
+/** Also the private copy of caller input: a caller reusing its buffer cannot change a committed tree. */
+function toBin(bytes: Uint8Array): Bin {
+  convert.set(bytes)
+  return convert.toString('latin1', 0, HASH_BYTES)
+}
+
+function fromBin(s: Bin): Uint8Array {
   const out = new Uint8Array(HASH_BYTES)
-  for (let i = 0; i < HASH_BYTES; i++) out[i] = d.charCodeAt(i)
+  for (let i = 0; i < HASH_BYTES; i++) out[i] = s.charCodeAt(i)
   return out
 }
 
@@ -57,14 +64,14 @@ function fromDigest(d: Digest): Uint8Array {
 export function hashLeaf(path: Uint8Array, valueHash: Uint8Array): Uint8Array {
   checkHash(path, 'path')
   checkHash(valueHash, 'valueHash')
-  return fromDigest(digestLeaf(path, valueHash))
+  return fromBin(digestLeaf(toBin(path), toBin(valueHash)))
 }
 
 /** sha256(0x01 || left || right): the hash of an internal node; an empty child is ZERO_HASH. */
 export function hashInternal(left: Uint8Array, right: Uint8Array): Uint8Array {
   checkHash(left, 'left')
   checkHash(right, 'right')
-  return fromDigest(digestInternal(toDigest(left), toDigest(right)))
+  return fromBin(digestInternal(toBin(left), toBin(right)))
 }
 
 function isHash(x: unknown): x is Uint8Array {
@@ -75,24 +82,18 @@ function checkHash(x: unknown, what: string): asserts x is Uint8Array {
   if (!isHash(x)) throw new Error(`${what} must be a 32-byte Uint8Array`)
 }
 
-/** A private copy, so a caller reusing its buffer cannot change a committed tree behind its back. */
-function copyHash(x: unknown, what: string): Uint8Array {
+function binOf(x: unknown, what: string): Bin {
   checkHash(x, what)
-  return x.slice()
+  return toBin(x)
 }
 
 /** Bit `depth` of a path, counting from the most significant bit of byte 0. */
-function bitAt(path: Uint8Array, depth: number): number {
-  return (path[depth >>> 3]! >>> (7 - (depth & 7))) & 1
+function bitAt(path: Bin, depth: number): number {
+  return (path.charCodeAt(depth >>> 3) >>> (7 - (depth & 7))) & 1
 }
 
-/** Bytewise order; `from` skips a prefix the caller already knows is shared. */
-function comparePaths(a: Uint8Array, b: Uint8Array, from: number): number {
-  for (let i = from; i < HASH_BYTES; i++) {
-    const d = a[i]! - b[i]!
-    if (d !== 0) return d
-  }
-  return 0
+function bitOfBytes(path: Uint8Array, depth: number): number {
+  return (path[depth >>> 3]! >>> (7 - (depth & 7))) & 1
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -103,9 +104,9 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 class Leaf {
   constructor(
-    readonly path: Uint8Array,
-    readonly valueHash: Uint8Array,
-    readonly digest: Digest,
+    readonly path: Bin,
+    readonly valueHash: Bin,
+    readonly digest: Bin,
   ) {}
 }
 
@@ -113,13 +114,25 @@ class Internal {
   constructor(
     readonly left: Node | null,
     readonly right: Node | null,
-    readonly digest: Digest,
+    readonly digest: Bin,
   ) {}
 }
 
 type Node = Leaf | Internal
 
-function newLeaf(path: Uint8Array, valueHash: Uint8Array): Leaf {
+/** A leaf straight from caller bytes: the hash input buffer doubles as the conversion buffer. */
+function leafFromBytes(path: Uint8Array, valueHash: Uint8Array): Leaf {
+  leafInput.set(path, 1)
+  leafInput.set(valueHash, 1 + HASH_BYTES)
+  const digest = hash('sha256', leafInput, 'binary')
+  return new Leaf(
+    leafInput.toString('latin1', 1, 1 + HASH_BYTES),
+    leafInput.toString('latin1', 1 + HASH_BYTES),
+    digest,
+  )
+}
+
+function newLeaf(path: Bin, valueHash: Bin): Leaf {
   return new Leaf(path, valueHash, digestLeaf(path, valueHash))
 }
 
@@ -137,70 +150,139 @@ function join(left: Node | null, right: Node | null): Node | null {
 }
 
 interface Keyed {
-  readonly path: Uint8Array
-  /** input position, so duplicates can resolve to the last one after an unstable sort */
-  readonly order: number
+  readonly path: Bin
+}
+
+/** The first 32 bits of a path as an integer, so the upper levels work on a flat array. */
+function prefixOf(path: Bin): number {
+  return (
+    ((path.charCodeAt(0) << 24) |
+      (path.charCodeAt(1) << 16) |
+      (path.charCodeAt(2) << 8) |
+      path.charCodeAt(3)) >>>
+    0
+  )
+}
+
+/** Depths below this use the integer prefixes instead of the strings. */
+const PREFIX_BITS = 32
+
+/** Items sorted by path with their 32-bit prefixes alongside. */
+interface Sorted<T> {
+  items: T[]
+  prefixes: Uint32Array
 }
 
 /**
- * Sorts by path with a binary MSD radix partition: it needs no comparator calls in the upper levels,
- * which makes a million paths sort about ten times faster than Array.prototype.sort.
+ * Sorts by path with a binary MSD radix partition over the integer prefixes: no comparator calls and,
+ * in the upper levels, no pointer chasing, which at 1e6 paths is far faster than Array.prototype.sort.
+ * `order` holds each item's input position and is permuted alongside, so duplicates can still resolve
+ * to the last one given.
  */
-function sortByPath<T extends Keyed>(items: T[], lo: number, hi: number, depth: number): void {
+function sortByPath(
+  items: Keyed[],
+  prefixes: Uint32Array,
+  order: Uint32Array,
+  lo: number,
+  hi: number,
+  depth: number,
+): void {
   while (hi - lo > SMALL_SORT) {
-    // Every path left in range is equal; dedupe picks the winner.
+    // Every path left in range is equal; sortUnique picks the winner.
     if (depth === MAX_DEPTH) return
     let i = lo
     let j = hi - 1
     while (i <= j) {
-      if (bitAt(items[i]!.path, depth) === 0) {
+      const bit =
+        depth < PREFIX_BITS ? (prefixes[i]! >>> (PREFIX_BITS - 1 - depth)) & 1 : bitAt(items[i]!.path, depth)
+      if (bit === 0) {
         i++
       } else {
         const t = items[i]!
         items[i] = items[j]!
         items[j] = t
+        const p = prefixes[i]!
+        prefixes[i] = prefixes[j]!
+        prefixes[j] = p
+        const o = order[i]!
+        order[i] = order[j]!
+        order[j] = o
         j--
       }
     }
-    sortByPath(items, lo, i, depth + 1)
+    sortByPath(items, prefixes, order, lo, i, depth + 1)
     lo = i
     depth++
   }
-  const from = depth >>> 3
   for (let i = lo + 1; i < hi; i++) {
     const item = items[i]!
+    const p = prefixes[i]!
+    const o = order[i]!
     let j = i - 1
-    while (j >= lo && comparePaths(items[j]!.path, item.path, from) > 0) {
+    while (j >= lo && (prefixes[j]! > p || (prefixes[j] === p && items[j]!.path > item.path))) {
       items[j + 1] = items[j]!
+      prefixes[j + 1] = prefixes[j]!
+      order[j + 1] = order[j]!
       j--
     }
     items[j + 1] = item
+    prefixes[j + 1] = p
+    order[j + 1] = o
   }
 }
 
-/** Drops repeated paths from a sorted list, keeping the one given last. */
-function dedupe<T extends Keyed>(sorted: T[]): T[] {
-  const out: T[] = []
-  for (const item of sorted) {
-    const last = out[out.length - 1]
-    if (last !== undefined && equalBytes(last.path, item.path)) {
-      if (item.order > last.order) out[out.length - 1] = item
+/** Sorts by path and drops repeated paths, keeping the one given last. Reorders `items` in place. */
+function sortUnique<T extends Keyed>(items: T[]): Sorted<T> {
+  const n = items.length
+  const order = new Uint32Array(n)
+  const prefixes = new Uint32Array(n)
+  for (let i = 0; i < n; i++) {
+    order[i] = i
+    prefixes[i] = prefixOf(items[i]!.path)
+  }
+  sortByPath(items, prefixes, order, 0, n, 0)
+  // Compact in place: out[0, k) are the survivors.
+  let k = 0
+  for (let i = 0; i < n; i++) {
+    const item = items[i]!
+    if (k > 0 && prefixes[k - 1] === prefixes[i] && items[k - 1]!.path === item.path) {
+      if (order[i]! > order[k - 1]!) {
+        items[k - 1] = item
+        order[k - 1] = order[i]!
+      }
     } else {
-      out.push(item)
+      items[k] = item
+      prefixes[k] = prefixes[i]!
+      order[k] = order[i]!
+      k++
     }
   }
-  return out
+  items.length = k
+  return { items, prefixes: prefixes.subarray(0, k) }
 }
 
-/** First index in [lo, hi) whose path has bit `depth` set; the range is sorted and shares the bits above. */
+/**
+ * First index in [lo, hi) whose path has bit `depth` set; the range is sorted and shares the bits above.
+ * `prefixes`, when given, parallels `items` and spares a string read per probe in the upper levels.
+ */
 function splitAt(
-  items: ReadonlyArray<{ readonly path: Uint8Array }>,
+  items: ReadonlyArray<Keyed>,
+  prefixes: Uint32Array | null,
   lo: number,
   hi: number,
   depth: number,
 ): number {
   let a = lo
   let b = hi
+  if (prefixes !== null && depth < PREFIX_BITS) {
+    const shift = PREFIX_BITS - 1 - depth
+    while (a < b) {
+      const m = (a + b) >>> 1
+      if (((prefixes[m]! >>> shift) & 1) === 0) a = m + 1
+      else b = m
+    }
+    return a
+  }
   while (a < b) {
     const m = (a + b) >>> 1
     if (bitAt(items[m]!.path, depth) === 0) a = m + 1
@@ -210,16 +292,22 @@ function splitAt(
 }
 
 /** The subtree at `depth` holding exactly the sorted, distinct leaves in [lo, hi). */
-function build(leaves: Leaf[], lo: number, hi: number, depth: number): Node | null {
+function build(
+  leaves: Leaf[],
+  prefixes: Uint32Array | null,
+  lo: number,
+  hi: number,
+  depth: number,
+): Node | null {
   const n = hi - lo
   if (n === 0) return null
   if (n === 1) return leaves[lo]!
-  const mid = splitAt(leaves, lo, hi, depth)
-  return join(build(leaves, lo, mid, depth + 1), build(leaves, mid, hi, depth + 1))
+  const mid = splitAt(leaves, prefixes, lo, hi, depth)
+  return join(build(leaves, prefixes, lo, mid, depth + 1), build(leaves, prefixes, mid, hi, depth + 1))
 }
 
 interface PendingUpdate extends Keyed {
-  readonly valueHash: Uint8Array | null
+  readonly valueHash: Bin | null
 }
 
 /**
@@ -230,6 +318,7 @@ function applyUpdates(
   node: Node | null,
   depth: number,
   ups: PendingUpdate[],
+  prefixes: Uint32Array,
   lo: number,
   hi: number,
   counter: { size: number },
@@ -241,12 +330,12 @@ function applyUpdates(
       if (u.valueHash !== null) leaves.push(newLeaf(u.path, u.valueHash))
     }
     counter.size += leaves.length
-    return build(leaves, 0, leaves.length, depth)
+    return build(leaves, null, 0, leaves.length, depth)
   }
   if (node instanceof Leaf) return mergeIntoLeaf(node, depth, ups, lo, hi, counter)
-  const mid = splitAt(ups, lo, hi, depth)
-  const left = lo < mid ? applyUpdates(node.left, depth + 1, ups, lo, mid, counter) : node.left
-  const right = mid < hi ? applyUpdates(node.right, depth + 1, ups, mid, hi, counter) : node.right
+  const mid = splitAt(ups, prefixes, lo, hi, depth)
+  const left = lo < mid ? applyUpdates(node.left, depth + 1, ups, prefixes, lo, mid, counter) : node.left
+  const right = mid < hi ? applyUpdates(node.right, depth + 1, ups, prefixes, mid, hi, counter) : node.right
   if (left === node.left && right === node.right) return node
   return join(left, right)
 }
@@ -260,21 +349,19 @@ function mergeIntoLeaf(
   hi: number,
   counter: { size: number },
 ): Node | null {
-  const from = depth >>> 3
   const leaves: Leaf[] = []
   let placed = false
   for (let i = lo; i < hi; i++) {
     const u = ups[i]!
     if (!placed) {
-      const c = comparePaths(u.path, leaf.path, from)
-      if (c === 0) {
+      if (u.path === leaf.path) {
         placed = true
         if (u.valueHash === null) counter.size--
-        else if (equalBytes(u.valueHash, leaf.valueHash)) leaves.push(leaf)
+        else if (u.valueHash === leaf.valueHash) leaves.push(leaf)
         else leaves.push(newLeaf(leaf.path, u.valueHash))
         continue
       }
-      if (c > 0) {
+      if (u.path > leaf.path) {
         leaves.push(leaf)
         placed = true
       }
@@ -286,7 +373,7 @@ function mergeIntoLeaf(
   }
   if (!placed) leaves.push(leaf)
   if (leaves.length === 1 && leaves[0] === leaf) return leaf
-  return build(leaves, 0, leaves.length, depth)
+  return build(leaves, null, 0, leaves.length, depth)
 }
 
 /** One change in a batch; `valueHash: null` deletes the path (deleting an absent path is a no-op). */
@@ -320,24 +407,20 @@ export class SparseMerkleTree {
 
   /** Bulk build from leaves in any order; for a repeated path the last one wins. */
   static fromLeaves(leaves: Iterable<{ path: Uint8Array; valueHash: Uint8Array }>): SparseMerkleTree {
-    const items: { path: Uint8Array; valueHash: Uint8Array; order: number }[] = []
+    const items: Leaf[] = []
     for (const leaf of leaves) {
-      const order = items.length
-      items.push({
-        path: copyHash(leaf.path, `leaf ${order} path`),
-        valueHash: copyHash(leaf.valueHash, `leaf ${order} valueHash`),
-        order,
-      })
+      const i = items.length
+      checkHash(leaf.path, `leaf ${i} path`)
+      checkHash(leaf.valueHash, `leaf ${i} valueHash`)
+      items.push(leafFromBytes(leaf.path, leaf.valueHash))
     }
-    sortByPath(items, 0, items.length, 0)
-    const unique = dedupe(items)
-    const nodes = unique.map((e) => newLeaf(e.path, e.valueHash))
-    return new SparseMerkleTree(build(nodes, 0, nodes.length, 0), nodes.length)
+    const { items: nodes, prefixes } = sortUnique(items)
+    return new SparseMerkleTree(build(nodes, prefixes, 0, nodes.length, 0), nodes.length)
   }
 
   /** The root hash: ZERO_HASH when empty, the leaf hash when there is one leaf. */
   get root(): Uint8Array {
-    return this.#root === null ? ZERO_HASH.slice() : fromDigest(this.#root.digest)
+    return this.#root === null ? fromBin(ZERO) : fromBin(this.#root.digest)
   }
 
   /** Number of leaves. */
@@ -354,16 +437,14 @@ export class SparseMerkleTree {
     for (let i = 0; i < updates.length; i++) {
       const u = updates[i]!
       items.push({
-        path: copyHash(u.path, `update ${i} path`),
-        valueHash: u.valueHash === null ? null : copyHash(u.valueHash, `update ${i} valueHash`),
-        order: i,
+        path: binOf(u.path, `update ${i} path`),
+        valueHash: u.valueHash === null ? null : binOf(u.valueHash, `update ${i} valueHash`),
       })
     }
-    sortByPath(items, 0, items.length, 0)
-    const batch = dedupe(items)
+    const { items: batch, prefixes } = sortUnique(items)
     const counter = { size: this.#size }
     const root =
-      batch.length === 0 ? this.#root : applyUpdates(this.#root, 0, batch, 0, batch.length, counter)
+      batch.length === 0 ? this.#root : applyUpdates(this.#root, 0, batch, prefixes, 0, batch.length, counter)
     return new SparseMerkleTree(root, counter.size)
   }
 
@@ -373,10 +454,10 @@ export class SparseMerkleTree {
     let node = this.#root
     let depth = 0
     while (node instanceof Internal) {
-      node = bitAt(path, depth) === 0 ? node.left : node.right
+      node = bitOfBytes(path, depth) === 0 ? node.left : node.right
       depth++
     }
-    return node !== null && equalBytes(node.path, path) ? node.valueHash.slice() : undefined
+    return node !== null && node.path === toBin(path) ? fromBin(node.valueHash) : undefined
   }
 
   /** A proof of inclusion (path present) or absence (path absent) against this tree's root. */
@@ -386,14 +467,14 @@ export class SparseMerkleTree {
     let node = this.#root
     let depth = 0
     while (node instanceof Internal) {
-      const goRight = bitAt(path, depth) === 1
+      const goRight = bitOfBytes(path, depth) === 1
       const sibling = goRight ? node.left : node.right
-      siblings.push(sibling === null ? ZERO_HASH.slice() : fromDigest(sibling.digest))
+      siblings.push(sibling === null ? fromBin(ZERO) : fromBin(sibling.digest))
       node = goRight ? node.right : node.left
       depth++
     }
     if (node === null) return { siblings }
-    return { siblings, leaf: { path: node.path.slice(), valueHash: node.valueHash.slice() } }
+    return { siblings, leaf: { path: fromBin(node.path), valueHash: fromBin(node.valueHash) } }
   }
 }
 
@@ -443,26 +524,26 @@ export function verifyProof(
     return fail('The proof leaf does not have a 32-byte path and value hash.')
   }
 
-  let acc: Digest
+  let acc: Bin
   if (valueHash !== null) {
     if (leaf === undefined) return fail('The proof ends on an empty subtree, so the key is absent.')
     if (!equalBytes(leaf.path, path)) return fail('The proof leaf is for a different path.')
     if (!equalBytes(leaf.valueHash, valueHash)) return fail('The proof leaf holds a different value.')
-    acc = digestLeaf(leaf.path, leaf.valueHash)
+    acc = digestLeaf(toBin(leaf.path), toBin(leaf.valueHash))
   } else if (leaf !== undefined) {
     if (equalBytes(leaf.path, path)) return fail('The absence proof shows the key present.')
     if (!sharesPrefix(leaf.path, path, depth)) {
       return fail('The proof leaf does not share the path prefix, so it does not occupy the slot.')
     }
-    acc = digestLeaf(leaf.path, leaf.valueHash)
+    acc = digestLeaf(toBin(leaf.path), toBin(leaf.valueHash))
   } else {
     acc = ZERO
   }
   for (let d = depth - 1; d >= 0; d--) {
-    const sibling = toDigest(siblings[d]!)
-    acc = bitAt(path, d) === 0 ? digestInternal(acc, sibling) : digestInternal(sibling, acc)
+    const sibling = toBin(siblings[d]!)
+    acc = bitOfBytes(path, d) === 0 ? digestInternal(acc, sibling) : digestInternal(sibling, acc)
   }
-  if (acc !== toDigest(root)) return fail('The proof does not hash to the root.')
+  if (acc !== toBin(root)) return fail('The proof does not hash to the root.')
   return { ok: true }
 }
 
