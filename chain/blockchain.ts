@@ -276,6 +276,7 @@ export class Blockchain {
         throw invalid(`transaction ${prepared.length}: ${e.message}`)
       }
     }
+    await this.machine.preverify(this.state, prepared)
     const info: BlockInfo = {
       chainId: h.chainId,
       height: h.height,

@@ -6,6 +6,7 @@ import { tokenEndpoint } from '../modules/token/endpoint.js'
 import { tokenAuthenticator, tokenModule } from '../modules/token/module.js'
 import { Blockchain, type CommittedBlock, type ProposerKey } from './blockchain.js'
 import { type Block, decodeTxResult, type TxResult } from './codec/block.js'
+import { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError } from './errors.js'
 import { type Logger, silentLogger } from './logger.js'
 import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from './mempool/mempool.js'
@@ -25,6 +26,8 @@ export interface NodeOptions {
   mempool?: Partial<MempoolOptions>
   /** run the slot loop (default true when the node key is a validator) */
   produce?: boolean
+  /** worker threads verifying block signatures (default: cores - 1; 0 verifies inline) */
+  verifyThreads?: number
 }
 
 /** JSON view of a block. */
@@ -94,6 +97,7 @@ export class GatherNode extends EventEmitter {
     chain: Blockchain,
     private readonly opts: NodeOptions,
     log: Logger,
+    private readonly verifyPool: VerifyPool,
   ) {
     super()
     this.chain = chain
@@ -122,11 +126,13 @@ export class GatherNode extends EventEmitter {
   static async open(opts: NodeOptions): Promise<GatherNode> {
     const log = opts.logger ?? silentLogger()
     const db = await ChainDb.open(opts.dataDir)
+    const verifyPool = new VerifyPool(opts.verifyThreads)
     try {
       const machine = new StateMachine(
         { chainId: opts.genesis.chainId, maxTxBytes: opts.genesis.params.maxTxBytes },
         chainModules(),
         tokenAuthenticator,
+        verifyPool,
       )
       const chain = await Blockchain.open(db, opts.genesis, machine)
       log.info(
@@ -138,8 +144,9 @@ export class GatherNode extends EventEmitter {
         },
         'chain opened',
       )
-      return new GatherNode(db, chain, opts, log)
+      return new GatherNode(db, chain, opts, log, verifyPool)
     } catch (e) {
+      await verifyPool.close()
       await db.close()
       throw e
     }
@@ -156,6 +163,7 @@ export class GatherNode extends EventEmitter {
     this.closed = true
     await this.producer?.stop()
     await this.lock.catch(() => undefined)
+    await this.verifyPool.close()
     await this.db.close()
   }
 

@@ -1,5 +1,6 @@
 import type { ChainEvent, TxResult } from './codec/block.js'
 import { verifySecp256k1 } from './crypto/secp256k1.js'
+import type { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
 import type { StateOverlay } from './store/overlay.js'
 import type { StateReader, StateWriter } from './store/types.js'
@@ -126,6 +127,7 @@ export class StateMachine {
     readonly opts: StateMachineOptions,
     readonly modules: readonly Module[],
     private readonly auth: TxAuthenticator,
+    private readonly verifyPool?: VerifyPool,
   ) {
     for (const m of modules) {
       for (const c of m.commands) {
@@ -218,6 +220,35 @@ export class StateMachine {
     this.verifySignature(tx, account.accountNumber)
     this.auth.checkFee(ctx, tx)
     return account
+  }
+
+  /**
+   * Verifies the signatures of many transactions at once on the verify pool (every core) and
+   * remembers the valid ones, so executing them afterwards skips verification. Signers without
+   * an account in `state` and invalid signatures are left for the inline check, which raises
+   * the precise error. Account numbers never change, so the committed state's are the ones
+   * execution will use.
+   */
+  async preverify(state: StateReader, txs: readonly PreparedTx[]): Promise<void> {
+    if (this.verifyPool === undefined) return
+    const keys: string[] = []
+    const items: { pubkey: Uint8Array; message: Uint8Array; signature: Uint8Array }[] = []
+    for (const { tx } of txs) {
+      const account = this.auth.getAccount(state, tx.signer)
+      if (account === undefined) continue
+      const cacheKey = `${tx.hashHex}:${account.accountNumber}`
+      if (this.verifiedSigs.has(cacheKey)) continue
+      keys.push(cacheKey)
+      items.push({
+        pubkey: tx.pubkey,
+        message: signBytesOf(tx, this.opts.chainId, account.accountNumber),
+        signature: tx.signature,
+      })
+    }
+    if (items.length === 0) return
+    const ok = await this.verifyPool.verifyBatch(items)
+    if (this.verifiedSigs.size + keys.length > SIG_CACHE_LIMIT) this.verifiedSigs.clear()
+    for (let i = 0; i < keys.length; i++) if (ok[i]) this.verifiedSigs.set(keys[i]!, true)
   }
 
   private verifySignature(tx: DecodedTx, accountNumber: bigint): void {

@@ -2,4 +2,5 @@
 import { chmodSync, cpSync, existsSync } from 'node:fs'
 
 cpSync('chain/codec/proto', 'dist/chain/codec/proto', { recursive: true })
+cpSync('chain/crypto/verifyWorker.js', 'dist/chain/crypto/verifyWorker.js')
 if (existsSync('dist/cli/index.js')) chmodSync('dist/cli/index.js', 0o755)

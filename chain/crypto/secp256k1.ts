@@ -80,11 +80,7 @@ export function signDirect(priv32: Uint8Array, signBytes: Uint8Array): Uint8Arra
  * @returns true only for a valid low-S signature
  */
 export function verifySecp256k1(pubkey33: Uint8Array, message: Uint8Array, sig64: Uint8Array): boolean {
-  if (!isBytes(pubkey33) || !isBytes(message) || !isBytes(sig64)) return false
-  if (pubkey33.length !== SECP256K1_PUBKEY_LENGTH || sig64.length !== SECP256K1_SIGNATURE_LENGTH) return false
-  if (pubkey33[0] !== 0x02 && pubkey33[0] !== 0x03) return false
-  if (isZero32(sig64, 0) || compare32(sig64, 0, ORDER_BYTES) >= 0) return false
-  if (isZero32(sig64, 32) || compare32(sig64, 32, HALF_ORDER_BYTES) > 0) return false
+  if (!isBytes(message) || !isWellFormedSecp256k1(pubkey33, sig64)) return false
   let key: KeyObject
   try {
     key = publicKeys.get(pubkey33)
@@ -96,6 +92,23 @@ export function verifySecp256k1(pubkey33: Uint8Array, message: Uint8Array, sig64
   } catch {
     return false
   }
+}
+
+/**
+ * The checks of {@link verifySecp256k1} that need no curve arithmetic: lengths, the compressed
+ * key prefix, 0 < r < n and 0 < s <= n/2 (low S). A signature failing them is invalid; one
+ * passing them still needs the real verification (the verify pool runs that off-thread).
+ *
+ * @param pubkey33 - 33-byte compressed public key
+ * @param sig64 - 64-byte `r || s` signature
+ * @returns false when the pair can be rejected without verifying
+ */
+export function isWellFormedSecp256k1(pubkey33: Uint8Array, sig64: Uint8Array): boolean {
+  if (!isBytes(pubkey33) || !isBytes(sig64)) return false
+  if (pubkey33.length !== SECP256K1_PUBKEY_LENGTH || sig64.length !== SECP256K1_SIGNATURE_LENGTH) return false
+  if (pubkey33[0] !== 0x02 && pubkey33[0] !== 0x03) return false
+  if (isZero32(sig64, 0) || compare32(sig64, 0, ORDER_BYTES) >= 0) return false
+  return !(isZero32(sig64, 32) || compare32(sig64, 32, HALF_ORDER_BYTES) > 0)
 }
 
 /**
