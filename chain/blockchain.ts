@@ -43,6 +43,7 @@ interface ExecutedBlock {
   tree: SparseMerkleTree
   txRoot: Uint8Array
   resultRoot: Uint8Array
+  encodedResults: Uint8Array[]
 }
 
 /** The node key of a block producer. */
@@ -174,6 +175,7 @@ export class Blockchain {
     }
     this.machine.afterTransactions(info, overlay, blockEvents)
     const tree = this.state.treeWith(overlay.changes())
+    const encodedResults = results.map(encodeTxResult)
     return {
       header: {
         chainId: info.chainId,
@@ -191,7 +193,8 @@ export class Blockchain {
       overlay,
       tree,
       txRoot: merkleRoot(included.map((p) => p.tx.hash)),
-      resultRoot: merkleRoot(results.map(encodeTxResult)),
+      resultRoot: merkleRoot(encodedResults),
+      encodedResults,
     }
   }
 
@@ -311,7 +314,7 @@ export class Blockchain {
       stateRoot: h.stateRoot,
       blockBytes: bytes,
       txHashes,
-      results: ex.results.map(encodeTxResult),
+      results: ex.encodedResults,
       changes: ex.overlay.changes(),
     })
     this.state.apply(ex.overlay.changes(), ex.tree)

@@ -21,7 +21,12 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       ? {
           transport: {
             target: 'pino-pretty',
-            options: { colorize: true, singleLine: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+            options: {
+              colorize: true,
+              singleLine: true,
+              translateTime: 'HH:MM:ss.l',
+              ignore: 'pid,hostname',
+            },
           },
         }
       : {}),

@@ -42,8 +42,19 @@ export function addressFromPubkey(pubkey33: Uint8Array, prefix: string = ADDRESS
   if (pubkey33.length !== 33) {
     throw new Error(`expected a 33-byte compressed secp256k1 public key, got ${pubkey33.length} bytes`)
   }
-  return toBech32(prefix, ripemd160(sha256(pubkey33)))
+  const id = `${prefix}:${Buffer.from(pubkey33.buffer, pubkey33.byteOffset, 33).toString('latin1')}`
+  let address = addressCache.get(id)
+  if (address === undefined) {
+    address = toBech32(prefix, ripemd160(sha256(pubkey33)))
+    // Every transaction derives its signer's address; senders repeat, so remember recent ones.
+    if (addressCache.size >= ADDRESS_CACHE_SIZE) addressCache.clear()
+    addressCache.set(id, address)
+  }
+  return address
 }
+
+const ADDRESS_CACHE_SIZE = 100_000
+const addressCache = new Map<string, string>()
 
 /**
  * Decodes a bech32 account address into its 20 address bytes.

@@ -1,0 +1,310 @@
+/**
+ * `npm run bench`: the crypto, SMT and block-apply suites, a summary table, and
+ * `bench/results/chain-core.json` + `bench/results/chain-core.md`.
+ *
+ * Usage: `node dist/bench/index.js [--only crypto|smt|block] [--quick]`
+ * (`--quick`: fewer, smaller block-apply samples, for trying the harness; not for the record).
+ */
+import '../chain/polyfills.js'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type BlockApplyResult, runBlockApplyBench } from './chain/blockApply.bench.js'
+import { runCryptoBench } from './crypto/verify.bench.js'
+import { runSmtBench } from './store/smt.bench.js'
+
+const SUITES = ['crypto', 'smt', 'block'] as const
+type SuiteName = (typeof SUITES)[number]
+
+/** A benny JSON result file as `save({ format: 'json' })` writes it. */
+interface BennyFile {
+  name: string
+  date: string
+  results: { name: string; ops: number; margin: number; percentSlower: number }[]
+}
+
+/** bench/results/chain-core.json. */
+interface ChainCoreReport {
+  /** when this file was last written */
+  date: string
+  machine: {
+    node: string
+    platform: string
+    arch: string
+    cpuModel: string
+    cpus: number
+    memoryGiB: number
+    /** os.loadavg() when the run started and ended: other processes on the machine skew the figures */
+    loadAverage: { start: number[]; end: number[] }
+  }
+  /** each suite with the date it ran (a `--only` run replaces just its suite) */
+  suites: {
+    crypto?: { date: string; results: BennyFile['results'] }
+    smt?: { date: string; results: BennyFile['results'] }
+    block?: { date: string; quick: boolean; seconds: number; result: BlockApplyResult }
+  }
+}
+
+function parseArgs(argv: string[]): { only: SuiteName[]; quick: boolean } {
+  let only: SuiteName[] = [...SUITES]
+  let quick = false
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--quick') {
+      quick = true
+    } else if (a === '--only' || a.startsWith('--only=')) {
+      const v = a === '--only' ? argv[++i] : a.slice('--only='.length)
+      const names = (v ?? '').split(',').filter((x) => x !== '')
+      const bad = names.filter((n) => !(SUITES as readonly string[]).includes(n))
+      if (names.length === 0 || bad.length > 0) {
+        throw new Error(`--only takes ${SUITES.join('|')} (comma-separated), got "${v ?? ''}"`)
+      }
+      only = names as SuiteName[]
+    } else if (a === '--help' || a === '-h') {
+      console.log('usage: node dist/bench/index.js [--only crypto|smt|block] [--quick]')
+      process.exit(0)
+    } else {
+      throw new Error(`unknown argument "${a}"; usage: [--only crypto|smt|block] [--quick]`)
+    }
+  }
+  return { only, quick }
+}
+
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`
+
+function table(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n')
+}
+
+function bennyTable(results: BennyFile['results']): string {
+  return table(
+    ['case', 'ops/s', '± %'],
+    results.map((r) => [r.name, fmt(r.ops), r.margin.toFixed(2)]),
+  )
+}
+
+/** The human summary (also printed at the end of a run). */
+function markdown(rep: ChainCoreReport): string {
+  const m = rep.machine
+  const out: string[] = [
+    '# Gather Chain core benchmarks',
+    '',
+    `Written ${rep.date} by \`npm run bench\` (bench/index.ts). Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node} on ${m.platform}/${m.arch}; load average ${m.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at the start, ${m.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at the end (other processes skew the figures). Micro-benchmarks are single-threaded.`,
+    '',
+  ]
+  const block = rep.suites.block
+  if (block !== undefined) {
+    const r = block.result
+    out.push(
+      `## Block apply (${block.date}${block.quick ? ', --quick run: not for the record' : ''})`,
+      '',
+      `A follower node imports pre-built blocks of signed transfers among ${fmt(r.accounts)} accounts (\`GatherNode.importBlock\`: decode, signature verify, execute, state root, classic-level commit). The limit is the single-thread native secp256k1 verification rate (\`measureNativeVerifyRate\`) measured in the same run: ${r.verifyRuns.map((v) => fmt(v)).join(' / ')} verifies/s (before, between sizes, after; mean ${fmt(r.verifyPerSec)}). Target: block apply >= ${pct(r.target)} of the limit.`,
+      '',
+      `**Verdict: ${r.meetsTarget ? 'met' : 'NOT met'}** for the node as shipped (median tx/s of every block size against the limit measured around it).`,
+      '',
+      table(
+        [
+          'node',
+          'txs/block',
+          'blocks',
+          'tx/s median',
+          'tx/s min',
+          'ms/block median',
+          'limit (verifies/s)',
+          'ratio (median)',
+          'ratio (min)',
+          `>= ${pct(r.target)}`,
+        ],
+        r.sizes.map((s) => [
+          s.mode === 'default'
+            ? `as shipped (${s.verifyThreads} verify worker${s.verifyThreads === 1 ? '' : 's'} + main)`
+            : 'verifyThreads: 0',
+          fmt(s.txsPerBlock),
+          String(s.blocks),
+          fmt(s.txPerSec.median),
+          fmt(s.txPerSec.min),
+          fmt(s.msPerBlock.median, 1),
+          fmt(s.verifyPerSec),
+          pct(s.ratioMedian),
+          pct(s.ratioMin),
+          s.ratioMedian >= r.target ? 'yes' : '**no**',
+        ]),
+      ),
+      '',
+    )
+    if (r.phases.length > 0) {
+      const limitUs = 1e6 / r.verifyPerSec
+      out.push(
+        `### Where the time goes (µs of wall time per transaction, instrumented follower as shipped)`,
+        '',
+        `At the limit one verification costs ${limitUs.toFixed(0)} µs; ${pct(r.target)} of the limit leaves ${(limitUs / r.target).toFixed(0)} µs per transaction for everything. Signature checks run in \`preverify\` on the verify pool (${r.phases[0]?.verifyThreads ?? 0} worker(s) + main thread); the check inside execute then hits the cache.`,
+        '',
+        table(
+          ['phase', ...r.phases.map((p) => `${fmt(p.txsPerBlock)} txs`)],
+          [
+            [
+              'signature verify, batch on the pool (`StateMachine.preverify`)',
+              ...r.phases.map((p) => p.usPerTx.preverify.toFixed(1)),
+            ],
+            [
+              '_of which `VerifyPool.verifyBatch` (parallel verify)_',
+              ...r.phases.map((p) => p.usPerTx.verifyBatch.toFixed(1)),
+            ],
+            [
+              '_of which account lookups + SignDoc rebuild (main thread)_',
+              ...r.phases.map((p) => (p.usPerTx.preverify - p.usPerTx.verifyBatch).toFixed(1)),
+            ],
+            [
+              'signature check in execute (`verifySignature`, cache)',
+              ...r.phases.map((p) => p.usPerTx.verifySignature.toFixed(1)),
+            ],
+            [
+              'execute, without verify (`executeTx`: ante, fee, transfer, events)',
+              ...r.phases.map((p) => p.usPerTx.execute.toFixed(1)),
+            ],
+            ['decode (`StateMachine.prepare`)', ...r.phases.map((p) => p.usPerTx.prepare.toFixed(1))],
+            [
+              'state root (`CommittedState.treeWith`)',
+              ...r.phases.map((p) => p.usPerTx.stateRoot.toFixed(1)),
+            ],
+            ['db commit (`ChainDb.commitBlock`)', ...r.phases.map((p) => p.usPerTx.dbCommit.toFixed(1))],
+            ['state apply (`CommittedState.apply`)', ...r.phases.map((p) => p.usPerTx.stateApply.toFixed(1))],
+            [
+              'other (block decode, hashes, merkle roots, encodes, checks)',
+              ...r.phases.map((p) => p.usPerTx.other.toFixed(1)),
+            ],
+            ['**total**', ...r.phases.map((p) => `**${p.usPerTx.total.toFixed(1)}**`)],
+            ['_of total: garbage-collection pauses_', ...r.phases.map((p) => p.gcPauses.toFixed(1))],
+            [
+              '_of other: tx + result merkle roots_',
+              ...r.phases.map((p) => (p.otherParts.txRoot + p.otherParts.resultRoot).toFixed(1)),
+            ],
+            [
+              '_of other: results encoded again for the commit_',
+              ...r.phases.map((p) => p.otherParts.encodeResultsForCommit.toFixed(1)),
+            ],
+            [
+              '_of other: tx hash for the mempool lookup_',
+              ...r.phases.map((p) => p.otherParts.txHashForMempoolLookup.toFixed(1)),
+            ],
+            [
+              '_of other: block decode + re-encode_',
+              ...r.phases.map((p) => (p.otherParts.decodeBlock + p.otherParts.encodeBlock).toFixed(1)),
+            ],
+          ],
+        ),
+        '',
+      )
+    }
+    if (r.micro.length > 0) {
+      out.push(
+        '### Per-transaction micro-benchmarks (benny)',
+        '',
+        table(
+          ['case', 'ops/s', 'µs/op', '± %'],
+          r.micro.map((x) => [x.name, fmt(x.opsPerSec), x.usPerOp.toFixed(1), x.marginPct.toFixed(2)]),
+        ),
+        '',
+      )
+    }
+    out.push(...r.notes.map((n) => `- ${n}`), '')
+  }
+  if (rep.suites.crypto !== undefined) {
+    out.push(`## Crypto (${rep.suites.crypto.date})`, '', bennyTable(rep.suites.crypto.results), '')
+  }
+  if (rep.suites.smt !== undefined) {
+    out.push(`## Sparse Merkle tree (${rep.suites.smt.date})`, '', bennyTable(rep.suites.smt.results), '')
+  }
+  return out.join('\n')
+}
+
+async function readBenny(file: string): Promise<{ date: string; results: BennyFile['results'] } | undefined> {
+  if (!existsSync(file)) return undefined
+  const j = JSON.parse(await readFile(file, 'utf8')) as BennyFile
+  return { date: j.date, results: j.results }
+}
+
+async function main(): Promise<void> {
+  const { only, quick } = parseArgs(process.argv.slice(2))
+  // dist/bench/index.js -> the project root, where the suites save to bench/results/
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+  process.chdir(root)
+  const resultsDir = join(root, 'bench', 'results')
+  await mkdir(resultsDir, { recursive: true })
+  const jsonPath = join(resultsDir, 'chain-core.json')
+  const mdPath = join(resultsDir, 'chain-core.md')
+
+  const cpus = os.cpus()
+  const previous: ChainCoreReport | undefined = existsSync(jsonPath)
+    ? (JSON.parse(await readFile(jsonPath, 'utf8')) as ChainCoreReport)
+    : undefined
+  const report: ChainCoreReport = {
+    date: new Date().toISOString(),
+    machine: {
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+      cpus: cpus.length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      loadAverage: { start: os.loadavg(), end: [] },
+    },
+    // a --only run keeps the other suites' last results (each carries its own date)
+    suites: only.length === SUITES.length ? {} : { ...previous?.suites },
+  }
+  const started = performance.now()
+
+  if (only.includes('crypto')) {
+    console.log('\n=== crypto ===')
+    await runCryptoBench()
+    report.suites.crypto = await readBenny(join(resultsDir, 'crypto.json'))
+  }
+  if (only.includes('smt')) {
+    console.log('\n=== smt ===')
+    await runSmtBench()
+    report.suites.smt = await readBenny(join(resultsDir, 'smt.json'))
+  }
+  if (only.includes('block')) {
+    console.log('\n=== block apply ===')
+    const t = performance.now()
+    const result = await runBlockApplyBench({
+      resultsFolder: 'bench/results',
+      ...(quick
+        ? {
+            blocks: [
+              { txs: 1_000, count: 2 },
+              { txs: 5_000, count: 1 },
+            ],
+            verifySeconds: 1,
+            warmup: false,
+          }
+        : {}),
+    })
+    report.suites.block = {
+      date: new Date().toISOString(),
+      quick,
+      seconds: Math.round((performance.now() - t) / 1000),
+      result,
+    }
+  }
+
+  report.machine.loadAverage.end = os.loadavg()
+  await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`)
+  const md = markdown(report)
+  await writeFile(mdPath, md)
+  console.log(`\n${md}`)
+  console.log(`wrote ${jsonPath} and ${mdPath} in ${Math.round((performance.now() - started) / 1000)} s`)
+}
+
+main().catch((e: unknown) => {
+  console.error(e)
+  process.exitCode = 1
+})
