@@ -3,15 +3,9 @@ const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es
 export default {
   testEnvironment: 'node',
   testMatch: ['**/*.test.ts'],
-  roots: [
-    '<rootDir>/chain',
-    '<rootDir>/consensus',
-    '<rootDir>/modules',
-    '<rootDir>/rpc',
-    '<rootDir>/cli',
-    '<rootDir>/genesis',
-    '<rootDir>/test',
-  ],
+  roots: ['<rootDir>'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
   extensionsToTreatAsEsm: ['.ts'],
   setupFiles: ['<rootDir>/chain/polyfills.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
