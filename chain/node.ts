@@ -10,6 +10,7 @@ import { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError } from './errors.js'
 import { type Logger, silentLogger } from './logger.js'
 import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from './mempool/mempool.js'
+import type { BlockMetrics } from './metrics.js'
 import { type BlockInfo, type Module, StateMachine } from './stateMachine.js'
 import { ChainDb } from './store/chainDb.js'
 import { proofToJson, type SmtProofJson } from './store/smt.js'
@@ -28,6 +29,8 @@ export interface NodeOptions {
   produce?: boolean
   /** worker threads verifying block signatures (default: cores - 1; 0 verifies inline) */
   verifyThreads?: number
+  /** block and mempool metrics (the node runs without) */
+  metrics?: BlockMetrics
 }
 
 /** JSON view of a block. */
@@ -189,6 +192,7 @@ export class GatherNode extends EventEmitter {
   submitTx(raw: Uint8Array): { hash: string } {
     if (this.closed) throw new ChainError('NODE_STOPPED', 'node is stopping')
     const p = this.mempool.add(raw)
+    this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
     this.log.debug({ hash: p.tx.hashHex, signer: p.tx.signer }, 'transaction admitted')
     return { hash: p.tx.hashHex }
   }
@@ -242,6 +246,13 @@ export class GatherNode extends EventEmitter {
       },
       'block committed',
     )
+    this.opts.metrics?.onBlock(
+      c.block.header.height,
+      c.block.header.height,
+      c.applyMs / 1000,
+      c.block.txs.length,
+    )
+    this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
     this.emit('block', c)
   }
 
@@ -294,6 +305,55 @@ export class GatherNode extends EventEmitter {
   async getBlock(height: number): Promise<BlockView | undefined> {
     const b = await this.chain.getBlock(height)
     return b === undefined ? undefined : blockView(b.block, b.hash)
+  }
+
+  /** A block by hash (hex). */
+  async getBlockByHash(hashHex: string): Promise<BlockView | undefined> {
+    if (!/^[0-9a-fA-F]{64}$/.test(hashHex)) return undefined
+    const b = await this.chain.getBlockByHash(Buffer.from(hashHex, 'hex'))
+    return b === undefined ? undefined : blockView(b.block, b.hash)
+  }
+
+  /**
+   * Resolves when a block including the transaction commits; rejects with CHAIN_TIMEOUT after
+   * `timeoutMs`, or TX_EVICTED if it leaves the mempool without being included.
+   */
+  waitForTx(
+    hashHex: string,
+    timeoutMs: number,
+  ): Promise<{ height: number; index: number; result: TxResult }> {
+    const wanted = hashHex.toUpperCase()
+    return new Promise((resolve, reject) => {
+      const onBlock = (c: CommittedBlock): void => {
+        const index = c.txHashes.findIndex((h) => hex(h).toUpperCase() === wanted)
+        if (index >= 0) {
+          done()
+          resolve({ height: c.block.header.height, index, result: c.results[index]! })
+        } else if (!this.mempool.has(wanted)) {
+          done()
+          reject(
+            new ChainError(
+              'TX_EVICTED',
+              `transaction ${wanted} left the mempool without being included (it no longer passes the checks)`,
+            ),
+          )
+        }
+      }
+      const timer = setTimeout(() => {
+        done()
+        reject(
+          new ChainError(
+            'CHAIN_TIMEOUT',
+            `transaction ${wanted} was not included within ${timeoutMs} ms; it may still be`,
+          ),
+        )
+      }, timeoutMs)
+      const done = (): void => {
+        clearTimeout(timer)
+        this.off('block', onBlock)
+      }
+      this.on('block', onBlock)
+    })
   }
 
   /** A transaction by hash (hex): where it landed and its result. */

@@ -2,15 +2,16 @@ import type { Command } from 'commander'
 import { formatGat } from '../../chain/amount.js'
 import { TEST_MNEMONIC } from '../../chain/crypto/hd.js'
 import { createLogger } from '../../chain/logger.js'
-import { GatherNode } from '../../chain/node.js'
 import { buildDevnetGenesis, DEVNET_FAUCET_UGAT, devnetKeys } from '../../genesis/devnet.js'
 import { defaultDevnetHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
+import { runNode } from '../run.js'
 
 interface DevnetOptions {
   home: string
   mnemonic?: string
   blockTime: string
   logLevel: string
+  rpcListen: string
 }
 
 function parseBlockTime(v: string): number {
@@ -34,6 +35,7 @@ export function registerDevnet(program: Command): void {
       '2000',
     )
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .option('--rpc-listen <host:port>', 'JSON-RPC, WebSocket and metrics address', '127.0.0.1:26657')
     .addHelpText(
       'after',
       `
@@ -78,34 +80,13 @@ unless --mnemonic is given: never send real value to them.`,
         },
         "devnet accounts (m/44'/118'/0'/0/0 and /1)",
       )
-      const node = await GatherNode.open({ dataDir: paths.data, genesis, nodeKey, logger: log })
-      log.info(
-        {
-          home: paths.home,
-          data: paths.data,
-          height: node.chain.head.height,
-          blockTimeMs: genesis.params.blockTimeMs,
-        },
-        'devnet running; Ctrl-C to stop',
-      )
-      node.start()
-      let stopping = false
-      const shutdown = (signal: string): void => {
-        if (stopping) return
-        stopping = true
-        log.info({ signal }, 'stopping')
-        node
-          .stop()
-          .then(() => {
-            log.info({ height: node.chain.head.height }, 'stopped')
-            process.exit(0)
-          })
-          .catch((e: unknown) => {
-            log.error({ err: e }, 'error while stopping')
-            process.exit(1)
-          })
-      }
-      process.on('SIGINT', () => shutdown('SIGINT'))
-      process.on('SIGTERM', () => shutdown('SIGTERM'))
+      await runNode({
+        dataDir: paths.data,
+        home: paths.home,
+        genesis,
+        nodeKey,
+        rpcListen: opts.rpcListen,
+        log,
+      })
     })
 }

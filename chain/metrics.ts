@@ -1,0 +1,102 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+/**
+ * Every Prometheus metric of the node, created in one place: this is the only file that imports
+ * prom-client. Other code takes the structural interfaces it needs (`BlockMetrics`,
+ * `RpcMetrics`), so it runs without metrics in tests and benchmarks.
+ */
+export class NodeMetrics {
+  readonly registry = new Registry()
+  readonly blockHeight = new Gauge({
+    name: 'gather_block_height',
+    help: 'Height of the last committed block',
+    registers: [this.registry],
+  })
+  readonly finalHeight = new Gauge({
+    name: 'gather_final_height',
+    help: 'Height of the last final block',
+    registers: [this.registry],
+  })
+  readonly blockApplySeconds = new Histogram({
+    name: 'gather_block_apply_seconds',
+    help: 'Time to execute and commit a block, seconds',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  })
+  readonly blockTransactions = new Histogram({
+    name: 'gather_block_transactions',
+    help: 'Transactions per committed block',
+    buckets: [0, 1, 10, 100, 500, 1000, 2500, 5000, 10000],
+    registers: [this.registry],
+  })
+  readonly mempoolTransactions = new Gauge({
+    name: 'gather_mempool_transactions',
+    help: 'Transactions waiting in the mempool',
+    registers: [this.registry],
+  })
+  readonly mempoolBytes = new Gauge({
+    name: 'gather_mempool_bytes',
+    help: 'Bytes of transactions waiting in the mempool',
+    registers: [this.registry],
+  })
+  readonly rpcRequests = new Counter({
+    name: 'gather_rpc_requests_total',
+    help: 'JSON-RPC requests by method and outcome (ok, error, rejected)',
+    labelNames: ['method', 'outcome'] as const,
+    registers: [this.registry],
+  })
+  readonly rpcSeconds = new Histogram({
+    name: 'gather_rpc_request_duration_seconds',
+    help: 'JSON-RPC request latency by method, seconds',
+    labelNames: ['method'] as const,
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  })
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gather_' })
+  }
+
+  /** Sets the head and final heights (at start, before any block). */
+  onHead(height: number, finalHeight: number): void {
+    this.blockHeight.set(height)
+    this.finalHeight.set(finalHeight)
+  }
+
+  /** Records a committed block. */
+  onBlock(height: number, finalHeight: number, applySeconds: number, txs: number): void {
+    this.blockHeight.set(height)
+    this.finalHeight.set(finalHeight)
+    this.blockApplySeconds.observe(applySeconds)
+    this.blockTransactions.observe(txs)
+  }
+
+  /** Records the mempool's size. */
+  onMempool(txs: number, bytes: number): void {
+    this.mempoolTransactions.set(txs)
+    this.mempoolBytes.set(bytes)
+  }
+
+  /** Records one JSON-RPC call. Unknown method names are folded into one label to bound cardinality. */
+  onRpc(method: string, outcome: 'ok' | 'error' | 'rejected', seconds: number): void {
+    this.rpcRequests.inc({ method, outcome })
+    this.rpcSeconds.observe({ method }, seconds)
+  }
+
+  /** The Prometheus text exposition. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() }
+  }
+}
+
+/** What the node reports after each block (implemented by NodeMetrics). */
+export interface BlockMetrics {
+  onBlock(height: number, finalHeight: number, applySeconds: number, txs: number): void
+  onMempool(txs: number, bytes: number): void
+}
+
+/** What the RPC server reports per call (implemented by NodeMetrics). */
+export interface RpcMetrics {
+  onRpc(method: string, outcome: 'ok' | 'error' | 'rejected', seconds: number): void
+  render(): Promise<{ contentType: string; body: string }>
+}

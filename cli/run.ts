@@ -1,0 +1,97 @@
+import { isIP } from 'node:net'
+import type { ProposerKey } from '../chain/blockchain.js'
+import type { Logger } from '../chain/logger.js'
+import { NodeMetrics } from '../chain/metrics.js'
+import { GatherNode } from '../chain/node.js'
+import type { Genesis } from '../genesis/schema.js'
+import { defaultRpcOptions, RpcServer } from '../rpc/server.js'
+
+/** Parses `host:port` (IPv6 as `[::1]:26657`), with a readable error. */
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value)
+  const host = m?.[1] ?? m?.[2]
+  const port = Number(m?.[3])
+  if (m === null || host === undefined || !Number.isInteger(port) || port > 65535) {
+    throw new Error(`--rpc-listen must be host:port (e.g. 127.0.0.1:26657), got "${value}"`)
+  }
+  return { host, port }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
+}
+
+/** Options shared by `gather start` and `gather devnet`. */
+export interface RunOptions {
+  dataDir: string
+  home: string
+  genesis: Genesis
+  nodeKey: ProposerKey
+  rpcListen: string
+  log: Logger
+}
+
+/**
+ * Opens the node, starts the JSON-RPC gateway and the producer, prints where everything is,
+ * and stops cleanly on SIGINT/SIGTERM (waiting for the block in progress).
+ */
+export async function runNode(o: RunOptions): Promise<void> {
+  const listen = parseListen(o.rpcListen)
+  if (!isLoopback(listen.host)) {
+    o.log.warn(
+      { listen: o.rpcListen },
+      'JSON-RPC is listening beyond loopback: anyone who can reach it can query and submit; put it behind a firewall or proxy',
+    )
+  }
+  const metrics = new NodeMetrics()
+  const node = await GatherNode.open({
+    dataDir: o.dataDir,
+    genesis: o.genesis,
+    nodeKey: o.nodeKey,
+    logger: o.log,
+    metrics,
+  })
+  metrics.onHead(node.chain.head.height, node.chain.head.height)
+  const rpc = new RpcServer({ ...defaultRpcOptions(), ...listen }, { node, metrics, log: o.log })
+  let address: { url: string }
+  try {
+    address = await rpc.listen()
+  } catch (e) {
+    await node.stop()
+    throw new Error(`cannot listen on ${o.rpcListen}: ${(e as Error).message}`)
+  }
+  const wsUrl = address.url.replace(/^http/, 'ws')
+  o.log.info(
+    {
+      home: o.home,
+      data: o.dataDir,
+      rpc: address.url,
+      ws: `${wsUrl}ws`,
+      metrics: `${address.url}metrics`,
+      health: `${address.url}health`,
+      chainId: o.genesis.chainId,
+      height: node.chain.head.height,
+    },
+    'node running; Ctrl-C to stop',
+  )
+  node.start()
+  let stopping = false
+  const shutdown = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    o.log.info({ signal }, 'stopping')
+    rpc
+      .close()
+      .then(() => node.stop())
+      .then(() => {
+        o.log.info({ height: node.chain.head.height }, 'stopped')
+        process.exit(0)
+      })
+      .catch((e: unknown) => {
+        o.log.error({ err: e }, 'error while stopping')
+        process.exit(1)
+      })
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+}

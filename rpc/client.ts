@@ -1,0 +1,221 @@
+import WebSocket from 'ws'
+import type { TxResult } from '../chain/codec/block.js'
+import type { BlockView } from '../chain/node.js'
+import type { SmtProofJson } from '../chain/store/smt.js'
+
+/** `chain_getStatus` result. */
+export interface StatusResult {
+  chainId: string
+  genesisHash: string
+  height: number
+  headHash: string
+  stateRoot: string
+  headTime: string
+  finalHeight: number
+  mempool: { txs: number; bytes: number }
+  blockTimeMs: number
+  syncing: boolean
+}
+
+/** `account_get` result: counters and amounts as decimal strings. */
+export interface AccountResult {
+  address: string
+  exists: boolean
+  accountNumber: string
+  sequence: string
+  balance: { ugat: string; gmt: string }
+}
+
+/** `token_getSupply` result (ugat). */
+export interface SupplyResult {
+  denom: string
+  cap: string
+  genesis: string
+  minted: string
+  burned: string
+  total: string
+}
+
+/** `chain_getTx` result. */
+export interface TxLookupResult {
+  hash: string
+  height: number
+  index: number
+  code: number
+  codespace: string
+  log: string
+  events: TxResult['events']
+  tx: string
+}
+
+/** `tx_broadcastCommit` result: `code` 0 is success. */
+export interface BroadcastCommitResult {
+  hash: string
+  height: number
+  index: number
+  code: number
+  codespace: string
+  log: string
+}
+
+/** `state_getProof` result. */
+export interface ProofResult {
+  key: string
+  value: string | null
+  height: number
+  stateRoot: string
+  proof: SmtProofJson
+}
+
+/** A JSON-RPC error returned by the node. */
+export class RpcClientError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message)
+    this.name = 'RpcClientError'
+  }
+
+  /** The chain's string error code, for domain errors (`TX_BAD_SEQUENCE`). */
+  get chainCode(): string | undefined {
+    const d = this.data as { code?: unknown } | undefined
+    return typeof d?.code === 'string' ? d.code : undefined
+  }
+}
+
+interface JsonRpcResponse {
+  jsonrpc: '2.0'
+  id: number | string | null
+  result?: unknown
+  error?: { code: number; message: string; data?: unknown }
+}
+
+/**
+ * A typed client of the node's JSON-RPC gateway (HTTP for calls, WebSocket for subscriptions).
+ * Used by the CLI and the tests; any JSON-RPC 2.0 client works the same way.
+ */
+export class GatherClient {
+  private nextId = 1
+
+  /** @param url - the gateway, e.g. `http://127.0.0.1:26657/` */
+  constructor(
+    readonly url: string,
+    private readonly opts: { timeoutMs?: number } = {},
+  ) {}
+
+  /** Calls a method with named params; throws RpcClientError for JSON-RPC errors. */
+  async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++
+    let res: Response
+    try {
+      res = await fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 60_000),
+      })
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code
+      throw new Error(
+        `cannot reach the node at ${this.url}${cause ? ` (${cause})` : ''}: is it running? (--rpc to use another address)`,
+      )
+    }
+    let body: JsonRpcResponse
+    try {
+      body = (await res.json()) as JsonRpcResponse
+    } catch {
+      throw new Error(`${this.url} answered HTTP ${res.status} without a JSON-RPC body`)
+    }
+    if (body.error !== undefined)
+      throw new RpcClientError(body.error.code, body.error.message, body.error.data)
+    return body.result as T
+  }
+
+  getStatus(): Promise<StatusResult> {
+    return this.call('chain_getStatus')
+  }
+
+  getBlock(by: { height?: number; hash?: string } = {}): Promise<BlockView> {
+    return this.call('chain_getBlock', by)
+  }
+
+  getTx(hash: string): Promise<TxLookupResult> {
+    return this.call('chain_getTx', { hash })
+  }
+
+  getAccount(address: string): Promise<AccountResult> {
+    return this.call('account_get', { address })
+  }
+
+  getSupply(): Promise<SupplyResult> {
+    return this.call('token_getSupply')
+  }
+
+  getProof(key: string): Promise<ProofResult> {
+    return this.call('state_getProof', { key })
+  }
+
+  /** Submits TxRaw bytes; resolves once admitted to the mempool. */
+  broadcast(tx: Uint8Array): Promise<{ hash: string }> {
+    return this.call('tx_broadcast', { tx: Buffer.from(tx).toString('base64') })
+  }
+
+  /** Submits TxRaw bytes and waits for the block that includes them. */
+  broadcastCommit(tx: Uint8Array, timeoutMs?: number): Promise<BroadcastCommitResult> {
+    return this.call('tx_broadcastCommit', {
+      tx: Buffer.from(tx).toString('base64'),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    })
+  }
+
+  /**
+   * Subscribes over WebSocket (`newHeads`, `finalHeads`, or `txs` of an address); `onEvent` gets
+   * each notification's result. Returns a function that closes the subscription.
+   */
+  async subscribe(
+    event: 'newHeads' | 'finalHeads' | 'txs',
+    onEvent: (result: unknown) => void,
+    address?: string,
+  ): Promise<() => Promise<void>> {
+    const wsUrl = new URL('ws', this.url.replace(/^http/, 'ws'))
+    const ws = new WebSocket(wsUrl)
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve())
+      ws.once('error', reject)
+    })
+    const subscription = await new Promise<string>((resolve, reject) => {
+      ws.on('message', (data) => {
+        const m = JSON.parse(data.toString()) as JsonRpcResponse & {
+          method?: string
+          params?: { subscription: string; result: unknown }
+        }
+        if (m.method === 'chain_subscription' && m.params !== undefined) onEvent(m.params.result)
+        else if (m.id === 1 && m.error !== undefined)
+          reject(new RpcClientError(m.error.code, m.error.message, m.error.data))
+        else if (m.id === 1) resolve(m.result as string)
+      })
+      ws.send(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'chain_subscribe',
+          params: { event, ...(address === undefined ? {} : { address }) },
+        }),
+      )
+    })
+    return async () => {
+      if (ws.readyState === ws.OPEN) {
+        ws.send(
+          JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'chain_unsubscribe', params: { subscription } }),
+        )
+      }
+      ws.close()
+      await new Promise<void>((resolve) => {
+        if (ws.readyState === ws.CLOSED) resolve()
+        else ws.once('close', () => resolve())
+      })
+    }
+  }
+}

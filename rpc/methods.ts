@@ -1,0 +1,162 @@
+import { z } from 'zod'
+import { isValidAddress } from '../chain/crypto/address.js'
+import { ChainError } from '../chain/errors.js'
+import type { GatherNode } from '../chain/node.js'
+import { RpcErrorCode, rpcError, txRejected } from './errors.js'
+
+/** Limits on what a single call may ask for. */
+export const METHOD_LIMITS = {
+  /** base64 of the largest transaction we accept (the genesis maxTxBytes caps it again) */
+  maxTxBase64Chars: 2 * 1024 * 1024,
+  maxKeyChars: 512,
+  maxCommitTimeoutMs: 120_000,
+  defaultCommitTimeoutMs: 30_000,
+}
+
+const hex64 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (a 32-byte hash)')
+const address = z
+  .string()
+  .max(128)
+  .refine((a) => isValidAddress(a), 'must be a gat bech32 address (gat1...)')
+const txBase64 = z
+  .string()
+  .min(1, 'is required')
+  .max(METHOD_LIMITS.maxTxBase64Chars, 'is larger than any transaction this node accepts')
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64 TxRaw bytes')
+
+/** One JSON-RPC method: its params schema (by name), a handler, and documentation. */
+export interface RpcMethod<S extends z.ZodType = z.ZodType> {
+  params: S
+  summary: string
+  handler(node: GatherNode, params: z.infer<S>): unknown | Promise<unknown>
+}
+
+function method<S extends z.ZodType>(m: RpcMethod<S>): RpcMethod<S> {
+  return m
+}
+
+function notFound(what: string): never {
+  throw rpcError(RpcErrorCode.NOT_FOUND, `${what} not found`)
+}
+
+function decodeTxParam(tx: string): Uint8Array {
+  return Buffer.from(tx, 'base64')
+}
+
+function submit(node: GatherNode, tx: string): { hash: string } {
+  try {
+    return node.submitTx(decodeTxParam(tx))
+  } catch (e) {
+    if (e instanceof ChainError) throw txRejected(e)
+    throw e
+  }
+}
+
+/** Every HTTP JSON-RPC method, by name. Subscriptions live in the WebSocket handler. */
+export const rpcMethods = {
+  chain_getStatus: method({
+    summary: 'Chain id, head height and hash, final height, state root, mempool size.',
+    params: z.object({}).strict(),
+    handler: (node) => ({ ...node.getStatus(), syncing: false }),
+  }),
+
+  chain_getBlock: method({
+    summary: 'A block by height or hash (the latest without params).',
+    params: z
+      .object({
+        height: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+        hash: hex64.optional(),
+      })
+      .strict()
+      .refine((p) => p.height === undefined || p.hash === undefined, 'give height or hash, not both'),
+    handler: async (node, p) => {
+      const b =
+        p.hash !== undefined
+          ? await node.getBlockByHash(p.hash)
+          : await node.getBlock(p.height ?? node.chain.head.height)
+      return b ?? notFound(p.hash !== undefined ? `block ${p.hash}` : `block at height ${p.height ?? 'head'}`)
+    },
+  }),
+
+  chain_getTx: method({
+    summary: 'A committed transaction by hash: height, index, result code, log and events.',
+    params: z.object({ hash: hex64 }).strict(),
+    handler: async (node, p) => {
+      const t = await node.getTx(p.hash)
+      if (t === undefined) {
+        if (node.mempool.has(p.hash.toUpperCase()))
+          throw rpcError(RpcErrorCode.NOT_FOUND, `transaction ${p.hash} is pending in the mempool`, {
+            pending: true,
+          })
+        return notFound(`transaction ${p.hash}`)
+      }
+      return {
+        hash: t.hash,
+        height: t.height,
+        index: t.index,
+        code: t.result.code,
+        codespace: t.result.codespace,
+        log: t.result.log,
+        events: t.result.events,
+        tx: t.tx,
+      }
+    },
+  }),
+
+  tx_broadcast: method({
+    summary: 'Submits a base64 TxRaw to the mempool; answers once admitted.',
+    params: z.object({ tx: txBase64 }).strict(),
+    handler: (node, p) => submit(node, p.tx),
+  }),
+
+  tx_broadcastCommit: method({
+    summary:
+      'Submits a base64 TxRaw and answers once a block includes it, with its result code (0 = success).',
+    params: z
+      .object({
+        tx: txBase64,
+        timeoutMs: z.number().int().min(100).max(METHOD_LIMITS.maxCommitTimeoutMs).optional(),
+      })
+      .strict(),
+    handler: async (node, p) => {
+      const { hash } = submit(node, p.tx)
+      try {
+        const r = await node.waitForTx(hash, p.timeoutMs ?? METHOD_LIMITS.defaultCommitTimeoutMs)
+        return {
+          hash,
+          height: r.height,
+          index: r.index,
+          code: r.result.code,
+          codespace: r.result.codespace,
+          log: r.result.log,
+        }
+      } catch (e) {
+        if (e instanceof ChainError && e.code === 'CHAIN_TIMEOUT')
+          throw rpcError(RpcErrorCode.TIMEOUT, e.message, { hash })
+        throw e
+      }
+    },
+  }),
+
+  account_get: method({
+    summary: 'An account: number, sequence and balances (decimal strings).',
+    params: z.object({ address }).strict(),
+    handler: (node, p) => node.getAccount(p.address),
+  }),
+
+  token_getSupply: method({
+    summary: 'GAT supply counters in ugat: cap, genesis, minted, burned, total.',
+    params: z.object({}).strict(),
+    handler: (node) => node.getSupply(),
+  }),
+
+  state_getProof: method({
+    summary:
+      'A state key with its value (base64, or null) and a sparse Merkle proof against the head state root.',
+    params: z.object({ key: z.string().min(1).max(METHOD_LIMITS.maxKeyChars) }).strict(),
+    handler: (node, p) => node.getProof(p.key),
+  }),
+} satisfies Record<string, RpcMethod>
+
+/** Names of the HTTP methods. */
+export type RpcMethodName = keyof typeof rpcMethods
