@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: the crypto, SMT and block-apply suites, a summary table, and
- * `bench/results/chain-core.json` + `bench/results/chain-core.md`.
+ * `bench/results/chain-core.json` + `bench/results/chain-core.md`; the JSON-RPC suite writes
+ * `bench/results/rpc.json` + `bench/results/rpc.md`.
  *
- * Usage: `node dist/bench/index.js [--only crypto|smt|block] [--quick]`
+ * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc] [--quick]`
  * (`--quick`: fewer, smaller block-apply samples, for trying the harness; not for the record).
  */
 import '../chain/polyfills.js'
@@ -13,9 +14,10 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BlockApplyResult, runBlockApplyBench } from './chain/blockApply.bench.js'
 import { runCryptoBench } from './crypto/verify.bench.js'
+import { type RpcBenchResult, runRpcBench } from './rpc/rpc.bench.js'
 import { runSmtBench } from './store/smt.bench.js'
 
-const SUITES = ['crypto', 'smt', 'block'] as const
+const SUITES = ['crypto', 'smt', 'block', 'rpc'] as const
 type SuiteName = (typeof SUITES)[number]
 
 /** A benny JSON result file as `save({ format: 'json' })` writes it. */
@@ -63,10 +65,10 @@ function parseArgs(argv: string[]): { only: SuiteName[]; quick: boolean } {
       }
       only = names as SuiteName[]
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/bench/index.js [--only crypto|smt|block] [--quick]')
+      console.log('usage: node dist/bench/index.js [--only crypto|smt|block|rpc] [--quick]')
       process.exit(0)
     } else {
-      throw new Error(`unknown argument "${a}"; usage: [--only crypto|smt|block] [--quick]`)
+      throw new Error(`unknown argument "${a}"; usage: [--only crypto|smt|block|rpc] [--quick]`)
     }
   }
   return { only, quick }
@@ -226,6 +228,45 @@ function markdown(rep: ChainCoreReport): string {
   return out.join('\n')
 }
 
+/** bench/results/rpc.json. */
+interface RpcReport {
+  date: string
+  quick: boolean
+  machine: ChainCoreReport['machine']
+  result: RpcBenchResult
+}
+
+function rpcMarkdown(rep: RpcReport): string {
+  const m = rep.machine
+  const r = rep.result
+  return [
+    '# Gather Chain JSON-RPC benchmark',
+    '',
+    `## JSON-RPC over HTTP (${rep.date}${rep.quick ? ', --quick run: not for the record' : ''})`,
+    '',
+    `Written by \`npm run bench -- --only rpc\` (bench/rpc/rpc.bench.ts). Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node} on ${m.platform}/${m.arch}; load average ${m.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at the start, ${m.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at the end.`,
+    '',
+    `An in-process node (${fmt(r.accounts)} funded accounts, no block production during the run) behind an RpcServer on 127.0.0.1; a load generator in a worker thread keeps ${r.concurrency} HTTP requests in flight over keep-alive connections. **The node and the load generator share the same ${m.cpus} cores**, so the figures are a lower bound for a node with a remote client.`,
+    '',
+    table(
+      ['method', 'requests', 'errors', 'per second', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+      r.cases.map((c) => [
+        `\`${c.name}\``,
+        fmt(c.requests),
+        fmt(c.errors),
+        fmt(c.perSec),
+        c.latencyMs.p50.toFixed(2),
+        c.latencyMs.p90.toFixed(2),
+        c.latencyMs.p99.toFixed(2),
+        c.latencyMs.max.toFixed(2),
+      ]),
+    ),
+    '',
+    ...r.notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n')
+}
+
 async function readBenny(file: string): Promise<{ date: string; results: BennyFile['results'] } | undefined> {
   if (!existsSync(file)) return undefined
   const j = JSON.parse(await readFile(file, 'utf8')) as BennyFile
@@ -261,6 +302,25 @@ async function main(): Promise<void> {
     suites: only.length === SUITES.length ? {} : { ...previous?.suites },
   }
   const started = performance.now()
+
+  if (only.includes('rpc')) {
+    console.log('\n=== rpc ===')
+    const rpcStart = os.loadavg()
+    const result = await runRpcBench(quick ? { accounts: 2_000, reads: 5_000 } : {})
+    const rpcReport: RpcReport = {
+      date: new Date().toISOString(),
+      quick,
+      machine: { ...report.machine, loadAverage: { start: rpcStart, end: os.loadavg() } },
+      result,
+    }
+    const md = rpcMarkdown(rpcReport)
+    await writeFile(join(resultsDir, 'rpc.json'), `${JSON.stringify(rpcReport, null, 2)}\n`)
+    await writeFile(join(resultsDir, 'rpc.md'), md)
+    console.log(`\n${md}`)
+    console.log(`wrote ${join(resultsDir, 'rpc.json')} and ${join(resultsDir, 'rpc.md')}`)
+    // an rpc-only run leaves chain-core.json/.md alone
+    if (only.length === 1) return
+  }
 
   if (only.includes('crypto')) {
     console.log('\n=== crypto ===')

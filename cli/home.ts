@@ -13,6 +13,11 @@ export interface HomePaths {
   data: string
 }
 
+/** The default home of `gather init|start|keys|tx`: $GATHER_HOME or ~/.gather. */
+export function defaultHome(): string {
+  return process.env.GATHER_HOME ?? join(homedir(), '.gather')
+}
+
 /** The default devnet home: $GATHER_HOME or ~/.gather-devnet. */
 export function defaultDevnetHome(): string {
   return process.env.GATHER_HOME ?? join(homedir(), '.gather-devnet')

@@ -2,25 +2,58 @@
 import '../chain/polyfills.js'
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
+import { RpcClientError } from '../rpc/client.js'
 import { registerDevnet } from './commands/devnet.js'
+import { registerKeys } from './commands/keys.js'
+import { registerNode } from './commands/node.js'
+import { registerQuery } from './commands/query.js'
+import { registerTx } from './commands/tx.js'
+import { examples } from './options.js'
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string
+}
+
+/** One line, whatever the message holds. */
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim()
 }
 
 const program = new Command()
   .name('gather')
   .description('Gather Chain node and command-line client')
   .version(pkg.version)
-  .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
+  // Usage errors print as one line, like every other error.
+  .configureOutput({
+    outputError: (str, write) => write(`${oneLine(str)} (see --help)\n`),
+  })
+  .addHelpText(
+    'after',
+    `${examples(
+      'gather devnet                                  # a local single-validator chain',
+      'gather keys import faucet --index 1 --home ~/.gather-devnet',
+      'gather tx transfer faucet gat1... 1.5gat --home ~/.gather-devnet',
+      'gather query account gat1... --json',
+    )}
+
+Homes: \`gather devnet\` uses $GATHER_HOME or ~/.gather-devnet; init, start, keys and tx use
+$GATHER_HOME or ~/.gather. Pass --home to choose. Queries and transactions go to --rpc
+($GATHER_RPC or http://127.0.0.1:26657/).`,
+  )
 
 registerDevnet(program)
+registerNode(program)
+registerKeys(program)
+registerTx(program)
+registerQuery(program)
 
 try {
   await program.parseAsync(process.argv)
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode)
-  process.stderr.write(`error: ${(e as Error).message}\n`)
+  let message = (e as Error).message
+  if (e instanceof RpcClientError && e.chainCode !== undefined) message = `${message} (${e.chainCode})`
+  process.stderr.write(`error: ${oneLine(message)}\n`)
   process.exit(1)
 }

@@ -32,6 +32,12 @@ export interface RpcServerOptions {
   maxSubscriptionsPerConnection: number
   /** /health reports not ready when the head is older than this */
   maxHeadAgeMs: number
+  /**
+   * The rate-limit key of a request or WebSocket connection. Default: the remote address. Behind
+   * a trusted reverse proxy, derive it from the proxy's header instead (never trust such a header
+   * from the open internet: a client could pick its own bucket).
+   */
+  clientKey?: (req: IncomingMessage) => string
 }
 
 /** Defaults: loopback only, 1 MiB bodies, batches of 100, 200 calls/s per client with bursts of 400. */
@@ -58,6 +64,7 @@ interface Subscription {
 }
 
 interface ClientContext {
+  /** rate-limit key (the remote address unless `clientKey` says otherwise) */
   ip: string
   ws?: WebSocket
   subscriptions?: Map<string, Subscription>
@@ -109,7 +116,11 @@ function headView(c: CommittedBlock): Record<string, unknown> {
 export class RpcServer {
   private readonly http: Server
   private readonly wss: WebSocketServer
-  private readonly rpc = new JSONRPCServer<ClientContext>()
+  /**
+   * json-rpc-2.0 would console.warn every error a handler throws, expected ones (bad params,
+   * refused transactions) included; internal errors are logged by mapErrorToJSONRPCErrorResponse.
+   */
+  private readonly rpc = new JSONRPCServer<ClientContext>({ errorListener: () => undefined })
   private readonly limiter: RateLimiter
   private readonly sockets = new Set<WebSocket>()
   /** subscriptions of each open WebSocket */
@@ -204,18 +215,24 @@ export class RpcServer {
         request.method in rpcMethods ||
         request.method === 'chain_subscribe' ||
         request.method === 'chain_unsubscribe'
-      const response = await next(request, client)
-      const outcome =
-        response === null || response.error === undefined
-          ? 'ok'
-          : response.error.code <= -32600 && response.error.code >= -32700
-            ? 'rejected'
-            : 'error'
-      this.deps.metrics?.onRpc(
-        known ? request.method : 'unknown',
-        outcome,
-        (performance.now() - started) / 1000,
-      )
+      const record = (code: number | undefined): void => {
+        const outcome = code === undefined ? 'ok' : code <= -32600 && code >= -32700 ? 'rejected' : 'error'
+        this.deps.metrics?.onRpc(
+          known ? request.method : 'unknown',
+          outcome,
+          (performance.now() - started) / 1000,
+        )
+      }
+      // Handlers report errors by throwing; json-rpc-2.0 turns the rejection into the error
+      // response after the middleware, so thrown errors are classified here, then rethrown.
+      let response: JSONRPCResponse | null
+      try {
+        response = await next(request, client)
+      } catch (e) {
+        record(toRpcError(e).code)
+        throw e
+      }
+      record(response?.error?.code)
       return response
     }
   }
@@ -256,7 +273,7 @@ export class RpcServer {
     }
     const body = await this.readBody(req, res)
     if (body === undefined) return
-    const reply = await this.handleText(body, { ip: req.socket.remoteAddress ?? 'unknown' })
+    const reply = await this.handleText(body, { ip: this.clientKeyOf(req) })
     if (reply.body === null) {
       res.writeHead(204)
       res.end()
@@ -372,6 +389,10 @@ export class RpcServer {
     return { status: 200, body: empty ? null : body }
   }
 
+  private clientKeyOf(req: IncomingMessage): string {
+    return this.opts.clientKey?.(req) ?? req.socket.remoteAddress ?? 'unknown'
+  }
+
   private health(res: ServerResponse): void {
     const node = this.deps.node
     const head = node.chain.head
@@ -386,7 +407,7 @@ export class RpcServer {
   }
 
   private handleWs(ws: WebSocket, req: IncomingMessage): void {
-    const client: ClientContext = { ip: req.socket.remoteAddress ?? 'unknown', ws, subscriptions: new Map() }
+    const client: ClientContext = { ip: this.clientKeyOf(req), ws, subscriptions: new Map() }
     this.sockets.add(ws)
     this.clients.set(ws, client.subscriptions!)
     ws.on('close', () => this.sockets.delete(ws))

@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { generateNodeKey } from '../../chain/crypto/ed25519.js'
+import { createLogger } from '../../chain/logger.js'
+import { type Genesis, parseGenesis } from '../../genesis/schema.js'
+import { parseCliAmount } from '../amount.js'
+import { formatUgat, keyValueTable, output } from '../format.js'
+import { defaultHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
+import { Keystore, keystoreDir } from '../keystore.js'
+import { examples, homeOption, jsonOption } from '../options.js'
+import { runNode } from '../run.js'
+
+interface InitOptions {
+  home: string
+  chainId: string
+  moniker: string
+  genesis?: string
+  validatorKey?: string
+  balance: string
+  blockTime: string
+  json?: boolean
+}
+
+async function readGenesisFile(path: string): Promise<Genesis> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    throw new Error(
+      `cannot read genesis ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    )
+  }
+  try {
+    return parseGenesis(JSON.parse(text))
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`)
+  }
+}
+
+/** `gather init` and `gather start`: a node home of one's own. */
+export function registerNode(program: Command): void {
+  const init = program
+    .command('init')
+    .description('create a node home: a new node key and a genesis (given, or a single-validator one)')
+    .option('--chain-id <id>', 'chain id of a new genesis', 'gather-local-1')
+    .option('--moniker <name>', 'name of this node (the validator name in a new genesis)', 'node-0')
+    .option('--genesis <file>', 'use this genesis file (validated) instead of making one')
+    .option('--validator-key <name>', 'keystore key (in --home) that owns the validator of a new genesis')
+    .option('--balance <amount>', 'genesis balance of the validator key (e.g. 10000gat)', '10000gat')
+    .option('--block-time <ms>', 'block time of a new genesis, 100 to 60000 ms', '2000')
+    .addHelpText(
+      'after',
+      `${examples(
+        'gather keys add owner --home ./mynode && gather init --home ./mynode --validator-key owner',
+        'gather init --home ./mynode --chain-id my-chain-1 --moniker alpha --validator-key owner --block-time 1000',
+        'gather init --home ./follower --genesis ./genesis.json',
+      )}
+
+A new genesis has one validator: this node's fresh ed25519 key (config/node_key.json, mode 0600),
+owned by --validator-key, which also holds --balance. init refuses to overwrite an existing home.`,
+    )
+  homeOption(init)
+  jsonOption(init).action(async (o: InitOptions) => {
+    const paths = homePaths(o.home)
+    if (await hasGenesis(paths))
+      throw new Error(`${paths.home} already has a genesis; refusing to overwrite it`)
+    try {
+      await readFile(paths.nodeKey)
+      throw new Error(`${paths.nodeKey} already exists; refusing to overwrite it`)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    }
+    const nodeKey = generateNodeKey()
+    let genesis: Genesis
+    if (o.genesis !== undefined) {
+      if (o.validatorKey !== undefined) throw new Error('give --genesis or --validator-key, not both')
+      genesis = await readGenesisFile(o.genesis)
+    } else {
+      if (o.validatorKey === undefined)
+        throw new Error(
+          'give --validator-key NAME (a key in <home>/keys, see `gather keys add`) or --genesis FILE',
+        )
+      const owner = await new Keystore(keystoreDir(o.home)).show(o.validatorKey)
+      const blockTimeMs = Number(o.blockTime)
+      genesis = parseGenesis({
+        chainId: o.chainId,
+        genesisTime: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
+        params: { blockTimeMs, maxBlockTxs: 10_000, maxBlockBytes: 8 * 1024 * 1024, maxTxBytes: 64 * 1024 },
+        validators: [
+          { name: o.moniker, nodeKey: Buffer.from(nodeKey.publicKey).toString('hex'), owner: owner.address },
+        ],
+        modules: {
+          token: {
+            params: { minFee: '1000' },
+            accounts: [{ address: owner.address, ugat: parseCliAmount(o.balance, '--balance').toString() }],
+          },
+        },
+      })
+    }
+    await writeHome(paths, genesis, nodeKey)
+    const isValidator = genesis.validators.some(
+      (v) => v.nodeKey === Buffer.from(nodeKey.publicKey).toString('hex'),
+    )
+    const summary = {
+      home: paths.home,
+      genesis: paths.genesis,
+      nodeKey: paths.nodeKey,
+      nodePubkey: Buffer.from(nodeKey.publicKey).toString('hex'),
+      chainId: genesis.chainId,
+      validator: isValidator,
+    }
+    output(o.json, summary, () =>
+      [
+        keyValueTable([
+          ['home', summary.home],
+          ['genesis', summary.genesis],
+          ['node key', `${summary.nodeKey} (${summary.nodePubkey})`],
+          ['chain id', summary.chainId],
+          ['validator', isValidator ? 'yes (the only one)' : 'no (this node key is not in the genesis)'],
+          ...(o.genesis === undefined
+            ? ([['balance', `${formatUgat(parseCliAmount(o.balance))} for ${o.validatorKey}`]] as [
+                string,
+                string,
+              ][])
+            : []),
+        ]),
+        '',
+        `start it with: gather start --home ${paths.home}`,
+      ].join('\n'),
+    )
+  })
+
+  const start = program
+    .command('start')
+    .description('run the node of a home made by `gather init`')
+    .option('--rpc-listen <host:port>', 'JSON-RPC, WebSocket and metrics address', '127.0.0.1:26657')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .addHelpText(
+      'after',
+      `${examples('gather start', 'gather start --home ./mynode --rpc-listen 127.0.0.1:26667 --log-level debug')}
+
+On start the node logs its home, data folder, RPC, WebSocket and /metrics addresses.`,
+    )
+  homeOption(start).action(async (o: { home: string; rpcListen: string; logLevel: string }) => {
+    const paths = homePaths(o.home ?? defaultHome())
+    const genesis = await readGenesis(paths)
+    const nodeKey = await readNodeKey(paths)
+    const log = createLogger({ level: o.logLevel })
+    await runNode({ dataDir: paths.data, home: paths.home, genesis, nodeKey, rpcListen: o.rpcListen, log })
+  })
+}

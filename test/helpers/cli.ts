@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { GatherClient, type StatusResult } from '../../rpc/client.js'
+
+/** The built CLI (npm test builds before jest). */
+export const CLI = join(process.cwd(), 'dist/cli/index.js')
+
+/** An environment for CLI processes without the GATHER_* variables of the caller. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GATHER_')) env[k] = v
+  delete env.NODE_OPTIONS
+  return { ...env, ...extra }
+}
+
+/** Runs `gather <args>` to completion. */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** A `gather devnet` child process with its RPC URL. */
+export interface DevnetProcess {
+  child: ChildProcess
+  rpc: string
+  client: GatherClient
+  output: () => string
+  stop: () => Promise<void>
+}
+
+/** Spawns `gather devnet` on a free port and waits until `chain_getStatus` answers with a block. */
+export async function startDevnet(home: string, blockTimeMs = 200): Promise<DevnetProcess> {
+  const port = await freePort()
+  const rpc = `http://127.0.0.1:${port}/`
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'devnet',
+      '--home',
+      home,
+      '--block-time',
+      String(blockTimeMs),
+      '--rpc-listen',
+      `127.0.0.1:${port}`,
+      '--log-level',
+      'warn',
+    ],
+    { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const closed = new Promise<void>((r) => child.once('close', () => r()))
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+    await closed
+    clearTimeout(timer)
+  }
+  const client = new GatherClient(rpc, { timeoutMs: 5000 })
+  const deadline = Date.now() + 30_000
+  let status: StatusResult | undefined
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break
+    try {
+      status = await client.getStatus()
+      if (status.height >= 1) break
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  if (status === undefined || status.height < 1) {
+    await stop()
+    throw new Error(`gather devnet did not come up on ${rpc}: ${out}`)
+  }
+  return { child, rpc, client, output: () => out, stop }
+}
