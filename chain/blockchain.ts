@@ -19,6 +19,7 @@ import type { ChainDb, HeadRecord } from './store/chainDb.js'
 import { CommittedState } from './store/committedState.js'
 import { StateOverlay } from './store/overlay.js'
 import type { SparseMerkleTree } from './store/smt.js'
+import type { StateReader } from './store/types.js'
 
 /** A block that is now part of the chain. */
 export interface CommittedBlock {
@@ -46,6 +47,12 @@ interface ExecutedBlock {
   encodedResults: Uint8Array[]
 }
 
+/**
+ * Who may produce: the super nodes (node keys, in rank order) for a block at `height` in `slot`
+ * whose parent state is `state`. Provided by the wiring (staking owns the elected set).
+ */
+export type SuperNodeSchedule = (state: StateReader, height: number, slot: number) => Uint8Array[]
+
 /** The node key of a block producer. */
 export interface ProposerKey {
   privateKey: Uint8Array
@@ -69,7 +76,6 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
  */
 export class Blockchain {
   readonly clock: SlotClock
-  readonly validators: Uint8Array[]
   readonly genesisHash: Uint8Array
   private headRecord: HeadRecord
 
@@ -79,9 +85,9 @@ export class Blockchain {
     readonly machine: StateMachine,
     readonly state: CommittedState,
     head: HeadRecord,
+    private readonly schedule: SuperNodeSchedule,
   ) {
     this.clock = { genesisTimeMs: genesisTimeMs(genesis), blockTimeMs: genesis.params.blockTimeMs }
-    this.validators = genesis.validators.map((v) => Buffer.from(v.nodeKey, 'hex'))
     this.genesisHash = genesisHash(genesis)
     this.headRecord = head
   }
@@ -90,13 +96,18 @@ export class Blockchain {
    * Opens the chain in `db`: writes genesis on first use, otherwise checks the genesis matches
    * and that the state rebuilt from disk has the root of the last committed block.
    */
-  static async open(db: ChainDb, genesis: Genesis, machine: StateMachine): Promise<Blockchain> {
+  static async open(
+    db: ChainDb,
+    genesis: Genesis,
+    machine: StateMachine,
+    schedule: SuperNodeSchedule,
+  ): Promise<Blockchain> {
     const gHash = genesisHash(genesis)
     const stored = await db.getGenesisHash()
     if (stored === undefined) {
       const empty = CommittedState.empty()
       const overlay = new StateOverlay(empty)
-      machine.initGenesis(overlay, genesisTimeMs(genesis), genesis.modules)
+      machine.initGenesis(overlay, genesisTimeMs(genesis), genesis)
       const tree = empty.treeWith(overlay.changes())
       const head: HeadRecord = {
         height: 0,
@@ -122,7 +133,7 @@ export class Blockchain {
         `state on disk has root ${hex(state.root)} but block ${head.height} committed ${hex(head.stateRoot)}`,
       )
     }
-    return new Blockchain(db, genesis, machine, state, head)
+    return new Blockchain(db, genesis, machine, state, head, schedule)
   }
 
   /** The last committed block. */
@@ -145,9 +156,14 @@ export class Blockchain {
     }
   }
 
-  /** The scheduled proposer (node key) of a slot. */
+  /** The super nodes (node keys) scheduling the next block if it lands in `slot`. */
+  superNodesAt(slot: number): Uint8Array[] {
+    return this.schedule(this.state, this.head.height + 1, slot)
+  }
+
+  /** The scheduled proposer (node key) of `slot` for the block after the head. */
   proposerOf(slot: number): Uint8Array {
-    return proposerForSlot(this.validators, slot)
+    return proposerForSlot(this.superNodesAt(slot), slot)
   }
 
   private execute(info: BlockInfo, txs: PreparedTx[], building: boolean): ExecutedBlock {

@@ -2,9 +2,12 @@ import { EventEmitter } from 'node:events'
 import { BlockProducer } from '../consensus/producer.js'
 import { slotAt } from '../consensus/schedule.js'
 import type { Genesis } from '../genesis/schema.js'
+import { stakingMethod } from '../modules/staking/method.js'
+import { createStakingModule } from '../modules/staking/module.js'
 import { tokenEndpoint } from '../modules/token/endpoint.js'
+import { tokenMethod } from '../modules/token/method.js'
 import { tokenAuthenticator, tokenModule } from '../modules/token/module.js'
-import { Blockchain, type CommittedBlock, type ProposerKey } from './blockchain.js'
+import { Blockchain, type CommittedBlock, type ProposerKey, type SuperNodeSchedule } from './blockchain.js'
 import { type Block, decodeTxResult, type TxResult } from './codec/block.js'
 import { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError } from './errors.js'
@@ -55,7 +58,31 @@ export interface BlockView {
 
 /** The modules of Gather Chain, in execution order. */
 export function chainModules(): Module[] {
-  return [tokenModule]
+  return [tokenModule, createStakingModule(tokenMethod)]
+}
+
+/** The block schedule from the staking module's elected set (memoised per parent state and period). */
+function stakingSchedule(): SuperNodeSchedule {
+  let memo: { root: string; height: number; period: number; keys: Uint8Array[] } | undefined
+  return (state, height, slot) => {
+    // The producer asks every slot; an election at a period boundary scans every node, so
+    // answer repeated questions about the same parent state and period from memory.
+    const root = (state as { root?: Uint8Array }).root
+    const rootHex = root === undefined ? '' : Buffer.from(root).toString('hex')
+    const period = stakingMethod.periodOf(state, slot)
+    if (
+      memo !== undefined &&
+      rootHex !== '' &&
+      memo.root === rootHex &&
+      memo.height === height &&
+      memo.period === period
+    ) {
+      return memo.keys
+    }
+    const keys = stakingMethod.superNodesFor(state, height, slot).nodeIds.map((id) => Buffer.from(id, 'hex'))
+    memo = { root: rootHex, height, period, keys }
+    return keys
+  }
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
@@ -110,9 +137,9 @@ export class GatherNode extends EventEmitter {
       { machine: chain.machine, chain: { state: chain.state, nextBlockInfo: () => this.nextBlockInfo() } },
     )
     const key = opts.nodeKey
-    const isValidator =
-      key !== undefined && chain.validators.some((v) => Buffer.compare(v, key.publicKey) === 0)
-    if (isValidator && opts.produce !== false) {
+    // Any node with a node key runs the slot loop; it produces only in slots of its own, which
+    // exist only while it is an elected super node.
+    if (key !== undefined && opts.produce !== false) {
       this.producer = new BlockProducer({
         clock: chain.clock,
         headSlot: () => this.chain.head.slot,
@@ -137,7 +164,7 @@ export class GatherNode extends EventEmitter {
         tokenAuthenticator,
         verifyPool,
       )
-      const chain = await Blockchain.open(db, opts.genesis, machine)
+      const chain = await Blockchain.open(db, opts.genesis, machine, stakingSchedule())
       log.info(
         {
           chainId: chain.chainId,

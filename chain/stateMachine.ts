@@ -65,7 +65,8 @@ export type Endpoint = (ctx: ReadContext, params: Record<string, unknown>) => un
 export interface Module {
   readonly name: string
   readonly commands: readonly Command<unknown>[]
-  initGenesis?(ctx: GenesisContext, genesis: unknown): void
+  /** `section` is the module's part of genesis (`modules.<name>`); `genesis` the whole document. */
+  initGenesis?(ctx: GenesisContext, section: unknown, genesis: Readonly<Record<string, unknown>>): void
   exportGenesis?(state: StateReader): unknown
   beforeTransactions?(ctx: ExecContext): void
   afterTransactions?(ctx: ExecContext): void
@@ -146,8 +147,9 @@ export class StateMachine {
   initGenesis(
     state: StateWriter,
     genesisTimeMs: number,
-    genesisByModule: Record<string, unknown>,
+    genesis: Readonly<Record<string, unknown>>,
   ): ChainEvent[] {
+    const sections = (genesis.modules ?? {}) as Record<string, unknown>
     const events: ChainEvent[] = []
     const ctx: GenesisContext = {
       chainId: this.opts.chainId,
@@ -155,7 +157,7 @@ export class StateMachine {
       state,
       emit: (type, attrs) => events.push(toEvent(type, attrs)),
     }
-    for (const m of this.modules) m.initGenesis?.(ctx, genesisByModule[m.name])
+    for (const m of this.modules) m.initGenesis?.(ctx, sections[m.name], genesis)
     return events
   }
 

@@ -5,7 +5,9 @@ import { type Genesis, parseGenesis } from './schema.js'
 export const DEVNET_CHAIN_ID = 'gather-devnet-1'
 /** GAT held by the faucet (account 1) in a devnet, in ugat. */
 export const DEVNET_FAUCET_UGAT = 1_000_000n * 1_000_000n
-/** GAT held by the validator's owner (account 0) in a devnet, in ugat. */
+/** GAT the validator's owner locks on its node at genesis, in ugat (1,000 GAT). */
+export const DEVNET_VALIDATOR_SELF_LOCK_UGAT = 1_000n * 1_000_000n
+/** GAT held by the validator's owner (account 0) in a devnet, in ugat (before the self-lock). */
 export const DEVNET_VALIDATOR_UGAT = 10_000n * 1_000_000n
 
 /** Options of the devnet genesis. */
@@ -13,6 +15,8 @@ export interface DevnetGenesisOptions {
   mnemonic?: string
   genesisTime?: Date
   blockTimeMs?: number
+  /** staking params (e.g. a short unbonding period for tests) */
+  staking?: { unbondingBlocks?: number; electionPeriodRounds?: number; maxSuperNodes?: number }
 }
 
 /** Keys and addresses of a devnet made from a mnemonic. */
@@ -52,16 +56,19 @@ export async function buildDevnetGenesis(
         name: 'devnet-validator',
         nodeKey: Buffer.from(keys.nodeKey.publicKey).toString('hex'),
         owner: keys.validator.address,
+        selfLock: DEVNET_VALIDATOR_SELF_LOCK_UGAT.toString(),
       },
     ],
     modules: {
       token: {
         params: { minFee: '1000' },
+        gmtIssuer: keys.validator.address,
         accounts: [
           { address: keys.validator.address, ugat: DEVNET_VALIDATOR_UGAT.toString() },
           { address: keys.faucet.address, ugat: DEVNET_FAUCET_UGAT.toString() },
         ],
       },
+      staking: { params: { unbondingBlocks: 302_400, ...opts.staking } },
     },
   })
   return { genesis, keys }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { isValidAddress } from '../chain/crypto/address.js'
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
+import { stakingGenesisSchema } from '../modules/staking/genesis.js'
 import { tokenGenesisSchema } from '../modules/token/genesis.js'
 
 /** GAT cap in ugat: 100,000,000 GAT. */
@@ -45,11 +46,16 @@ export const genesisSchema = z
             name: z.string().min(1).max(64),
             nodeKey: hex32,
             owner: z.string(),
+            /** ugat the owner locks on its node at genesis (default: the minimum lock) */
+            selfLock: z
+              .string()
+              .regex(/^(0|[1-9][0-9]{0,38})$/, 'must be a whole number of ugat as a decimal string')
+              .optional(),
           })
           .strict(),
       )
       .min(1, 'needs at least one validator'),
-    modules: z.object({ token: tokenGenesisSchema }).strict(),
+    modules: z.object({ token: tokenGenesisSchema, staking: stakingGenesisSchema.optional() }).strict(),
   })
   .strict()
   .superRefine((g, ctx) => {

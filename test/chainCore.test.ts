@@ -63,7 +63,10 @@ describe('chain core end to end', () => {
       const after = node.getAccount(account!.address)
       expect(BigInt(after.balance.ugat)).toBe(BigInt(before.balance.ugat) - 2_500_000n - 5_000n)
       expect(after.sequence).toBe('1')
-      expect(node.getAccount(recipient).balance.ugat).toBe((10_000_000_000n + 2_500_000n).toString())
+      // the validator's owner locked 1,000 GAT of its 10,000 on its node at genesis
+      expect(node.getAccount(recipient).balance.ugat).toBe(
+        (10_000_000_000n - 1_000_000_000n + 2_500_000n).toString(),
+      )
       expect(node.getSupply().burned).toBe('5000')
 
       const found = await node.getTx(hash)

@@ -78,7 +78,8 @@ describe('`gather init` + `gather start`', () => {
         )
       }
       expect(height).toBeGreaterThanOrEqual(2)
-      expect((await client.getAccount(ownerAddress)).balance.ugat).toBe('42000000')
+      // 42 GAT at genesis, of which the minimum lock (1 GAT) is locked on the node
+      expect((await client.getAccount(ownerAddress)).balance.ugat).toBe('41000000')
       expect(out).toContain('node running')
       expect(out).toContain(`http://127.0.0.1:${port}/metrics`)
       expect(out).toContain(join(home, 'data'))

@@ -1,6 +1,13 @@
 import type { ReadContext } from '../../chain/stateMachine.js'
-import { tokenMethod } from './method.js'
-import { burnedStore, genesisSupplyStore, minFeeStore, mintedStore } from './stores/index.js'
+import { GMT_CAP, tokenMethod } from './method.js'
+import {
+  burnedStore,
+  genesisSupplyStore,
+  gmtIssuedStore,
+  gmtIssuerStore,
+  minFeeStore,
+  mintedStore,
+} from './stores/index.js'
 
 /** Read-only queries of the token module (RPC `account_get`, `token_getSupply`). */
 export const tokenEndpoint = {
@@ -12,7 +19,11 @@ export const tokenEndpoint = {
       exists: account !== undefined,
       accountNumber: (account?.accountNumber ?? 0n).toString(),
       sequence: (account?.sequence ?? 0n).toString(),
-      balance: { ugat: tokenMethod.getBalance(ctx.state, address).toString(), gmt: '0' },
+      balance: {
+        ugat: tokenMethod.getBalance(ctx.state, address).toString(),
+        gmt: tokenMethod.getGmt(ctx.state, address).total.toString(),
+      },
+      gmtBound: tokenMethod.getGmt(ctx.state, address).bound.toString(),
     }
   },
 
@@ -28,6 +39,11 @@ export const tokenEndpoint = {
       minted: minted.toString(),
       burned: burned.toString(),
       total: (genesis + minted - burned).toString(),
+      gmt: {
+        cap: GMT_CAP.toString(),
+        issued: (gmtIssuedStore.get(ctx.state) ?? 0n).toString(),
+        issuer: gmtIssuerStore.get(ctx.state) ?? null,
+      },
     }
   },
 

@@ -8,6 +8,8 @@ const decimal = z
 export const tokenGenesisSchema = z
   .object({
     params: z.object({ minFee: decimal.optional() }).strict().optional(),
+    /** the only account that may issue GMT (MsgIssueDevice); absent: nobody */
+    gmtIssuer: z.string().optional(),
     accounts: z
       .array(
         z

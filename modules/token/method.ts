@@ -2,7 +2,17 @@ import { ChainError } from '../../chain/errors.js'
 import type { AccountInfo, ExecContext } from '../../chain/stateMachine.js'
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
 import { TokenErrorCode } from './errors.js'
-import { accountStore, balanceStore, burnedStore, nextAccountNumberStore } from './stores/index.js'
+import {
+  accountStore,
+  balanceStore,
+  burnedStore,
+  gmtIssuedStore,
+  gmtStore,
+  nextAccountNumberStore,
+} from './stores/index.js'
+
+/** GMT cap: one per device, 10,000,000 devices. */
+export const GMT_CAP = 10_000_000n
 
 /**
  * The token module's surface for other modules and the state machine: balances, accounts and
@@ -58,6 +68,49 @@ export const tokenMethod = {
     }
     if (balance === amount) balanceStore.delete(state, address)
     else balanceStore.set(state, address, balance - amount)
+  },
+
+  /** GMT held by an address: total, and bound to registered nodes. */
+  getGmt(state: StateReader, address: string): { total: bigint; bound: bigint } {
+    const g = gmtStore.get(state, address)
+    return g === undefined ? { total: 0n, bound: 0n } : { total: BigInt(g.total), bound: BigInt(g.bound) }
+  },
+
+  /** Mints GMT to an address (the issuer's command checks who may); enforces the cap. */
+  mintGmt(state: StateWriter, to: string, amount: bigint): void {
+    const issued = gmtIssuedStore.get(state) ?? 0n
+    if (issued + amount > GMT_CAP) {
+      throw new ChainError(
+        TokenErrorCode.GMT_CAP_EXCEEDED,
+        `issuing ${amount} GMT would exceed the cap of ${GMT_CAP} (${issued} issued, ${GMT_CAP - issued} left)`,
+      )
+    }
+    gmtIssuedStore.set(state, issued + amount)
+    tokenMethod.ensureAccount(state, to)
+    const g = tokenMethod.getGmt(state, to)
+    gmtStore.set(state, to, { total: (g.total + amount).toString(), bound: g.bound.toString() })
+  },
+
+  /** Binds one of the owner's free GMT to a node being registered. */
+  bindGmt(state: StateWriter, owner: string): void {
+    const g = tokenMethod.getGmt(state, owner)
+    if (g.total - g.bound < 1n) {
+      throw new ChainError(
+        TokenErrorCode.NO_FREE_GMT,
+        `${owner} holds ${g.total} GMT, all bound to nodes; registering a node needs one free GMT (one per device)`,
+      )
+    }
+    gmtStore.set(state, owner, { total: g.total.toString(), bound: (g.bound + 1n).toString() })
+  },
+
+  /** Moves one bound GMT with its node to a new owner: the only way GMT changes hands. */
+  moveBoundGmt(state: StateWriter, from: string, to: string): void {
+    const f = tokenMethod.getGmt(state, from)
+    if (f.bound < 1n) throw new Error(`${from} has no bound GMT`)
+    gmtStore.set(state, from, { total: (f.total - 1n).toString(), bound: (f.bound - 1n).toString() })
+    tokenMethod.ensureAccount(state, to)
+    const t = tokenMethod.getGmt(state, to)
+    gmtStore.set(state, to, { total: (t.total + 1n).toString(), bound: (t.bound + 1n).toString() })
   },
 
   /** Burns ugat from an address (fees and paid features). */

@@ -1,6 +1,7 @@
 import { ChainError } from '../../chain/errors.js'
 import type { GenesisContext, Module, ReadContext, TxAuthenticator } from '../../chain/stateMachine.js'
 import type { StateReader } from '../../chain/store/types.js'
+import { issueDeviceCommand } from './commands/issueDevice.js'
 import { transferCommand } from './commands/transfer.js'
 import { tokenEndpoint } from './endpoint.js'
 import { TokenErrorCode } from './errors.js'
@@ -11,6 +12,7 @@ import {
   balanceStore,
   burnedStore,
   genesisSupplyStore,
+  gmtIssuerStore,
   minFeeStore,
   mintedStore,
   TOKEN_MODULE,
@@ -49,7 +51,7 @@ export const tokenAuthenticator: TxAuthenticator = {
 /** The token module: ugat balances, accounts, transfers, fees burned, supply counters. */
 export const tokenModule: Module = {
   name: TOKEN_MODULE,
-  commands: [transferCommand],
+  commands: [transferCommand, issueDeviceCommand],
 
   initGenesis(ctx: GenesisContext, raw: unknown) {
     const genesis = (raw ?? { accounts: [] }) as TokenGenesis
@@ -62,6 +64,7 @@ export const tokenModule: Module = {
       supply += amount
     }
     genesisSupplyStore.set(ctx.state, supply)
+    if (genesis.gmtIssuer !== undefined) gmtIssuerStore.set(ctx.state, genesis.gmtIssuer)
     mintedStore.set(ctx.state, 0n)
     burnedStore.set(ctx.state, 0n)
   },
@@ -69,6 +72,7 @@ export const tokenModule: Module = {
   exportGenesis(state: StateReader): TokenGenesis {
     return {
       params: { minFee: (minFeeStore.get(state) ?? 0n).toString() },
+      ...(gmtIssuerStore.get(state) === undefined ? {} : { gmtIssuer: gmtIssuerStore.get(state)! }),
       accounts: balanceStore.entries(state).map(([address, ugat]) => ({ address, ugat: ugat.toString() })),
     }
   },

@@ -1,8 +1,8 @@
 import { parsePositiveAmount } from '../../../chain/amount.js'
 import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
-import { decodeAddress, InvalidAddressError } from '../../../chain/crypto/address.js'
-import { ChainError, ChainErrorCode } from '../../../chain/errors.js'
+import { ChainError } from '../../../chain/errors.js'
 import type { Command, TxContext } from '../../../chain/stateMachine.js'
+import { checkAddress } from '../address.js'
 import { tokenMethod } from '../method.js'
 
 const MsgTransferType = protoType('gather.token.v1.MsgTransfer')
@@ -12,20 +12,6 @@ export interface Transfer {
   from: string
   to: string
   amount: bigint
-}
-
-function checkAddress(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new ChainError(ChainErrorCode.INVALID_ADDRESS, `${field} is required`)
-  }
-  try {
-    decodeAddress(value)
-  } catch (e) {
-    if (e instanceof InvalidAddressError)
-      throw new ChainError(ChainErrorCode.INVALID_ADDRESS, `${field}: ${e.message}`)
-    throw e
-  }
-  return value
 }
 
 /** `/gather.token.v1.MsgTransfer`: moves ugat between accounts; the recipient account is created if new. */

@@ -1,5 +1,11 @@
 import { protoType } from '../../../chain/codec/index.js'
-import { bigintCodec, protoCodec, SingletonStore, TypedStore } from '../../../chain/store/typedStore.js'
+import {
+  bigintCodec,
+  protoCodec,
+  SingletonStore,
+  stringCodec,
+  TypedStore,
+} from '../../../chain/store/typedStore.js'
 
 /** Module name, also the state key prefix. */
 export const TOKEN_MODULE = 'token'
@@ -33,3 +39,20 @@ export const mintedStore = new SingletonStore<bigint>(TOKEN_MODULE, 'supply/mint
 export const burnedStore = new SingletonStore<bigint>(TOKEN_MODULE, 'supply/burned', bigintCodec)
 /** Parameters, stored so that governance can change them later. */
 export const minFeeStore = new SingletonStore<bigint>(TOKEN_MODULE, 'params/minFee', bigintCodec)
+
+/** GMT of an account as stored (decimal strings). */
+export interface GmtRecord {
+  total: string
+  bound: string
+}
+
+/** `token/gmt/<address>` → GMT held, and how many are bound to registered nodes. */
+export const gmtStore = new TypedStore<GmtRecord>(
+  TOKEN_MODULE,
+  'gmt',
+  protoCodec(protoType('gather.token.v1.GmtHolding')),
+)
+/** GMT issued so far (cap 10,000,000). */
+export const gmtIssuedStore = new SingletonStore<bigint>(TOKEN_MODULE, 'supply/gmtIssued', bigintCodec)
+/** The only account allowed to issue GMT (genesis parameter; absent: nobody). */
+export const gmtIssuerStore = new SingletonStore<string>(TOKEN_MODULE, 'params/gmtIssuer', stringCodec)

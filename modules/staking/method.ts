@@ -1,0 +1,123 @@
+import type { StateReader, StateWriter } from '../../chain/store/types.js'
+import { type ElectionCandidate, electSuperNodes } from '../../consensus/election.js'
+import { parseStakingParams, periodSlots, type StakingParams } from './params.js'
+import {
+  heightId,
+  lockStore,
+  type NodeRecord,
+  nodeStore,
+  paramsStore,
+  superNodesStore,
+  totalLockedStore,
+  type UnbondingRecord,
+  unbondingAtStore,
+  unbondingByStakerStore,
+} from './stores/index.js'
+
+/** A node's status at a height. */
+export type NodeStatus = 'active' | 'inactive' | 'jailed'
+
+/** Reads and changes staking state; shared by commands, hooks, endpoints and the schedule. */
+export const stakingMethod = {
+  getParams(state: StateReader): StakingParams {
+    return parseStakingParams(paramsStore.get(state))
+  },
+
+  getNode(state: StateReader, nodeId: string): NodeRecord | undefined {
+    return nodeStore.get(state, nodeId)
+  },
+
+  /** active: at least the minimum locked and not jailed; jailed: until `jailedUntil`. */
+  statusOf(node: NodeRecord, height: number, params: StakingParams): NodeStatus {
+    if (BigInt(node.jailedUntil) > BigInt(height)) return 'jailed'
+    return BigInt(node.locked) >= params.minNodeLock ? 'active' : 'inactive'
+  },
+
+  getLock(state: StateReader, staker: string, nodeId: string): bigint {
+    return lockStore.get(state, `${staker}/${nodeId}`) ?? 0n
+  },
+
+  /** Adds to (or, negative, removes from) a staker's lock on a node and the node's total. */
+  changeLock(state: StateWriter, staker: string, nodeId: string, delta: bigint): void {
+    const node = nodeStore.get(state, nodeId)
+    if (node === undefined) throw new Error(`no node ${nodeId}`)
+    const lock = stakingMethod.getLock(state, staker, nodeId) + delta
+    if (lock < 0n) throw new Error('negative lock')
+    if (lock === 0n) lockStore.delete(state, `${staker}/${nodeId}`)
+    else lockStore.set(state, `${staker}/${nodeId}`, lock)
+    nodeStore.set(state, nodeId, { ...node, locked: (BigInt(node.locked) + delta).toString() })
+    totalLockedStore.set(state, (totalLockedStore.get(state) ?? 0n) + delta)
+  },
+
+  /** Queues an unlock for release at `releaseHeight`. */
+  addUnbonding(state: StateWriter, entry: UnbondingRecord): void {
+    const at = heightId(Number(entry.releaseHeight))
+    const bucket = unbondingAtStore.get(state, at)?.entries ?? []
+    unbondingAtStore.set(state, at, { entries: [...bucket, entry] })
+    const mine = unbondingByStakerStore.get(state, entry.staker)?.entries ?? []
+    unbondingByStakerStore.set(state, entry.staker, { entries: [...mine, entry] })
+  },
+
+  /** Removes and returns the unlocks due at `height` (also from each staker's list). */
+  takeDueUnbondings(state: StateWriter, height: number): UnbondingRecord[] {
+    const at = heightId(height)
+    const due = unbondingAtStore.get(state, at)?.entries ?? []
+    if (due.length === 0) return due
+    unbondingAtStore.delete(state, at)
+    for (const e of due) {
+      const mine = unbondingByStakerStore.get(state, e.staker)?.entries ?? []
+      const i = mine.findIndex(
+        (m) => m.nodeId === e.nodeId && m.amount === e.amount && m.releaseHeight === e.releaseHeight,
+      )
+      if (i >= 0) mine.splice(i, 1)
+      if (mine.length === 0) unbondingByStakerStore.delete(state, e.staker)
+      else unbondingByStakerStore.set(state, e.staker, { entries: mine })
+    }
+    return due
+  },
+
+  /** Every registered node as an election candidate, judged at `height`. Linear in the state. */
+  candidates(state: StateReader, height: number): ElectionCandidate[] {
+    return nodeStore.entries(state).map(([, n]) => ({
+      nodeId: n.nodeId,
+      stake: BigInt(n.locked),
+      registeredHeight: Number(n.registeredHeight),
+      jailed: BigInt(n.jailedUntil) > BigInt(height),
+    }))
+  },
+
+  /** The election over `state` for `height`: node ids in rank order. */
+  elect(state: StateReader, height: number): string[] {
+    const p = stakingMethod.getParams(state)
+    return electSuperNodes(stakingMethod.candidates(state, height), {
+      maxSuperNodes: p.maxSuperNodes,
+      minStake: p.minNodeLock,
+    }).map((c) => c.nodeId)
+  },
+
+  /** The election period a slot belongs to. */
+  periodOf(state: StateReader, slot: number): number {
+    return Math.floor(slot / periodSlots(stakingMethod.getParams(state)))
+  },
+
+  /**
+   * The super nodes that schedule a block at `slot` whose parent state is `state`: the stored set
+   * while the period lasts; at a new period, a fresh election over the parent state (the
+   * snapshot at the end of the previous period). If nobody is electable the old set stays, so
+   * the chain never loses its producers.
+   */
+  superNodesFor(
+    state: StateReader,
+    height: number,
+    slot: number,
+  ): { period: number; nodeIds: string[]; elected: boolean } {
+    const stored = superNodesStore.get(state)
+    const period = stakingMethod.periodOf(state, slot)
+    const storedPeriod = stored === undefined ? -1 : Number(stored.period)
+    if (period <= storedPeriod && stored !== undefined)
+      return { period: storedPeriod, nodeIds: stored.nodeIds, elected: false }
+    const elected = stakingMethod.elect(state, height)
+    if (elected.length === 0) return { period, nodeIds: stored?.nodeIds ?? [], elected: false }
+    return { period, nodeIds: elected, elected: true }
+  },
+}

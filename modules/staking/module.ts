@@ -1,0 +1,86 @@
+import { ChainError, ChainErrorCode } from '../../chain/errors.js'
+import type { ExecContext, GenesisContext, Module } from '../../chain/stateMachine.js'
+import { lockCommand, unlockCommand } from './commands/lock.js'
+import { registerNodeCommand } from './commands/registerNode.js'
+import { transferNodeCommand } from './commands/transferNode.js'
+import { stakingEndpoint } from './endpoint.js'
+import type { StakingGenesis } from './genesis.js'
+import { stakingMethod } from './method.js'
+import { parseStakingParams, stakingParamsToJson } from './params.js'
+import { nodeStore, paramsStore, STAKING_MODULE, superNodesStore, totalLockedStore } from './stores/index.js'
+import type { GenesisValidator, StakingTokenMethod } from './types.js'
+
+/**
+ * The staking module: registered nodes (one GMT each), locks and unbonding, and the super-node
+ * election at each period boundary. `token` is the narrow token interface it needs.
+ */
+export function createStakingModule(token: StakingTokenMethod): Module {
+  return {
+    name: STAKING_MODULE,
+    commands: [registerNodeCommand(token), lockCommand(token), unlockCommand(), transferNodeCommand(token)],
+
+    initGenesis(ctx: GenesisContext, section: unknown, genesis) {
+      const params = parseStakingParams((section as StakingGenesis | undefined)?.params)
+      paramsStore.set(ctx.state, stakingParamsToJson(params))
+      totalLockedStore.set(ctx.state, 0n)
+      const validators = (genesis.validators ?? []) as GenesisValidator[]
+      validators.forEach((v, i) => {
+        const selfLock = v.selfLock === undefined ? params.minNodeLock : BigInt(v.selfLock)
+        const field = `validators[${i}].selfLock`
+        if (selfLock < params.minNodeLock || selfLock > params.maxNodeLock) {
+          throw new ChainError(
+            ChainErrorCode.GENESIS_INVALID,
+            `invalid genesis: ${field}: must be between ${params.minNodeLock} and ${params.maxNodeLock} ugat`,
+          )
+        }
+        if (token.getBalance(ctx.state, v.owner) < selfLock) {
+          throw new ChainError(
+            ChainErrorCode.GENESIS_INVALID,
+            `invalid genesis: ${field}: owner ${v.owner} has less than ${selfLock} ugat in modules.token.accounts`,
+          )
+        }
+        // A genesis validator is a device like any other: one GMT, bound to its node key.
+        token.mintGmt(ctx.state, v.owner, 1n)
+        token.bindGmt(ctx.state, v.owner)
+        nodeStore.set(ctx.state, v.nodeKey, {
+          nodeId: v.nodeKey,
+          owner: v.owner,
+          moniker: v.name,
+          registeredHeight: '0',
+          locked: '0',
+          jailedUntil: '0',
+        })
+        token.debit(ctx.state, v.owner, selfLock)
+        stakingMethod.changeLock(ctx.state, v.owner, v.nodeKey, selfLock)
+      })
+      const elected = stakingMethod.elect(ctx.state, 0)
+      if (elected.length === 0) {
+        throw new ChainError(
+          ChainErrorCode.GENESIS_INVALID,
+          'invalid genesis: validators: no validator can be elected',
+        )
+      }
+      superNodesStore.set(ctx.state, { period: '0', nodeIds: elected })
+    },
+
+    beforeTransactions(ctx: ExecContext) {
+      // The election first, over the parent state: exactly what the schedule used for this block.
+      const set = stakingMethod.superNodesFor(ctx.state, ctx.block.height, ctx.block.slot)
+      if (set.elected) {
+        superNodesStore.set(ctx.state, { period: set.period.toString(), nodeIds: set.nodeIds })
+        ctx.emit('staking.election', { period: set.period.toString(), super_nodes: set.nodeIds.join(',') })
+      }
+      for (const e of stakingMethod.takeDueUnbondings(ctx.state, ctx.block.height)) {
+        token.credit(ctx.state, e.staker, BigInt(e.amount))
+        ctx.emit('staking.unbonded', { staker: e.staker, node_id: e.nodeId, amount: e.amount })
+      }
+    },
+
+    endpoints: {
+      getSuperNodes: (ctx) => stakingEndpoint.getSuperNodes(ctx),
+      getNode: (ctx, p) => stakingEndpoint.getNode(ctx, String(p.nodeId)),
+      getLocks: (ctx, p) => stakingEndpoint.getLocks(ctx, String(p.address)),
+      getUnbonding: (ctx, p) => stakingEndpoint.getUnbonding(ctx, String(p.address)),
+    },
+  }
+}
