@@ -3,7 +3,8 @@
  * `bench/results/chain-core.json` + `bench/results/chain-core.md`; the JSON-RPC suite writes
  * `bench/results/rpc.json` + `bench/results/rpc.md`.
  *
- * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc] [--quick]`
+ * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|staking] [--quick]`
+ * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`)
  * (`--quick`: fewer, smaller block-apply samples, for trying the harness; not for the record).
  */
 import '../chain/polyfills.js'
@@ -15,9 +16,10 @@ import { fileURLToPath } from 'node:url'
 import { type BlockApplyResult, runBlockApplyBench } from './chain/blockApply.bench.js'
 import { runCryptoBench } from './crypto/verify.bench.js'
 import { type RpcBenchResult, runRpcBench } from './rpc/rpc.bench.js'
+import { runStakingBench, type StakingBenchResult } from './staking/staking.bench.js'
 import { runSmtBench } from './store/smt.bench.js'
 
-const SUITES = ['crypto', 'smt', 'block', 'rpc'] as const
+const SUITES = ['crypto', 'smt', 'block', 'rpc', 'staking'] as const
 type SuiteName = (typeof SUITES)[number]
 
 /** A benny JSON result file as `save({ format: 'json' })` writes it. */
@@ -65,10 +67,10 @@ function parseArgs(argv: string[]): { only: SuiteName[]; quick: boolean } {
       }
       only = names as SuiteName[]
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/bench/index.js [--only crypto|smt|block|rpc] [--quick]')
+      console.log('usage: node dist/bench/index.js [--only crypto|smt|block|rpc|staking] [--quick]')
       process.exit(0)
     } else {
-      throw new Error(`unknown argument "${a}"; usage: [--only crypto|smt|block|rpc] [--quick]`)
+      throw new Error(`unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|staking] [--quick]`)
     }
   }
   return { only, quick }
@@ -267,6 +269,68 @@ function rpcMarkdown(rep: RpcReport): string {
   ].join('\n')
 }
 
+/** bench/results/staking.json. */
+interface StakingReport {
+  date: string
+  quick: boolean
+  machine: ChainCoreReport['machine']
+  result: StakingBenchResult
+}
+
+function stakingMarkdown(rep: StakingReport): string {
+  const m = rep.machine
+  const r = rep.result
+  return [
+    '# Gather Chain staking benchmark',
+    '',
+    `## Staking: elections and lock/unlock block apply (${rep.date}${rep.quick ? ', --quick run: not for the record' : ''})`,
+    '',
+    `Written by \`npm run bench -- --only staking\` (bench/staking/staking.bench.ts). Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node} on ${m.platform}/${m.arch}; load average ${m.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at the start, ${m.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at the end.`,
+    '',
+    `The limit: single-thread native secp256k1 verification (\`measureNativeVerifyRate\`) in the same run: ${r.verifyRuns.map((v) => fmt(v)).join(' / ')} verifies/s (before, after; mean ${fmt(r.verifyPerSec)}).`,
+    '',
+    '### Election (maxSuperNodes 21)',
+    '',
+    table(
+      [
+        'registered nodes',
+        '`electSuperNodes` ms (median / min)',
+        '`stakingMethod.elect`, committed state, ms',
+        'same through a block overlay, ms',
+        'state election in verifies at the limit',
+        'share of a 2 s block',
+      ],
+      r.elections.map((e) => [
+        fmt(e.nodes),
+        `${e.pureMs.median.toFixed(2)} / ${e.pureMs.min.toFixed(2)}`,
+        `${e.stateMs.median.toFixed(1)} / ${e.stateMs.min.toFixed(1)}`,
+        `${e.overlayMs.median.toFixed(1)} / ${e.overlayMs.min.toFixed(1)}`,
+        fmt(e.stateMsInVerifies),
+        pct(e.overlayMs.median / 2000),
+      ]),
+    ),
+    '',
+    `### Lock/unlock transactions in block apply (${fmt(r.accounts)} accounts, ${r.registeredNodes} nodes, follower with ${r.verifyThreads} verify worker(s) + main)`,
+    '',
+    table(
+      ['txs/block', 'unlocks', 'blocks', 'tx/s median', 'tx/s min', 'ms/block median', 'ratio to the limit (median)', 'ratio (min)'],
+      r.blocks.map((b) => [
+        fmt(b.txsPerBlock),
+        pct(b.unlockShare),
+        String(b.blocks),
+        fmt(b.txPerSec.median),
+        fmt(b.txPerSec.min),
+        fmt(b.msPerBlock.median, 1),
+        pct(b.ratioMedian),
+        pct(b.ratioMin),
+      ]),
+    ),
+    '',
+    ...r.notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n')
+}
+
 async function readBenny(file: string): Promise<{ date: string; results: BennyFile['results'] } | undefined> {
   if (!existsSync(file)) return undefined
   const j = JSON.parse(await readFile(file, 'utf8')) as BennyFile
@@ -303,6 +367,35 @@ async function main(): Promise<void> {
   }
   const started = performance.now()
 
+  if (only.includes('staking')) {
+    console.log('\n=== staking ===')
+    const stakingStart = os.loadavg()
+    const result = await runStakingBench(
+      quick
+        ? {
+            electionSizes: [10_000],
+            accounts: 2_000,
+            blocks: [
+              { txs: 1_000, count: 2, unlockShare: 0.5 },
+              { txs: 1_000, count: 1, unlockShare: 1 },
+            ],
+            verifySeconds: 1,
+          }
+        : {},
+    )
+    const stakingReport: StakingReport = {
+      date: new Date().toISOString(),
+      quick,
+      machine: { ...report.machine, loadAverage: { start: stakingStart, end: os.loadavg() } },
+      result,
+    }
+    const md = stakingMarkdown(stakingReport)
+    await writeFile(join(resultsDir, 'staking.json'), `${JSON.stringify(stakingReport, null, 2)}\n`)
+    await writeFile(join(resultsDir, 'staking.md'), md)
+    console.log(`\n${md}`)
+    console.log(`wrote ${join(resultsDir, 'staking.json')} and ${join(resultsDir, 'staking.md')}`)
+  }
+
   if (only.includes('rpc')) {
     console.log('\n=== rpc ===')
     const rpcStart = os.loadavg()
@@ -318,9 +411,10 @@ async function main(): Promise<void> {
     await writeFile(join(resultsDir, 'rpc.md'), md)
     console.log(`\n${md}`)
     console.log(`wrote ${join(resultsDir, 'rpc.json')} and ${join(resultsDir, 'rpc.md')}`)
-    // an rpc-only run leaves chain-core.json/.md alone
-    if (only.length === 1) return
   }
+  // an rpc- or staking-only run leaves chain-core.json/.md alone
+  if (only.every((s) => s === 'rpc' || s === 'staking')) return
+
 
   if (only.includes('crypto')) {
     console.log('\n=== crypto ===')

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { BlockProducer } from '../consensus/producer.js'
 import { slotAt } from '../consensus/schedule.js'
 import type { Genesis } from '../genesis/schema.js'
+import { stakingEndpoint } from '../modules/staking/endpoint.js'
 import { stakingMethod } from '../modules/staking/method.js'
 import { createStakingModule } from '../modules/staking/module.js'
 import { tokenEndpoint } from '../modules/token/endpoint.js'
@@ -308,6 +309,36 @@ export class GatherNode extends EventEmitter {
   /** Supply counters (`token_getSupply`). */
   getSupply() {
     return tokenEndpoint.getSupply({ block: this.chain.headInfo(), state: this.chain.state })
+  }
+
+  /** The head's read context, for module endpoints. */
+  private readContext() {
+    return { block: this.chain.headInfo(), state: this.chain.state }
+  }
+
+  /** Current and next super nodes (`staking_getSuperNodes`). */
+  getSuperNodes() {
+    return stakingEndpoint.getSuperNodes(this.readContext())
+  }
+
+  /** A registered node, or undefined (`staking_getNode`). */
+  getNode(nodeId: string) {
+    return stakingEndpoint.getNode(this.readContext(), nodeId)
+  }
+
+  /** An account's locks (`staking_getLocks`). */
+  getLocks(address: string) {
+    return stakingEndpoint.getLocks(this.readContext(), address)
+  }
+
+  /** An account's pending unlocks (`staking_getUnbonding`). */
+  getUnbonding(address: string) {
+    return stakingEndpoint.getUnbonding(this.readContext(), address)
+  }
+
+  /** Staking parameters (`staking_getParams`). */
+  getStakingParams() {
+    return stakingEndpoint.getParams(this.readContext())
   }
 
   /** A proof of a state key's value or absence against the head's state root (`state_getProof`). */

@@ -23,7 +23,10 @@ export interface AccountResult {
   exists: boolean
   accountNumber: string
   sequence: string
+  /** `gmt` is all the GMT the account holds, bound to nodes or not */
   balance: { ugat: string; gmt: string }
+  /** GMT bound to registered nodes (part of `balance.gmt`) */
+  gmtBound: string
 }
 
 /** `token_getSupply` result (ugat). */
@@ -34,6 +37,55 @@ export interface SupplyResult {
   minted: string
   burned: string
   total: string
+  /** GMT: cap, issued so far, and the issuer account (null when the chain has none) */
+  gmt: { cap: string; issued: string; issuer: string | null }
+}
+
+/** A node as staking queries show it (`power` and `locked`: ugat locked on it by all stakers). */
+export interface StakingNodeView {
+  nodeId: string
+  owner: string
+  moniker: string
+  power: string
+  locked: string
+  registeredHeight: number
+  status: 'active' | 'inactive' | 'jailed'
+  jailedUntil: number
+  superNode: boolean
+  /** place in the `current` or `next` list, from 1 */
+  rank?: number
+}
+
+/** `staking_getSuperNodes` result. */
+export interface SuperNodesResult {
+  period: number
+  periodSlots: number
+  nextElectionSlot: number
+  current: StakingNodeView[]
+  next: StakingNodeView[]
+}
+
+/** `staking_getLocks` result (ugat). */
+export interface LocksResult {
+  address: string
+  total: string
+  locks: { nodeId: string; amount: string }[]
+}
+
+/** `staking_getUnbonding` result (ugat). */
+export interface UnbondingResult {
+  address: string
+  total: string
+  entries: { nodeId: string; amount: string; releaseHeight: number }[]
+}
+
+/** `staking_getParams` result (amounts in ugat). */
+export interface StakingParamsResult {
+  maxSuperNodes: number
+  minNodeLock: string
+  maxNodeLock: string
+  unbondingBlocks: number
+  electionPeriodRounds: number
 }
 
 /** `chain_getTx` result. */
@@ -151,6 +203,27 @@ export class GatherClient {
 
   getSupply(): Promise<SupplyResult> {
     return this.call('token_getSupply')
+  }
+
+  getSuperNodes(): Promise<SuperNodesResult> {
+    return this.call('staking_getSuperNodes')
+  }
+
+  /** Throws RpcClientError -32001 for an unregistered node. */
+  getNode(nodeId: string): Promise<StakingNodeView> {
+    return this.call('staking_getNode', { nodeId })
+  }
+
+  getLocks(address: string): Promise<LocksResult> {
+    return this.call('staking_getLocks', { address })
+  }
+
+  getUnbonding(address: string): Promise<UnbondingResult> {
+    return this.call('staking_getUnbonding', { address })
+  }
+
+  getStakingParams(): Promise<StakingParamsResult> {
+    return this.call('staking_getParams')
   }
 
   getProof(key: string): Promise<ProofResult> {

@@ -18,6 +18,9 @@ const address = z
   .string()
   .max(128)
   .refine((a) => isValidAddress(a), 'must be a gat bech32 address (gat1...)')
+const nodeId = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, "must be the node's ed25519 public key as 64 lower-case hex characters")
 const txBase64 = z
   .string()
   .min(1, 'is required')
@@ -139,15 +142,47 @@ export const rpcMethods = {
   }),
 
   account_get: method({
-    summary: 'An account: number, sequence and balances (decimal strings).',
+    summary: 'An account: number, sequence and balances (decimal strings; GMT total and bound).',
     params: z.object({ address }).strict(),
     handler: (node, p) => node.getAccount(p.address),
   }),
 
   token_getSupply: method({
-    summary: 'GAT supply counters in ugat: cap, genesis, minted, burned, total.',
+    summary:
+      'GAT supply counters in ugat (cap, genesis, minted, burned, total) and GMT (cap, issued, issuer).',
     params: z.object({}).strict(),
     handler: (node) => node.getSupply(),
+  }),
+
+  staking_getSuperNodes: method({
+    summary:
+      'The super nodes of the current period and the set an election over the head state would give next.',
+    params: z.object({}).strict(),
+    handler: (node) => node.getSuperNodes(),
+  }),
+
+  staking_getNode: method({
+    summary: 'A registered node: owner, moniker, power (ugat locked), status.',
+    params: z.object({ nodeId }).strict(),
+    handler: (node, p) => node.getNode(p.nodeId) ?? notFound(`node ${p.nodeId}`),
+  }),
+
+  staking_getLocks: method({
+    summary: "An account's locks, per node, in ugat.",
+    params: z.object({ address }).strict(),
+    handler: (node, p) => node.getLocks(p.address),
+  }),
+
+  staking_getUnbonding: method({
+    summary: "An account's pending unlocks with their release heights.",
+    params: z.object({ address }).strict(),
+    handler: (node, p) => node.getUnbonding(p.address),
+  }),
+
+  staking_getParams: method({
+    summary: 'Staking parameters: super nodes, node lock bounds, unbonding blocks, election period.',
+    params: z.object({}).strict(),
+    handler: (node) => node.getStakingParams(),
   }),
 
   state_getProof: method({

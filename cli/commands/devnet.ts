@@ -12,14 +12,21 @@ interface DevnetOptions {
   blockTime: string
   logLevel: string
   rpcListen: string
+  unbondingBlocks?: string
+  electionRounds?: string
+}
+
+/** A whole-number option within bounds, with a one-line error naming it. */
+function parseWhole(v: string, name: string, min: number, max: number): number {
+  const n = Number(v)
+  if (!/^[0-9]+$/.test(v) || !Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${v}"`)
+  }
+  return n
 }
 
 function parseBlockTime(v: string): number {
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < 100 || n > 60_000) {
-    throw new Error(`--block-time must be a whole number of milliseconds from 100 to 60000, got "${v}"`)
-  }
-  return n
+  return parseWhole(v, '--block-time (milliseconds)', 100, 60_000)
 }
 
 /** `gather devnet`: create (if needed) and run a single-validator devnet. */
@@ -34,6 +41,14 @@ export function registerDevnet(program: Command): void {
       'block time in milliseconds (100 to 60000); used when the devnet is created',
       '2000',
     )
+    .option(
+      '--unbonding-blocks <n>',
+      'blocks between an unlock and the return of the coins (default 302400, 7 days of 2 s blocks); used when the devnet is created',
+    )
+    .option(
+      '--election-rounds <n>',
+      'rounds (of 21 slots) per election period (default 1); used when the devnet is created',
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--rpc-listen <host:port>', 'JSON-RPC, WebSocket and metrics address', '127.0.0.1:26657')
     .addHelpText(
@@ -43,6 +58,10 @@ Examples:
   $ gather devnet                         # run (creating ~/.gather-devnet on first use)
   $ gather devnet --home /tmp/dn --block-time 500
   $ gather devnet --mnemonic "word1 ... word24"
+  $ gather devnet --home /tmp/dn --block-time 200 --unbonding-blocks 10   # quick unlocks for tests
+
+--block-time, --unbonding-blocks and --election-rounds go into the genesis, so they only count
+when the devnet is created; with an existing home they are ignored (use a new --home).
 
 Keys come from the public test mnemonic "${TEST_MNEMONIC}"
 unless --mnemonic is given: never send real value to them.`,
@@ -51,13 +70,27 @@ unless --mnemonic is given: never send real value to them.`,
       const log = createLogger({ level: opts.logLevel })
       const paths = homePaths(opts.home)
       const blockTimeMs = parseBlockTime(opts.blockTime)
+      const staking = {
+        ...(opts.unbondingBlocks === undefined
+          ? {}
+          : { unbondingBlocks: parseWhole(opts.unbondingBlocks, '--unbonding-blocks', 1, 100_000_000) }),
+        ...(opts.electionRounds === undefined
+          ? {}
+          : { electionPeriodRounds: parseWhole(opts.electionRounds, '--election-rounds', 1, 1_000_000) }),
+      }
       if (!(await hasGenesis(paths))) {
         const { genesis, keys } = await buildDevnetGenesis({
           ...(opts.mnemonic === undefined ? {} : { mnemonic: opts.mnemonic }),
           blockTimeMs,
+          staking,
         })
         await writeHome(paths, genesis, keys.nodeKey)
         log.info({ home: paths.home, chainId: genesis.chainId }, 'devnet created')
+      } else if (opts.unbondingBlocks !== undefined || opts.electionRounds !== undefined) {
+        log.warn(
+          { home: paths.home },
+          '--unbonding-blocks and --election-rounds only apply when a devnet is created; this home keeps the genesis it has',
+        )
       }
       const genesis = await readGenesis(paths)
       const nodeKey = await readNodeKey(paths)

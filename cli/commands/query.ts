@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
-import { isValidAddress } from '../../chain/crypto/address.js'
-import type { GatherClient } from '../../rpc/client.js'
-import { formatUgat, keyValueTable, output } from '../format.js'
+import { formatGat } from '../../chain/amount.js'
+import type { GatherClient, StakingNodeView } from '../../rpc/client.js'
+import { parseAddressArg, parseNodeIdArg } from '../args.js'
+import { columnTable, formatUgat, keyValueTable, output } from '../format.js'
 import { clientOf, examples, jsonOption, rpcOption } from '../options.js'
 
 interface QueryOptions {
@@ -31,7 +32,23 @@ function queryCommand(
 
 const HASH = /^[0-9a-fA-F]{64}$/
 
-/** `gather query status|block|tx|account|supply|proof` over JSON-RPC. */
+/** A ranked list of nodes as a table. */
+function nodesTable(nodes: readonly StakingNodeView[]): string {
+  if (nodes.length === 0) return '(none)'
+  return columnTable(
+    ['RANK', 'NODE ID', 'MONIKER', 'OWNER', 'POWER (GAT)', 'STATUS'],
+    nodes.map((n) => [
+      String(n.rank ?? ''),
+      n.nodeId,
+      n.moniker,
+      n.owner,
+      formatGat(BigInt(n.power)),
+      n.status,
+    ]),
+  )
+}
+
+/** `gather query status|block|tx|account|supply|proof|super-nodes|node|locks|unbonding|staking-params` over JSON-RPC. */
 export function registerQuery(program: Command): void {
   const query = program
     .command('query')
@@ -123,9 +140,7 @@ export function registerQuery(program: Command): void {
       'gather query account gat1... --json',
     ],
     async (c, [address], o) => {
-      if (address === undefined || !isValidAddress(address))
-        throw new Error(`<address> "${address ?? ''}" is not a gat address`)
-      const a = await c.getAccount(address)
+      const a = await c.getAccount(parseAddressArg(address))
       output(o.json, a, () =>
         keyValueTable([
           ['address', a.address],
@@ -133,7 +148,7 @@ export function registerQuery(program: Command): void {
           ['account number', a.accountNumber],
           ['sequence', a.sequence],
           ['GAT', formatUgat(a.balance.ugat)],
-          ['GMT', a.balance.gmt],
+          ['GMT', `${a.balance.gmt} (${a.gmtBound} bound to nodes)`],
         ]),
       )
     },
@@ -142,7 +157,7 @@ export function registerQuery(program: Command): void {
   queryCommand(
     query,
     'supply',
-    'GAT supply: cap, genesis, minted, burned, total',
+    'GAT supply (cap, genesis, minted, burned, total) and GMT (cap, issued, issuer)',
     ['gather query supply', 'gather query supply --json'],
     async (c, _args, o) => {
       const s = await c.getSupply()
@@ -153,6 +168,9 @@ export function registerQuery(program: Command): void {
           ['minted', formatUgat(s.minted)],
           ['burned', formatUgat(s.burned)],
           ['total', formatUgat(s.total)],
+          ['GMT cap', s.gmt.cap],
+          ['GMT issued', s.gmt.issued],
+          ['GMT issuer', s.gmt.issuer ?? '(none)'],
         ]),
       )
     },
@@ -172,6 +190,128 @@ export function registerQuery(program: Command): void {
           ['height', p.height],
           ['state root', p.stateRoot],
           ['proof', `${JSON.stringify(p.proof).length} bytes of JSON (use --json to see it)`],
+        ]),
+      )
+    },
+  )
+
+  queryCommand(
+    query,
+    'super-nodes',
+    'the super nodes of the current period, and who an election now would pick next',
+    ['gather query super-nodes', 'gather query super-nodes --json'],
+    async (c, _args, o) => {
+      const r = await c.getSuperNodes()
+      output(o.json, r, () =>
+        [
+          keyValueTable([
+            ['period', r.period],
+            ['slots per period', r.periodSlots],
+            ['next election at slot', r.nextElectionSlot],
+          ]),
+          '',
+          `current (${r.current.length}):`,
+          nodesTable(r.current),
+          '',
+          `next, if elected now (${r.next.length}):`,
+          nodesTable(r.next),
+        ].join('\n'),
+      )
+    },
+  )
+
+  queryCommand(
+    query,
+    'node <node-id>',
+    'a registered node: owner, moniker, power (GAT locked on it), status',
+    [
+      'gather query node 3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29',
+      'gather query node <node-id> --json',
+    ],
+    async (c, [id], o) => {
+      const n = await c.getNode(parseNodeIdArg(id))
+      output(o.json, n, () =>
+        keyValueTable([
+          ['node id', n.nodeId],
+          ['owner', n.owner],
+          ['moniker', n.moniker],
+          ['power', formatUgat(n.power)],
+          ['status', n.status],
+          ['super node', n.superNode],
+          ['registered at', n.registeredHeight],
+          ['jailed until', n.jailedUntil === 0 ? '-' : n.jailedUntil],
+        ]),
+      )
+    },
+  )
+
+  queryCommand(
+    query,
+    'locks <address>',
+    'the GAT an account has locked, per node',
+    ['gather query locks gat1erxf3sa9q2j4vgseu7jq4a258ckmk7cy2ry267', 'gather query locks gat1... --json'],
+    async (c, [address], o) => {
+      const r = await c.getLocks(parseAddressArg(address))
+      output(o.json, r, () =>
+        [
+          keyValueTable([
+            ['address', r.address],
+            ['total locked', formatUgat(r.total)],
+          ]),
+          '',
+          r.locks.length === 0
+            ? '(no locks)'
+            : columnTable(
+                ['NODE ID', 'AMOUNT (GAT)'],
+                r.locks.map((l) => [l.nodeId, formatGat(BigInt(l.amount))]),
+              ),
+        ].join('\n'),
+      )
+    },
+  )
+
+  queryCommand(
+    query,
+    'unbonding <address>',
+    "an account's pending unlocks and the heights at which they return",
+    [
+      'gather query unbonding gat1erxf3sa9q2j4vgseu7jq4a258ckmk7cy2ry267',
+      'gather query unbonding gat1... --json',
+    ],
+    async (c, [address], o) => {
+      const r = await c.getUnbonding(parseAddressArg(address))
+      output(o.json, r, () =>
+        [
+          keyValueTable([
+            ['address', r.address],
+            ['total unbonding', formatUgat(r.total)],
+          ]),
+          '',
+          r.entries.length === 0
+            ? '(nothing unbonding)'
+            : columnTable(
+                ['NODE ID', 'AMOUNT (GAT)', 'RELEASE HEIGHT'],
+                r.entries.map((e) => [e.nodeId, formatGat(BigInt(e.amount)), String(e.releaseHeight)]),
+              ),
+        ].join('\n'),
+      )
+    },
+  )
+
+  queryCommand(
+    query,
+    'staking-params',
+    'staking parameters: super nodes, node lock bounds, unbonding period, election period',
+    ['gather query staking-params', 'gather query staking-params --json'],
+    async (c, _args, o) => {
+      const p = await c.getStakingParams()
+      output(o.json, p, () =>
+        keyValueTable([
+          ['max super nodes', p.maxSuperNodes],
+          ['min node lock', formatUgat(p.minNodeLock)],
+          ['max node lock', formatUgat(p.maxNodeLock)],
+          ['unbonding blocks', p.unbondingBlocks],
+          ['election period', `${p.electionPeriodRounds} round(s)`],
         ]),
       )
     },

@@ -1,7 +1,7 @@
 import type { ReadContext } from '../../chain/stateMachine.js'
 import { stakingMethod } from './method.js'
 import { stakingParamsToJson } from './params.js'
-import { lockStore, nodeStore, superNodesStore, unbondingByStakerStore } from './stores/index.js'
+import { lockStore, nodeStore, superNodesStore } from './stores/index.js'
 
 function nodeView(ctx: ReadContext, nodeId: string, rank?: number) {
   const n = nodeStore.get(ctx.state, nodeId)
@@ -55,7 +55,7 @@ export const stakingEndpoint = {
   },
 
   getUnbonding(ctx: ReadContext, address: string) {
-    const entries = unbondingByStakerStore.get(ctx.state, address)?.entries ?? []
+    const entries = stakingMethod.unbondingsOf(ctx.state, address)
     return {
       address,
       total: entries.reduce((s, e) => s + BigInt(e.amount), 0n).toString(),

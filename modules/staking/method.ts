@@ -12,6 +12,8 @@ import {
   type UnbondingRecord,
   unbondingAtStore,
   unbondingByStakerStore,
+  unbondingCountStore,
+  unbondingId,
 } from './stores/index.js'
 
 /** A node's status at a height. */
@@ -49,31 +51,41 @@ export const stakingMethod = {
     totalLockedStore.set(state, (totalLockedStore.get(state) ?? 0n) + delta)
   },
 
-  /** Queues an unlock for release at `releaseHeight`. */
+  /** Queues an unlock for release at `releaseHeight`: O(1), whatever else is queued. */
   addUnbonding(state: StateWriter, entry: UnbondingRecord): void {
-    const at = heightId(Number(entry.releaseHeight))
-    const bucket = unbondingAtStore.get(state, at)?.entries ?? []
-    unbondingAtStore.set(state, at, { entries: [...bucket, entry] })
-    const mine = unbondingByStakerStore.get(state, entry.staker)?.entries ?? []
-    unbondingByStakerStore.set(state, entry.staker, { entries: [...mine, entry] })
+    const height = Number(entry.releaseHeight)
+    const at = heightId(height)
+    const index = unbondingCountStore.get(state, at) ?? 0n
+    const id = unbondingId(height, index)
+    unbondingAtStore.set(state, id, entry)
+    unbondingByStakerStore.set(state, `${entry.staker}/${id}`, entry)
+    unbondingCountStore.set(state, at, index + 1n)
   },
 
-  /** Removes and returns the unlocks due at `height` (also from each staker's list). */
+  /** Removes and returns the unlocks due at `height` (also from each staker's list), in queue order. */
   takeDueUnbondings(state: StateWriter, height: number): UnbondingRecord[] {
     const at = heightId(height)
-    const due = unbondingAtStore.get(state, at)?.entries ?? []
-    if (due.length === 0) return due
-    unbondingAtStore.delete(state, at)
-    for (const e of due) {
-      const mine = unbondingByStakerStore.get(state, e.staker)?.entries ?? []
-      const i = mine.findIndex(
-        (m) => m.nodeId === e.nodeId && m.amount === e.amount && m.releaseHeight === e.releaseHeight,
-      )
-      if (i >= 0) mine.splice(i, 1)
-      if (mine.length === 0) unbondingByStakerStore.delete(state, e.staker)
-      else unbondingByStakerStore.set(state, e.staker, { entries: mine })
+    const count = unbondingCountStore.get(state, at) ?? 0n
+    if (count === 0n) return []
+    const due: UnbondingRecord[] = []
+    for (let i = 0n; i < count; i++) {
+      const id = unbondingId(height, i)
+      const e = unbondingAtStore.get(state, id)
+      if (e === undefined) throw new Error(`unbonding ${id} missing`)
+      due.push(e)
+      unbondingAtStore.delete(state, id)
+      unbondingByStakerStore.delete(state, `${e.staker}/${id}`)
     }
+    unbondingCountStore.delete(state, at)
     return due
+  },
+
+  /** A staker's pending unlocks by release height (a key scan: for queries, not the hot path). */
+  unbondingsOf(state: StateReader, staker: string): UnbondingRecord[] {
+    const prefix = `${unbondingByStakerStore.prefix}${staker}/`
+    return state
+      .keys(prefix)
+      .map((k) => unbondingByStakerStore.get(state, k.slice(unbondingByStakerStore.prefix.length))!)
   },
 
   /** Every registered node as an election candidate, judged at `height`. Linear in the state. */

@@ -3,6 +3,7 @@ import type { StateReader, StateWriter } from '../../chain/store/types.js'
 /** What staking needs from the token module (wired in chain/node.ts). */
 export interface StakingTokenMethod {
   getBalance(state: StateReader, address: string): bigint
+  getGmt(state: StateReader, address: string): { total: bigint; bound: bigint }
   debit(state: StateWriter, address: string, amount: bigint): void
   credit(state: StateWriter, address: string, amount: bigint): void
   mintGmt(state: StateWriter, to: string, amount: bigint): void

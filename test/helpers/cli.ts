@@ -60,8 +60,12 @@ export interface DevnetProcess {
   stop: () => Promise<void>
 }
 
-/** Spawns `gather devnet` on a free port and waits until `chain_getStatus` answers with a block. */
-export async function startDevnet(home: string, blockTimeMs = 200): Promise<DevnetProcess> {
+/** Spawns `gather devnet` on a free port (plus `extraArgs`, e.g. `--unbonding-blocks 10`) and waits until `chain_getStatus` answers with a block. */
+export async function startDevnet(
+  home: string,
+  blockTimeMs = 200,
+  extraArgs: string[] = [],
+): Promise<DevnetProcess> {
   const port = await freePort()
   const rpc = `http://127.0.0.1:${port}/`
   const child = spawn(
@@ -77,6 +81,7 @@ export async function startDevnet(home: string, blockTimeMs = 200): Promise<Devn
       `127.0.0.1:${port}`,
       '--log-level',
       'warn',
+      ...extraArgs,
     ],
     { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
   )

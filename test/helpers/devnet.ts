@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GatherNode } from '../../chain/node.js'
 import { signTx, transferMessage } from '../../chain/tx/signTx.js'
-import { buildDevnetGenesis, type DevnetKeys } from '../../genesis/devnet.js'
+import { buildDevnetGenesis, type DevnetGenesisOptions, type DevnetKeys } from '../../genesis/devnet.js'
 import type { Genesis } from '../../genesis/schema.js'
 
 /** A temporary folder removed by `cleanup`. */
@@ -16,7 +16,13 @@ export async function tempDir(
 
 /** A devnet node on a fresh database in a temp dir, not producing on its own (tests call produceBlock). */
 export async function openDevnetNode(
-  opts: { blockTimeMs?: number; genesisTime?: Date; dataDir?: string } = {},
+  opts: {
+    blockTimeMs?: number
+    genesisTime?: Date
+    dataDir?: string
+    /** staking params of the devnet genesis (e.g. a short unbonding period, a small maxSuperNodes) */
+    staking?: DevnetGenesisOptions['staking']
+  } = {},
 ): Promise<{
   node: GatherNode
   genesis: Genesis
@@ -29,6 +35,7 @@ export async function openDevnetNode(
   const { genesis, keys } = await buildDevnetGenesis({
     blockTimeMs: opts.blockTimeMs ?? 100,
     genesisTime: opts.genesisTime ?? new Date('2026-01-01T00:00:00Z'),
+    ...(opts.staking === undefined ? {} : { staking: opts.staking }),
   })
   const node = await GatherNode.open({ dataDir, genesis, nodeKey: keys.nodeKey, produce: false })
   return {

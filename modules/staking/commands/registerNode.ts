@@ -42,6 +42,13 @@ export function registerNodeCommand(token: StakingTokenMethod): Command<Register
           `node key ${msg.nodeId} is already registered (owner ${existing.owner}); each node key registers once`,
         )
       }
+      const gmt = token.getGmt(ctx.state, msg.owner)
+      if (gmt.total - gmt.bound < 1n) {
+        throw new ChainError(
+          'TOKEN_NO_FREE_GMT',
+          `${msg.owner} holds ${gmt.total} GMT, all bound to nodes; registering a node needs one free GMT (one per device)`,
+        )
+      }
     },
 
     execute(ctx, msg) {

@@ -59,20 +59,24 @@ export const nodeStore = new TypedStore<NodeRecord>(
 )
 /** `staking/lock/<staker>/<nodeId>` → ugat the staker locked on the node. */
 export const lockStore = new TypedStore<bigint>(STAKING_MODULE, 'lock', bigintCodec)
-const unbondingListCodec = protoCodec<{ entries: UnbondingRecord[] }>(
-  protoType('gather.staking.v1.UnbondingList'),
-)
-/** `staking/unbondingAt/<height, 12 digits>` → unlocks released at that height. */
-export const unbondingAtStore = new TypedStore<{ entries: UnbondingRecord[] }>(
+const unbondingEntryCodec = protoCodec<UnbondingRecord>(protoType('gather.staking.v1.UnbondingEntry'))
+/**
+ * `staking/unbondingAt/<height, 12 digits>/<index, 10 digits>` → one unlock released at that
+ * height. One key per unlock (not one list per height), so queuing an unlock and releasing it
+ * cost O(1) however many unlocks share a release height.
+ */
+export const unbondingAtStore = new TypedStore<UnbondingRecord>(
   STAKING_MODULE,
   'unbondingAt',
-  unbondingListCodec,
+  unbondingEntryCodec,
 )
-/** `staking/unbonding/<staker>` → the staker's pending unlocks. */
-export const unbondingByStakerStore = new TypedStore<{ entries: UnbondingRecord[] }>(
+/** `staking/unbondingCount/<height, 12 digits>` → how many unlocks were queued for that height. */
+export const unbondingCountStore = new TypedStore<bigint>(STAKING_MODULE, 'unbondingCount', bigintCodec)
+/** `staking/unbonding/<staker>/<height, 12 digits>/<index, 10 digits>` → the staker's pending unlock (same index as unbondingAt). */
+export const unbondingByStakerStore = new TypedStore<UnbondingRecord>(
   STAKING_MODULE,
   'unbonding',
-  unbondingListCodec,
+  unbondingEntryCodec,
 )
 /** The current super nodes and the period they were elected for. */
 export const superNodesStore = new SingletonStore<SuperNodeSetRecord>(
@@ -92,4 +96,9 @@ export const totalLockedStore = new SingletonStore<bigint>(STAKING_MODULE, 'tota
 /** The key of a release-height bucket: zero-padded so keys sort by height. */
 export function heightId(height: number): string {
   return height.toString().padStart(12, '0')
+}
+
+/** The id of the `index`-th unlock released at `height`: sorts by height, then queue order. */
+export function unbondingId(height: number, index: bigint): string {
+  return `${heightId(height)}/${index.toString().padStart(10, '0')}`
 }
