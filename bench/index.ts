@@ -313,7 +313,16 @@ function stakingMarkdown(rep: StakingReport): string {
     `### Lock/unlock transactions in block apply (${fmt(r.accounts)} accounts, ${r.registeredNodes} nodes, follower with ${r.verifyThreads} verify worker(s) + main)`,
     '',
     table(
-      ['txs/block', 'unlocks', 'blocks', 'tx/s median', 'tx/s min', 'ms/block median', 'ratio to the limit (median)', 'ratio (min)'],
+      [
+        'txs/block',
+        'unlocks',
+        'blocks',
+        'tx/s median',
+        'tx/s min',
+        'ms/block median',
+        'ratio to the limit (median)',
+        'ratio (min)',
+      ],
       r.blocks.map((b) => [
         fmt(b.txsPerBlock),
         pct(b.unlockShare),
@@ -414,7 +423,6 @@ async function main(): Promise<void> {
   }
   // an rpc- or staking-only run leaves chain-core.json/.md alone
   if (only.every((s) => s === 'rpc' || s === 'staking')) return
-
 
   if (only.includes('crypto')) {
     console.log('\n=== crypto ===')

@@ -138,20 +138,27 @@ function prng(seed: number): () => number {
 }
 
 describe('electSuperNodes equals a full sort (random inputs)', () => {
-  test.each([1, 2, 3, 4, 5, 6, 7, 8])('1,000 candidates, seed %i: top-k of the bounded buffer = filter + full sort', (seed) => {
-    const rnd = prng(seed)
-    const hex = (): string =>
-      Array.from({ length: 32 }, () => Math.floor(rnd() * 256).toString(16).padStart(2, '0')).join('')
-    const cands: ElectionCandidate[] = Array.from({ length: 1_000 }, () => ({
-      nodeId: hex(),
-      // few distinct stakes and heights, so ties on both are frequent; some below the minimum
-      stake: BigInt(Math.floor(rnd() * 12)) * (GAT / 2n),
-      registeredHeight: Math.floor(rnd() * 5),
-      jailed: rnd() < 0.1,
-    }))
-    const sorted = cands.filter((x) => !x.jailed && x.stake >= MIN).sort(compareCandidates)
-    for (const k of [1, 3, 21, 100, 1_000]) {
-      expect(electSuperNodes(cands, { maxSuperNodes: k, minStake: MIN })).toEqual(sorted.slice(0, k))
-    }
-  })
+  test.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    '1,000 candidates, seed %i: top-k of the bounded buffer = filter + full sort',
+    (seed) => {
+      const rnd = prng(seed)
+      const hex = (): string =>
+        Array.from({ length: 32 }, () =>
+          Math.floor(rnd() * 256)
+            .toString(16)
+            .padStart(2, '0'),
+        ).join('')
+      const cands: ElectionCandidate[] = Array.from({ length: 1_000 }, () => ({
+        nodeId: hex(),
+        // few distinct stakes and heights, so ties on both are frequent; some below the minimum
+        stake: BigInt(Math.floor(rnd() * 12)) * (GAT / 2n),
+        registeredHeight: Math.floor(rnd() * 5),
+        jailed: rnd() < 0.1,
+      }))
+      const sorted = cands.filter((x) => !x.jailed && x.stake >= MIN).sort(compareCandidates)
+      for (const k of [1, 3, 21, 100, 1_000]) {
+        expect(electSuperNodes(cands, { maxSuperNodes: k, minStake: MIN })).toEqual(sorted.slice(0, k))
+      }
+    },
+  )
 })

@@ -16,8 +16,8 @@ import { signEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainError } from '../chain/errors.js'
 import type { GatherNode } from '../chain/node.js'
 import { signTx, transferMessage } from '../chain/tx/signTx.js'
-import type { DevnetKeys } from '../genesis/devnet.js'
 import { slotTime } from '../consensus/schedule.js'
+import type { DevnetKeys } from '../genesis/devnet.js'
 import { openDevnetNode } from './helpers/devnet.js'
 import {
   type AccountSigner,
@@ -84,7 +84,8 @@ async function openNet(): Promise<Net> {
   const v = hex(a.keys.nodeKey.publicKey)
   const nodeKeys = new Map<string, NodeKey>([[v, a.keys.nodeKey]])
   const describeBlock = (c: Awaited<ReturnType<GatherNode['produceBlock']>>) => {
-    for (const r of c.results) if (r.code !== 0) throw new Error(`tx failed in block: ${r.codespace} ${r.log}`)
+    for (const r of c.results)
+      if (r.code !== 0) throw new Error(`tx failed in block: ${r.codespace} ${r.log}`)
     return {
       slot: c.block.header.slot,
       height: c.block.header.height,
@@ -126,7 +127,8 @@ async function openNet(): Promise<Net> {
         c = await node.produceBlock(s)
       } else {
         const key = nodeKeys.get(proposer)
-        if (key === undefined) throw new Error(`slot ${s} belongs to ${proposer}, a key the test does not hold`)
+        if (key === undefined)
+          throw new Error(`slot ${s} belongs to ${proposer}, a key the test does not hold`)
         // another super node's block: empty (it has no mempool of its own here)
         c = await node.chain.propose(s, key, [])
         node.mempool.update([])
@@ -224,7 +226,11 @@ describe('election on real blocks (maxSuperNodes 3, a period of 3 slots)', () =>
     net.send(a2, [registerNodeMsg(a2.address, kMid.id, 'mid')])
     net.send(a3, [registerNodeMsg(a3.address, n3.id, 'inactive')])
     await net.block(2)
-    expect(net.nodeView(kHigh.id)).toMatchObject({ owner: a1.address, registeredHeight: 2, status: 'inactive' })
+    expect(net.nodeView(kHigh.id)).toMatchObject({
+      owner: a1.address,
+      registeredHeight: 2,
+      status: 'inactive',
+    })
     expect(net.gmt(a1.address)).toEqual({ total: '1', bound: '1' })
 
     // slot 3 opens period 1: the election over the parent state; registered nodes hold nothing yet.
@@ -400,8 +406,7 @@ const BAD: BadCase[] = [
   {
     name: 'lock over the per-node cap (room left in the message)',
     code: 'STAKING_LOCK_CAP_EXCEEDED',
-    message:
-      /has 1000 GAT locked; at most 1000 GAT \(1000000000 ugat\) more fits under its cap of 2000 GAT/,
+    message: /has 1000 GAT locked; at most 1000 GAT \(1000000000 ugat\) more fits under its cap of 2000 GAT/,
     bad: (n) => ({ signer: n.keys.faucet, msgs: [lockMsg(n.keys.faucet.address, n.v, 1_000n * GAT + 1n)] }),
   },
   {
@@ -483,7 +488,8 @@ const BAD: BadCase[] = [
   {
     name: 'a made-up GMT transfer message',
     code: 'TX_UNKNOWN_MESSAGE',
-    message: /unknown message type "\/gather\.token\.v1\.MsgTransferGmt"; this chain accepts .*MsgTransferNodeCredential/,
+    message:
+      /unknown message type "\/gather\.token\.v1\.MsgTransferGmt"; this chain accepts .*MsgTransferNodeCredential/,
     bad: (n) => ({
       signer: n.keys.validator,
       msgs: [
@@ -558,7 +564,11 @@ describe('staking and GMT error paths: a clear error and nothing written', () =>
       { signer: f, msgs: [issueDeviceMsg(f.address, f.address, 1n)], code: 'TOKEN_NOT_GMT_ISSUER' },
       { signer: f, msgs: [registerNodeMsg(f.address, spare.id)], code: 'TOKEN_NO_FREE_GMT' },
       { signer: f, msgs: [lockMsg(f.address, net.v, 1_000n * GAT + 1n)], code: 'STAKING_LOCK_CAP_EXCEEDED' },
-      { signer: val, msgs: [unlockMsg(val.address, net.v, 1_000n * GAT + 1n)], code: 'STAKING_UNLOCK_EXCEEDS_LOCK' },
+      {
+        signer: val,
+        msgs: [unlockMsg(val.address, net.v, 1_000n * GAT + 1n)],
+        code: 'STAKING_UNLOCK_EXCEEDS_LOCK',
+      },
       { signer: f, msgs: [transferNodeMsg(f.address, net.v, f.address)], code: 'STAKING_NOT_NODE_OWNER' },
       // a good lock then a bad one in one transaction: the good one is reverted too
       {
@@ -575,7 +585,13 @@ describe('staking and GMT error paths: a clear error and nothing written', () =>
       const s = seq.get(x.signer.address) ?? BigInt(acc.sequence)
       seq.set(x.signer.address, s + 1n)
       const raw = signTx(
-        { messages: x.msgs, chainId: net.chainId, accountNumber: BigInt(acc.accountNumber), sequence: s, fee: FEE },
+        {
+          messages: x.msgs,
+          chainId: net.chainId,
+          accountNumber: BigInt(acc.accountNumber),
+          sequence: s,
+          fee: FEE,
+        },
         x.signer.privateKey,
         x.signer.publicKey,
       )
@@ -594,7 +610,9 @@ describe('staking and GMT error paths: a clear error and nothing written', () =>
     expect(after.accounts.map((a) => a.balance.gmt)).toEqual(before.accounts.map((a) => a.balance.gmt))
     const fees = (addr: string) => BigInt(cases.filter((x) => x.signer.address === addr).length) * FEE
     for (const [i, addr] of watched.entries()) {
-      expect(BigInt(after.accounts[i]!.balance.ugat)).toBe(BigInt(before.accounts[i]!.balance.ugat) - fees(addr))
+      expect(BigInt(after.accounts[i]!.balance.ugat)).toBe(
+        BigInt(before.accounts[i]!.balance.ugat) - fees(addr),
+      )
     }
     expect(after.supply.burned).toBe((BigInt(cases.length) * FEE).toString())
   })
@@ -661,7 +679,9 @@ describe('unbonding and node credentials', () => {
     expect(net.balance(val.address)).toBe(afterFees)
     const r1 = await net.block()
     expect(r1.height).toBe(h1 + unbondingBlocks)
-    expect(r1.events).toContain(`staking.unbonded staker=${val.address} node_id=${net.v} amount=${100n * GAT}`)
+    expect(r1.events).toContain(
+      `staking.unbonded staker=${val.address} node_id=${net.v} amount=${100n * GAT}`,
+    )
     expect(net.balance(val.address)).toBe(afterFees + 100n * GAT)
     await net.toHeight(h2 + unbondingBlocks - 1)
     expect(net.balance(val.address)).toBe(afterFees + 100n * GAT)
@@ -693,7 +713,11 @@ describe('unbonding and node credentials', () => {
     // unlock 1.5 GAT in our next block (mid-period): 0.5 GAT left
     net.send(a1, [unlockMsg(a1.address, k.id, 1_500_000n)])
     const u = await net.ourBlock()
-    expect(net.node.chain.machine.query('staking', 'getNode', net.node.chain.headInfo(), net.node.chain.state, { nodeId: k.id })).toMatchObject({
+    expect(
+      net.node.chain.machine.query('staking', 'getNode', net.node.chain.headInfo(), net.node.chain.state, {
+        nodeId: k.id,
+      }),
+    ).toMatchObject({
       status: 'inactive',
       locked: '500000',
       superNode: true,

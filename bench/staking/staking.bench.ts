@@ -210,7 +210,7 @@ export async function runStakingBench(opts: StakingBenchOptions = {}): Promise<S
     const runs = n >= 100_000 ? 7 : 15
     timeRuns(3, () => electSuperNodes(cands, opt))
     const pure = timeRuns(runs, () => electSuperNodes(cands, opt))
-    let t = performance.now()
+    const t = performance.now()
     const state = stateOf(cands)
     const buildSeconds = (performance.now() - t) / 1000
     const expected = electSuperNodes(cands, opt).map((c) => c.nodeId)
@@ -255,7 +255,10 @@ export async function runStakingBench(opts: StakingBenchOptions = {}): Promise<S
     const nodeKey = nodeKeyFromSeed(createHash('sha256').update('gather-bench-node-key').digest())
     const genesis = lockGenesis(accounts, nodeKey.publicKey)
     const producer = await open(genesis, { nodeKey })
-    const nodeIds = [Buffer.from(nodeKey.publicKey).toString('hex'), ...Array.from({ length: EXTRA_NODES }, (_, i) => nodeIdOf(i))]
+    const nodeIds = [
+      Buffer.from(nodeKey.publicKey).toString('hex'),
+      ...Array.from({ length: EXTRA_NODES }, (_, i) => nodeIdOf(i)),
+    ]
     const accountNumbers = accounts.map((a) => BigInt(producer.getAccount(a.address).accountNumber))
     const sequences = accounts.map(() => 0n)
     // what each account has locked, per node (tracked so every unlock is valid)
@@ -264,7 +267,9 @@ export async function runStakingBench(opts: StakingBenchOptions = {}): Promise<S
     const pick = (n: number) => Math.floor(rand() * n)
     const msg = (type: typeof MsgLock, staker: string, node: number, amount: bigint) => ({
       typeUrl: typeUrlOf(type),
-      value: type.encode(type.fromObject({ staker, nodeId: nodeIds[node]!, amount: amount.toString() })).finish(),
+      value: type
+        .encode(type.fromObject({ staker, nodeId: nodeIds[node]!, amount: amount.toString() }))
+        .finish(),
     })
     const tx = (s: number, unlock: boolean): Uint8Array => {
       const a = accounts[s]!
@@ -282,7 +287,13 @@ export async function runStakingBench(opts: StakingBenchOptions = {}): Promise<S
         m = msg(MsgLock, a.address, node, amount)
       }
       const raw = signTx(
-        { messages: [m], chainId: CHAIN_ID, accountNumber: accountNumbers[s]!, sequence: sequences[s]!, fee: FEE },
+        {
+          messages: [m],
+          chainId: CHAIN_ID,
+          accountNumber: accountNumbers[s]!,
+          sequence: sequences[s]!,
+          fee: FEE,
+        },
         a.privateKey,
         a.publicKey,
       )
@@ -323,7 +334,9 @@ export async function runStakingBench(opts: StakingBenchOptions = {}): Promise<S
       const c = await producer.produceBlock(producer.chain.head.slot + 1)
       if (c.block.txs.length !== raws.length || c.results.some((r) => r.code !== 0)) {
         const bad = c.results.find((r) => r.code !== 0)
-        throw new Error(`producer built ${c.block.txs.length} of ${raws.length} txs (${bad?.codespace} ${bad?.log})`)
+        throw new Error(
+          `producer built ${c.block.txs.length} of ${raws.length} txs (${bad?.codespace} ${bad?.log})`,
+        )
       }
       built.push({ bytes: c.bytes, txs: raws.length, ...(b.size === undefined ? {} : { size: b.size }) })
     }
