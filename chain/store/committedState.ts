@@ -14,6 +14,14 @@ export function stateValueHash(value: Uint8Array): Uint8Array {
   return hash('sha256', value, 'buffer')
 }
 
+/** The store part (`module/store/`) of a key or prefix, if it has one. */
+function storeOf(key: string): string | undefined {
+  const first = key.indexOf('/')
+  if (first < 0) return undefined
+  const second = key.indexOf('/', first + 1)
+  return second < 0 ? undefined : key.slice(0, second + 1)
+}
+
 /** A state key with its value (absent: undefined) and a proof against the state root. */
 export interface StateProof {
   key: string
@@ -28,10 +36,26 @@ export interface StateProof {
  * execution a plain function of state; see docs/adr/001-in-memory-state.md for the trade-off.
  */
 export class CommittedState implements StateReader {
+  /** keys grouped by store (`module/store/`), so a store's scan does not walk the whole state */
+  private readonly byStore = new Map<string, Set<string>>()
+
   private constructor(
     private readonly values: Map<string, Uint8Array>,
     private tree: SparseMerkleTree,
-  ) {}
+  ) {
+    for (const k of values.keys()) this.index(k)
+  }
+
+  private index(key: string): void {
+    const b = storeOf(key)
+    if (b === undefined) return
+    let set = this.byStore.get(b)
+    if (set === undefined) {
+      set = new Set()
+      this.byStore.set(b, set)
+    }
+    set.add(key)
+  }
 
   /** An empty state (before genesis). */
   static empty(): CommittedState {
@@ -53,8 +77,11 @@ export class CommittedState implements StateReader {
   }
 
   keys(prefix: string): string[] {
+    // A prefix that names a store (`module/store/...`) only walks that store's keys.
+    const bucket = storeOf(prefix)
+    const source = bucket === undefined ? this.values.keys() : (this.byStore.get(bucket) ?? [])
     const out: string[] = []
-    for (const k of this.values.keys()) if (k.startsWith(prefix)) out.push(k)
+    for (const k of source) if (k.startsWith(prefix)) out.push(k)
     return out.sort()
   }
 
@@ -82,8 +109,15 @@ export class CommittedState implements StateReader {
   /** Makes `changes` (already durable in the database) the committed state, with their tree. */
   apply(changes: StateChanges, tree: SparseMerkleTree): void {
     for (const [k, v] of changes) {
-      if (v === null) this.values.delete(k)
-      else this.values.set(k, v)
+      if (v === null) {
+        if (this.values.delete(k)) {
+          const b = storeOf(k)
+          if (b !== undefined) this.byStore.get(b)?.delete(k)
+        }
+      } else {
+        if (!this.values.has(k)) this.index(k)
+        this.values.set(k, v)
+      }
     }
     this.tree = tree
   }

@@ -159,3 +159,33 @@ describe('StateOverlay', () => {
     expect(changesOf(upper)).toEqual({ 'a/1': 'upper' })
   })
 })
+
+describe('CommittedState.keys', () => {
+  test('scans by store and stays exact as keys are added and deleted', async () => {
+    const { CommittedState } = await import('./committedState.js')
+    const v = new Uint8Array([1])
+    const state = CommittedState.fromEntries([
+      ['a/x/1', v],
+      ['a/x/2', v],
+      ['a/y/1', v],
+      ['a/xx/1', v],
+      ['b/x/1', v],
+      ['top', v],
+    ])
+    expect(state.keys('a/x/')).toEqual(['a/x/1', 'a/x/2'])
+    expect(state.keys('a/x')).toEqual(['a/x/1', 'a/x/2', 'a/xx/1'])
+    expect(state.keys('a/')).toEqual(['a/x/1', 'a/x/2', 'a/xx/1', 'a/y/1'])
+    expect(state.keys('')).toHaveLength(6)
+    const changes = new Map<string, Uint8Array | null>([
+      ['a/x/3', v],
+      ['a/x/1', null],
+      ['a/x/9/deep', v],
+      ['b/x/1', null],
+    ])
+    state.apply(changes, state.treeWith(changes))
+    expect(state.keys('a/x/')).toEqual(['a/x/2', 'a/x/3', 'a/x/9/deep'])
+    expect(state.keys('a/x/9/')).toEqual(['a/x/9/deep'])
+    expect(state.keys('b/')).toEqual([])
+    expect(state.keys('b/x/')).toEqual([])
+  })
+})
