@@ -14,6 +14,7 @@ import {
 } from './codec/block.js'
 import { signEd25519, verifyEd25519 } from './crypto/ed25519.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
+import { type InvariantChecker, invariantError } from './invariants.js'
 import type { BlockInfo, PreparedTx, StateMachine } from './stateMachine.js'
 import type { ChainDb, HeadRecord } from './store/chainDb.js'
 import { CommittedState } from './store/committedState.js'
@@ -86,6 +87,7 @@ export class Blockchain {
     readonly state: CommittedState,
     head: HeadRecord,
     private readonly schedule: SuperNodeSchedule,
+    private readonly checker: InvariantChecker | undefined,
   ) {
     this.clock = { genesisTimeMs: genesisTimeMs(genesis), blockTimeMs: genesis.params.blockTimeMs }
     this.genesisHash = genesisHash(genesis)
@@ -94,13 +96,16 @@ export class Blockchain {
 
   /**
    * Opens the chain in `db`: writes genesis on first use, otherwise checks the genesis matches
-   * and that the state rebuilt from disk has the root of the last committed block.
+   * and that the state rebuilt from disk has the root of the last committed block. With a
+   * `checker`, the opened state and every block's state before its commit must pass it
+   * (INVARIANT_BROKEN otherwise, and nothing is written).
    */
   static async open(
     db: ChainDb,
     genesis: Genesis,
     machine: StateMachine,
     schedule: SuperNodeSchedule,
+    checker?: InvariantChecker,
   ): Promise<Blockchain> {
     const gHash = genesisHash(genesis)
     const stored = await db.getGenesisHash()
@@ -108,6 +113,8 @@ export class Blockchain {
       const empty = CommittedState.empty()
       const overlay = new StateOverlay(empty)
       machine.initGenesis(overlay, genesisTimeMs(genesis), genesis)
+      const violations = checker?.(overlay) ?? []
+      if (violations.length > 0) throw invariantError('the genesis state', violations)
       const tree = empty.treeWith(overlay.changes())
       const head: HeadRecord = {
         height: 0,
@@ -133,7 +140,9 @@ export class Blockchain {
         `state on disk has root ${hex(state.root)} but block ${head.height} committed ${hex(head.stateRoot)}`,
       )
     }
-    return new Blockchain(db, genesis, machine, state, head, schedule)
+    const violations = checker?.(state) ?? []
+    if (violations.length > 0) throw invariantError(`the state at height ${head.height}`, violations)
+    return new Blockchain(db, genesis, machine, state, head, schedule, checker)
   }
 
   /** The last committed block. */
@@ -236,6 +245,7 @@ export class Blockchain {
       proposer: key.publicKey,
     }
     const ex = this.execute(info, candidates, true)
+    this.checkInvariants(info.height, ex)
     const header: Header = {
       ...ex.header,
       txRoot: ex.txRoot,
@@ -310,7 +320,15 @@ export class Blockchain {
     if (Buffer.compare(ex.tree.root, h.stateRoot) !== 0) {
       throw invalid(`state root ${hex(h.stateRoot)} does not match execution (${hex(ex.tree.root)})`)
     }
+    this.checkInvariants(h.height, ex)
     return this.commit(block, hash, ex, started)
+  }
+
+  /** Runs the invariant checker (if any) on an executed block's state; throws instead of committing. */
+  private checkInvariants(height: number, ex: ExecutedBlock): void {
+    if (this.checker === undefined) return
+    const violations = this.checker(ex.overlay)
+    if (violations.length > 0) throw invariantError(`block ${height}`, violations)
   }
 
   private async commit(

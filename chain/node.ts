@@ -3,15 +3,19 @@ import { BlockProducer } from '../consensus/producer.js'
 import { slotAt } from '../consensus/schedule.js'
 import type { Genesis } from '../genesis/schema.js'
 import { stakingEndpoint } from '../modules/staking/endpoint.js'
+import { stakingInvariants } from '../modules/staking/invariants.js'
 import { stakingMethod } from '../modules/staking/method.js'
 import { createStakingModule } from '../modules/staking/module.js'
 import { tokenEndpoint } from '../modules/token/endpoint.js'
+import { tokenInvariants } from '../modules/token/invariants.js'
 import { tokenMethod } from '../modules/token/method.js'
 import { tokenAuthenticator, tokenModule } from '../modules/token/module.js'
+import type { TokenStakingView } from '../modules/token/types.js'
 import { Blockchain, type CommittedBlock, type ProposerKey, type SuperNodeSchedule } from './blockchain.js'
 import { type Block, decodeTxResult, type TxResult } from './codec/block.js'
 import { VerifyPool } from './crypto/verifyPool.js'
-import { ChainError } from './errors.js'
+import { ChainError, ChainErrorCode, isChainError } from './errors.js'
+import { type Invariant, invariantChecker } from './invariants.js'
 import { type Logger, silentLogger } from './logger.js'
 import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from './mempool/mempool.js'
 import type { BlockMetrics } from './metrics.js'
@@ -35,6 +39,16 @@ export interface NodeOptions {
   verifyThreads?: number
   /** block and mempool metrics (the node runs without) */
   metrics?: BlockMetrics
+  /**
+   * check the invariants (`chainInvariants`) on every block's state before committing it; a
+   * block that breaks them is not written and the node halts (`--check-invariants`)
+   */
+  checkInvariants?: boolean
+  /**
+   * modules appended after the chain's own; for tests and tools only: every node of a chain must
+   * run the same modules, or their state roots differ
+   */
+  extraModules?: readonly Module[]
 }
 
 /** JSON view of a block. */
@@ -60,6 +74,21 @@ export interface BlockView {
 /** The modules of Gather Chain, in execution order. */
 export function chainModules(): Module[] {
   return [tokenModule, createStakingModule(tokenMethod)]
+}
+
+/** What the token module reads from staking (supply query, invariants). */
+export const tokenStakingView: TokenStakingView = {
+  totalLocked: (state) => stakingMethod.getTotalLocked(state),
+  totalUnbonding: (state) => stakingMethod.getTotalUnbonding(state),
+  registeredNodes: (state) => stakingMethod.countNodes(state),
+}
+
+/**
+ * The invariants of Gather Chain (ARCHITECTURE.md, "Invariants"): each module's own, with the
+ * cross-module ones (supply conservation, GMT bound per node) given staking's view.
+ */
+export function chainInvariants(): Invariant[] {
+  return [...tokenInvariants(tokenStakingView), ...stakingInvariants]
 }
 
 /** The block schedule from the staking module's elected set (memoised per parent state and period). */
@@ -122,6 +151,8 @@ export class GatherNode extends EventEmitter {
   private readonly producer: BlockProducer | undefined
   private lock: Promise<unknown> = Promise.resolve()
   private closed = false
+  /** why the node stopped producing and importing, once an invariant broke */
+  private haltReason: ChainError | undefined
 
   private constructor(
     private readonly db: ChainDb,
@@ -161,17 +192,24 @@ export class GatherNode extends EventEmitter {
     try {
       const machine = new StateMachine(
         { chainId: opts.genesis.chainId, maxTxBytes: opts.genesis.params.maxTxBytes },
-        chainModules(),
+        [...chainModules(), ...(opts.extraModules ?? [])],
         tokenAuthenticator,
         verifyPool,
       )
-      const chain = await Blockchain.open(db, opts.genesis, machine, stakingSchedule())
+      const chain = await Blockchain.open(
+        db,
+        opts.genesis,
+        machine,
+        stakingSchedule(),
+        opts.checkInvariants === true ? invariantChecker(chainInvariants()) : undefined,
+      )
       log.info(
         {
           chainId: chain.chainId,
           height: chain.head.height,
           stateRoot: hex(chain.head.stateRoot),
           keys: chain.state.size,
+          checkInvariants: opts.checkInvariants === true,
         },
         'chain opened',
       )
@@ -211,9 +249,47 @@ export class GatherNode extends EventEmitter {
   }
 
   private serialise<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.catch(() => undefined).then(fn)
+    const run = this.lock
+      .catch(() => undefined)
+      .then(() => {
+        if (this.haltReason !== undefined) throw this.halted()
+        return fn()
+      })
+      .catch((e: unknown) => {
+        if (isChainError(e) && e.code === ChainErrorCode.INVARIANT_BROKEN) this.halt(e)
+        throw e
+      })
     this.lock = run
     return run
+  }
+
+  /** The error every block operation gets once the node halted. */
+  private halted(): ChainError {
+    return new ChainError(
+      ChainErrorCode.NODE_HALTED,
+      `the node halted at height ${this.chain.head.height}: ${this.haltReason?.message ?? ''}`,
+    )
+  }
+
+  /**
+   * An invariant broke: the block was not written; stop producing and importing rather than
+   * build on a state that cannot be trusted. Emits `halt` (ChainError) for the process to exit.
+   */
+  private halt(e: ChainError): void {
+    if (this.haltReason !== undefined) return
+    this.haltReason = e
+    this.log.error(
+      { height: this.chain.head.height, violations: e.data?.violations },
+      `invariants broken: the block was not committed and the node halts; the chain stays at height ${this.chain.head.height}`,
+    )
+    // not awaited: the producer waits for the slot in progress, which is this very call
+    void this.producer?.stop()
+    this.emit('halt', e)
+  }
+
+  /** Why the node halted (an INVARIANT_BROKEN error), or undefined while it runs. */
+  get haltedBy(): ChainError | undefined {
+    return this.haltReason
   }
 
   /** Submits raw TxRaw bytes to the mempool; throws ChainError when refused. */
@@ -306,9 +382,17 @@ export class GatherNode extends EventEmitter {
     return tokenEndpoint.getAccount({ block: this.chain.headInfo(), state: this.chain.state }, address)
   }
 
-  /** Supply counters (`token_getSupply`). */
+  /** Supply counters (`token_getSupply`), with staking's locked and unbonding totals. */
   getSupply() {
-    return tokenEndpoint.getSupply({ block: this.chain.headInfo(), state: this.chain.state })
+    return tokenEndpoint.getSupply(
+      { block: this.chain.headInfo(), state: this.chain.state },
+      tokenStakingView,
+    )
+  }
+
+  /** Issuance schedule and counters (`token_getEmission`); `day` defaults to the next block's day. */
+  getEmission(day?: number) {
+    return tokenEndpoint.getEmission({ block: this.chain.headInfo(), state: this.chain.state }, day)
   }
 
   /** The head's read context, for module endpoints. */

@@ -29,6 +29,8 @@ export interface RunOptions {
   nodeKey: ProposerKey
   rpcListen: string
   log: Logger
+  /** check the invariants before each commit; halt (exit 1) rather than commit a block breaking them */
+  checkInvariants?: boolean
 }
 
 /**
@@ -50,6 +52,7 @@ export async function runNode(o: RunOptions): Promise<void> {
     nodeKey: o.nodeKey,
     logger: o.log,
     metrics,
+    checkInvariants: o.checkInvariants === true,
   })
   metrics.onHead(node.chain.head.height, node.chain.head.height)
   const rpc = new RpcServer({ ...defaultRpcOptions(), ...listen }, { node, metrics, log: o.log })
@@ -76,7 +79,7 @@ export async function runNode(o: RunOptions): Promise<void> {
   )
   node.start()
   let stopping = false
-  const shutdown = (signal: string): void => {
+  const shutdown = (signal: string, code = 0): void => {
     if (stopping) return
     stopping = true
     o.log.info({ signal }, 'stopping')
@@ -85,13 +88,15 @@ export async function runNode(o: RunOptions): Promise<void> {
       .then(() => node.stop())
       .then(() => {
         o.log.info({ height: node.chain.head.height }, 'stopped')
-        process.exit(0)
+        process.exit(code)
       })
       .catch((e: unknown) => {
         o.log.error({ err: e }, 'error while stopping')
         process.exit(1)
       })
   }
+  // --check-invariants: a block broke them and was not committed; the node already logged why
+  node.on('halt', () => shutdown('invariants broken', 1))
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))
 }

@@ -26,6 +26,11 @@ export function issueDeviceMessage(issuer: string, to: string, count: bigint): A
   })
 }
 
+/** `MsgBurn`: the signer destroys `amount` of its own ugat. */
+export function burnMessage(from: string, amount: bigint): AnyMessage {
+  return encodeMessage('gather.token.v1.MsgBurn', { fromAddress: from, amount: amount.toString() })
+}
+
 /** `MsgRegisterNode`: binds one free GMT of the owner to a node key. */
 export function registerNodeMessage(owner: string, nodeId: string, moniker: string): AnyMessage {
   return encodeMessage('gather.staking.v1.MsgRegisterNode', { owner, nodeId, moniker })

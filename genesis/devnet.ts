@@ -17,6 +17,8 @@ export interface DevnetGenesisOptions {
   blockTimeMs?: number
   /** staking params (e.g. a short unbonding period for tests) */
   staking?: { unbondingBlocks?: number; electionPeriodRounds?: number; maxSuperNodes?: number }
+  /** blocks per issuance day (default: the token module's 43,200) */
+  blocksPerDay?: number
 }
 
 /** Keys and addresses of a devnet made from a mnemonic. */
@@ -61,7 +63,10 @@ export async function buildDevnetGenesis(
     ],
     modules: {
       token: {
-        params: { minFee: '1000' },
+        params: {
+          minFee: '1000',
+          ...(opts.blocksPerDay === undefined ? {} : { blocksPerDay: opts.blocksPerDay }),
+        },
         gmtIssuer: keys.validator.address,
         accounts: [
           { address: keys.validator.address, ugat: DEVNET_VALIDATOR_UGAT.toString() },

@@ -36,9 +36,40 @@ export interface SupplyResult {
   genesis: string
   minted: string
   burned: string
+  /** genesis + minted − burned */
   total: string
+  /** locked on nodes (staking) */
+  staked: string
+  /** unlocked, waiting to return to balances */
+  unbonding: string
+  /** minted, not yet paid out as rewards */
+  rewardPool: string
+  /** total − staked − unbonding − rewardPool (vesting-locked coins will be deducted too once vesting exists) */
+  circulating: string
   /** GMT: cap, issued so far, and the issuer account (null when the chain has none) */
   gmt: { cap: string; issued: string; issuer: string | null }
+}
+
+/** `token_getEmission` result: amounts in ugat as decimal strings, days numbered from 0. */
+export interface EmissionResult {
+  /** the day asked for (default: `today`) */
+  day: number
+  /** ugat minted on `day` by the schedule */
+  amount: string
+  /** ugat minted on days 0..`day` by the schedule */
+  totalMintedThroughDay: string
+  /** the last day of issuance (19,939) */
+  lastDay: number
+  /** the day of the next block */
+  today: number
+  todayAmount: string
+  blocksPerDay: number
+  /** the head height `minted` and `rewardPool` are read at */
+  height: number
+  /** ugat actually minted so far (state) */
+  minted: string
+  /** minted ugat not yet distributed (state) */
+  rewardPool: string
 }
 
 /** A node as staking queries show it (`power` and `locked`: ugat locked on it by all stakers). */
@@ -203,6 +234,11 @@ export class GatherClient {
 
   getSupply(): Promise<SupplyResult> {
     return this.call('token_getSupply')
+  }
+
+  /** Issuance for `day` (default: the day of the next block). */
+  getEmission(day?: number): Promise<EmissionResult> {
+    return this.call('token_getEmission', day === undefined ? {} : { day })
   }
 
   getSuperNodes(): Promise<SuperNodesResult> {

@@ -149,9 +149,25 @@ export const rpcMethods = {
 
   token_getSupply: method({
     summary:
-      'GAT supply counters in ugat (cap, genesis, minted, burned, total) and GMT (cap, issued, issuer).',
+      'GAT supply counters in ugat (cap, genesis, minted, burned, total, staked, unbonding, rewardPool, circulating) and GMT (cap, issued, issuer).',
     params: z.object({}).strict(),
     handler: (node) => node.getSupply(),
+  }),
+
+  token_getEmission: method({
+    summary:
+      "GAT issuance: a day's amount and the total through it, the last issuance day, today's day and amount, blocksPerDay, and the minted and reward-pool counters (ugat).",
+    params: z
+      .object({
+        day: z
+          .number()
+          .int('must be a whole number of days')
+          .min(0, 'must be a day number from 0 (the genesis day)')
+          .max(1_000_000_000, 'must be at most 1000000000')
+          .optional(),
+      })
+      .strict(),
+    handler: (node, p) => node.getEmission(p.day),
   }),
 
   staking_getSuperNodes: method({

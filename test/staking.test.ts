@@ -251,7 +251,8 @@ describe('election on real blocks (maxSuperNodes 3, a period of 3 slots)', () =>
     // ...while the next election (over the current state) would already see them
     const preview = net.query<{ next: { nodeId: string }[] }>('getSuperNodes').next.map((n) => n.nodeId)
     expect(preview).toEqual([net.v, kMid.id, kHigh.id])
-    expect((await net.block(4)).events).toEqual([])
+    // No election in block 4 (issuance's token.minted is the only other block event).
+    expect((await net.block(4)).events.filter((e) => !e.startsWith('token.minted '))).toEqual([])
     await net.block(5)
     expect(net.current()).toEqual([net.v])
 

@@ -3,6 +3,7 @@ import { formatGat } from '../../chain/amount.js'
 import { TEST_MNEMONIC } from '../../chain/crypto/hd.js'
 import { createLogger } from '../../chain/logger.js'
 import { buildDevnetGenesis, DEVNET_FAUCET_UGAT, devnetKeys } from '../../genesis/devnet.js'
+import { MAX_BLOCKS_PER_DAY } from '../../modules/token/params.js'
 import { defaultDevnetHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
 import { runNode } from '../run.js'
 
@@ -14,6 +15,8 @@ interface DevnetOptions {
   rpcListen: string
   unbondingBlocks?: string
   electionRounds?: string
+  blocksPerDay?: string
+  checkInvariants?: boolean
 }
 
 /** A whole-number option within bounds, with a one-line error naming it. */
@@ -49,8 +52,16 @@ export function registerDevnet(program: Command): void {
       '--election-rounds <n>',
       'rounds (of 21 slots) per election period (default 1); used when the devnet is created',
     )
+    .option(
+      '--blocks-per-day <n>',
+      'blocks per issuance day (default 43200, one day of 2 s blocks); used when the devnet is created',
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .option('--rpc-listen <host:port>', 'JSON-RPC, WebSocket and metrics address', '127.0.0.1:26657')
+    .option(
+      '--check-invariants',
+      'check the supply and staking invariants before each commit; halt (exit 1) rather than commit a block that breaks them',
+    )
     .addHelpText(
       'after',
       `
@@ -59,9 +70,12 @@ Examples:
   $ gather devnet --home /tmp/dn --block-time 500
   $ gather devnet --mnemonic "word1 ... word24"
   $ gather devnet --home /tmp/dn --block-time 200 --unbonding-blocks 10   # quick unlocks for tests
+  $ gather devnet --home /tmp/dn --block-time 200 --blocks-per-day 50     # a GAT "day" every 10 s
+  $ gather devnet --check-invariants      # verify supply conservation after every block
 
---block-time, --unbonding-blocks and --election-rounds go into the genesis, so they only count
-when the devnet is created; with an existing home they are ignored (use a new --home).
+--block-time, --unbonding-blocks, --election-rounds and --blocks-per-day go into the genesis, so
+they only count when the devnet is created; with an existing home they are ignored (use a new
+--home).
 
 Keys come from the public test mnemonic "${TEST_MNEMONIC}"
 unless --mnemonic is given: never send real value to them.`,
@@ -78,18 +92,27 @@ unless --mnemonic is given: never send real value to them.`,
           ? {}
           : { electionPeriodRounds: parseWhole(opts.electionRounds, '--election-rounds', 1, 1_000_000) }),
       }
+      const blocksPerDay =
+        opts.blocksPerDay === undefined
+          ? undefined
+          : parseWhole(opts.blocksPerDay, '--blocks-per-day', 1, MAX_BLOCKS_PER_DAY)
       if (!(await hasGenesis(paths))) {
         const { genesis, keys } = await buildDevnetGenesis({
           ...(opts.mnemonic === undefined ? {} : { mnemonic: opts.mnemonic }),
           blockTimeMs,
           staking,
+          ...(blocksPerDay === undefined ? {} : { blocksPerDay }),
         })
         await writeHome(paths, genesis, keys.nodeKey)
         log.info({ home: paths.home, chainId: genesis.chainId }, 'devnet created')
-      } else if (opts.unbondingBlocks !== undefined || opts.electionRounds !== undefined) {
+      } else if (
+        opts.unbondingBlocks !== undefined ||
+        opts.electionRounds !== undefined ||
+        opts.blocksPerDay !== undefined
+      ) {
         log.warn(
           { home: paths.home },
-          '--unbonding-blocks and --election-rounds only apply when a devnet is created; this home keeps the genesis it has',
+          '--unbonding-blocks, --election-rounds and --blocks-per-day only apply when a devnet is created; this home keeps the genesis it has',
         )
       }
       const genesis = await readGenesis(paths)
@@ -120,6 +143,7 @@ unless --mnemonic is given: never send real value to them.`,
         nodeKey,
         rpcListen: opts.rpcListen,
         log,
+        checkInvariants: opts.checkInvariants === true,
       })
     })
 }

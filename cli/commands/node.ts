@@ -135,17 +135,37 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
     .description('run the node of a home made by `gather init`')
     .option('--rpc-listen <host:port>', 'JSON-RPC, WebSocket and metrics address', '127.0.0.1:26657')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .option(
+      '--check-invariants',
+      'check the supply and staking invariants before each commit; halt (exit 1) rather than commit a block that breaks them',
+    )
     .addHelpText(
       'after',
-      `${examples('gather start', 'gather start --home ./mynode --rpc-listen 127.0.0.1:26667 --log-level debug')}
+      `${examples(
+        'gather start',
+        'gather start --home ./mynode --rpc-listen 127.0.0.1:26667 --log-level debug',
+        'gather start --home ./mynode --check-invariants',
+      )}
 
-On start the node logs its home, data folder, RPC, WebSocket and /metrics addresses.`,
+On start the node logs its home, data folder, RPC, WebSocket and /metrics addresses.
+--check-invariants scans the whole state after each block (supply conservation, staking totals,
+caps): a safety net for devnets and testnets, slower on large states.`,
     )
-  homeOption(start).action(async (o: { home: string; rpcListen: string; logLevel: string }) => {
-    const paths = homePaths(o.home ?? defaultHome())
-    const genesis = await readGenesis(paths)
-    const nodeKey = await readNodeKey(paths)
-    const log = createLogger({ level: o.logLevel })
-    await runNode({ dataDir: paths.data, home: paths.home, genesis, nodeKey, rpcListen: o.rpcListen, log })
-  })
+  homeOption(start).action(
+    async (o: { home: string; rpcListen: string; logLevel: string; checkInvariants?: boolean }) => {
+      const paths = homePaths(o.home ?? defaultHome())
+      const genesis = await readGenesis(paths)
+      const nodeKey = await readNodeKey(paths)
+      const log = createLogger({ level: o.logLevel })
+      await runNode({
+        dataDir: paths.data,
+        home: paths.home,
+        genesis,
+        nodeKey,
+        rpcListen: o.rpcListen,
+        log,
+        checkInvariants: o.checkInvariants === true,
+      })
+    },
+  )
 }

@@ -8,6 +8,8 @@ import { clientOf, examples, jsonOption, rpcOption } from '../options.js'
 interface QueryOptions {
   rpc: string
   json?: boolean
+  /** `query emission --day N` */
+  day?: string
 }
 
 /** Adds one `gather query <what>` subcommand with --rpc and --json. */
@@ -17,7 +19,7 @@ function queryCommand(
   description: string,
   helpExamples: string[],
   run: (client: GatherClient, args: string[], o: QueryOptions) => Promise<void>,
-): void {
+): Command {
   const cmd = parent
     .command(spec)
     .description(description)
@@ -28,9 +30,18 @@ function queryCommand(
     const args = all.slice(0, -2).filter((a): a is string => typeof a === 'string')
     await run(clientOf(o.rpc), args, o)
   })
+  return cmd
 }
 
 const HASH = /^[0-9a-fA-F]{64}$/
+
+/** `--day`: a whole day number from 0 (the genesis day). */
+function parseDayOption(v: string): number {
+  if (!/^(0|[1-9][0-9]{0,8})$/.test(v)) {
+    throw new Error(`--day must be a whole number from 0 to 999999999 (days from genesis), got "${v}"`)
+  }
+  return Number(v)
+}
 
 /** A ranked list of nodes as a table. */
 function nodesTable(nodes: readonly StakingNodeView[]): string {
@@ -48,7 +59,7 @@ function nodesTable(nodes: readonly StakingNodeView[]): string {
   )
 }
 
-/** `gather query status|block|tx|account|supply|proof|super-nodes|node|locks|unbonding|staking-params` over JSON-RPC. */
+/** `gather query status|block|tx|account|supply|emission|proof|super-nodes|node|locks|unbonding|staking-params` over JSON-RPC. */
 export function registerQuery(program: Command): void {
   const query = program
     .command('query')
@@ -157,7 +168,7 @@ export function registerQuery(program: Command): void {
   queryCommand(
     query,
     'supply',
-    'GAT supply (cap, genesis, minted, burned, total) and GMT (cap, issued, issuer)',
+    'GAT supply (cap, genesis, minted, burned, total, staked, unbonding, reward pool, circulating) and GMT (cap, issued, issuer)',
     ['gather query supply', 'gather query supply --json'],
     async (c, _args, o) => {
       const s = await c.getSupply()
@@ -168,6 +179,10 @@ export function registerQuery(program: Command): void {
           ['minted', formatUgat(s.minted)],
           ['burned', formatUgat(s.burned)],
           ['total', formatUgat(s.total)],
+          ['staked', formatUgat(s.staked)],
+          ['unbonding', formatUgat(s.unbonding)],
+          ['reward pool', formatUgat(s.rewardPool)],
+          ['circulating', formatUgat(s.circulating)],
           ['GMT cap', s.gmt.cap],
           ['GMT issued', s.gmt.issued],
           ['GMT issuer', s.gmt.issuer ?? '(none)'],
@@ -175,6 +190,30 @@ export function registerQuery(program: Command): void {
       )
     },
   )
+
+  queryCommand(
+    query,
+    'emission',
+    "GAT issuance: a day's amount (default today), the total through it, the last issuance day, minted so far",
+    ['gather query emission', 'gather query emission --day 1460', 'gather query emission --json'],
+    async (c, _args, o) => {
+      const e = await c.getEmission(o.day === undefined ? undefined : parseDayOption(o.day))
+      output(o.json, e, () =>
+        keyValueTable([
+          ['day', e.day],
+          ['amount', formatUgat(e.amount)],
+          ['total through day', formatUgat(e.totalMintedThroughDay)],
+          ['last issuance day', e.lastDay],
+          ['today', e.today],
+          ['today amount', formatUgat(e.todayAmount)],
+          ['blocks per day', e.blocksPerDay],
+          ['height', e.height],
+          ['minted', formatUgat(e.minted)],
+          ['reward pool', formatUgat(e.rewardPool)],
+        ]),
+      )
+    },
+  ).option('--day <n>', 'the day to show, from 0 (the genesis day); default: today')
 
   queryCommand(
     query,

@@ -8,6 +8,7 @@ import { clientOf, examples, homeOption, jsonOption, passphraseOption, rpcOption
 import { getPassphrase } from '../prompt.js'
 import {
   type AnyMessage,
+  burnMessage,
   issueDeviceMessage,
   lockMessage,
   registerNodeMessage,
@@ -134,7 +135,7 @@ function txCommand(parent: Command, s: TxSpec): void {
   })
 }
 
-/** `gather tx transfer|issue-device|register-node|transfer-node|lock|unlock`: sign with a keystore key and submit over JSON-RPC. */
+/** `gather tx transfer|burn|issue-device|register-node|transfer-node|lock|unlock`: sign with a keystore key and submit over JSON-RPC. */
 export function registerTx(program: Command): void {
   const tx = program
     .command('tx')
@@ -167,6 +168,22 @@ export function registerTx(program: Command): void {
           ['to', to],
           ['amount', formatUgat(amount)],
         ],
+      })
+    },
+  })
+
+  txCommand(tx, {
+    spec: 'burn <from-key> <amount>',
+    description: "destroy GAT of a keystore key's own balance (counted in the supply's burned)",
+    examples: ['gather tx burn alice 1.5gat', 'gather tx burn alice 2500000ugat --json'],
+    notes: `${AMOUNT_HELP}
+Burned GAT is gone for good: it leaves the total supply (gather query supply shows burned).`,
+    signerRole: 'from',
+    plan: ([amountArg]) => {
+      const amount = parsePositiveCliAmount(amountArg ?? '', 'amount')
+      return (from) => ({
+        messages: [burnMessage(from, amount)],
+        summary: [['burned', formatUgat(amount)]],
       })
     },
   })

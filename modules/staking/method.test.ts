@@ -119,10 +119,12 @@ describe('stakingMethod locks and unbonding queue', () => {
     for (let i = 0; i < 1_000; i++) stakingMethod.addUnbonding(state, entry)
     const before = state.snapshot()
     stakingMethod.addUnbonding(state, entry)
-    // the entry, the staker's copy and the counter: nothing is re-written
-    expect(state.snapshot() - before).toBe(3)
+    // the entry, the staker's copy, the height's counter and the total: nothing is re-written
+    expect(state.snapshot() - before).toBe(4)
+    expect(stakingMethod.getTotalUnbonding(state)).toBe(1_001n)
     expect(stakingMethod.unbondingsOf(state, STAKER)).toHaveLength(1_001)
     expect(stakingMethod.takeDueUnbondings(state, 50)).toHaveLength(1_001)
+    expect(stakingMethod.getTotalUnbonding(state)).toBe(0n)
   })
 
   test('unbondings are released at exactly their height, each once, also from the staker list', () => {
@@ -140,17 +142,20 @@ describe('stakingMethod locks and unbonding queue', () => {
     stakingMethod.addUnbonding(state, e(STAKER, 1, 5n, 10)) // an identical twin
     stakingMethod.addUnbonding(state, e(STAKER, 2, 7n, 11))
     stakingMethod.addUnbonding(state, e(OTHER, 1, 3n, 10))
+    expect(stakingMethod.getTotalUnbonding(state)).toBe(20n)
     expect(stakingMethod.takeDueUnbondings(state, 9)).toEqual([])
     expect(stakingMethod.takeDueUnbondings(state, 10)).toEqual([
       e(STAKER, 1, 5n, 10),
       e(STAKER, 1, 5n, 10),
       e(OTHER, 1, 3n, 10),
     ])
+    expect(stakingMethod.getTotalUnbonding(state)).toBe(7n)
     expect(stakingMethod.takeDueUnbondings(state, 10)).toEqual([])
     expect(stakingMethod.unbondingsOf(state, STAKER)).toEqual([e(STAKER, 2, 7n, 11)])
     expect(stakingMethod.unbondingsOf(state, OTHER)).toEqual([])
     expect(stakingMethod.takeDueUnbondings(state, 11)).toEqual([e(STAKER, 2, 7n, 11)])
     expect(stakingMethod.unbondingsOf(state, STAKER)).toEqual([])
+    expect(stakingMethod.getTotalUnbonding(state)).toBe(0n)
     // every key of the queue is gone: no leftovers in the state
     expect(unbondingAtStore.entries(state)).toEqual([])
     expect(unbondingByStakerStore.entries(state)).toEqual([])

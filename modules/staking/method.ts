@@ -9,6 +9,7 @@ import {
   paramsStore,
   superNodesStore,
   totalLockedStore,
+  totalUnbondingStore,
   type UnbondingRecord,
   unbondingAtStore,
   unbondingByStakerStore,
@@ -51,6 +52,16 @@ export const stakingMethod = {
     totalLockedStore.set(state, (totalLockedStore.get(state) ?? 0n) + delta)
   },
 
+  /** ugat locked on all nodes. */
+  getTotalLocked(state: StateReader): bigint {
+    return totalLockedStore.get(state) ?? 0n
+  },
+
+  /** ugat unlocked and waiting to return to balances. */
+  getTotalUnbonding(state: StateReader): bigint {
+    return totalUnbondingStore.get(state) ?? 0n
+  },
+
   /** Queues an unlock for release at `releaseHeight`: O(1), whatever else is queued. */
   addUnbonding(state: StateWriter, entry: UnbondingRecord): void {
     const height = Number(entry.releaseHeight)
@@ -60,6 +71,7 @@ export const stakingMethod = {
     unbondingAtStore.set(state, id, entry)
     unbondingByStakerStore.set(state, `${entry.staker}/${id}`, entry)
     unbondingCountStore.set(state, at, index + 1n)
+    totalUnbondingStore.set(state, stakingMethod.getTotalUnbonding(state) + BigInt(entry.amount))
   },
 
   /** Removes and returns the unlocks due at `height` (also from each staker's list), in queue order. */
@@ -68,15 +80,18 @@ export const stakingMethod = {
     const count = unbondingCountStore.get(state, at) ?? 0n
     if (count === 0n) return []
     const due: UnbondingRecord[] = []
+    let released = 0n
     for (let i = 0n; i < count; i++) {
       const id = unbondingId(height, i)
       const e = unbondingAtStore.get(state, id)
       if (e === undefined) throw new Error(`unbonding ${id} missing`)
       due.push(e)
+      released += BigInt(e.amount)
       unbondingAtStore.delete(state, id)
       unbondingByStakerStore.delete(state, `${e.staker}/${id}`)
     }
     unbondingCountStore.delete(state, at)
+    totalUnbondingStore.set(state, stakingMethod.getTotalUnbonding(state) - released)
     return due
   },
 
@@ -86,6 +101,11 @@ export const stakingMethod = {
     return state
       .keys(prefix)
       .map((k) => unbondingByStakerStore.get(state, k.slice(unbondingByStakerStore.prefix.length))!)
+  },
+
+  /** How many nodes are registered (a key scan: for invariants, not the hot path). */
+  countNodes(state: StateReader): bigint {
+    return BigInt(state.keys(nodeStore.prefix).length)
   },
 
   /** Every registered node as an election candidate, judged at `height`. Linear in the state. */

@@ -9,10 +9,15 @@ import {
   gmtIssuedStore,
   gmtStore,
   nextAccountNumberStore,
+  rewardPoolStore,
 } from './stores/index.js'
 
 /** GMT cap: one per device, 10,000,000 devices. */
 export const GMT_CAP = 10_000_000n
+/** ugat issuance may mint over the chain's life: 90,000,000 GAT (SPEC §3). */
+export const MINT_CAP_UGAT = 90_000_000n * 1_000_000n
+/** The GAT cap in ugat: 100,000,000 GAT. */
+export const GAT_CAP_UGAT = 100_000_000n * 1_000_000n
 
 /**
  * The token module's surface for other modules and the state machine: balances, accounts and
@@ -30,6 +35,11 @@ export const tokenMethod = {
     return a === undefined
       ? undefined
       : { accountNumber: BigInt(a.accountNumber), sequence: BigInt(a.sequence) }
+  },
+
+  /** Minted ugat waiting in the reward pool (not in any balance yet). */
+  getRewardPool(state: StateReader): bigint {
+    return rewardPoolStore.get(state) ?? 0n
   },
 
   /** Creates the account record if it does not exist; returns its number. */

@@ -1,15 +1,24 @@
 import { ChainError } from '../../chain/errors.js'
-import type { GenesisContext, Module, ReadContext, TxAuthenticator } from '../../chain/stateMachine.js'
+import type {
+  ExecContext,
+  GenesisContext,
+  Module,
+  ReadContext,
+  TxAuthenticator,
+} from '../../chain/stateMachine.js'
 import type { StateReader } from '../../chain/store/types.js'
+import { burnCommand } from './commands/burn.js'
 import { issueDeviceCommand } from './commands/issueDevice.js'
 import { transferCommand } from './commands/transfer.js'
 import { tokenEndpoint } from './endpoint.js'
 import { TokenErrorCode } from './errors.js'
 import type { TokenGenesis } from './genesis.js'
+import { applyBlockMint } from './hooks/mint.js'
 import { tokenMethod } from './method.js'
-import { parseTokenParams } from './params.js'
+import { getBlocksPerDay, parseTokenParams } from './params.js'
 import {
   balanceStore,
+  blocksPerDayStore,
   burnedStore,
   genesisSupplyStore,
   gmtIssuerStore,
@@ -51,12 +60,13 @@ export const tokenAuthenticator: TxAuthenticator = {
 /** The token module: ugat balances, accounts, transfers, fees burned, supply counters. */
 export const tokenModule: Module = {
   name: TOKEN_MODULE,
-  commands: [transferCommand, issueDeviceCommand],
+  commands: [transferCommand, issueDeviceCommand, burnCommand],
 
   initGenesis(ctx: GenesisContext, raw: unknown) {
     const genesis = (raw ?? { accounts: [] }) as TokenGenesis
     const params = parseTokenParams(genesis.params)
     minFeeStore.set(ctx.state, params.minFee)
+    blocksPerDayStore.set(ctx.state, BigInt(params.blocksPerDay))
     let supply = 0n
     for (const a of genesis.accounts) {
       const amount = BigInt(a.ugat)
@@ -69,9 +79,15 @@ export const tokenModule: Module = {
     burnedStore.set(ctx.state, 0n)
   },
 
+  // Issuance: this block's share of the day's GAT into the reward pool (see hooks/mint.ts for
+  // why after the transactions).
+  afterTransactions(ctx: ExecContext) {
+    applyBlockMint(ctx)
+  },
+
   exportGenesis(state: StateReader): TokenGenesis {
     return {
-      params: { minFee: (minFeeStore.get(state) ?? 0n).toString() },
+      params: { minFee: (minFeeStore.get(state) ?? 0n).toString(), blocksPerDay: getBlocksPerDay(state) },
       ...(gmtIssuerStore.get(state) === undefined ? {} : { gmtIssuer: gmtIssuerStore.get(state)! }),
       accounts: balanceStore.entries(state).map(([address, ugat]) => ({ address, ugat: ugat.toString() })),
     }
@@ -79,6 +95,7 @@ export const tokenModule: Module = {
 
   endpoints: {
     getAccount: (ctx, p) => tokenEndpoint.getAccount(ctx, String(p.address)),
-    getSupply: (ctx) => tokenEndpoint.getSupply(ctx),
+    getEmission: (ctx, p) => tokenEndpoint.getEmission(ctx, p.day === undefined ? undefined : Number(p.day)),
+    // token_getSupply is served by the node (chain/node.ts), which adds staking's totals.
   },
 }

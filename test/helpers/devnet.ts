@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { GatherNode } from '../../chain/node.js'
+import { GatherNode, type NodeOptions } from '../../chain/node.js'
 import { signTx, transferMessage } from '../../chain/tx/signTx.js'
 import { buildDevnetGenesis, type DevnetGenesisOptions, type DevnetKeys } from '../../genesis/devnet.js'
 import type { Genesis } from '../../genesis/schema.js'
@@ -22,6 +22,8 @@ export async function openDevnetNode(
     dataDir?: string
     /** staking params of the devnet genesis (e.g. a short unbonding period, a small maxSuperNodes) */
     staking?: DevnetGenesisOptions['staking']
+    /** more node options (checkInvariants, extraModules, logger) */
+    node?: Partial<Omit<NodeOptions, 'dataDir' | 'genesis' | 'nodeKey'>>
   } = {},
 ): Promise<{
   node: GatherNode
@@ -37,7 +39,13 @@ export async function openDevnetNode(
     genesisTime: opts.genesisTime ?? new Date('2026-01-01T00:00:00Z'),
     ...(opts.staking === undefined ? {} : { staking: opts.staking }),
   })
-  const node = await GatherNode.open({ dataDir, genesis, nodeKey: keys.nodeKey, produce: false })
+  const node = await GatherNode.open({
+    dataDir,
+    genesis,
+    nodeKey: keys.nodeKey,
+    produce: false,
+    ...opts.node,
+  })
   return {
     node,
     genesis,

@@ -92,6 +92,8 @@ export const paramsStore = new SingletonStore<Required<StakingParamsJson>>(
 )
 /** Total ugat locked on all nodes. */
 export const totalLockedStore = new SingletonStore<bigint>(STAKING_MODULE, 'totalLocked', bigintCodec)
+/** Total ugat unlocked and waiting in unbonding (absent means 0). */
+export const totalUnbondingStore = new SingletonStore<bigint>(STAKING_MODULE, 'totalUnbonding', bigintCodec)
 
 /** The key of a release-height bucket: zero-padded so keys sort by height. */
 export function heightId(height: number): string {

@@ -56,3 +56,8 @@ export const gmtStore = new TypedStore<GmtRecord>(
 export const gmtIssuedStore = new SingletonStore<bigint>(TOKEN_MODULE, 'supply/gmtIssued', bigintCodec)
 /** The only account allowed to issue GMT (genesis parameter; absent: nobody). */
 export const gmtIssuerStore = new SingletonStore<string>(TOKEN_MODULE, 'params/gmtIssuer', stringCodec)
+
+/** `token/params/blocksPerDay`: blocks per issuance day (genesis parameter). */
+export const blocksPerDayStore = new SingletonStore<bigint>(TOKEN_MODULE, 'params/blocksPerDay', bigintCodec)
+/** `token/rewardPool`: minted ugat not yet distributed (absent means 0). */
+export const rewardPoolStore = new SingletonStore<bigint>(TOKEN_MODULE, 'rewardPool', bigintCodec)

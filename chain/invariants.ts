@@ -1,0 +1,60 @@
+import { ChainError, ChainErrorCode } from './errors.js'
+import type { StateReader } from './store/types.js'
+
+/**
+ * A rule the whole state must satisfy after every block (SPEC §3: supply conservation, caps).
+ * `check` is pure over the state and returns the violations it finds, each a sentence with the
+ * numbers; an empty list means the rule holds. Checks are linear in the state: they run in tests
+ * and, with `--check-invariants`, before each commit, never in consensus code.
+ */
+export interface Invariant {
+  /** short name, prefixed to each violation (`token.supply`) */
+  readonly name: string
+  check(state: StateReader): string[]
+}
+
+/** Checks a state before it is committed; returns the violations (empty: commit). */
+export type InvariantChecker = (state: StateReader) => string[]
+
+/** Every violation of `invariants` in `state`, as `name: sentence`, in the order given. */
+export function findViolations(state: StateReader, invariants: readonly Invariant[]): string[] {
+  return invariants.flatMap((inv) => inv.check(state).map((v) => `${inv.name}: ${v}`))
+}
+
+/** The checker running `invariants`, for `Blockchain.open`. */
+export function invariantChecker(invariants: readonly Invariant[]): InvariantChecker {
+  return (state) => findViolations(state, invariants)
+}
+
+/** The error a node raises instead of committing a state that breaks invariants. */
+export function invariantError(what: string, violations: readonly string[]): ChainError {
+  return new ChainError(
+    ChainErrorCode.INVARIANT_BROKEN,
+    `${what} breaks ${violations.length} invariant${violations.length === 1 ? '' : 's'}: ${violations.join('; ')}`,
+    { violations: [...violations] },
+  )
+}
+
+/**
+ * One side of an accounting identity compared with the other: a violation naming every term
+ * when the sums differ. `left` and `right` map a term's name to its amount; `unit` follows each
+ * number (`ugat`).
+ */
+export function checkSum(
+  left: Record<string, bigint>,
+  right: Record<string, bigint>,
+  unit: string,
+): string[] {
+  const total = (terms: Record<string, bigint>): bigint => Object.values(terms).reduce((s, v) => s + v, 0n)
+  const l = total(left)
+  const r = total(right)
+  if (l === r) return []
+  const show = (terms: Record<string, bigint>): string =>
+    Object.entries(terms)
+      .map(([name, v], i) => `${i === 0 ? '' : v < 0n ? '− ' : '+ '}${name} ${i > 0 && v < 0n ? -v : v}`)
+      .join(' ')
+  const diff = l - r
+  return [
+    `${show(left)} = ${l} ${unit}, but ${show(right)} = ${r} ${unit} (off by ${diff > 0n ? '+' : ''}${diff} ${unit})`,
+  ]
+}

@@ -1,0 +1,68 @@
+import { checkSum, type Invariant } from '../../chain/invariants.js'
+import type { StateReader } from '../../chain/store/types.js'
+import { stakingMethod } from './method.js'
+import { lockStore, nodeStore, unbondingAtStore, unbondingByStakerStore } from './stores/index.js'
+
+/** At most this many per-node mismatches are listed; the totals already carry the size. */
+const MAX_LISTED = 5
+
+/**
+ * The staking totals agree with the records they summarise: `totalLocked` with every node's
+ * `locked` and every lock entry (and each node with its own locks); `totalUnbonding` with the
+ * release queue and the per-staker index. Linear in the staking state.
+ */
+export const stakingInvariants: readonly Invariant[] = [
+  {
+    name: 'staking.locked',
+    check(state: StateReader): string[] {
+      const total = stakingMethod.getTotalLocked(state)
+      const byNode = new Map<string, bigint>()
+      let locks = 0n
+      for (const [id, amount] of lockStore.entries(state)) {
+        const nodeId = id.slice(id.lastIndexOf('/') + 1)
+        byNode.set(nodeId, (byNode.get(nodeId) ?? 0n) + amount)
+        locks += amount
+      }
+      let nodes = 0n
+      const mismatches: string[] = []
+      for (const [nodeId, n] of nodeStore.entries(state)) {
+        const locked = BigInt(n.locked)
+        nodes += locked
+        const own = byNode.get(nodeId) ?? 0n
+        byNode.delete(nodeId)
+        if (locked !== own)
+          mismatches.push(
+            `node ${nodeId} records ${locked} ugat locked but its lock entries sum to ${own} ugat`,
+          )
+      }
+      for (const [nodeId, own] of byNode)
+        mismatches.push(`lock entries of ${own} ugat name node ${nodeId}, which is not registered`)
+      return [
+        ...checkSum({ totalLocked: total }, { 'sum of node locked': nodes }, 'ugat'),
+        ...checkSum({ totalLocked: total }, { 'sum of lock entries': locks }, 'ugat'),
+        ...mismatches.slice(0, MAX_LISTED),
+        ...(mismatches.length > MAX_LISTED ? [`and ${mismatches.length - MAX_LISTED} more nodes`] : []),
+      ]
+    },
+  },
+  {
+    name: 'staking.unbonding',
+    check(state: StateReader): string[] {
+      const sum = (entries: [string, { amount: string }][]): bigint =>
+        entries.reduce((s, [, e]) => s + BigInt(e.amount), 0n)
+      const total = stakingMethod.getTotalUnbonding(state)
+      return [
+        ...checkSum(
+          { totalUnbonding: total },
+          { 'sum of queued unlocks': sum(unbondingAtStore.entries(state)) },
+          'ugat',
+        ),
+        ...checkSum(
+          { totalUnbonding: total },
+          { "sum of stakers' unlocks": sum(unbondingByStakerStore.entries(state)) },
+          'ugat',
+        ),
+      ]
+    },
+  },
+]

@@ -1,0 +1,46 @@
+import { parsePositiveAmount } from '../../../chain/amount.js'
+import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
+import { ChainError } from '../../../chain/errors.js'
+import type { Command, TxContext } from '../../../chain/stateMachine.js'
+import { checkAddress } from '../address.js'
+import { TokenErrorCode } from '../errors.js'
+import { tokenMethod } from '../method.js'
+
+const MsgBurnType = protoType('gather.token.v1.MsgBurn')
+
+/** A decoded, statelessly valid MsgBurn. */
+export interface Burn {
+  from: string
+  amount: bigint
+}
+
+/** `/gather.token.v1.MsgBurn`: anyone destroys their own ugat; counted in `token/supply/burned`. */
+export const burnCommand: Command<Burn> = {
+  typeUrl: typeUrlOf(MsgBurnType),
+
+  decode(value) {
+    const m = MsgBurnType.decode(value) as unknown as { fromAddress: string; amount: string }
+    return {
+      from: checkAddress(m.fromAddress, 'from_address'),
+      amount: parsePositiveAmount(m.amount, 'amount'),
+    }
+  },
+
+  signer: (msg) => msg.from,
+
+  verify(ctx, msg) {
+    const balance = tokenMethod.getBalance(ctx.state, msg.from)
+    if (balance < msg.amount) {
+      throw new ChainError(
+        TokenErrorCode.INSUFFICIENT_BALANCE,
+        `insufficient balance: ${msg.from} has ${balance} ugat after fees, cannot burn ${msg.amount} ugat`,
+        { balance: balance.toString(), needed: msg.amount.toString() },
+      )
+    }
+  },
+
+  execute(ctx: TxContext, msg) {
+    // emits token.burn { address, amount, reason: 'burn' }
+    tokenMethod.burn(ctx, msg.from, msg.amount, 'burn')
+  },
+}
