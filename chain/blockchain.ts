@@ -113,7 +113,7 @@ export class Blockchain {
       const empty = CommittedState.empty()
       const overlay = new StateOverlay(empty)
       machine.initGenesis(overlay, genesisTimeMs(genesis), genesis)
-      const violations = checker?.(overlay) ?? []
+      const violations = checker?.(overlay, 0) ?? []
       if (violations.length > 0) throw invariantError('the genesis state', violations)
       const tree = empty.treeWith(overlay.changes())
       const head: HeadRecord = {
@@ -140,7 +140,7 @@ export class Blockchain {
         `state on disk has root ${hex(state.root)} but block ${head.height} committed ${hex(head.stateRoot)}`,
       )
     }
-    const violations = checker?.(state) ?? []
+    const violations = checker?.(state, head.height) ?? []
     if (violations.length > 0) throw invariantError(`the state at height ${head.height}`, violations)
     return new Blockchain(db, genesis, machine, state, head, schedule, checker)
   }
@@ -327,7 +327,7 @@ export class Blockchain {
   /** Runs the invariant checker (if any) on an executed block's state; throws instead of committing. */
   private checkInvariants(height: number, ex: ExecutedBlock): void {
     if (this.checker === undefined) return
-    const violations = this.checker(ex.overlay)
+    const violations = this.checker(ex.overlay, height)
     if (violations.length > 0) throw invariantError(`block ${height}`, violations)
   }
 

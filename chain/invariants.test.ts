@@ -59,7 +59,7 @@ describe('findViolations', () => {
       'toy.sign: x is -1 ugat, below zero',
       'toy.ledger: x -1 + y 2 = 1 ugat, but total 3 = 3 ugat (off by -2 ugat)',
     ])
-    expect(invariantChecker([ledger])(s)).toEqual([
+    expect(invariantChecker([ledger])(s, 1)).toEqual([
       'toy.ledger: x -1 + y 2 = 1 ugat, but total 3 = 3 ugat (off by -2 ugat)',
     ])
   })

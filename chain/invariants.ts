@@ -10,20 +10,25 @@ import type { StateReader } from './store/types.js'
 export interface Invariant {
   /** short name, prefixed to each violation (`token.supply`) */
   readonly name: string
-  check(state: StateReader): string[]
+  /** `height`: the block the state is the result of, for rules that depend on it (vesting) */
+  check(state: StateReader, height?: number): string[]
 }
 
 /** Checks a state before it is committed; returns the violations (empty: commit). */
-export type InvariantChecker = (state: StateReader) => string[]
+export type InvariantChecker = (state: StateReader, height: number) => string[]
 
 /** Every violation of `invariants` in `state`, as `name: sentence`, in the order given. */
-export function findViolations(state: StateReader, invariants: readonly Invariant[]): string[] {
-  return invariants.flatMap((inv) => inv.check(state).map((v) => `${inv.name}: ${v}`))
+export function findViolations(
+  state: StateReader,
+  invariants: readonly Invariant[],
+  height?: number,
+): string[] {
+  return invariants.flatMap((inv) => inv.check(state, height).map((v) => `${inv.name}: ${v}`))
 }
 
 /** The checker running `invariants`, for `Blockchain.open`. */
 export function invariantChecker(invariants: readonly Invariant[]): InvariantChecker {
-  return (state) => findViolations(state, invariants)
+  return (state, height) => findViolations(state, invariants, height)
 }
 
 /** The error a node raises instead of committing a state that breaks invariants. */

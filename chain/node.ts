@@ -6,10 +6,12 @@ import { stakingEndpoint } from '../modules/staking/endpoint.js'
 import { stakingInvariants } from '../modules/staking/invariants.js'
 import { stakingMethod } from '../modules/staking/method.js'
 import { createStakingModule } from '../modules/staking/module.js'
+import type { StakingTokenMethod } from '../modules/staking/types.js'
 import { tokenEndpoint } from '../modules/token/endpoint.js'
 import { tokenInvariants } from '../modules/token/invariants.js'
 import { tokenMethod } from '../modules/token/method.js'
 import { tokenAuthenticator, tokenModule } from '../modules/token/module.js'
+import { rewardsMethod } from '../modules/token/rewards.js'
 import type { TokenStakingView } from '../modules/token/types.js'
 import { Blockchain, type CommittedBlock, type ProposerKey, type SuperNodeSchedule } from './blockchain.js'
 import { type Block, decodeTxResult, type TxResult } from './codec/block.js'
@@ -73,7 +75,16 @@ export interface BlockView {
 
 /** The modules of Gather Chain, in execution order. */
 export function chainModules(): Module[] {
-  return [tokenModule, createStakingModule(tokenMethod)]
+  return [tokenModule, createStakingModule(stakingTokenMethod)]
+}
+
+/** The token surface staking uses: balances, GMT, and the reward hooks. */
+export const stakingTokenMethod: StakingTokenMethod = {
+  ...tokenMethod,
+  changeStake: rewardsMethod.changeStake,
+  changeActiveNodes: rewardsMethod.changeActiveNodes,
+  isLastBlockOfDay: rewardsMethod.isLastBlockOfDay,
+  distributeDay: rewardsMethod.distributeDay,
 }
 
 /** What the token module reads from staking (supply query, invariants). */
@@ -81,6 +92,7 @@ export const tokenStakingView: TokenStakingView = {
   totalLocked: (state) => stakingMethod.getTotalLocked(state),
   totalUnbonding: (state) => stakingMethod.getTotalUnbonding(state),
   registeredNodes: (state) => stakingMethod.countNodes(state),
+  activeNodes: (state, height) => stakingMethod.countActiveNodes(state, height),
 }
 
 /**

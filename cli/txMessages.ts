@@ -54,3 +54,8 @@ export function lockMessage(
     amount: amount.toString(),
   })
 }
+
+/** `MsgClaimRewards`: pays the signer's claimable rewards into its balance. */
+export function claimRewardsMessage(address: string): AnyMessage {
+  return encodeMessage('gather.token.v1.MsgClaimRewards', { address })
+}

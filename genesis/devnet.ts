@@ -19,6 +19,8 @@ export interface DevnetGenesisOptions {
   staking?: { unbondingBlocks?: number; electionPeriodRounds?: number; maxSuperNodes?: number }
   /** blocks per issuance day (default: the token module's 43,200) */
   blocksPerDay?: number
+  /** the day super-node rewards unlock (default: the token module's 730) */
+  superNodeRewardLockDays?: number
 }
 
 /** Keys and addresses of a devnet made from a mnemonic. */
@@ -66,6 +68,9 @@ export async function buildDevnetGenesis(
         params: {
           minFee: '1000',
           ...(opts.blocksPerDay === undefined ? {} : { blocksPerDay: opts.blocksPerDay }),
+          ...(opts.superNodeRewardLockDays === undefined
+            ? {}
+            : { superNodeRewardLockDays: opts.superNodeRewardLockDays }),
         },
         gmtIssuer: keys.validator.address,
         accounts: [

@@ -393,7 +393,7 @@ const BAD_TXS: BadTxCase[] = [
     code: 'TOKEN_INSUFFICIENT_FEE_BALANCE',
     message: (h) => {
       const balance = BigInt(h.subject.getAccount(h.keys.validator.address).balance.ugat)
-      return new RegExp(`has ${balance} ugat, the fee is ${balance + 1n} ugat`)
+      return new RegExp(`can spend ${balance} ugat, the fee is ${balance + 1n} ugat`)
     },
     build: (h) => {
       const balance = BigInt(h.subject.getAccount(h.keys.validator.address).balance.ugat)

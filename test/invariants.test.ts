@@ -1,7 +1,8 @@
 /**
  * The chain's invariants (chain/invariants.ts, composed in chain/node.ts `chainInvariants`) on
  * real blocks: they hold after every block of a seeded random run of transfers, burns, GMT
- * issuance, node registration, locks, unlocks and unbonding releases; a tampered state is reported
+ * issuance, node registration, node transfers, locks, unlocks, unbonding releases, reward claims
+ * and day boundaries (a 7-block day: rewards distributed, super-node rewards unlocking on day 4); a tampered state is reported
  * with the numbers; and a node running with `checkInvariants` refuses to commit a block that
  * breaks them, then halts.
  */
@@ -12,7 +13,7 @@ import { chainInvariants, GatherNode } from '../chain/node.js'
 import type { Module } from '../chain/stateMachine.js'
 import { StateOverlay } from '../chain/store/overlay.js'
 import { signTx, transferMessage } from '../chain/tx/signTx.js'
-import { burnMessage } from '../cli/txMessages.js'
+import { burnMessage, claimRewardsMessage } from '../cli/txMessages.js'
 import { lockStore, nodeStore, totalLockedStore } from '../modules/staking/stores/index.js'
 import { tokenMethod } from '../modules/token/method.js'
 import { balanceStore, gmtStore, mintedStore } from '../modules/token/stores/index.js'
@@ -25,6 +26,7 @@ import {
   registerNodeMsg,
   testAccount,
   testNodeKey,
+  transferNodeMsg,
   unlockMsg,
 } from './helpers/staking.js'
 
@@ -79,14 +81,15 @@ afterEach(async () => {
 
 describe('invariants on a randomised run', () => {
   test.each([
-    { seed: 7, blocks: 60 },
-    { seed: 2026, blocks: 60 },
+    { seed: 7, blocks: 80 },
+    { seed: 2026, blocks: 80 },
   ])(
     'hold after every block (seed $seed, $blocks blocks), on the producer and a checking follower',
     async ({ seed, blocks }) => {
-      const net = await openDevnetNode({ staking: STAKING, node: { checkInvariants: true } })
+      const day = { blocksPerDay: 7, superNodeRewardLockDays: 4 }
+      const net = await openDevnetNode({ staking: STAKING, ...day, node: { checkInvariants: true } })
       cleanups.push(net.close)
-      const follower = await openDevnetNode({ staking: STAKING, node: { checkInvariants: true } })
+      const follower = await openDevnetNode({ staking: STAKING, ...day, node: { checkInvariants: true } })
       cleanups.push(follower.close)
       const { node, keys } = net
       const chainId = net.genesis.chainId
@@ -112,11 +115,16 @@ describe('invariants on a randomised run', () => {
       const check = async (): Promise<void> => {
         const c = await node.produceBlock(node.chain.head.slot + 1)
         const height = c.block.header.height
-        for (const e of c.blockEvents) if (e.type === 'staking.unbonded') count('released')
+        for (const e of c.blockEvents) {
+          if (e.type === 'staking.unbonded') count('released')
+          if (e.type === 'token.rewards_distributed') count('day end')
+        }
+        for (const r of c.results)
+          if (r.code === 0 && r.events.some((e) => e.type === 'token.rewards_claimed')) count('claimed')
         await follower.node.importBlock(c.bytes)
         const state = node.chain.state
         // assertion messages carry the height: the first failing block is the one to replay
-        expect({ height, violations: findViolations(state, chainInvariants()) }).toEqual({
+        expect({ height, violations: findViolations(state, chainInvariants(), height) }).toEqual({
           height,
           violations: [],
         })
@@ -153,7 +161,18 @@ describe('invariants on a randomised run', () => {
         const txs = r.int(5)
         for (let t = 0; t < txs; t++) {
           const a = r.pick(actors)
-          const kind = r.pick(['transfer', 'transfer', 'burn', 'issue', 'register', 'lock', 'lock', 'unlock'])
+          const kind = r.pick([
+            'transfer',
+            'transfer',
+            'burn',
+            'issue',
+            'register',
+            'lock',
+            'lock',
+            'unlock',
+            'claim',
+            'transfer-node',
+          ])
           const bal = balance(a.address)
           switch (kind) {
             case 'transfer': {
@@ -162,8 +181,8 @@ describe('invariants on a randomised run', () => {
               break
             }
             case 'burn': {
-              // one burn in five asks for more than the balance: refused, nothing written
-              const amount = r.int(5) === 0 ? bal + 1n : r.big(bal / 10n)
+              // one burn in three asks for more than the balance: refused, nothing written
+              const amount = r.int(3) === 0 ? bal + 1n : r.big(bal / 10n)
               send(kind, a, [burnMessage(a.address, amount)])
               break
             }
@@ -190,6 +209,22 @@ describe('invariants on a randomised run', () => {
                 send(kind, a, [lockMsg(a.address, n.id, amount)])
               break
             }
+            case 'claim':
+              // refused at admission while nothing is claimable (nothing written)
+              send(kind, a, [claimRewardsMessage(a.address)])
+              break
+            case 'transfer-node': {
+              const mine = nodes.filter((n) => n.owner === a.address)
+              if (mine.length > 0) {
+                const n = r.pick(mine)
+                const to = r.pick(actors).address
+                if (to !== a.address) {
+                  send(kind, a, [transferNodeMsg(a.address, n.id, to)])
+                  n.owner = to
+                }
+              }
+              break
+            }
             case 'unlock': {
               const locks = node.getLocks(a.address).locks
               if (locks.length > 0) {
@@ -205,7 +240,21 @@ describe('invariants on a randomised run', () => {
 
       expect(node.chain.head.height).toBe(blocks)
       // the run exercised every kind of change, including refused burns and unbonding releases
-      for (const k of ['transfer', 'burn', 'burn refused', 'issue', 'register', 'lock', 'unlock', 'released'])
+      for (const k of [
+        'transfer',
+        'burn',
+        'burn refused',
+        'issue',
+        'register',
+        'transfer-node',
+        'lock',
+        'unlock',
+        'released',
+        'claim',
+        'claim refused',
+        'claimed',
+        'day end',
+      ])
         expect({ kind: k, seen: (counts[k] ?? 0) > 0 }).toEqual({ kind: k, seen: true })
       const s = node.getSupply()
       expect(BigInt(s.unbonding)).toBeGreaterThanOrEqual(0n)
@@ -245,7 +294,8 @@ describe('a broken state is reported with the numbers', () => {
     // the right-hand side of the supply identity, and the held terms after `balances`
     const supply = (m = minted): string =>
       `genesis ${genesis} + minted ${m} − burned ${burned} = ${genesis + m - burned} ugat`
-    const held = (st = staked): string => `+ staked ${st} + unbonding ${unbonding} + reward pool ${pool}`
+    const held = (st = staked): string =>
+      `+ staked ${st} + unbonding ${unbonding} + reward pool ${pool} + outstanding rewards 0 + unclaimed rewards 0 + locked super-node rewards 0`
     const faucet = keys.faucet.address
     const cases: { what: string; tamper: () => void; expected: string[] }[] = [
       {
@@ -260,6 +310,7 @@ describe('a broken state is reported with the numbers', () => {
         tamper: () => totalLockedStore.set(state, staked - 1n),
         expected: [
           `token.supply: balances ${balances} ${held(staked - 1n)} = ${total - 1n} ugat, but ${supply()} (off by -1 ugat)`,
+          `token.rewards: stakers stream shares ${staked} = ${staked} ugat, but ugat locked on nodes ${staked - 1n} = ${staked - 1n} ugat (off by +1 ugat)`,
           `staking.locked: totalLocked ${staked - 1n} = ${staked - 1n} ugat, but sum of node locked ${staked} = ${staked} ugat (off by -1 ugat)`,
           `staking.locked: totalLocked ${staked - 1n} = ${staked - 1n} ugat, but sum of lock entries ${staked} = ${staked} ugat (off by -1 ugat)`,
         ],
@@ -349,7 +400,7 @@ describe('a node with checkInvariants refuses to commit a block that breaks them
     )
     expect(err).toMatchObject({ code: 'INVARIANT_BROKEN' })
     expect((err as Error).message).toMatch(
-      /^block 3 breaks 1 invariant: token\.supply: balances \d+ \+ staked \d+ \+ unbonding 0 \+ reward pool \d+ = \d+ ugat, but genesis \d+ \+ minted \d+ − burned 1000 = \d+ ugat \(off by \+7 ugat\)$/,
+      /^block 3 breaks 1 invariant: token\.supply: balances \d+ \+ staked \d+ \+ unbonding 0 \+ reward pool \d+ \+ outstanding rewards 0 \+ unclaimed rewards 0 \+ locked super-node rewards 0 = \d+ ugat, but genesis \d+ \+ minted \d+ − burned 1000 = \d+ ugat \(off by \+7 ugat\)$/,
     )
     // nothing written: same head, same state, the transaction still waits in the mempool
     expect(node.chain.head.height).toBe(2)

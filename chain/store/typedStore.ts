@@ -101,4 +101,8 @@ export class SingletonStore<V> {
   set(state: StateWriter, value: V): void {
     state.set(this.key, this.codec.encode(value))
   }
+
+  delete(state: StateWriter): void {
+    state.delete(this.key)
+  }
 }

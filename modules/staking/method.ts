@@ -2,6 +2,7 @@ import type { StateReader, StateWriter } from '../../chain/store/types.js'
 import { type ElectionCandidate, electSuperNodes } from '../../consensus/election.js'
 import { parseStakingParams, periodSlots, type StakingParams } from './params.js'
 import {
+  dayBlocksStore,
   heightId,
   lockStore,
   type NodeRecord,
@@ -16,6 +17,7 @@ import {
   unbondingCountStore,
   unbondingId,
 } from './stores/index.js'
+import type { DayProducer, StakingTokenMethod } from './types.js'
 
 /** A node's status at a height. */
 export type NodeStatus = 'active' | 'inactive' | 'jailed'
@@ -50,6 +52,46 @@ export const stakingMethod = {
     else lockStore.set(state, `${staker}/${nodeId}`, lock)
     nodeStore.set(state, nodeId, { ...node, locked: (BigInt(node.locked) + delta).toString() })
     totalLockedStore.set(state, (totalLockedStore.get(state) ?? 0n) + delta)
+  },
+
+  /**
+   * A staker's lock changes by `delta` with everything that follows from it: the lock and node
+   * totals, the staker's reward shares, and the owner's active-node count when the node crosses
+   * the minimum lock. Money moves (balance ↔ lock) are the caller's.
+   */
+  applyLockChange(
+    state: StateWriter,
+    token: Pick<StakingTokenMethod, 'changeStake' | 'changeActiveNodes'>,
+    staker: string,
+    nodeId: string,
+    delta: bigint,
+    height: number,
+  ): void {
+    const params = stakingMethod.getParams(state)
+    const before = nodeStore.get(state, nodeId)
+    if (before === undefined) throw new Error(`no node ${nodeId}`)
+    const wasActive = stakingMethod.statusOf(before, height, params) === 'active'
+    stakingMethod.changeLock(state, staker, nodeId, delta)
+    const isActive = stakingMethod.statusOf(nodeStore.get(state, nodeId)!, height, params) === 'active'
+    token.changeStake(state, staker, delta)
+    if (wasActive !== isActive) token.changeActiveNodes(state, before.owner, isActive ? 1n : -1n)
+  },
+
+  /** Counts a block for its producer (node key) in the current day. O(1). */
+  countProducedBlock(state: StateWriter, proposer: Uint8Array): void {
+    if (proposer.length === 0) return
+    const id = Buffer.from(proposer).toString('hex')
+    dayBlocksStore.set(state, id, (dayBlocksStore.get(state, id) ?? 0n) + 1n)
+  },
+
+  /** The day's producers with their blocks and owners, by node id; clears the counts. O(producers). */
+  takeDayProducers(state: StateWriter): DayProducer[] {
+    return dayBlocksStore.entries(state).map(([nodeId, blocks]) => {
+      dayBlocksStore.delete(state, nodeId)
+      const node = nodeStore.get(state, nodeId)
+      if (node === undefined) throw new Error(`producer ${nodeId} is not a registered node`)
+      return { nodeId, owner: node.owner, blocks }
+    })
   },
 
   /** ugat locked on all nodes. */
@@ -106,6 +148,16 @@ export const stakingMethod = {
   /** How many nodes are registered (a key scan: for invariants, not the hot path). */
   countNodes(state: StateReader): bigint {
     return BigInt(state.keys(nodeStore.prefix).length)
+  },
+
+  /** How many nodes are active at `height` (a scan of every node: for invariants, not the hot path). */
+  countActiveNodes(state: StateReader, height: number): bigint {
+    const params = stakingMethod.getParams(state)
+    let n = 0n
+    for (const [, node] of nodeStore.entries(state)) {
+      if (stakingMethod.statusOf(node, height, params) === 'active') n++
+    }
+    return n
   },
 
   /** Every registered node as an election candidate, judged at `height`. Linear in the state. */

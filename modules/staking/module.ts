@@ -17,7 +17,12 @@ import type { GenesisValidator, StakingTokenMethod } from './types.js'
 export function createStakingModule(token: StakingTokenMethod): Module {
   return {
     name: STAKING_MODULE,
-    commands: [registerNodeCommand(token), lockCommand(token), unlockCommand(), transferNodeCommand(token)],
+    commands: [
+      registerNodeCommand(token),
+      lockCommand(token),
+      unlockCommand(token),
+      transferNodeCommand(token),
+    ],
 
     initGenesis(ctx: GenesisContext, section: unknown, genesis) {
       const params = parseStakingParams((section as StakingGenesis | undefined)?.params)
@@ -50,8 +55,8 @@ export function createStakingModule(token: StakingTokenMethod): Module {
           locked: '0',
           jailedUntil: '0',
         })
-        token.debit(ctx.state, v.owner, selfLock)
-        stakingMethod.changeLock(ctx.state, v.owner, v.nodeKey, selfLock)
+        token.debitForLock(ctx.state, 0, v.owner, selfLock)
+        stakingMethod.applyLockChange(ctx.state, token, v.owner, v.nodeKey, selfLock, 0)
       })
       const elected = stakingMethod.elect(ctx.state, 0)
       if (elected.length === 0) {
@@ -71,8 +76,17 @@ export function createStakingModule(token: StakingTokenMethod): Module {
         ctx.emit('staking.election', { period: set.period.toString(), super_nodes: set.nodeIds.join(',') })
       }
       for (const e of stakingMethod.takeDueUnbondings(ctx.state, ctx.block.height)) {
-        token.credit(ctx.state, e.staker, BigInt(e.amount))
+        token.creditFromLock(ctx.state, e.staker, BigInt(e.amount))
         ctx.emit('staking.unbonded', { staker: e.staker, node_id: e.nodeId, amount: e.amount })
+      }
+    },
+
+    // Rewards: count this block for its producer; at the end of a day, hand the day's producers
+    // to the token module's distribution (which runs after issuance minted this block's share).
+    afterTransactions(ctx: ExecContext) {
+      stakingMethod.countProducedBlock(ctx.state, ctx.block.proposer)
+      if (token.isLastBlockOfDay(ctx.state, ctx.block.height)) {
+        token.distributeDay(ctx, stakingMethod.takeDayProducers(ctx.state))
       }
     },
 

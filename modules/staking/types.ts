@@ -1,14 +1,32 @@
+import type { ExecContext } from '../../chain/stateMachine.js'
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
+
+/** A node that produced blocks in the day now ending, and the account its reward goes to. */
+export interface DayProducer {
+  nodeId: string
+  owner: string
+  blocks: bigint
+}
 
 /** What staking needs from the token module (wired in chain/node.ts). */
 export interface StakingTokenMethod {
   getBalance(state: StateReader, address: string): bigint
   getGmt(state: StateReader, address: string): { total: bigint; bound: bigint }
-  debit(state: StateWriter, address: string, amount: bigint): void
-  credit(state: StateWriter, address: string, amount: bigint): void
+  /** Takes ugat out of the balance into a lock (vesting coins may be locked). */
+  debitForLock(state: StateWriter, height: number, address: string, amount: bigint): void
+  /** Returns unbonded ugat to the balance (vesting ones are locked again while they vest). */
+  creditFromLock(state: StateWriter, address: string, amount: bigint): void
   mintGmt(state: StateWriter, to: string, amount: bigint): void
   bindGmt(state: StateWriter, owner: string): void
   moveBoundGmt(state: StateWriter, from: string, to: string): void
+  /** Rewards: the account's locked ugat changed by `delta` (its 65 % stream shares). */
+  changeStake(state: StateWriter, address: string, delta: bigint): void
+  /** Rewards: the number of active nodes the account owns changed by `delta` (its 30 % stream shares). */
+  changeActiveNodes(state: StateWriter, owner: string, delta: bigint): void
+  /** Rewards: whether the block at `height` ends a day. */
+  isLastBlockOfDay(state: StateReader, height: number): boolean
+  /** Rewards: the end-of-day split, with the day's block producers for the super nodes' 5 %. */
+  distributeDay(ctx: ExecContext, producers: readonly DayProducer[]): void
 }
 
 /** A genesis validator entry, as the chain-level genesis lists it. */

@@ -1,7 +1,9 @@
 import type { ReadContext } from '../../chain/stateMachine.js'
 import { dailyEmission, dayOfHeight, LAST_ISSUANCE_DAY, totalMintedThroughDay } from './logic/emission.js'
+import { lockedInBalance, unvestedAt } from './logic/vesting.js'
 import { GAT_CAP_UGAT, GMT_CAP, tokenMethod } from './method.js'
 import { getBlocksPerDay } from './params.js'
+import { rewardsMethod } from './rewards.js'
 import {
   burnedStore,
   genesisSupplyStore,
@@ -11,6 +13,29 @@ import {
   mintedStore,
 } from './stores/index.js'
 import type { TokenStakingView } from './types.js'
+
+/** The vesting part of an account view: absent for ordinary accounts. */
+function vestingView(ctx: ReadContext, address: string) {
+  const v = tokenMethod.getVesting(ctx.state, address)
+  const height = ctx.block.height
+  return {
+    spendable: tokenMethod.getSpendable(ctx.state, address, height).toString(),
+    ...(v === undefined
+      ? {}
+      : {
+          vesting: {
+            original: v.original.toString(),
+            unvested: unvestedAt(v, height).toString(),
+            lockedInBalance: lockedInBalance(v, height).toString(),
+            delegatedVesting: v.delegatedVesting.toString(),
+            delegatedFree: v.delegatedFree.toString(),
+            startHeight: v.start,
+            cliffHeight: v.cliff,
+            endHeight: v.end,
+          },
+        }),
+  }
+}
 
 /** Read-only queries of the token module (RPC `account_get`, `token_getSupply`). */
 export const tokenEndpoint = {
@@ -27,13 +52,38 @@ export const tokenEndpoint = {
         gmt: tokenMethod.getGmt(ctx.state, address).total.toString(),
       },
       gmtBound: tokenMethod.getGmt(ctx.state, address).bound.toString(),
+      ...vestingView(ctx, address),
     }
   },
 
   /**
-   * Supply counters in ugat. `staking` says how much of the total sits outside balances (locked,
-   * unbonding); circulating = total − staked − unbonding − reward pool. Vesting is not
-   * implemented yet: when it is, vesting-locked coins leave circulating too.
+   * An account's rewards (`token_getRewards`), ugat: pending in the nodes' and stakers' streams,
+   * settled but unclaimed, super-node rewards locked until `superNodeUnlockDay`, and `claimable`:
+   * what MsgClaimRewards would pay in the next block.
+   */
+  getRewards(ctx: ReadContext, address: string) {
+    const r = rewardsMethod.rewardsOf(ctx.state, address, ctx.block.height + 1)
+    return {
+      address,
+      height: ctx.block.height,
+      claimable: r.claimable.toString(),
+      stakePending: r.stakePending.toString(),
+      nodePending: r.nodePending.toString(),
+      unclaimed: r.unclaimed.toString(),
+      superNodeLocked: r.superNodeLocked.toString(),
+      superNodeUnlockDay: r.superNodeUnlockDay,
+      lockedStake: r.lockedStake.toString(),
+      activeNodes: r.activeNodes.toString(),
+    }
+  },
+
+  /**
+   * Supply counters in ugat. Of the total, these are not circulating: `staked` and `unbonding`
+   * (staking's), the reward pool (minted, not yet distributed), `rewardsOutstanding` (distributed
+   * to the reward streams, not yet settled to accounts), `rewardsUnclaimed` (settled, not yet
+   * claimed, with the locked super-node rewards) and `vestingLocked` (unvested coins in balances;
+   * unvested coins that are staked count as staked). `vestingUnvested` is every allocation's
+   * unvested amount, staked or not.
    */
   getSupply(ctx: ReadContext, staking: TokenStakingView) {
     const genesis = genesisSupplyStore.get(ctx.state) ?? 0n
@@ -43,6 +93,10 @@ export const tokenEndpoint = {
     const staked = staking.totalLocked(ctx.state)
     const unbonding = staking.totalUnbonding(ctx.state)
     const rewardPool = tokenMethod.getRewardPool(ctx.state)
+    const outstanding = rewardsMethod.outstanding(ctx.state)
+    const unclaimed = rewardsMethod.unclaimedTotal(ctx.state) + rewardsMethod.superLockedTotal(ctx.state)
+    const height = ctx.block.height
+    const vestingLocked = tokenMethod.totalVestingLocked(ctx.state, height)
     return {
       denom: 'ugat',
       cap: GAT_CAP_UGAT.toString(),
@@ -53,7 +107,20 @@ export const tokenEndpoint = {
       staked: staked.toString(),
       unbonding: unbonding.toString(),
       rewardPool: rewardPool.toString(),
-      circulating: (total - staked - unbonding - rewardPool).toString(),
+      rewardsOutstanding: outstanding.toString(),
+      rewardsUnclaimed: unclaimed.toString(),
+      superNodeRewardsLocked: rewardsMethod.superLockedTotal(ctx.state).toString(),
+      vestingLocked: vestingLocked.toString(),
+      vestingUnvested: tokenMethod.totalUnvested(ctx.state, height).toString(),
+      circulating: (
+        total -
+        staked -
+        unbonding -
+        rewardPool -
+        outstanding -
+        unclaimed -
+        vestingLocked
+      ).toString(),
       gmt: {
         cap: GMT_CAP.toString(),
         issued: (gmtIssuedStore.get(ctx.state) ?? 0n).toString(),

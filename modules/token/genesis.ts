@@ -4,6 +4,24 @@ const decimal = z
   .string()
   .regex(/^(0|[1-9][0-9]{0,38})$/, 'must be a whole number of base units as a decimal string')
 
+const days = z.number().int('must be a whole number of days').min(0, 'must be at least 0').max(100_000)
+
+/** A genesis vesting schedule in days from genesis (day 0). */
+export const vestingSchema = z
+  .object({
+    /** the day linear vesting starts (default 0) */
+    startDay: days.optional(),
+    /** days after startDay before anything can be spent (default 0) */
+    cliffDays: days.optional(),
+    /** days from startDay until everything has vested */
+    durationDays: days.min(1, 'must be at least 1'),
+  })
+  .strict()
+  .refine((v) => (v.cliffDays ?? 0) <= v.durationDays, {
+    message: 'cliffDays must not exceed durationDays',
+    path: ['cliffDays'],
+  })
+
 /** The token module's section of genesis. */
 export const tokenGenesisSchema = z
   .object({
@@ -17,6 +35,13 @@ export const tokenGenesisSchema = z
           .min(1, 'must be at least 1')
           .max(1_000_000_000, 'must be at most 1000000000')
           .optional(),
+        /** super-node rewards earned before this day are locked until it (default 730: 2 years) */
+        superNodeRewardLockDays: z
+          .number()
+          .int('must be a whole number')
+          .min(0, 'must be at least 0')
+          .max(100_000, 'must be at most 100000')
+          .optional(),
       })
       .strict()
       .optional(),
@@ -28,6 +53,8 @@ export const tokenGenesisSchema = z
           .object({
             address: z.string().min(1, 'is required'),
             ugat: decimal,
+            /** the whole amount vests: linearly from startDay over durationDays, nothing before the cliff */
+            vesting: vestingSchema.optional(),
           })
           .strict(),
       )

@@ -2,6 +2,7 @@ import { ChainError } from '../../chain/errors.js'
 import type { AccountInfo, ExecContext } from '../../chain/stateMachine.js'
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
 import { TokenErrorCode } from './errors.js'
+import { lockedInBalance, trackLock, trackUnlock, unvestedAt, type Vesting } from './logic/vesting.js'
 import {
   accountStore,
   balanceStore,
@@ -10,7 +11,31 @@ import {
   gmtStore,
   nextAccountNumberStore,
   rewardPoolStore,
+  type VestingRecord,
+  vestingStore,
 } from './stores/index.js'
+
+function decodeVesting(r: VestingRecord): Vesting {
+  return {
+    original: BigInt(r.originalVesting),
+    start: Number(r.startHeight),
+    cliff: Number(r.cliffHeight),
+    end: Number(r.endHeight),
+    delegatedVesting: BigInt(r.delegatedVesting),
+    delegatedFree: BigInt(r.delegatedFree),
+  }
+}
+
+function encodeVesting(v: Vesting): VestingRecord {
+  return {
+    originalVesting: v.original.toString(),
+    startHeight: String(v.start),
+    cliffHeight: String(v.cliff),
+    endHeight: String(v.end),
+    delegatedVesting: v.delegatedVesting.toString(),
+    delegatedFree: v.delegatedFree.toString(),
+  }
+}
 
 /** GMT cap: one per device, 10,000,000 devices. */
 export const GMT_CAP = 10_000_000n
@@ -123,10 +148,89 @@ export const tokenMethod = {
     gmtStore.set(state, to, { total: (t.total + 1n).toString(), bound: (t.bound + 1n).toString() })
   },
 
-  /** Burns ugat from an address (fees and paid features). */
+  /** The vesting schedule of a genesis allocation account, or undefined for any other account. */
+  getVesting(state: StateReader, address: string): Vesting | undefined {
+    const r = vestingStore.get(state, address)
+    return r === undefined ? undefined : decodeVesting(r)
+  },
+
+  /** Records a vesting schedule (genesis). */
+  setVesting(state: StateWriter, address: string, v: Vesting): void {
+    vestingStore.set(state, address, encodeVesting(v))
+  },
+
+  /** ugat of the balance that cannot be spent at `height`: still-vesting coins not locked on nodes. */
+  getVestingLocked(state: StateReader, address: string, height: number): bigint {
+    const v = tokenMethod.getVesting(state, address)
+    return v === undefined ? 0n : lockedInBalance(v, height)
+  },
+
+  /** ugat the address can spend (transfer, burn, pay fees with) in a block at `height`. */
+  getSpendable(state: StateReader, address: string, height: number): bigint {
+    const balance = tokenMethod.getBalance(state, address)
+    const locked = tokenMethod.getVestingLocked(state, address, height)
+    return balance > locked ? balance - locked : 0n
+  },
+
+  /**
+   * Throws unless `address` can spend `amount` at `height`: TOKEN_INSUFFICIENT_BALANCE, or
+   * TOKEN_VESTING_LOCKED when the balance is there but part of it still vests. `what` names the
+   * spend in the message ("send", "burn").
+   */
+  checkSpendable(state: StateReader, address: string, amount: bigint, height: number, what: string): void {
+    const balance = tokenMethod.getBalance(state, address)
+    if (balance < amount) {
+      throw new ChainError(
+        TokenErrorCode.INSUFFICIENT_BALANCE,
+        `insufficient balance: ${address} has ${balance} ugat after fees, cannot ${what} ${amount} ugat`,
+        { balance: balance.toString(), needed: amount.toString() },
+      )
+    }
+    const spendable = tokenMethod.getSpendable(state, address, height)
+    if (spendable < amount) {
+      const v = tokenMethod.getVesting(state, address)!
+      throw new ChainError(
+        TokenErrorCode.VESTING_LOCKED,
+        `${address} has ${balance} ugat but ${balance - spendable} ugat of it still vest (fully vested at height ${v.end}); at most ${spendable} ugat can be spent, cannot ${what} ${amount} ugat (vesting coins can be locked on nodes)`,
+        { balance: balance.toString(), spendable: spendable.toString(), needed: amount.toString() },
+      )
+    }
+  },
+
+  /** Debits ugat the address may spend at `height` (vesting coins excluded); errors as checkSpendable. */
+  spend(state: StateWriter, height: number, address: string, amount: bigint, what = 'spend'): void {
+    tokenMethod.checkSpendable(state, address, amount, height, what)
+    tokenMethod.debit(state, address, amount)
+  },
+
+  /** Moves ugat out of the balance into a lock on a node: vesting coins may be locked. */
+  debitForLock(state: StateWriter, height: number, address: string, amount: bigint): void {
+    const v = tokenMethod.getVesting(state, address)
+    if (v !== undefined) tokenMethod.setVesting(state, address, trackLock(v, height, amount))
+    tokenMethod.debit(state, address, amount)
+  },
+
+  /** Locked ugat return to the balance (end of unbonding): vesting ones are locked again while they vest. */
+  creditFromLock(state: StateWriter, address: string, amount: bigint): void {
+    const v = tokenMethod.getVesting(state, address)
+    if (v !== undefined) tokenMethod.setVesting(state, address, trackUnlock(v, amount))
+    tokenMethod.credit(state, address, amount)
+  },
+
+  /** Every vesting account's still-vesting ugat at `height` (linear in vesting accounts: genesis only). */
+  totalUnvested(state: StateReader, height: number): bigint {
+    return vestingStore.entries(state).reduce((s, [, r]) => s + unvestedAt(decodeVesting(r), height), 0n)
+  },
+
+  /** Every vesting account's balance that cannot be spent at `height`. */
+  totalVestingLocked(state: StateReader, height: number): bigint {
+    return vestingStore.entries(state).reduce((s, [, r]) => s + lockedInBalance(decodeVesting(r), height), 0n)
+  },
+
+  /** Burns ugat from an address (fees and paid features); vesting coins cannot be burned. */
   burn(ctx: ExecContext, address: string, amount: bigint, reason: string): void {
     if (amount === 0n) return
-    tokenMethod.debit(ctx.state, address, amount)
+    tokenMethod.spend(ctx.state, ctx.block.height, address, amount, 'burn')
     burnedStore.set(ctx.state, (burnedStore.get(ctx.state) ?? 0n) + amount)
     ctx.emit('token.burn', { address, amount: amount.toString(), reason })
   },

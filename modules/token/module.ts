@@ -8,6 +8,7 @@ import type {
 } from '../../chain/stateMachine.js'
 import type { StateReader } from '../../chain/store/types.js'
 import { burnCommand } from './commands/burn.js'
+import { claimRewardsCommand } from './commands/claimRewards.js'
 import { issueDeviceCommand } from './commands/issueDevice.js'
 import { transferCommand } from './commands/transfer.js'
 import { tokenEndpoint } from './endpoint.js'
@@ -16,6 +17,7 @@ import type { TokenGenesis } from './genesis.js'
 import { applyBlockMint } from './hooks/mint.js'
 import { tokenMethod } from './method.js'
 import { getBlocksPerDay, parseTokenParams } from './params.js'
+import { rewardsMethod } from './rewards.js'
 import {
   balanceStore,
   blocksPerDayStore,
@@ -24,6 +26,7 @@ import {
   gmtIssuerStore,
   minFeeStore,
   mintedStore,
+  superNodeLockDaysStore,
   TOKEN_MODULE,
 } from './stores/index.js'
 
@@ -43,10 +46,12 @@ export const tokenAuthenticator: TxAuthenticator = {
       )
     }
     const balance = tokenMethod.getBalance(ctx.state, tx.signer)
-    if (balance < tx.fee) {
+    const spendable = tokenMethod.getSpendable(ctx.state, tx.signer, ctx.block.height)
+    if (spendable < tx.fee) {
+      const vesting = spendable < balance ? ` (${balance - spendable} ugat of its ${balance} still vest)` : ''
       throw new ChainError(
         TokenErrorCode.INSUFFICIENT_FEE_BALANCE,
-        `insufficient balance for the fee: ${tx.signer} has ${balance} ugat, the fee is ${tx.fee} ugat`,
+        `insufficient balance for the fee: ${tx.signer} can spend ${spendable} ugat${vesting}, the fee is ${tx.fee} ugat`,
       )
     }
   },
@@ -60,17 +65,30 @@ export const tokenAuthenticator: TxAuthenticator = {
 /** The token module: ugat balances, accounts, transfers, fees burned, supply counters. */
 export const tokenModule: Module = {
   name: TOKEN_MODULE,
-  commands: [transferCommand, issueDeviceCommand, burnCommand],
+  commands: [transferCommand, issueDeviceCommand, burnCommand, claimRewardsCommand],
 
   initGenesis(ctx: GenesisContext, raw: unknown) {
     const genesis = (raw ?? { accounts: [] }) as TokenGenesis
     const params = parseTokenParams(genesis.params)
     minFeeStore.set(ctx.state, params.minFee)
     blocksPerDayStore.set(ctx.state, BigInt(params.blocksPerDay))
+    superNodeLockDaysStore.set(ctx.state, BigInt(params.superNodeRewardLockDays))
     let supply = 0n
     for (const a of genesis.accounts) {
       const amount = BigInt(a.ugat)
       tokenMethod.credit(ctx.state, a.address, amount)
+      if (a.vesting !== undefined && amount > 0n) {
+        // Vesting runs on heights: day d starts after block d × blocksPerDay.
+        const start = (a.vesting.startDay ?? 0) * params.blocksPerDay
+        tokenMethod.setVesting(ctx.state, a.address, {
+          original: amount,
+          start,
+          cliff: start + (a.vesting.cliffDays ?? 0) * params.blocksPerDay,
+          end: start + a.vesting.durationDays * params.blocksPerDay,
+          delegatedVesting: 0n,
+          delegatedFree: 0n,
+        })
+      }
       supply += amount
     }
     genesisSupplyStore.set(ctx.state, supply)
@@ -87,7 +105,11 @@ export const tokenModule: Module = {
 
   exportGenesis(state: StateReader): TokenGenesis {
     return {
-      params: { minFee: (minFeeStore.get(state) ?? 0n).toString(), blocksPerDay: getBlocksPerDay(state) },
+      params: {
+        minFee: (minFeeStore.get(state) ?? 0n).toString(),
+        blocksPerDay: getBlocksPerDay(state),
+        superNodeRewardLockDays: rewardsMethod.lockDays(state),
+      },
       ...(gmtIssuerStore.get(state) === undefined ? {} : { gmtIssuer: gmtIssuerStore.get(state)! }),
       accounts: balanceStore.entries(state).map(([address, ugat]) => ({ address, ugat: ugat.toString() })),
     }
@@ -96,6 +118,7 @@ export const tokenModule: Module = {
   endpoints: {
     getAccount: (ctx, p) => tokenEndpoint.getAccount(ctx, String(p.address)),
     getEmission: (ctx, p) => tokenEndpoint.getEmission(ctx, p.day === undefined ? undefined : Number(p.day)),
+    getRewards: (ctx, p) => tokenEndpoint.getRewards(ctx, String(p.address)),
     // token_getSupply is served by the node (chain/node.ts), which adds staking's totals.
   },
 }

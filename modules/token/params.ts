@@ -9,6 +9,8 @@ export interface TokenParams {
   minFee: bigint
   /** Blocks per issuance day: each day's GAT is minted over this many blocks (43,200 at 2 s blocks). */
   blocksPerDay: number
+  /** Super-node rewards earned before this day are locked until it (SPEC §3: 2 years). */
+  superNodeRewardLockDays: number
 }
 
 /** The largest `blocksPerDay` accepted: heights stay exact as numbers far beyond any chain's life. */
@@ -16,11 +18,13 @@ export const MAX_BLOCKS_PER_DAY = 1_000_000_000
 
 /** Defaults: 0.001 GAT per transaction; one day of 2 s blocks. */
 export function defaultTokenParams(): TokenParams {
-  return { minFee: 1_000n, blocksPerDay: 43_200 }
+  return { minFee: 1_000n, blocksPerDay: 43_200, superNodeRewardLockDays: 730 }
 }
 
 /** Parses and validates params from genesis JSON; errors name the field. */
-export function parseTokenParams(raw: { minFee?: string; blocksPerDay?: number } | undefined): TokenParams {
+export function parseTokenParams(
+  raw: { minFee?: string; blocksPerDay?: number; superNodeRewardLockDays?: number } | undefined,
+): TokenParams {
   const d = defaultTokenParams()
   const blocksPerDay = raw?.blocksPerDay ?? d.blocksPerDay
   if (!Number.isSafeInteger(blocksPerDay) || blocksPerDay < 1 || blocksPerDay > MAX_BLOCKS_PER_DAY) {
@@ -32,6 +36,7 @@ export function parseTokenParams(raw: { minFee?: string; blocksPerDay?: number }
   return {
     minFee: raw?.minFee === undefined ? d.minFee : parseAmount(raw.minFee, 'token.params.minFee'),
     blocksPerDay,
+    superNodeRewardLockDays: raw?.superNodeRewardLockDays ?? d.superNodeRewardLockDays,
   }
 }
 

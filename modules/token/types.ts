@@ -11,4 +11,6 @@ export interface TokenStakingView {
   totalUnbonding(state: StateReader): bigint
   /** registered nodes: each binds exactly one GMT (linear: for invariants, not hot paths) */
   registeredNodes(state: StateReader): bigint
+  /** nodes active at `height` (at least the minimum locked, not jailed): linear, for invariants */
+  activeNodes(state: StateReader, height: number): bigint
 }

@@ -22,6 +22,9 @@ export async function openDevnetNode(
     dataDir?: string
     /** staking params of the devnet genesis (e.g. a short unbonding period, a small maxSuperNodes) */
     staking?: DevnetGenesisOptions['staking']
+    /** blocks per issuance day and the super-node reward lock day of the devnet genesis */
+    blocksPerDay?: number
+    superNodeRewardLockDays?: number
     /** more node options (checkInvariants, extraModules, logger) */
     node?: Partial<Omit<NodeOptions, 'dataDir' | 'genesis' | 'nodeKey'>>
   } = {},
@@ -38,6 +41,10 @@ export async function openDevnetNode(
     blockTimeMs: opts.blockTimeMs ?? 100,
     genesisTime: opts.genesisTime ?? new Date('2026-01-01T00:00:00Z'),
     ...(opts.staking === undefined ? {} : { staking: opts.staking }),
+    ...(opts.blocksPerDay === undefined ? {} : { blocksPerDay: opts.blocksPerDay }),
+    ...(opts.superNodeRewardLockDays === undefined
+      ? {}
+      : { superNodeRewardLockDays: opts.superNodeRewardLockDays }),
   })
   const node = await GatherNode.open({
     dataDir,

@@ -68,15 +68,15 @@ export function lockCommand(token: StakingTokenMethod): Command<LockChange> {
     },
 
     execute(ctx, msg) {
-      token.debit(ctx.state, msg.staker, msg.amount)
-      stakingMethod.changeLock(ctx.state, msg.staker, msg.nodeId, msg.amount)
+      token.debitForLock(ctx.state, ctx.block.height, msg.staker, msg.amount)
+      stakingMethod.applyLockChange(ctx.state, token, msg.staker, msg.nodeId, msg.amount, ctx.block.height)
       ctx.emit('staking.locked', { staker: msg.staker, node_id: msg.nodeId, amount: msg.amount.toString() })
     },
   }
 }
 
 /** `/gather.staking.v1.MsgUnlock`: starts unbonding; the coins return after the unbonding period. */
-export function unlockCommand(): Command<LockChange> {
+export function unlockCommand(token: StakingTokenMethod): Command<LockChange> {
   return {
     typeUrl: typeUrlOf(MsgUnlockType),
     decode: (value) => decodeLock(MsgUnlockType, value),
@@ -97,7 +97,7 @@ export function unlockCommand(): Command<LockChange> {
     execute(ctx, msg) {
       const params = stakingMethod.getParams(ctx.state)
       const releaseHeight = ctx.block.height + params.unbondingBlocks
-      stakingMethod.changeLock(ctx.state, msg.staker, msg.nodeId, -msg.amount)
+      stakingMethod.applyLockChange(ctx.state, token, msg.staker, msg.nodeId, -msg.amount, ctx.block.height)
       stakingMethod.addUnbonding(ctx.state, {
         staker: msg.staker,
         nodeId: msg.nodeId,

@@ -58,6 +58,11 @@ export function transferNodeCommand(token: StakingTokenMethod): Command<Transfer
       const node = nodeStore.get(ctx.state, msg.nodeId)!
       token.moveBoundGmt(ctx.state, msg.owner, msg.newOwner)
       nodeStore.set(ctx.state, msg.nodeId, { ...node, owner: msg.newOwner })
+      // An active node's share of the 30 % moves with it, from the day of the transfer on.
+      if (stakingMethod.statusOf(node, ctx.block.height, stakingMethod.getParams(ctx.state)) === 'active') {
+        token.changeActiveNodes(ctx.state, msg.owner, -1n)
+        token.changeActiveNodes(ctx.state, msg.newOwner, 1n)
+      }
       ctx.emit('staking.node_transferred', { node_id: msg.nodeId, from: msg.owner, to: msg.newOwner })
     },
   }

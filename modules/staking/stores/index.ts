@@ -104,3 +104,6 @@ export function heightId(height: number): string {
 export function unbondingId(height: number, index: bigint): string {
   return `${heightId(height)}/${index.toString().padStart(10, '0')}`
 }
+
+/** `staking/dayBlocks/<nodeId>` → blocks the node produced in the current day (cleared at its end). */
+export const dayBlocksStore = new TypedStore<bigint>(STAKING_MODULE, 'dayBlocks', bigintCodec)

@@ -1,9 +1,7 @@
 import { parsePositiveAmount } from '../../../chain/amount.js'
 import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
-import { ChainError } from '../../../chain/errors.js'
 import type { Command, TxContext } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../address.js'
-import { TokenErrorCode } from '../errors.js'
 import { tokenMethod } from '../method.js'
 
 const MsgBurnType = protoType('gather.token.v1.MsgBurn')
@@ -29,14 +27,7 @@ export const burnCommand: Command<Burn> = {
   signer: (msg) => msg.from,
 
   verify(ctx, msg) {
-    const balance = tokenMethod.getBalance(ctx.state, msg.from)
-    if (balance < msg.amount) {
-      throw new ChainError(
-        TokenErrorCode.INSUFFICIENT_BALANCE,
-        `insufficient balance: ${msg.from} has ${balance} ugat after fees, cannot burn ${msg.amount} ugat`,
-        { balance: balance.toString(), needed: msg.amount.toString() },
-      )
-    }
+    tokenMethod.checkSpendable(ctx.state, msg.from, msg.amount, ctx.block.height, 'burn')
   },
 
   execute(ctx: TxContext, msg) {

@@ -1,6 +1,5 @@
 import { parsePositiveAmount } from '../../../chain/amount.js'
 import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
-import { ChainError } from '../../../chain/errors.js'
 import type { Command, TxContext } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../address.js'
 import { tokenMethod } from '../method.js'
@@ -34,18 +33,11 @@ export const transferCommand: Command<Transfer> = {
   signer: (msg) => msg.from,
 
   verify(ctx, msg) {
-    const balance = tokenMethod.getBalance(ctx.state, msg.from)
-    if (balance < msg.amount) {
-      throw new ChainError(
-        'TOKEN_INSUFFICIENT_BALANCE',
-        `insufficient balance: ${msg.from} has ${balance} ugat after fees, cannot send ${msg.amount} ugat`,
-        { balance: balance.toString(), needed: msg.amount.toString() },
-      )
-    }
+    tokenMethod.checkSpendable(ctx.state, msg.from, msg.amount, ctx.block.height, 'send')
   },
 
   execute(ctx: TxContext, msg) {
-    tokenMethod.debit(ctx.state, msg.from, msg.amount)
+    tokenMethod.spend(ctx.state, ctx.block.height, msg.from, msg.amount, 'send')
     tokenMethod.credit(ctx.state, msg.to, msg.amount)
     ctx.emit('token.transfer', { from: msg.from, to: msg.to, amount: msg.amount.toString() })
   },

@@ -156,7 +156,11 @@ describe('the blocksPerDay parameter', () => {
   test('genesis accepts 1 and the maximum, and exports what it stored', () => {
     expect(parseTokenParams({ blocksPerDay: 1 }).blocksPerDay).toBe(1)
     expect(parseTokenParams({ blocksPerDay: 1_000_000_000 }).blocksPerDay).toBe(1_000_000_000)
-    expect(parseTokenParams(undefined)).toEqual({ minFee: 1_000n, blocksPerDay: 43_200 })
+    expect(parseTokenParams(undefined)).toEqual({
+      minFee: 1_000n,
+      blocksPerDay: 43_200,
+      superNodeRewardLockDays: 730,
+    })
     expect(tokenGenesisSchema.safeParse({ params: { blocksPerDay: 5 }, accounts: [] }).success).toBe(true)
     const exported = tokenModule.exportGenesis!(genesisState(5)) as { params: { blocksPerDay: number } }
     expect(exported.params.blocksPerDay).toBe(5)

@@ -61,3 +61,83 @@ export const gmtIssuerStore = new SingletonStore<string>(TOKEN_MODULE, 'params/g
 export const blocksPerDayStore = new SingletonStore<bigint>(TOKEN_MODULE, 'params/blocksPerDay', bigintCodec)
 /** `token/rewardPool`: minted ugat not yet distributed (absent means 0). */
 export const rewardPoolStore = new SingletonStore<bigint>(TOKEN_MODULE, 'rewardPool', bigintCodec)
+
+/** A reward stream as stored (decimal strings). */
+export interface RewardStreamRecord {
+  acc: string
+  carry: string
+  totalShares: string
+}
+
+/** An account's reward record as stored (decimal strings). */
+export interface RewardAccountRecord {
+  stakeShares: string
+  stakeDebt: string
+  stakeFrac: string
+  nodeShares: string
+  nodeDebt: string
+  nodeFrac: string
+  unclaimed: string
+  superLocked: string
+}
+
+const rewardStreamCodec = protoCodec<RewardStreamRecord>(protoType('gather.token.v1.RewardStream'))
+/** `token/rewards/stream/nodes`: 30 %, one share per active node. */
+export const nodeStreamStore = new SingletonStore<RewardStreamRecord>(
+  TOKEN_MODULE,
+  'rewards/stream/nodes',
+  rewardStreamCodec,
+)
+/** `token/rewards/stream/stakers`: 65 %, one share per ugat locked. */
+export const stakerStreamStore = new SingletonStore<RewardStreamRecord>(
+  TOKEN_MODULE,
+  'rewards/stream/stakers',
+  rewardStreamCodec,
+)
+/** `token/rewardAccount/<address>` → the account's reward positions, unclaimed and locked rewards. */
+export const rewardAccountStore = new TypedStore<RewardAccountRecord>(
+  TOKEN_MODULE,
+  'rewardAccount',
+  protoCodec(protoType('gather.token.v1.RewardAccount')),
+)
+/** ugat allocated to the two streams and not yet settled to accounts (absent means 0). */
+export const rewardsOutstandingStore = new SingletonStore<bigint>(
+  TOKEN_MODULE,
+  'rewards/outstanding',
+  bigintCodec,
+)
+/** Sum of every account's `unclaimed` (absent means 0). */
+export const rewardsUnclaimedStore = new SingletonStore<bigint>(
+  TOKEN_MODULE,
+  'rewards/unclaimed',
+  bigintCodec,
+)
+/** Sum of every account's `superLocked` (absent means 0). */
+export const rewardsSuperLockedStore = new SingletonStore<bigint>(
+  TOKEN_MODULE,
+  'rewards/superLocked',
+  bigintCodec,
+)
+/** `token/params/superNodeRewardLockDays`: super-node rewards of earlier days are locked until this day. */
+export const superNodeLockDaysStore = new SingletonStore<bigint>(
+  TOKEN_MODULE,
+  'params/superNodeRewardLockDays',
+  bigintCodec,
+)
+
+/** A vesting account as stored. */
+export interface VestingRecord {
+  originalVesting: string
+  startHeight: string
+  cliffHeight: string
+  endHeight: string
+  delegatedVesting: string
+  delegatedFree: string
+}
+
+/** `token/vesting/<address>` → the genesis vesting schedule and its stake tracking. */
+export const vestingStore = new TypedStore<VestingRecord>(
+  TOKEN_MODULE,
+  'vesting',
+  protoCodec(protoType('gather.token.v1.VestingAccount')),
+)
