@@ -315,10 +315,11 @@ export class GatherNode extends EventEmitter {
 
   /**
    * Produces a block now with the mempool's transactions: in `slot`, or the first slot after the
-   * head (at or after the current time). Used by the slot loop, tests and benchmarks.
+   * head (at or after the current time). Used by the slot loop, tests and benchmarks; `key`
+   * signs as another super node (tests and benchmarks that play several producers on one node).
    */
-  produceBlock(slot?: number): Promise<CommittedBlock> {
-    const key = this.opts.nodeKey
+  produceBlock(slot?: number, opts: { key?: ProposerKey } = {}): Promise<CommittedBlock> {
+    const key = opts.key ?? this.opts.nodeKey
     if (key === undefined) return Promise.reject(new Error('this node has no node key'))
     return this.serialise(async () => {
       const s = slot ?? Math.max(this.chain.head.slot + 1, slotAt(this.chain.clock, Date.now()))
@@ -405,6 +406,11 @@ export class GatherNode extends EventEmitter {
   /** Issuance schedule and counters (`token_getEmission`); `day` defaults to the next block's day. */
   getEmission(day?: number) {
     return tokenEndpoint.getEmission({ block: this.chain.headInfo(), state: this.chain.state }, day)
+  }
+
+  /** An account's rewards (`token_getRewards`). */
+  getRewards(address: string) {
+    return tokenEndpoint.getRewards(this.readContext(), address)
   }
 
   /** The head's read context, for module endpoints. */

@@ -58,7 +58,28 @@ describe('genesis validation', () => {
     [
       'above the cap',
       (g) => (g.modules.token.accounts[0].ugat = (200_000_000n * 1_000_000n).toString()),
-      /above the cap/,
+      /modules\.token\.accounts: genesis balances total \d+ ugat, above the 10000000000000 ugat \(10,000,000 GAT\)/,
+    ],
+    [
+      // 9,000,001 + the faucet's 1,000,000 GAT: one GAT more than issuance leaves room for
+      'one GAT above what issuance leaves',
+      (g) => (g.modules.token.accounts[0].ugat = (9_000_001n * 1_000_000n).toString()),
+      /genesis balances total 10000001000000 ugat, above the 10000000000000 ugat/,
+    ],
+    [
+      'vesting cliff after its end',
+      (g) => (g.modules.token.accounts[1].vesting = { cliffDays: 10, durationDays: 5 }),
+      /modules\.token\.accounts\[1\]\.vesting\.cliffDays: cliffDays must not exceed durationDays/,
+    ],
+    [
+      'vesting over zero days',
+      (g) => (g.modules.token.accounts[1].vesting = { durationDays: 0 }),
+      /modules\.token\.accounts\[1\]\.vesting\.durationDays: must be at least 1/,
+    ],
+    [
+      'vesting with an unknown field',
+      (g) => (g.modules.token.accounts[1].vesting = { durationDays: 5, linear: true }),
+      /modules\.token\.accounts\[1\]\.vesting: Unrecognized key/,
     ],
     ['unknown field', (g) => (g.extra = 1), /Unrecognized key/],
     ['missing params', (g) => delete g.params, /params: /],

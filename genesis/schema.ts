@@ -7,6 +7,8 @@ import { tokenGenesisSchema } from '../modules/token/genesis.js'
 
 /** GAT cap in ugat: 100,000,000 GAT. */
 export const GAT_CAP_UGAT = 100_000_000n * 1_000_000n
+/** What genesis may hold: the cap less the 90,000,000 GAT issuance will mint (SPEC §3). */
+export const GENESIS_MAX_UGAT = 10_000_000n * 1_000_000n
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 32 bytes as 64 lower-case hex characters')
 
@@ -59,6 +61,7 @@ export const genesisSchema = z
   })
   .strict()
   .superRefine((g, ctx) => {
+    const nodeKeys = new Set<string>()
     g.validators.forEach((v, i) => {
       if (!isValidAddress(v.owner)) {
         ctx.addIssue({
@@ -67,13 +70,14 @@ export const genesisSchema = z
           message: `"${v.owner}" is not a gat address`,
         })
       }
-      if (g.validators.findIndex((w) => w.nodeKey === v.nodeKey) !== i) {
+      if (nodeKeys.has(v.nodeKey)) {
         ctx.addIssue({
           code: 'custom',
           path: ['validators', i, 'nodeKey'],
           message: 'is used by another validator',
         })
       }
+      nodeKeys.add(v.nodeKey)
     })
     const seen = new Set<string>()
     let total = 0n
@@ -95,11 +99,11 @@ export const genesisSchema = z
       seen.add(a.address)
       total += BigInt(/^[0-9]+$/.test(a.ugat) ? a.ugat : '0')
     })
-    if (total > GAT_CAP_UGAT) {
+    if (total > GENESIS_MAX_UGAT) {
       ctx.addIssue({
         code: 'custom',
         path: ['modules', 'token', 'accounts'],
-        message: `genesis balances total ${total} ugat, above the cap of ${GAT_CAP_UGAT}`,
+        message: `genesis balances total ${total} ugat, above the ${GENESIS_MAX_UGAT} ugat (10,000,000 GAT) the cap of ${GAT_CAP_UGAT} leaves beside issuance's 90,000,000 GAT`,
       })
     }
   })

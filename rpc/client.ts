@@ -27,6 +27,20 @@ export interface AccountResult {
   balance: { ugat: string; gmt: string }
   /** GMT bound to registered nodes (part of `balance.gmt`) */
   gmtBound: string
+  /** ugat the account can transfer, burn or pay fees with now (balance less still-vesting coins) */
+  spendable: string
+  /** only for a genesis vesting account: its schedule (heights) and what still vests */
+  vesting?: {
+    original: string
+    unvested: string
+    /** unvested coins in the balance (unvested coins locked on nodes are not here) */
+    lockedInBalance: string
+    delegatedVesting: string
+    delegatedFree: string
+    startHeight: number
+    cliffHeight: number
+    endHeight: number
+  }
 }
 
 /** `token_getSupply` result (ugat). */
@@ -42,9 +56,19 @@ export interface SupplyResult {
   staked: string
   /** unlocked, waiting to return to balances */
   unbonding: string
-  /** minted, not yet paid out as rewards */
+  /** minted, not yet distributed (the current day's issuance and carried rounding) */
   rewardPool: string
-  /** total − staked − unbonding − rewardPool (vesting-locked coins will be deducted too once vesting exists) */
+  /** distributed to the nodes' and stakers' reward streams, not yet settled to accounts */
+  rewardsOutstanding: string
+  /** settled to accounts and not yet claimed, including locked super-node rewards */
+  rewardsUnclaimed: string
+  /** super-node rewards locked until their lock day (part of rewardsUnclaimed) */
+  superNodeRewardsLocked: string
+  /** unvested genesis allocation coins in balances (unvested coins that are staked count as staked) */
+  vestingLocked: string
+  /** every genesis allocation's unvested amount, staked or not */
+  vestingUnvested: string
+  /** total − staked − unbonding − rewardPool − rewardsOutstanding − rewardsUnclaimed − vestingLocked */
   circulating: string
   /** GMT: cap, issued so far, and the issuer account (null when the chain has none) */
   gmt: { cap: string; issued: string; issuer: string | null }
@@ -70,6 +94,28 @@ export interface EmissionResult {
   minted: string
   /** minted ugat not yet distributed (state) */
   rewardPool: string
+}
+
+/** `token_getRewards` result: ugat as decimal strings. */
+export interface RewardsResult {
+  address: string
+  /** the head height the rewards are read at */
+  height: number
+  /** what MsgClaimRewards would pay in the next block */
+  claimable: string
+  /** earned by the account's locked GAT (65 %) since it was last settled */
+  stakePending: string
+  /** earned by the account's active nodes (30 %) since it was last settled */
+  nodePending: string
+  /** settled (at a lock change or a node transfer) and not yet claimed */
+  unclaimed: string
+  /** super-node rewards (5 %) locked until `superNodeUnlockDay` */
+  superNodeLocked: string
+  superNodeUnlockDay: number
+  /** ugat the account has locked on nodes: its shares of the 65 % */
+  lockedStake: string
+  /** active nodes the account owns: its shares of the 30 % */
+  activeNodes: string
 }
 
 /** A node as staking queries show it (`power` and `locked`: ugat locked on it by all stakers). */
@@ -239,6 +285,11 @@ export class GatherClient {
   /** Issuance for `day` (default: the day of the next block). */
   getEmission(day?: number): Promise<EmissionResult> {
     return this.call('token_getEmission', day === undefined ? {} : { day })
+  }
+
+  /** `token_getRewards`: an account's pending, unclaimed and locked rewards. */
+  getRewards(address: string): Promise<RewardsResult> {
+    return this.call('token_getRewards', { address })
   }
 
   getSuperNodes(): Promise<SuperNodesResult> {

@@ -142,14 +142,15 @@ export const rpcMethods = {
   }),
 
   account_get: method({
-    summary: 'An account: number, sequence and balances (decimal strings; GMT total and bound).',
+    summary:
+      'An account: number, sequence, balances (decimal strings; GMT total and bound), spendable ugat and, for a genesis vesting account, its schedule.',
     params: z.object({ address }).strict(),
     handler: (node, p) => node.getAccount(p.address),
   }),
 
   token_getSupply: method({
     summary:
-      'GAT supply counters in ugat (cap, genesis, minted, burned, total, staked, unbonding, rewardPool, circulating) and GMT (cap, issued, issuer).',
+      'GAT supply counters in ugat (cap, genesis, minted, burned, total, staked, unbonding, rewardPool, rewardsOutstanding, rewardsUnclaimed, superNodeRewardsLocked, vestingLocked, vestingUnvested, circulating) and GMT (cap, issued, issuer).',
     params: z.object({}).strict(),
     handler: (node) => node.getSupply(),
   }),
@@ -168,6 +169,13 @@ export const rpcMethods = {
       })
       .strict(),
     handler: (node, p) => node.getEmission(p.day),
+  }),
+
+  token_getRewards: method({
+    summary:
+      "An account's rewards (ugat): claimable now, pending from its locked GAT and active nodes, settled but unclaimed, and super-node rewards locked until their unlock day.",
+    params: z.object({ address }).strict(),
+    handler: (node, p) => node.getRewards(p.address),
   }),
 
   staking_getSuperNodes: method({

@@ -59,7 +59,7 @@ function nodesTable(nodes: readonly StakingNodeView[]): string {
   )
 }
 
-/** `gather query status|block|tx|account|supply|emission|proof|super-nodes|node|locks|unbonding|staking-params` over JSON-RPC. */
+/** `gather query status|block|tx|account|supply|emission|rewards|proof|super-nodes|node|locks|unbonding|staking-params` over JSON-RPC. */
 export function registerQuery(program: Command): void {
   const query = program
     .command('query')
@@ -159,7 +159,20 @@ export function registerQuery(program: Command): void {
           ['account number', a.accountNumber],
           ['sequence', a.sequence],
           ['GAT', formatUgat(a.balance.ugat)],
+          ['spendable', formatUgat(a.spendable)],
           ['GMT', `${a.balance.gmt} (${a.gmtBound} bound to nodes)`],
+          ...(a.vesting === undefined
+            ? []
+            : ([
+                ['vesting', `${formatUgat(a.vesting.original)} from genesis`],
+                ['  unvested', formatUgat(a.vesting.unvested)],
+                ['  locked in balance', formatUgat(a.vesting.lockedInBalance)],
+                ['  staked from vesting', formatUgat(a.vesting.delegatedVesting)],
+                [
+                  '  schedule (heights)',
+                  `start ${a.vesting.startHeight}, cliff ${a.vesting.cliffHeight}, end ${a.vesting.endHeight}`,
+                ],
+              ] as [string, string][])),
         ]),
       )
     },
@@ -168,7 +181,7 @@ export function registerQuery(program: Command): void {
   queryCommand(
     query,
     'supply',
-    'GAT supply (cap, genesis, minted, burned, total, staked, unbonding, reward pool, circulating) and GMT (cap, issued, issuer)',
+    'GAT supply (cap, genesis, minted, burned, total, staked, unbonding, reward pool, rewards, vesting, circulating) and GMT (cap, issued, issuer)',
     ['gather query supply', 'gather query supply --json'],
     async (c, _args, o) => {
       const s = await c.getSupply()
@@ -182,10 +195,41 @@ export function registerQuery(program: Command): void {
           ['staked', formatUgat(s.staked)],
           ['unbonding', formatUgat(s.unbonding)],
           ['reward pool', formatUgat(s.rewardPool)],
+          ['rewards outstanding', formatUgat(s.rewardsOutstanding)],
+          ['rewards unclaimed', formatUgat(s.rewardsUnclaimed)],
+          ['  of which locked', formatUgat(s.superNodeRewardsLocked)],
+          ['vesting locked', formatUgat(s.vestingLocked)],
+          ['vesting unvested', formatUgat(s.vestingUnvested)],
           ['circulating', formatUgat(s.circulating)],
           ['GMT cap', s.gmt.cap],
           ['GMT issued', s.gmt.issued],
           ['GMT issuer', s.gmt.issuer ?? '(none)'],
+        ]),
+      )
+    },
+  )
+
+  queryCommand(
+    query,
+    'rewards <address>',
+    "an account's rewards: claimable now, pending from locked GAT and active nodes, locked super-node rewards",
+    [
+      'gather query rewards gat15yk64u7zc9g9k2yr2wmzeva5qgwxps6yr03wyz',
+      'gather query rewards gat1... --json',
+    ],
+    async (c, [address], o) => {
+      const r = await c.getRewards(parseAddressArg(address))
+      output(o.json, r, () =>
+        keyValueTable([
+          ['address', r.address],
+          ['height', r.height],
+          ['claimable', formatUgat(r.claimable)],
+          ['from locked GAT (65 %)', formatUgat(r.stakePending)],
+          ['from active nodes (30 %)', formatUgat(r.nodePending)],
+          ['settled, unclaimed', formatUgat(r.unclaimed)],
+          ['super node (5 %), locked', `${formatUgat(r.superNodeLocked)} until day ${r.superNodeUnlockDay}`],
+          ['locked GAT', formatUgat(r.lockedStake)],
+          ['active nodes', r.activeNodes],
         ]),
       )
     },

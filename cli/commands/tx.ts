@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { signTx, transferMessage } from '../../chain/tx/signTx.js'
+import type { GatherClient } from '../../rpc/client.js'
 import { parseCliAmount, parsePositiveCliAmount } from '../amount.js'
 import { parseAddressArg, parseNodeIdArg } from '../args.js'
 import { formatUgat, keyValueTable, output } from '../format.js'
@@ -9,6 +10,7 @@ import { getPassphrase } from '../prompt.js'
 import {
   type AnyMessage,
   burnMessage,
+  claimRewardsMessage,
   issueDeviceMessage,
   lockMessage,
   registerNodeMessage,
@@ -28,7 +30,12 @@ interface TxOptions {
 }
 
 /** The messages of a transaction and the summary rows shown with its result, for the signer's address. */
-type TxBuilder = (signer: string) => { messages: AnyMessage[]; summary: [string, string][] }
+type TxBuilder = (
+  signer: string,
+  client: GatherClient,
+) =>
+  | { messages: AnyMessage[]; summary: [string, string][] }
+  | Promise<{ messages: AnyMessage[]; summary: [string, string][] }>
 
 /** One `gather tx <name>` subcommand. */
 interface TxSpec {
@@ -39,7 +46,7 @@ interface TxSpec {
   /** more help after the examples */
   notes?: string
   /** what the signer (the first argument, a keystore key) is called in the output */
-  signerRole: 'from' | 'issuer' | 'owner' | 'staker'
+  signerRole: 'from' | 'issuer' | 'owner' | 'staker' | 'address'
   /** extra options of this subcommand */
   options?: (cmd: Command) => void
   /** checks the arguments after the key (before the key is unlocked) and returns what to sign */
@@ -70,7 +77,7 @@ async function signAndSubmit(
     throw new Error(
       `account ${key.address} (key ${keyName}) does not exist on chain ${chainId}: fund it first`,
     )
-  const { messages, summary: rows } = build(key.address)
+  const { messages, summary: rows } = await build(key.address, client)
   const raw = signTx(
     {
       messages,
@@ -185,6 +192,30 @@ Burned GAT is gone for good: it leaves the total supply (gather query supply sho
         messages: [burnMessage(from, amount)],
         summary: [['burned', formatUgat(amount)]],
       })
+    },
+  })
+
+  txCommand(tx, {
+    spec: 'claim-rewards <key>',
+    description: "pay a keystore key's claimable rewards into its balance",
+    examples: ['gather tx claim-rewards alice', 'gather tx claim-rewards validator --json'],
+    notes: `Claims what the account's locked GAT (65 %) and active nodes (30 %) earned, and its
+super-node rewards (5 %) once their lock day has come (gather query rewards shows each part).
+With nothing claimable the command stops before signing; the chain would refuse the transaction.`,
+    signerRole: 'address',
+    plan: () => async (address, client) => {
+      const r = await client.getRewards(address)
+      if (BigInt(r.claimable) === 0n) {
+        const locked =
+          BigInt(r.superNodeLocked) > 0n
+            ? `; ${formatUgat(r.superNodeLocked)} of super-node rewards unlock on day ${r.superNodeUnlockDay}`
+            : ''
+        throw new Error(`${address} has no rewards to claim${locked}`)
+      }
+      return {
+        messages: [claimRewardsMessage(address)],
+        summary: [['claiming', formatUgat(r.claimable)]],
+      }
     },
   })
 

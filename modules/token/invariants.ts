@@ -130,6 +130,13 @@ export function tokenInvariants(staking: TokenStakingView): Invariant[] {
             'ugat',
           ),
           ...(rewardsMethod.outstanding(state) < 0n ? ['outstanding rewards are negative'] : []),
+          ...(() => {
+            const w = rewardsMethod.waiting(state)
+            const pool = tokenMethod.getRewardPool(state)
+            return w.nodes + w.stakers > pool
+              ? [`${w.nodes + w.stakers} ugat wait for the streams but the reward pool holds only ${pool}`]
+              : []
+          })(),
           ...bad.slice(0, MAX_LISTED),
           ...(bad.length > MAX_LISTED ? [`and ${bad.length - MAX_LISTED} more accounts`] : []),
         ]

@@ -16,6 +16,7 @@ import { tokenMethod } from './method.js'
 import { getBlocksPerDay } from './params.js'
 import {
   nodeStreamStore,
+  nodesWaitingStore,
   type RewardAccountRecord,
   type RewardStreamRecord,
   rewardAccountStore,
@@ -24,6 +25,7 @@ import {
   rewardsSuperLockedStore,
   rewardsUnclaimedStore,
   stakerStreamStore,
+  stakersWaitingStore,
   superNodeLockDaysStore,
 } from './stores/index.js'
 
@@ -117,6 +119,11 @@ export const rewardsMethod = {
   outstanding: (state: StateReader): bigint => rewardsOutstandingStore.get(state) ?? 0n,
   unclaimedTotal: (state: StateReader): bigint => rewardsUnclaimedStore.get(state) ?? 0n,
   superLockedTotal: (state: StateReader): bigint => rewardsSuperLockedStore.get(state) ?? 0n,
+  /** The part of the reward pool waiting for a stream with shares (see nodesWaitingStore). */
+  waiting: (state: StateReader): { nodes: bigint; stakers: bigint } => ({
+    nodes: nodesWaitingStore.get(state) ?? 0n,
+    stakers: stakersWaitingStore.get(state) ?? 0n,
+  }),
 
   /** The first day on which locked super-node rewards can be claimed. */
   lockDays(state: StateReader): number {
@@ -166,33 +173,47 @@ export const rewardsMethod = {
   },
 
   /**
-   * The end of a day: the whole reward pool (the day's issuance and anything carried) is split
-   * 30/65/5. The nodes' and stakers' parts go to their streams (or stay in the pool when the
-   * stream has no shares); the super nodes' part is divided by blocks produced among `producers`
-   * and credited to their owners, locked before the lock day; rounding stays in the pool.
+   * The end of a day: the day's fresh issuance in the reward pool is split 30/65/5. The nodes'
+   * and stakers' parts go to their streams, with whatever earlier days left waiting for them; a
+   * stream without shares (no active node, nothing locked) keeps its part waiting in the pool. The
+   * super nodes' part is divided by blocks produced among `producers` and credited to their
+   * owners, locked before the lock day; its rounding stays in the pool for the next day.
    */
   distributeDay(ctx: ExecContext, producers: readonly DayProducer[]): void {
     const { state } = ctx
     const day = dayOfHeight(ctx.block.height, getBlocksPerDay(state))
     const pool = tokenMethod.getRewardPool(state)
-    const split = splitDay(pool)
-    let kept = 0n
-    let allocated = 0n
+    const waitingNodes = nodesWaitingStore.get(state) ?? 0n
+    const waitingStakers = stakersWaitingStore.get(state) ?? 0n
+    const split = splitDay(pool - waitingNodes - waitingStakers)
+    const toStream = (
+      stream: Stream,
+      store: typeof nodeStreamStore,
+      waitingStore: typeof nodesWaitingStore,
+      amount: bigint,
+    ): bigint => {
+      if (stream.totalShares > 0n && amount > 0n) {
+        store.set(state, encodeStream(allocate(stream, amount)))
+        waitingStore.delete(state)
+        return amount
+      }
+      if (amount === 0n) waitingStore.delete(state)
+      else waitingStore.set(state, amount)
+      return 0n
+    }
     const nodes = rewardsMethod.nodeStream(state)
-    if (nodes.totalShares > 0n && split.nodes > 0n) {
-      nodeStreamStore.set(state, encodeStream(allocate(nodes, split.nodes)))
-      allocated += split.nodes
-    } else kept += split.nodes
     const stakers = rewardsMethod.stakerStream(state)
-    if (stakers.totalShares > 0n && split.stakers > 0n) {
-      stakerStreamStore.set(state, encodeStream(allocate(stakers, split.stakers)))
-      allocated += split.stakers
-    } else kept += split.stakers
-    addTo(state, rewardsOutstandingStore, allocated)
+    const toNodes = toStream(nodes, nodeStreamStore, nodesWaitingStore, split.nodes + waitingNodes)
+    const toStakers = toStream(
+      stakers,
+      stakerStreamStore,
+      stakersWaitingStore,
+      split.stakers + waitingStakers,
+    )
+    addTo(state, rewardsOutstandingStore, toNodes + toStakers)
 
     const locked = day < rewardsMethod.lockDays(state)
     const { shares, rest } = splitByBlocks(split.superNodes, producers)
-    kept += rest
     let superPaid = 0n
     for (const p of shares) {
       if (p.amount === 0n) continue
@@ -215,17 +236,18 @@ export const rewardsMethod = {
       })
     }
     addTo(state, locked ? rewardsSuperLockedStore : rewardsUnclaimedStore, superPaid)
-    if (kept === 0n) rewardPoolStore.delete(state)
-    else rewardPoolStore.set(state, kept)
+    const left = pool - toNodes - toStakers - superPaid
+    if (left === 0n) rewardPoolStore.delete(state)
+    else rewardPoolStore.set(state, left)
     ctx.emit('token.rewards_distributed', {
       day: String(day),
-      pool: pool.toString(),
-      nodes: (nodes.totalShares > 0n ? split.nodes : 0n).toString(),
+      issued: (split.nodes + split.stakers + split.superNodes).toString(),
+      nodes: toNodes.toString(),
       active_nodes: nodes.totalShares.toString(),
-      stakers: (stakers.totalShares > 0n ? split.stakers : 0n).toString(),
+      stakers: toStakers.toString(),
       locked_ugat: stakers.totalShares.toString(),
       super_nodes: superPaid.toString(),
-      carried: kept.toString(),
+      pool_left: left.toString(),
     })
   },
 

@@ -141,3 +141,18 @@ export const vestingStore = new TypedStore<VestingRecord>(
   'vesting',
   protoCodec(protoType('gather.token.v1.VestingAccount')),
 )
+/**
+ * `token/rewards/waiting/{nodes,stakers}`: a stream's share of earlier days that found no shares
+ * to go to (no active node, nothing locked); part of the reward pool, added to that stream's next
+ * allocation (absent means 0).
+ */
+export const nodesWaitingStore = new SingletonStore<bigint>(
+  TOKEN_MODULE,
+  'rewards/waiting/nodes',
+  bigintCodec,
+)
+export const stakersWaitingStore = new SingletonStore<bigint>(
+  TOKEN_MODULE,
+  'rewards/waiting/stakers',
+  bigintCodec,
+)
