@@ -213,7 +213,7 @@ export const rewardsMethod = {
     addTo(state, rewardsOutstandingStore, toNodes + toStakers)
 
     const locked = day < rewardsMethod.lockDays(state)
-    const { shares, rest } = splitByBlocks(split.superNodes, producers)
+    const { shares } = splitByBlocks(split.superNodes, producers)
     let superPaid = 0n
     for (const p of shares) {
       if (p.amount === 0n) continue
