@@ -3,8 +3,9 @@
  * `bench/results/chain-core.json` + `bench/results/chain-core.md`; the JSON-RPC suite writes
  * `bench/results/rpc.json` + `bench/results/rpc.md`.
  *
- * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|staking] [--quick]`
- * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`)
+ * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards] [--quick]`
+ * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`; the
+ * rewards suite `bench/results/rewards.json` + `bench/results/rewards.md`)
  * (`--quick`: fewer, smaller block-apply samples, for trying the harness; not for the record).
  */
 import '../chain/polyfills.js'
@@ -18,8 +19,9 @@ import { runCryptoBench } from './crypto/verify.bench.js'
 import { type RpcBenchResult, runRpcBench } from './rpc/rpc.bench.js'
 import { runStakingBench, type StakingBenchResult } from './staking/staking.bench.js'
 import { runSmtBench } from './store/smt.bench.js'
+import { type RewardsBenchResult, type RewardsSizeResult, runRewardsBench } from './token/rewards.bench.js'
 
-const SUITES = ['crypto', 'smt', 'block', 'rpc', 'staking'] as const
+const SUITES = ['crypto', 'smt', 'block', 'rpc', 'staking', 'rewards'] as const
 type SuiteName = (typeof SUITES)[number]
 
 /** A benny JSON result file as `save({ format: 'json' })` writes it. */
@@ -67,10 +69,12 @@ function parseArgs(argv: string[]): { only: SuiteName[]; quick: boolean } {
       }
       only = names as SuiteName[]
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/bench/index.js [--only crypto|smt|block|rpc|staking] [--quick]')
+      console.log('usage: node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards] [--quick]')
       process.exit(0)
     } else {
-      throw new Error(`unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|staking] [--quick]`)
+      throw new Error(
+        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|staking|rewards] [--quick]`,
+      )
     }
   }
   return { only, quick }
@@ -269,6 +273,62 @@ function rpcMarkdown(rep: RpcReport): string {
   ].join('\n')
 }
 
+/** bench/results/rewards.json. */
+interface RewardsReport {
+  date: string
+  quick: boolean
+  machine: ChainCoreReport['machine']
+  result: RewardsBenchResult
+}
+
+function rewardsMarkdown(rep: RewardsReport): string {
+  const m = rep.machine
+  const sizes = rep.result.sizes
+  const ms = (s: { median: number; min: number; max: number }, d = 2): string =>
+    `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`
+  const first = sizes[0]
+  const last = sizes[sizes.length - 1]
+  const ratio = (f: (r: RewardsSizeResult) => number): string =>
+    first === undefined || last === undefined || f(first) === 0 ? '–' : (f(last) / f(first)).toFixed(2)
+  return [
+    '# Gather Chain rewards benchmark',
+    '',
+    `## End-of-day distribution and claims vs number of stakers (${rep.date}${rep.quick ? ', --quick run: not for the record' : ''})`,
+    '',
+    `Written by \`npm run bench -- --only rewards\` (bench/token/rewards.bench.ts). Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node} on ${m.platform}/${m.arch}; load average ${m.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at the start, ${m.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at the end.`,
+    '',
+    'Medians, (min–max) in brackets.',
+    '',
+    table(
+      [
+        'stakers',
+        'state keys',
+        '`distributeDay` µs',
+        'claim µs',
+        'empty block ms',
+        'day-end block ms',
+        '1-transfer block ms',
+        '1-claim block ms',
+      ],
+      sizes.map((r) => [
+        fmt(r.stakers),
+        fmt(r.stateKeys),
+        ms(r.distributeUs, 1),
+        ms(r.claimUs, 1),
+        ms(r.ordinaryBlockMs),
+        ms(r.dayEndBlockMs),
+        ms(r.transferBlockMs),
+        ms(r.claimBlockMs),
+      ]),
+    ),
+    '',
+    `Largest / smallest size, medians: distributeDay ${ratio((r) => r.distributeUs.median)}×, claim ${ratio((r) => r.claimUs.median)}×, day-end block ${ratio((r) => r.dayEndBlockMs.median)}×, claim block ${ratio((r) => r.claimBlockMs.median)}× (1.00 = the same cost).`,
+    '',
+    ...rep.result.notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n')
+}
+
 /** bench/results/staking.json. */
 interface StakingReport {
   date: string
@@ -405,6 +465,23 @@ async function main(): Promise<void> {
     console.log(`wrote ${join(resultsDir, 'staking.json')} and ${join(resultsDir, 'staking.md')}`)
   }
 
+  if (only.includes('rewards')) {
+    console.log('\n=== rewards ===')
+    const rewardsStart = os.loadavg()
+    const result = await runRewardsBench(quick ? { sizes: [1_000, 100_000] } : {})
+    const rewardsReport: RewardsReport = {
+      date: new Date().toISOString(),
+      quick,
+      machine: { ...report.machine, loadAverage: { start: rewardsStart, end: os.loadavg() } },
+      result,
+    }
+    const md = rewardsMarkdown(rewardsReport)
+    await writeFile(join(resultsDir, 'rewards.json'), `${JSON.stringify(rewardsReport, null, 2)}\n`)
+    await writeFile(join(resultsDir, 'rewards.md'), md)
+    console.log(`\n${md}`)
+    console.log(`wrote ${join(resultsDir, 'rewards.json')} and ${join(resultsDir, 'rewards.md')}`)
+  }
+
   if (only.includes('rpc')) {
     console.log('\n=== rpc ===')
     const rpcStart = os.loadavg()
@@ -421,8 +498,8 @@ async function main(): Promise<void> {
     console.log(`\n${md}`)
     console.log(`wrote ${join(resultsDir, 'rpc.json')} and ${join(resultsDir, 'rpc.md')}`)
   }
-  // an rpc- or staking-only run leaves chain-core.json/.md alone
-  if (only.every((s) => s === 'rpc' || s === 'staking')) return
+  // an rpc-, staking- or rewards-only run leaves chain-core.json/.md alone
+  if (only.every((s) => s === 'rpc' || s === 'staking' || s === 'rewards')) return
 
   if (only.includes('crypto')) {
     console.log('\n=== crypto ===')

@@ -194,7 +194,7 @@ function stats(xs: number[]): Stats {
 }
 
 /** A funded benchmark account. */
-interface BenchAccount {
+export interface BenchAccount {
   privateKey: Uint8Array
   publicKey: Uint8Array
   address: string
