@@ -13,6 +13,7 @@ import { malleateSignature, publicKeyFromPrivateKey, signDirect } from '../chain
 import { ChainError } from '../chain/errors.js'
 import type { GatherNode } from '../chain/node.js'
 import { SECP256K1_PUBKEY_URL } from '../chain/tx/decodeTx.js'
+import { claimRewardsMessage } from '../cli/txMessages.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
 import { openDevnetNode, transferTx } from './helpers/devnet.js'
 
@@ -456,6 +457,24 @@ const BAD_TXS: BadTxCase[] = [
           transferAny(faucetOf(h).address, addressFromPubkey(h.keys.validator.publicKey, 'cosmos'), '1000'),
         ],
       }),
+  },
+  {
+    name: 'claim with nothing to claim (the faucet neither stakes nor owns a node)',
+    code: 'TOKEN_NOTHING_TO_CLAIM',
+    message: /gat1\w+ has no rewards to claim$/,
+    build: (h) => faucetTx(h, { messages: [claimRewardsMessage(faucetOf(h).address)] }),
+  },
+  {
+    name: 'claim for another account (address is not the signer)',
+    code: 'TX_WRONG_SIGNER',
+    message: /message 0 must be signed by gat1\w+, but the transaction is signed by gat1\w+/,
+    build: (h) => faucetTx(h, { messages: [claimRewardsMessage(h.keys.validator.address)] }),
+  },
+  {
+    name: 'claim with a malformed address',
+    code: 'INVALID_ADDRESS',
+    message: /address: invalid address "gat1nope"/,
+    build: (h) => faucetTx(h, { messages: [claimRewardsMessage('gat1nope')] }),
   },
   {
     name: 'missing recipient address',
