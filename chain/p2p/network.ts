@@ -12,7 +12,7 @@ import { tcp } from '@libp2p/tcp'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import type { Logger } from '../logger.js'
-import { P2pError, P2pErrorCode } from './errors.js'
+import { P2pError, P2pErrorCode, type P2pErrorCodeName } from './errors.js'
 import { PeerScoreBook } from './peerScore.js'
 import { RateLimiter } from './rateLimiter.js'
 import type {
@@ -61,7 +61,7 @@ export const P2P_DEFAULTS = {
     status: { capacity: 10, refillPerSecond: 1 } as RateLimit,
     blocksByRange: { capacity: 1024, refillPerSecond: 256 } as RateLimit,
   },
-  penalties: { invalidGossip: 20, malformedFrame: 50, rateLimited: 10, handshakeFailed: 10 } as Penalties,
+  penalties: { invalidGossip: 22, malformedFrame: 40, rateLimited: 8, handshakeFailed: 10 } as Penalties,
   banThreshold: -100,
   banDurationMs: 10 * 60_000,
   scoreHalfLifeMs: 10 * 60_000,
@@ -111,6 +111,7 @@ export class P2pNetwork {
   private readonly bootstrap: BootstrapPeer[]
   private readonly peerStatus = new Map<string, Status>()
   private readonly dialing = new Set<string>()
+  private readonly handshakes = new Map<string, Promise<Status>>()
   private readonly background = new Set<Promise<unknown>>()
   private node: Libp2p<Services> | undefined
   private timer: NodeJS.Timeout | undefined
@@ -276,7 +277,17 @@ export class P2pNetwork {
    */
   async requestStatus(peerId: string): Promise<Status> {
     const ours = await this.deps.getStatus()
-    const [body, ...rest] = await this.request(peerId, 'status', encodeStatus(ours), 1, MAX_REQUEST_BYTES)
+    let chunks: Uint8Array[]
+    try {
+      chunks = await this.request(peerId, 'status', encodeStatus(ours), 1, MAX_REQUEST_BYTES)
+    } catch (e) {
+      // the peer found our chain different: it is not one of ours either
+      if (e instanceof P2pError && e.code === P2pErrorCode.P2P_WRONG_CHAIN) {
+        this.banPeer(peerId, `wrong chain: ${e.message}`)
+      }
+      throw e
+    }
+    const [body, ...rest] = chunks
     if (body === undefined || rest.length > 0) {
       throw this.badResponse(peerId, 'status', 'expected exactly one status chunk')
     }
@@ -339,7 +350,12 @@ export class P2pNetwork {
 
   /** Bans a peer now (default: the configured ban duration) and disconnects it. */
   banPeer(peerId: string, reason: string, durationMs = this.opts.banDurationMs): void {
+    const already = this.scores.isBanned(peerId)
     this.scores.ban(peerId, durationMs)
+    if (already) {
+      if (this.node !== undefined) this.track(this.disconnect(peerId).catch(() => undefined))
+      return
+    }
     this.onBanned(peerId, reason)
   }
 
@@ -387,20 +403,35 @@ export class P2pNetwork {
       .map((p) => p.toString())
   }
 
-  /** Dials a multiaddr (with `/p2p/<peerId>`); resolves with the peer id once connected. */
+  /**
+   * Dials a multiaddr (with `/p2p/<peerId>`) and exchanges status; resolves with the peer id once
+   * the peer is connected and of our chain. Fails with the reason otherwise (a peer that banned us
+   * accepts the TCP connection and then drops it: that fails here too).
+   */
   async connect(addr: string): Promise<string> {
-    const node = this.requireNode()
+    const node = this.requireRunning()
     const ma = parseMultiaddr(addr)
     const id = peerIdOf(ma)
     if (id !== undefined && this.scores.isBanned(id)) {
       throw new P2pError(P2pErrorCode.P2P_PEER_BANNED, `peer ${id} is banned`)
     }
+    let peerId: string
     try {
       const conn = await node.dial(ma, { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) })
-      return conn.remotePeer.toString()
+      peerId = conn.remotePeer.toString()
     } catch (e) {
       throw new P2pError(P2pErrorCode.P2P_STREAM_FAILED, `dial ${addr} failed: ${(e as Error).message}`)
     }
+    try {
+      await this.handshake(peerId)
+    } catch (e) {
+      const code = e instanceof P2pError ? e.code : P2pErrorCode.P2P_STREAM_FAILED
+      throw new P2pError(
+        code as P2pErrorCodeName,
+        `connected to ${addr} but the status exchange failed: ${(e as Error).message}`,
+      )
+    }
+    return peerId
   }
 
   /** Closes every connection to a peer (it may reconnect; use {@link banPeer} to keep it out). */
@@ -746,7 +777,7 @@ export class P2pNetwork {
       this.track(this.disconnect(id).catch(() => undefined))
       return
     }
-    this.track(this.handshake(id))
+    void this.handshake(id).catch(() => undefined)
   }
 
   private onDisconnect(peer: PeerId): void {
@@ -761,18 +792,41 @@ export class P2pNetwork {
     this.maybeDial(info.id.toString(), () => this.requireNode().dial(info.id))
   }
 
-  /** Status exchange on every new connection: a peer of another chain is banned, a mute one dropped. */
-  private async handshake(peerId: string): Promise<void> {
+  /**
+   * Status exchange on every new connection (one at a time per peer): a peer of another chain is
+   * banned, one that fails the exchange is penalised and dropped.
+   */
+  private handshake(peerId: string): Promise<Status> {
+    let running = this.handshakes.get(peerId)
+    if (running === undefined) {
+      running = this.runHandshake(peerId).finally(() => this.handshakes.delete(peerId))
+      this.handshakes.set(peerId, running)
+      this.track(running.catch(() => undefined))
+    }
+    return running
+  }
+
+  private async runHandshake(peerId: string): Promise<Status> {
     try {
-      await this.requestStatus(peerId)
+      return await this.requestStatus(peerId)
     } catch (e) {
-      if (!this.running) return
-      const err = e as P2pError
-      if (err.code === P2pErrorCode.P2P_WRONG_CHAIN || err.code === P2pErrorCode.P2P_PEER_BANNED) return
-      if (err.code === P2pErrorCode.P2P_NOT_CONNECTED) return
-      this.log.debug({ peer: peerId, err: err.message }, 'status handshake failed; disconnecting')
-      this.reportPeer(peerId, this.opts.penalties.handshakeFailed, 'status handshake failed')
-      await this.disconnect(peerId).catch(() => undefined)
+      const code = (e as P2pError).code
+      const expected: string[] = [
+        P2pErrorCode.P2P_WRONG_CHAIN,
+        P2pErrorCode.P2P_PEER_BANNED,
+        P2pErrorCode.P2P_NOT_CONNECTED,
+        P2pErrorCode.P2P_NOT_STARTED,
+      ]
+      if (this.running && !expected.includes(code)) {
+        this.log.debug({ peer: peerId, err: (e as Error).message }, 'status handshake failed; disconnecting')
+        // a mute peer is penalised; one that closed the stream on us (it may have banned us) is
+        // only dropped, so that we do not ban it back while it keeps us out
+        if (code === P2pErrorCode.P2P_TIMEOUT) {
+          this.reportPeer(peerId, this.opts.penalties.handshakeFailed, 'status handshake timed out')
+        }
+        await this.disconnect(peerId).catch(() => undefined)
+      }
+      throw e
     }
   }
 

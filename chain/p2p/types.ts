@@ -41,7 +41,7 @@ export interface Penalties {
   malformedFrame: number
   /** a request refused by the rate limiter */
   rateLimited: number
-  /** a failed status handshake (timeout, unsupported protocol) */
+  /** a status handshake that timed out (other failures only disconnect) */
   handshakeFailed: number
 }
 
