@@ -204,7 +204,16 @@ export class P2pNetwork {
       (stream, conn) => this.track(this.serveBlocksByRange(stream, conn)),
       { maxInboundStreams: 8 },
     )
-    await node.start()
+    try {
+      await node.start()
+    } catch (e) {
+      this.node = undefined
+      await Promise.resolve(node.stop()).catch(() => undefined)
+      throw new P2pError(
+        P2pErrorCode.P2P_NOT_STARTED,
+        `could not start p2p on ${this.opts.host}:${this.opts.port}: ${(e as Error).message}`,
+      )
+    }
     for (const kind of KINDS) pubsub.subscribe(this.topics[kind])
     this.running = true
     this.timer = setInterval(() => this.maintain(), this.opts.maintenanceIntervalMs)
