@@ -561,25 +561,10 @@ export class P2pNetwork {
       stream = await node.dialProtocol(conn.remotePeer, this.protocols[protocol], { signal })
       const opened = stream
       signal.addEventListener('abort', () => opened.abort(new Error('request timed out')), { once: true })
-      await writeAll(stream, encodeFrame(payload), signal)
-      await stream.close({ signal })
-      const decoder = new FrameDecoder(maxChunkBytes + 1)
-      const chunks: Uint8Array[] = []
-      for await (const data of stream) {
-        for (const frame of decoder.push(data.subarray())) {
-          const { code, body } = decodeResponseChunk(frame)
-          if (code !== ResponseCode.OK) {
-            const message = new TextDecoder().decode(body)
-            throw new P2pError(errorCodeOfResponse(code), `peer ${peerId} refused ${name}: ${message}`, {
-              peer: peerId,
-            })
-          }
-          chunks.push(body)
-          if (chunks.length > maxChunks)
-            throw new P2pError(P2pErrorCode.P2P_BAD_RESPONSE, `more than ${maxChunks} chunks`)
-        }
-      }
-      decoder.end()
+      // start reading before sending: a fast answer then finds our listener already there
+      const reading = readResponse(stream, peerId, name, maxChunks, maxChunkBytes)
+      const sending = writeAll(stream, encodeFrame(payload), signal).then(() => opened.close({ signal }))
+      const [chunks] = await Promise.all([reading, sending])
       this.deps.metrics?.reqResp?.(name, 'outbound', 'ok')
       return chunks
     } catch (e) {
@@ -1016,4 +1001,33 @@ function msgId(topic: string, data: Uint8Array): Uint8Array {
 
 async function writeAll(stream: Stream, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
   if (!stream.send(bytes)) await stream.onDrain({ signal })
+}
+
+/** Reads response chunks until the peer closes its end; throws on an error chunk or a bad frame. */
+async function readResponse(
+  stream: Stream,
+  peerId: string,
+  name: string,
+  maxChunks: number,
+  maxChunkBytes: number,
+): Promise<Uint8Array[]> {
+  const decoder = new FrameDecoder(maxChunkBytes + 1)
+  const chunks: Uint8Array[] = []
+  for await (const data of stream) {
+    for (const frame of decoder.push(data.subarray())) {
+      const { code, body } = decodeResponseChunk(frame)
+      if (code !== ResponseCode.OK) {
+        const message = new TextDecoder().decode(body)
+        throw new P2pError(errorCodeOfResponse(code), `peer ${peerId} refused ${name}: ${message}`, {
+          peer: peerId,
+        })
+      }
+      chunks.push(body)
+      if (chunks.length > maxChunks) {
+        throw new P2pError(P2pErrorCode.P2P_BAD_RESPONSE, `more than ${maxChunks} response chunks`)
+      }
+    }
+  }
+  decoder.end()
+  return chunks
 }
