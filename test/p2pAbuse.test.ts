@@ -122,4 +122,65 @@ describe('p2p network: misbehaving peers', () => {
       await stopAll(peers)
     }
   })
+
+  test('timeouts: a slow server fails the request with P2P_TIMEOUT; a mute client is cut off', async () => {
+    const peers: TestPeer[] = []
+    let release: () => void = () => undefined
+    const slow = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    try {
+      const server = await startPeer({
+        opts: { dht: false, serverReadTimeoutMs: 1_000 },
+        blocks: async () => {
+          await slow
+          return []
+        },
+      })
+      peers.push(server)
+      const client = await startPeer({
+        opts: { dht: false, bootstrap: [server.addr], requestTimeoutMs: 1_500 },
+      })
+      peers.push(client)
+      await waitFor('handshake done', () =>
+        client.net.peers().some((v) => v.id === server.id && v.status !== undefined),
+      )
+
+      await expect(client.net.requestBlocks(server.id, 1, 1)).rejects.toMatchObject({
+        code: 'P2P_TIMEOUT',
+        message: expect.stringContaining('timed out after 1500 ms'),
+      })
+      expect(client.counters.get('reqResp:blocks_by_range:outbound:P2P_TIMEOUT')).toBe(1)
+      // a timeout is not misbehaviour: nobody is penalised, the connection stays
+      expect(client.net.peerScore(server.id)).toBe(0)
+      expect(client.net.connectedPeers()).toContain(server.id)
+
+      // a client that opens a stream and sends nothing is cut off after serverReadTimeoutMs
+      const conn = client.net.libp2p.getConnections().find((c) => c.remotePeer.toString() === server.id)
+      if (conn === undefined) throw new Error('not connected')
+      const stream = await client.net.libp2p.dialProtocol(
+        conn.remotePeer,
+        protocolIds(CHAIN_ID).blocksByRange,
+      )
+      const outcome = await (async () => {
+        try {
+          for await (const _ of stream) {
+            // nothing is expected
+          }
+          return 'ended'
+        } catch {
+          return 'aborted'
+        }
+      })()
+      expect(['ended', 'aborted']).toContain(outcome)
+      await waitFor(
+        'server counted the timeout',
+        () => (server.counters.get('reqResp:blocks_by_range:inbound:timeout') ?? 0) === 1,
+      )
+      expect(server.net.peerScore(client.id)).toBe(0)
+    } finally {
+      release()
+      await stopAll(peers)
+    }
+  })
 })

@@ -59,6 +59,28 @@ describe('p2p network: lifecycle', () => {
     )
   })
 
+  test('a bootstrap peer that restarts is re-dialled', async () => {
+    const key = new Uint8Array(32).fill(9)
+    const peers: TestPeer[] = []
+    try {
+      const a = await startPeer({ opts: { privateKey: key, dht: false } })
+      peers.push(a)
+      const port = Number(a.addr.split('/')[4])
+      const b = await startPeer({ opts: { dht: false, bootstrap: [a.addr] } })
+      peers.push(b)
+      await waitFor('b connected to a', () => b.net.connectedPeers().includes(a.id))
+      await a.net.stop()
+      await waitFor('b saw a leave', () => !b.net.connectedPeers().includes(a.id))
+      const again = await startPeer({ opts: { privateKey: key, port, dht: false } })
+      peers.push(again)
+      expect(again.id).toBe(a.id)
+      await waitFor('b re-dialled a', () => b.net.connectedPeers().includes(a.id))
+      expect(await b.net.requestStatus(a.id)).toMatchObject({ chainId: CHAIN_ID })
+    } finally {
+      await stopAll(peers)
+    }
+  })
+
   test('the identity is stable: the same key gives the same peer id after a restart', async () => {
     const key = new Uint8Array(32).fill(7)
     const first = new P2pNetwork({ chainId: CHAIN_ID, privateKey: key }, deps)

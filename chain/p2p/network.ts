@@ -679,10 +679,11 @@ export class P2pNetwork {
       stream.abort(new Error('banned'))
       return undefined
     }
-    const timer = setTimeout(
-      () => stream.abort(new Error(`no request within ${this.opts.serverReadTimeoutMs} ms`)),
-      this.opts.serverReadTimeoutMs,
-    )
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      stream.abort(new Error(`no request within ${this.opts.serverReadTimeoutMs} ms`))
+    }, this.opts.serverReadTimeoutMs)
     const decoder = new FrameDecoder(MAX_REQUEST_BYTES)
     try {
       for await (const data of stream) {
@@ -694,8 +695,8 @@ export class P2pNetwork {
         }
         return frame
       }
-      if (stream.status !== 'open') {
-        this.deps.metrics?.reqResp?.(name, 'inbound', 'timeout')
+      if (timedOut || stream.status !== 'open') {
+        this.deps.metrics?.reqResp?.(name, 'inbound', timedOut ? 'timeout' : 'stream_failed')
         return undefined
       }
       await this.refuseMalformed(
@@ -708,7 +709,8 @@ export class P2pNetwork {
       if (e instanceof P2pError) {
         await this.refuseMalformed(stream, peerId, name, e.message)
       } else {
-        this.deps.metrics?.reqResp?.(name, 'inbound', 'stream_failed')
+        // a mute or vanished client: not worth a penalty (the stream slot limit bounds it)
+        this.deps.metrics?.reqResp?.(name, 'inbound', timedOut ? 'timeout' : 'stream_failed')
         stream.abort(e as Error)
       }
     } finally {

@@ -46,6 +46,8 @@ export interface TestPeerOptions {
   status?: Status
   /** the height of our head: getBlocksByRange serves blocks 1..headHeight */
   headHeight?: number
+  /** replaces the block source */
+  blocks?: (from: number, count: number) => Promise<Uint8Array[]>
 }
 
 /** Starts a P2pNetwork on 127.0.0.1 with recording handlers and counting metrics. */
@@ -82,6 +84,7 @@ export async function startPeer(t: TestPeerOptions = {}): Promise<TestPeer> {
       metrics,
       getStatus: () => status,
       getBlocksByRange: (from, n) => {
+        if (t.blocks !== undefined) return t.blocks(from, n)
         const blocks: Uint8Array[] = []
         for (let h = Math.max(from, 1); h < from + n && h <= head; h++) blocks.push(testBlock(h))
         return blocks
