@@ -785,7 +785,9 @@ export class P2pNetwork {
 
   private onDiscovery(info: PeerInfo): void {
     if (!this.running || !this.opts.dht) return
-    this.maybeDial(info.id.toString(), () => this.requireNode().dial(info.id))
+    const node = this.requireNode()
+    if (node.getPeers().length >= this.opts.targetPeers) return
+    this.maybeDial(info.id.toString(), () => node.dial(info.id))
   }
 
   /**
