@@ -105,6 +105,32 @@ describe('p2p network: discovery and gossip', () => {
     }
   })
 
+  test('a message above the receiver limit is rejected before its validator and penalised', async () => {
+    const peers: TestPeer[] = []
+    const seen: number[] = []
+    try {
+      const b = await startPeer({
+        opts: { dht: false, maxMessageBytes: { tx: 1000 } },
+        verdict: (_kind, text) => {
+          seen.push(text.length)
+          return 'accept'
+        },
+      })
+      peers.push(b)
+      const a = await startPeer({ opts: { dht: false, bootstrap: [b.addr], maxMessageBytes: { tx: 5000 } } })
+      peers.push(a)
+      await waitFor('a sees b subscribed', () => a.net.subscribers('tx').includes(b.id))
+      await a.net.publishTx(new Uint8Array(1001).fill(0x61))
+      await waitFor('b rejected it', () => b.counters.get('gossipIn:tx:reject') === 1)
+      await a.net.publishTx(new Uint8Array(1000).fill(0x62))
+      await waitFor('b accepted the next one', () => b.received.tx.length === 1)
+      expect(seen).toEqual([1000])
+      expect(b.net.peerScore(a.id)).toBeLessThan(0)
+    } finally {
+      await stopAll(peers)
+    }
+  })
+
   test('publish refuses empty and oversized messages with a clear error', async () => {
     const peers: TestPeer[] = []
     try {
