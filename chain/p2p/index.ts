@@ -1,5 +1,6 @@
 /** Gather p2p adapter: see README.md. Nothing in the chain imports this; the node wires it. */
 export { P2pError, P2pErrorCode, type P2pErrorCodeName } from './errors.js'
+export { peerIdFromSeed } from './identity.js'
 export { P2P_DEFAULTS, P2pNetwork } from './network.js'
 export { PeerScoreBook, type PeerScoreParams, type PenaltyOutcome } from './peerScore.js'
 export { RateLimiter, TokenBucket } from './rateLimiter.js'
