@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { proposerForSlot, type SlotClock, slotTime } from '../consensus/schedule.js'
+import { verifyLastCommit } from '../consensus/finality.js'
+import { proposerForSlot, roundOf, type SlotClock, slotTime } from '../consensus/schedule.js'
 import { type Genesis, genesisHash, genesisTimeMs } from '../genesis/schema.js'
 import { merkleRoot } from './block/merkle.js'
 import {
@@ -11,6 +12,7 @@ import {
   encodeTxResult,
   type Header,
   type TxResult,
+  type Vote,
 } from './codec/block.js'
 import { signEd25519, verifyEd25519 } from './crypto/ed25519.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
@@ -32,6 +34,8 @@ export interface CommittedBlock {
   /** events of the block hooks (not of transactions) */
   blockEvents: ChainEvent[]
   applyMs: number
+  /** the super nodes (node keys) that scheduled this block: its finality voters */
+  superNodes: Uint8Array[]
 }
 
 /** A block built and executed but not yet written. */
@@ -79,6 +83,14 @@ export class Blockchain {
   readonly clock: SlotClock
   readonly genesisHash: Uint8Array
   private headRecord: HeadRecord
+  /** the hash of the last block before the head's round: the seed of the head's round order */
+  private headRoundSeed: Uint8Array
+  /** the super nodes that scheduled the head (its finality voters) */
+  private headVoters: Uint8Array[]
+  /** the last final block (height 0: genesis) */
+  private final: { height: number; hash: Uint8Array }
+  /** what this node signed last (see guardSign), cached */
+  private readonly signed: { proposal?: number; vote?: number } = {}
 
   private constructor(
     readonly db: ChainDb,
@@ -92,6 +104,66 @@ export class Blockchain {
     this.clock = { genesisTimeMs: genesisTimeMs(genesis), blockTimeMs: genesis.params.blockTimeMs }
     this.genesisHash = genesisHash(genesis)
     this.headRecord = head
+    this.headRoundSeed = this.genesisHash
+    this.headVoters = head.height === 0 ? [] : schedule(state, head.height, head.slot)
+    this.final = { height: 0, hash: this.genesisHash }
+  }
+
+  /** Restores the head's round seed and the final block from the database (on open). */
+  private async restore(): Promise<void> {
+    const final = await this.db.getMeta('final')
+    if (final !== undefined) {
+      const j = JSON.parse(Buffer.from(final).toString('utf8')) as { height: number; hash: string }
+      this.final = { height: j.height, hash: Buffer.from(j.hash, 'hex') }
+    }
+    // The seed of the head's round: the parent of the first block of that round (≤ 21 blocks back).
+    let h = this.head.height
+    while (h > 0) {
+      const b = (await this.getBlock(h))!.block.header
+      const parentSlot = h === 1 ? -1 : (await this.getBlock(h - 1))!.block.header.slot
+      if (h === 1 || roundOf(b.slot) > roundOf(parentSlot)) {
+        this.headRoundSeed = b.previousHash
+        return
+      }
+      h--
+    }
+  }
+
+  /** The seed of the round order for a block in `slot` after the head. */
+  roundSeedFor(slot: number): Uint8Array {
+    return this.head.height === 0 || roundOf(slot) > roundOf(this.head.slot)
+      ? this.head.hash
+      : this.headRoundSeed
+  }
+
+  /** The super nodes that scheduled the head block: who votes on it. */
+  get headSuperNodes(): Uint8Array[] {
+    return this.headVoters
+  }
+
+  /** The last final block. */
+  get finalBlock(): { height: number; hash: Uint8Array } {
+    return this.final
+  }
+
+  /**
+   * Marks the block at `height` with `hash` final (it reached a vote quorum), if it is on this
+   * chain and above the current final block; persisted. Returns whether the final block moved.
+   * A quorum for a block that conflicts with ours is refused loudly: a final block is never
+   * reverted, so this node cannot follow that chain.
+   */
+  async markFinal(height: number, hash: Uint8Array): Promise<boolean> {
+    if (height <= this.final.height || height > this.head.height) return false
+    const ours = await this.getBlock(height)
+    if (ours === undefined || Buffer.compare(ours.hash, hash) !== 0) {
+      throw new ChainError(
+        ChainErrorCode.BLOCK_INVALID,
+        `a quorum finalised block ${height} ${hex(hash)}, but this chain holds ${ours === undefined ? 'nothing' : hex(ours.hash)} there`,
+      )
+    }
+    await this.db.putMeta('final', Buffer.from(JSON.stringify({ height, hash: hex(hash) })))
+    this.final = { height, hash: Uint8Array.from(hash) }
+    return true
   }
 
   /**
@@ -142,7 +214,9 @@ export class Blockchain {
     }
     const violations = checker?.(state, head.height) ?? []
     if (violations.length > 0) throw invariantError(`the state at height ${head.height}`, violations)
-    return new Blockchain(db, genesis, machine, state, head, schedule, checker)
+    const chain = new Blockchain(db, genesis, machine, state, head, schedule, checker)
+    await chain.restore()
+    return chain
   }
 
   /** The last committed block. */
@@ -172,7 +246,7 @@ export class Blockchain {
 
   /** The scheduled proposer (node key) of `slot` for the block after the head. */
   proposerOf(slot: number): Uint8Array {
-    return proposerForSlot(this.superNodesAt(slot), slot)
+    return proposerForSlot(this.superNodesAt(slot), slot, this.roundSeedFor(slot))
   }
 
   private execute(info: BlockInfo, txs: PreparedTx[], building: boolean): ExecutedBlock {
@@ -231,12 +305,21 @@ export class Blockchain {
     slot: number,
     key: ProposerKey,
     candidates: PreparedTx[],
+    lastCommit: Vote[] = [],
   ): Promise<CommittedBlock & { dropped: { tx: PreparedTx; error: ChainError }[] }> {
     const started = performance.now()
     if (slot <= this.head.slot && this.head.height > 0)
       throw new Error(`slot ${slot} is not after the head's ${this.head.slot}`)
-    if (Buffer.compare(this.proposerOf(slot), key.publicKey) !== 0)
+    const superNodes = this.superNodesAt(slot)
+    if (Buffer.compare(proposerForSlot(superNodes, slot, this.roundSeedFor(slot)), key.publicKey) !== 0)
       throw new Error(`not the proposer of slot ${slot}`)
+    if (this.head.height > 0) {
+      verifyLastCommit(this.chainId, lastCommit, {
+        height: this.head.height,
+        hash: this.head.hash,
+        superNodes: this.headVoters,
+      })
+    }
     const info: BlockInfo = {
       chainId: this.chainId,
       height: this.head.height + 1,
@@ -248,17 +331,20 @@ export class Blockchain {
     this.checkInvariants(info.height, ex)
     const header: Header = {
       ...ex.header,
+      lastCommit,
       txRoot: ex.txRoot,
       stateRoot: ex.tree.root,
       resultRoot: ex.resultRoot,
     }
     const hash = headerHash(header)
+    // Never sign two blocks for one slot, even across a restart: record the slot durably first.
+    await this.guardSign('proposal', slot)
     const block: Block = {
       header,
       txs: ex.included.map((p) => p.tx.raw),
       signature: signEd25519(key.privateKey, hash),
     }
-    const committed = await this.commit(block, hash, ex, started)
+    const committed = await this.commit(block, hash, ex, started, superNodes)
     return { ...committed, dropped: ex.dropped }
   }
 
@@ -285,10 +371,22 @@ export class Blockchain {
       throw invalid(`slot ${h.slot} is not after ${this.head.slot}`)
     if (h.timeMs !== slotTime(this.clock, h.slot))
       throw invalid(`time ${h.timeMs} does not match slot ${h.slot}`)
-    if (Buffer.compare(h.proposer, this.proposerOf(h.slot)) !== 0) {
+    const superNodes = this.superNodesAt(h.slot)
+    if (Buffer.compare(h.proposer, proposerForSlot(superNodes, h.slot, this.roundSeedFor(h.slot))) !== 0) {
       throw invalid(`proposer ${hex(h.proposer)} is not scheduled for slot ${h.slot}`)
     }
-    if (h.lastCommit.length > 0) throw invalid('finality votes are not accepted by this chain version')
+    if (h.height > 1 || h.lastCommit.length > 0) {
+      try {
+        verifyLastCommit(this.chainId, h.lastCommit, {
+          height: this.head.height,
+          hash: this.head.hash,
+          superNodes: this.headVoters,
+        })
+      } catch (e) {
+        if (!isChainError(e)) throw e
+        throw invalid(`lastCommit: ${e.message}`)
+      }
+    }
     const hash = headerHash(h)
     if (!verifyEd25519(h.proposer, hash, block.signature)) throw invalid('bad proposer signature')
     if (block.txs.length > this.genesis.params.maxBlockTxs)
@@ -321,7 +419,33 @@ export class Blockchain {
       throw invalid(`state root ${hex(h.stateRoot)} does not match execution (${hex(ex.tree.root)})`)
     }
     this.checkInvariants(h.height, ex)
-    return this.commit(block, hash, ex, started)
+    return this.commit(block, hash, ex, started, superNodes)
+  }
+
+  /**
+   * The double-sign guard: refuses to sign a second proposal for a slot (or vote for a height)
+   * at or below the last one signed, and records the new one durably before the signature exists.
+   */
+  async guardSign(kind: 'proposal' | 'vote', at: number): Promise<void> {
+    const last = await this.lastSigned(kind)
+    if (at <= last) {
+      throw new ChainError(
+        ChainErrorCode.DOUBLE_SIGN,
+        `refusing to sign a second ${kind} at ${kind === 'proposal' ? 'slot' : 'height'} ${at}: already signed up to ${last}`,
+      )
+    }
+    await this.db.putMeta(`sign-${kind}`, Buffer.from(String(at)))
+    this.signed[kind] = at
+  }
+
+  /** The last slot this node signed a block for, or height it voted at (-1: never). */
+  async lastSigned(kind: 'proposal' | 'vote'): Promise<number> {
+    const cached = this.signed[kind]
+    if (cached !== undefined) return cached
+    const stored = await this.db.getMeta(`sign-${kind}`)
+    const last = stored === undefined ? -1 : Number(Buffer.from(stored).toString('utf8'))
+    this.signed[kind] = last
+    return last
   }
 
   /** Runs the invariant checker (if any) on an executed block's state; throws instead of committing. */
@@ -336,6 +460,7 @@ export class Blockchain {
     hash: Uint8Array,
     ex: ExecutedBlock,
     started: number,
+    superNodes: Uint8Array[],
   ): Promise<CommittedBlock> {
     const bytes = encodeBlock(block)
     const h = block.header
@@ -352,7 +477,11 @@ export class Blockchain {
       changes: ex.overlay.changes(),
     })
     this.state.apply(ex.overlay.changes(), ex.tree)
+    const parentSlot = this.headRecord.slot
+    if (this.headRecord.height === 0 || roundOf(h.slot) > roundOf(parentSlot))
+      this.headRoundSeed = h.previousHash
     this.headRecord = { height: h.height, hash, stateRoot: h.stateRoot, slot: h.slot, timeMs: h.timeMs }
+    this.headVoters = superNodes
     return {
       block,
       hash,
@@ -361,6 +490,7 @@ export class Blockchain {
       results: ex.results,
       blockEvents: ex.blockEvents,
       applyMs: performance.now() - started,
+      superNodes,
     }
   }
 

@@ -92,6 +92,8 @@ export class NodeMetrics {
 /** What the node reports after each block (implemented by NodeMetrics). */
 export interface BlockMetrics {
   onBlock(height: number, finalHeight: number, applySeconds: number, txs: number): void
+  /** head and final heights changed outside a commit (the final block moved) */
+  onHead(height: number, finalHeight: number): void
   onMempool(txs: number, bytes: number): void
 }
 

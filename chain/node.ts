@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { quorum, signVote, VotePool, verifyVote } from '../consensus/finality.js'
 import { BlockProducer } from '../consensus/producer.js'
 import { slotAt } from '../consensus/schedule.js'
 import type { Genesis } from '../genesis/schema.js'
@@ -14,7 +15,7 @@ import { tokenAuthenticator, tokenModule } from '../modules/token/module.js'
 import { rewardsMethod } from '../modules/token/rewards.js'
 import type { TokenStakingView } from '../modules/token/types.js'
 import { Blockchain, type CommittedBlock, type ProposerKey, type SuperNodeSchedule } from './blockchain.js'
-import { type Block, decodeTxResult, type TxResult } from './codec/block.js'
+import { type Block, decodeTxResult, type TxResult, type Vote } from './codec/block.js'
 import { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
 import { type Invariant, invariantChecker } from './invariants.js'
@@ -152,9 +153,13 @@ export function blockView(block: Block, hash: Uint8Array): BlockView {
   }
 }
 
+/** Recent blocks kept for checking votes that arrive after them. */
+const VOTE_WINDOW = 64
+
 /**
  * A Gather node: chain, mempool and (for a validator) the block producer, wired together.
- * Block commits are serialised; events: `block` (CommittedBlock) after each commit.
+ * Block commits are serialised; events: `block` (CommittedBlock) after each commit, `vote`
+ * (Vote) for each vote this node signs, `final` ({ height, hash }) when the final block moves.
  */
 export class GatherNode extends EventEmitter {
   readonly chain: Blockchain
@@ -165,6 +170,13 @@ export class GatherNode extends EventEmitter {
   private closed = false
   /** why the node stopped producing and importing, once an invariant broke */
   private haltReason: ChainError | undefined
+  /** finality votes seen for recent blocks */
+  readonly votes = new VotePool()
+  /** recent blocks on our chain: hash and voters, for checking votes */
+  private readonly recent = new Map<number, { hash: Uint8Array; superNodes: Uint8Array[] }>()
+  /** votes for blocks we do not have yet (they may arrive before the block), by height */
+  private readonly early = new Map<number, Vote[]>()
+  private finalising: Promise<unknown> = Promise.resolve()
 
   private constructor(
     private readonly db: ChainDb,
@@ -244,6 +256,7 @@ export class GatherNode extends EventEmitter {
     this.closed = true
     await this.producer?.stop()
     await this.lock.catch(() => undefined)
+    await this.finalising.catch(() => undefined)
     await this.verifyPool.close()
     await this.db.close()
   }
@@ -322,11 +335,15 @@ export class GatherNode extends EventEmitter {
     const key = opts.key ?? this.opts.nodeKey
     if (key === undefined) return Promise.reject(new Error('this node has no node key'))
     return this.serialise(async () => {
-      const s = slot ?? Math.max(this.chain.head.slot + 1, slotAt(this.chain.clock, Date.now()))
+      // the default never reuses a slot this node already signed a block for (e.g. before a crash)
+      const signed = await this.chain.lastSigned('proposal')
+      const s = slot ?? Math.max(this.chain.head.slot + 1, signed + 1, slotAt(this.chain.clock, Date.now()))
+      const head = this.chain.head
       const committed = await this.chain.propose(
         s,
         key,
         this.mempool.pending(this.chain.genesis.params.maxBlockTxs),
+        head.height === 0 ? [] : this.votes.votesFor(head.height, head.hash),
       )
       for (const d of committed.dropped) {
         this.log.debug({ hash: d.tx.tx.hashHex, code: d.error.code }, 'transaction dropped from block')
@@ -365,12 +382,92 @@ export class GatherNode extends EventEmitter {
     )
     this.opts.metrics?.onBlock(
       c.block.header.height,
-      c.block.header.height,
+      this.chain.finalBlock.height,
       c.applyMs / 1000,
       c.block.txs.length,
     )
     this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
     this.emit('block', c)
+    this.afterBlockVotes(c)
+  }
+
+  /**
+   * Finality bookkeeping after a commit: remember the block's voters; count the votes its header
+   * carries for the parent and any that arrived early; vote for it if we are one of its super
+   * nodes (never twice for a height, even across restarts).
+   */
+  private afterBlockVotes(c: CommittedBlock): void {
+    const h = c.block.header
+    this.recent.set(h.height, { hash: c.hash, superNodes: c.superNodes })
+    this.recent.delete(h.height - VOTE_WINDOW)
+    this.votes.prune(h.height - VOTE_WINDOW)
+    for (const v of h.lastCommit) this.countVote(v)
+    const early = this.early.get(h.height) ?? []
+    this.early.delete(h.height)
+    for (const v of early) this.addVote(v)
+    for (const height of this.early.keys()) if (height < h.height) this.early.delete(height)
+    const key = this.opts.nodeKey
+    if (key === undefined || !c.superNodes.some((k) => Buffer.compare(k, key.publicKey) === 0)) return
+    this.finalising = this.finalising
+      .then(async () => {
+        await this.chain.guardSign('vote', h.height)
+        const vote = signVote(this.chain.chainId, h.height, c.hash, key)
+        this.emit('vote', vote)
+        this.countVote(vote)
+      })
+      .catch((e: unknown) => this.log.warn({ height: h.height, err: (e as Error).message }, 'not voting'))
+  }
+
+  /**
+   * A vote from the network: checked against the voters of the block at its height (kept for
+   * the last 64 blocks; votes up to 2 blocks ahead wait for their block). Returns `accept`,
+   * `ignore` (unknown block, too old, already counted) or throws a ChainError when it is invalid.
+   */
+  addVote(vote: Vote): 'accept' | 'ignore' {
+    const head = this.chain.head.height
+    if (vote.height > head) {
+      if (vote.height > head + 2) return 'ignore'
+      const list = this.early.get(vote.height) ?? []
+      if (list.length < 4 * 21) list.push(vote)
+      this.early.set(vote.height, list)
+      return 'ignore'
+    }
+    const block = this.recent.get(vote.height)
+    if (block === undefined) return 'ignore'
+    verifyVote(this.chain.chainId, vote, block.superNodes)
+    if (Buffer.compare(vote.blockHash, block.hash) !== 0) {
+      // a valid vote for a block we do not have: keep it (a conflicting one is evidence), do not count it
+      this.votes.add(vote)
+      return 'ignore'
+    }
+    return this.countVote(vote) ? 'accept' : 'ignore'
+  }
+
+  /** Adds a checked vote; finalises its block when the quorum is reached. */
+  private countVote(vote: Vote): boolean {
+    if (!this.votes.add(vote)) return false
+    const block = this.recent.get(vote.height)
+    if (block === undefined || Buffer.compare(block.hash, vote.blockHash) !== 0) return true
+    if (this.votes.votesFor(vote.height, vote.blockHash).length < quorum(block.superNodes.length)) return true
+    if (vote.height <= this.chain.finalBlock.height) return true
+    this.finalising = this.finalising
+      .then(async () => {
+        if (await this.chain.markFinal(vote.height, vote.blockHash)) {
+          this.opts.metrics?.onHead(this.chain.head.height, this.chain.finalBlock.height)
+          this.emit('final', { height: vote.height, hash: vote.blockHash })
+        }
+      })
+      .catch((e: unknown) => this.log.error({ err: (e as Error).message }, 'finality'))
+    return true
+  }
+
+  /** Resolves when pending finality work (votes being signed, final blocks being written) is done. */
+  async settled(): Promise<void> {
+    // work queued while waiting (a vote finalising its block) is waited for too
+    for (let p = this.finalising; ; p = this.finalising) {
+      await p
+      if (p === this.finalising) return
+    }
   }
 
   /** Head, finality and mempool in one object (`chain_getStatus`). */
@@ -383,8 +480,7 @@ export class GatherNode extends EventEmitter {
       headHash: hex(head.hash),
       stateRoot: hex(head.stateRoot),
       headTime: new Date(head.timeMs).toISOString(),
-      // One validator: its own signature is the 1-of-1 finality quorum, so every block is final.
-      finalHeight: head.height,
+      finalHeight: this.chain.finalBlock.height,
       mempool: { txs: this.mempool.size, bytes: this.mempool.sizeBytes },
       blockTimeMs: this.chain.clock.blockTimeMs,
     }

@@ -200,6 +200,7 @@ describe('GET /metrics and /health', () => {
       let f = parseExposition((await scrape(n.url)).text)
       expect(sampleValue(f, 'gather_block_height')).toBe(0)
       for (let i = 0; i < 3; i++) await n.node.produceBlock()
+      await n.node.settled() // the validator's own vote finalises each block (1 of 1)
       f = parseExposition((await scrape(n.url)).text)
       expect(sampleValue(f, 'gather_block_height')).toBe(n.node.chain.head.height)
       expect(sampleValue(f, 'gather_block_height')).toBe(3)

@@ -261,7 +261,8 @@ describe('election on real blocks (maxSuperNodes 3, a period of 3 slots)', () =>
     // n3 (0.5 GAT) is inactive and excluded.
     const elected = [net.v, kMid.id, kHigh.id]
     expect(net.node.chain.superNodesAt(6).map(hex)).toEqual(elected)
-    expect([6, 7, 8].map((s) => hex(net.node.chain.proposerOf(s)))).toEqual(elected)
+    // one slot each in slots 6..8, in the round's shuffled order
+    expect([6, 7, 8].map((s) => hex(net.node.chain.proposerOf(s))).sort()).toEqual([...elected].sort())
     // in our block (slot 6, mid-period 2) kLow gets 1 ugat more than any other 500 GAT node
     net.send(a4, [lockMsg(a4.address, kLow.id, 1n)])
     const b6 = await net.block(6)
@@ -311,7 +312,7 @@ describe('election on real blocks (maxSuperNodes 3, a period of 3 slots)', () =>
     expect(net.nodeView(kHigh.id)).toMatchObject({ superNode: false, status: 'active' })
     await expect(net.node.produceBlock(10)).rejects.toThrow(/not the proposer of slot 10/)
     // a missed slot is skipped: slot 12 opens period 4 directly (10, 11 never produced)
-    expect(hex(net.node.chain.proposerOf(12))).toBe(net.v)
+    expect(next).toContain(hex(net.node.chain.proposerOf(12)))
     expect(await net.block(12)).toMatchObject({ slot: 12 })
     expect(net.query<{ period: number }>('getSuperNodes').period).toBe(4)
   })

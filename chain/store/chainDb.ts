@@ -100,6 +100,17 @@ export class ChainDb {
     return v === undefined ? undefined : Buffer.from(v)
   }
 
+  /** A small metadata record (`m:<name>`): sign state, final block. Undefined when never written. */
+  async getMeta(name: string): Promise<Uint8Array | undefined> {
+    const v = await this.db.get(utf8.encode(`m:${name}`))
+    return v === undefined ? undefined : Buffer.from(v)
+  }
+
+  /** Writes a metadata record durably (synced) before the caller acts on it. */
+  async putMeta(name: string, value: Uint8Array): Promise<void> {
+    await this.db.put(utf8.encode(`m:${name}`), value, { sync: true })
+  }
+
   async getHead(): Promise<HeadRecord | undefined> {
     const v = await this.db.get(META_HEAD)
     return v === undefined ? undefined : decodeHead(v)
