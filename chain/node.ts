@@ -158,7 +158,8 @@ const VOTE_WINDOW = 64
 
 /**
  * A Gather node: chain, mempool and (for a validator) the block producer, wired together.
- * Block commits are serialised; events: `block` (CommittedBlock) after each commit, `vote`
+ * Block commits are serialised; events: `block` (CommittedBlock) after each commit, `tx` (raw
+ * bytes) for each transaction admitted to the mempool, `vote`
  * (Vote) for each vote this node signs, `final` ({ height, hash }) when the final block moves.
  */
 export class GatherNode extends EventEmitter {
@@ -177,6 +178,8 @@ export class GatherNode extends EventEmitter {
   /** votes for blocks we do not have yet (they may arrive before the block), by height */
   private readonly early = new Map<number, Vote[]>()
   private finalising: Promise<unknown> = Promise.resolve()
+  /** while it returns false the slot loop does not produce (the network sets it while syncing) */
+  private productionGate: (() => boolean) | undefined
 
   private constructor(
     private readonly db: ChainDb,
@@ -199,7 +202,8 @@ export class GatherNode extends EventEmitter {
       this.producer = new BlockProducer({
         clock: chain.clock,
         headSlot: () => this.chain.head.slot,
-        isOurSlot: (slot) => Buffer.compare(this.chain.proposerOf(slot), key.publicKey) === 0,
+        isOurSlot: (slot) =>
+          (this.productionGate?.() ?? true) && Buffer.compare(this.chain.proposerOf(slot), key.publicKey) === 0,
         produce: async (slot) => {
           await this.produceBlock(slot)
         },
@@ -243,6 +247,16 @@ export class GatherNode extends EventEmitter {
       await db.close()
       throw e
     }
+  }
+
+  /** This node's key (a validator's block and vote key), if it has one. */
+  get nodeKey(): ProposerKey | undefined {
+    return this.opts.nodeKey
+  }
+
+  /** Lets the network hold production back (e.g. while syncing); undefined lifts the gate. */
+  setProductionGate(gate: (() => boolean) | undefined): void {
+    this.productionGate = gate
   }
 
   /** Starts the slot loop if this node is a validator. */
@@ -322,6 +336,7 @@ export class GatherNode extends EventEmitter {
     if (this.closed) throw new ChainError('NODE_STOPPED', 'node is stopping')
     const p = this.mempool.add(raw)
     this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
+    this.emit('tx', raw)
     this.log.debug({ hash: p.tx.hashHex, signer: p.tx.signer }, 'transaction admitted')
     return { hash: p.tx.hashHex }
   }

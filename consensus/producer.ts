@@ -18,7 +18,8 @@ export interface ProducerDeps {
 /**
  * The slot loop: wakes at the start of each slot and, when the slot is ours, produces a block.
  * It is the only code that reads the clock; blocks carry the slot's start time, so execution
- * itself never does. A production that overruns its slot moves on to the current slot.
+ * itself never does. A production that overruns its slot moves on to the current slot. When the
+ * previous slot has no block yet, it waits up to a third of the slot for it (gossip latency).
  */
 export class BlockProducer {
   private timer: NodeJS.Timeout | undefined
@@ -64,6 +65,14 @@ export class BlockProducer {
 
   private async runSlot(slot: number): Promise<void> {
     if (!this.running || !this.deps.isOurSlot(slot) || slot <= this.deps.headSlot()) return
+    // The previous slot's block may still be on its way: give it up to a third of our slot
+    // rather than build on its parent and fork the chain.
+    const { clock } = this.deps
+    const waitUntil = slotTime(clock, slot) + clock.blockTimeMs / 3
+    while (this.running && this.deps.headSlot() < slot - 1 && this.now() < waitUntil) {
+      await new Promise((r) => setTimeout(r, Math.min(10, clock.blockTimeMs / 10)))
+    }
+    if (!this.running || slot <= this.deps.headSlot()) return
     try {
       await this.deps.produce(slot)
     } catch (e) {

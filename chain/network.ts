@@ -1,0 +1,311 @@
+import { decodeBlock, decodeVote, encodeVote, type Vote } from './codec/block.js'
+import { ChainErrorCode, isChainError } from './errors.js'
+import type { Logger } from './logger.js'
+import type { GatherNode } from './node.js'
+import { P2pNetwork } from './p2p/index.js'
+import type { P2pMetrics, Status, Verdict } from './p2p/types.js'
+
+/** Options of a node's network: where it listens and whom it dials first. */
+export interface NodeNetworkOptions {
+  /** 32-byte ed25519 seed of the libp2p identity (the node key's seed) */
+  privateKey: Uint8Array
+  host?: string
+  port?: number
+  /** multiaddrs ending in `/p2p/<peer id>` */
+  bootstrap?: readonly string[]
+  /** blocks asked per blocks-by-range request while syncing (default 64) */
+  syncBatch?: number
+  /** turn the DHT off (tests with fixed peers) */
+  dht?: boolean
+}
+
+/** Where sync stands (`chain_getStatus`). */
+export interface SyncStatus {
+  syncing: boolean
+  /** the highest head a peer reported */
+  targetHeight: number
+  peers: number
+}
+
+/** Transaction errors that say the sender sent something broken (not just stale or unlucky). */
+const BROKEN_TX = new Set<string>([
+  ChainErrorCode.TX_MALFORMED,
+  ChainErrorCode.TX_TOO_LARGE,
+  ChainErrorCode.TX_UNKNOWN_MESSAGE,
+  ChainErrorCode.TX_WRONG_SIGNER,
+  ChainErrorCode.TX_SIGNATURE_INVALID,
+  ChainErrorCode.TX_SIGNATURE_HIGH_S,
+])
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/**
+ * Puts a GatherNode on the network (chain/p2p): gossips the transactions it admits, the blocks
+ * it produces and the votes it signs; validates what arrives with the same checks as the mempool
+ * and block import (a gossiped block is imported by its validation: accepted blocks are relayed,
+ * invalid ones penalise the sender); and syncs with blocks-by-range from the peer with the
+ * highest head whenever it falls behind, checking every block and its finality votes. While it
+ * syncs, the node does not produce.
+ */
+export class NodeNetwork {
+  readonly p2p: P2pNetwork
+  private readonly peerHeads = new Map<string, number>()
+  private syncing = false
+  /** false until a first peer status (when there are bootstrap peers): no producing blind */
+  private ready: boolean
+  private syncRun: Promise<void> | undefined
+  private stopped = false
+  private readonly listeners: { event: string; fn: (...args: never[]) => void }[] = []
+  /** set while a gossiped transaction is being admitted, so it is not published again */
+  private fromGossip = false
+
+  constructor(
+    private readonly opts: NodeNetworkOptions,
+    private readonly deps: { node: GatherNode; log: Logger; metrics?: P2pMetrics },
+  ) {
+    const { node } = deps
+    this.ready = (opts.bootstrap ?? []).length === 0
+    this.p2p = new P2pNetwork(
+      {
+        chainId: node.chain.chainId,
+        privateKey: opts.privateKey,
+        ...(opts.host === undefined ? {} : { host: opts.host }),
+        ...(opts.port === undefined ? {} : { port: opts.port }),
+        bootstrap: opts.bootstrap ?? [],
+        ...(opts.dht === undefined ? {} : { dht: opts.dht }),
+      },
+      {
+        logger: deps.log,
+        ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
+        getStatus: () => this.status(),
+        getBlocksByRange: (from, count) => this.blocksByRange(from, count),
+        validateTx: (bytes) => this.validateTx(bytes),
+        validateBlock: (bytes, from) => this.validateBlock(bytes, from),
+        validateVote: (bytes) => this.validateVote(bytes),
+        onPeerStatus: (peer, status) => this.onPeerStatus(peer, status),
+      },
+    )
+  }
+
+  /** Starts libp2p, publishes what the node makes, and gates production on being in sync. */
+  async start(): Promise<void> {
+    const { node } = this.deps
+    await this.p2p.start()
+    const key = node.nodeKey
+    this.on('block', (c: { bytes: Uint8Array; block: { header: { proposer: Uint8Array } } }) => {
+      if (key !== undefined && Buffer.compare(c.block.header.proposer, key.publicKey) === 0)
+        this.publish('block', c.bytes)
+    })
+    this.on('vote', (v: Vote) => this.publish('vote', encodeVote(v)))
+    this.on('tx', (raw: Uint8Array) => {
+      if (!this.fromGossip) this.publish('tx', raw)
+    })
+    // With peers to find, produce only once we know their heads and our blocks reach them (a
+    // gossipsub mesh forms on a ~1 s heartbeat): a block made blind would fork the chain.
+    const alone = (this.opts.bootstrap ?? []).length === 0
+    node.setProductionGate(
+      () => this.ready && !this.syncing && (alone || this.p2p.meshPeers('block').length > 0),
+    )
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    for (const l of this.listeners.splice(0))
+      this.deps.node.off(l.event, l.fn as (...args: unknown[]) => void)
+    this.deps.node.setProductionGate(undefined)
+    await this.syncRun?.catch(() => undefined)
+    await this.p2p.stop()
+  }
+
+  /** Sync state for `chain_getStatus`. */
+  syncStatus(): SyncStatus {
+    const target = Math.max(this.deps.node.chain.head.height, ...this.peerHeads.values())
+    return { syncing: this.syncing, targetHeight: target, peers: this.p2p.connectedPeers().length }
+  }
+
+  private on(event: string, fn: (...args: never[]) => void): void {
+    this.deps.node.on(event, fn as (...args: unknown[]) => void)
+    this.listeners.push({ event, fn })
+  }
+
+  private publish(kind: 'tx' | 'block' | 'vote', bytes: Uint8Array): void {
+    const send =
+      kind === 'tx'
+        ? this.p2p.publishTx(bytes)
+        : kind === 'block'
+          ? this.p2p.publishBlock(bytes)
+          : this.p2p.publishVote(bytes)
+    send.catch((e: unknown) => this.deps.log.debug({ kind, err: (e as Error).message }, 'gossip not sent'))
+  }
+
+  private status(): Status {
+    const chain = this.deps.node.chain
+    return {
+      chainId: chain.chainId,
+      genesisHash: hex(chain.genesisHash),
+      headHeight: chain.head.height,
+      headHash: hex(chain.head.hash),
+      finalHeight: chain.finalBlock.height,
+    }
+  }
+
+  private async blocksByRange(from: number, count: number): Promise<Uint8Array[]> {
+    const chain = this.deps.node.chain
+    const out: Uint8Array[] = []
+    for (let h = Math.max(1, from); h < from + count && h <= chain.head.height; h++) {
+      const b = await chain.getBlock(h)
+      if (b === undefined) break
+      out.push(b.bytes)
+    }
+    return out
+  }
+
+  private validateTx(bytes: Uint8Array): Verdict {
+    this.fromGossip = true
+    try {
+      this.deps.node.submitTx(bytes)
+      return 'accept'
+    } catch (e) {
+      if (isChainError(e) && BROKEN_TX.has(e.code)) return 'reject'
+      return 'ignore'
+    } finally {
+      this.fromGossip = false
+    }
+  }
+
+  private async validateBlock(bytes: Uint8Array, from: string): Promise<Verdict> {
+    const { node } = this.deps
+    let height: number
+    let previousHash: Uint8Array
+    try {
+      const h = decodeBlock(bytes).header
+      if (h.chainId !== node.chain.chainId) return 'reject'
+      height = h.height
+      previousHash = h.previousHash
+    } catch {
+      return 'reject'
+    }
+    const head = node.chain.head
+    if (height <= head.height) return 'ignore'
+    if (height > head.height + 1 || Buffer.compare(previousHash, head.hash) !== 0) {
+      // we are behind (or on another branch): catch up from whoever sent it
+      this.peerHeads.set(from, Math.max(this.peerHeads.get(from) ?? 0, height))
+      this.scheduleSync()
+      return 'ignore'
+    }
+    try {
+      await node.importBlock(bytes)
+      return 'accept'
+    } catch (e) {
+      if (isChainError(e) && e.code === ChainErrorCode.BLOCK_INVALID) {
+        // a block for the head we just moved past is no offence; a broken one is
+        if (node.chain.head.height >= height) return 'ignore'
+        this.deps.log.warn({ from, height, err: e.message }, 'invalid block from the network')
+        return 'reject'
+      }
+      return 'ignore'
+    }
+  }
+
+  private validateVote(bytes: Uint8Array): Verdict {
+    let vote: Vote
+    try {
+      vote = decodeVote(bytes)
+    } catch {
+      return 'reject'
+    }
+    try {
+      return this.deps.node.addVote(vote)
+    } catch (e) {
+      return isChainError(e) ? 'reject' : 'ignore'
+    }
+  }
+
+  private onPeerStatus(peer: string, status: Status): void {
+    this.peerHeads.set(peer, status.headHeight)
+    if (status.headHeight > this.deps.node.chain.head.height) this.scheduleSync()
+    this.ready = true
+  }
+
+  private scheduleSync(): void {
+    if (this.syncRun !== undefined || this.stopped) return
+    this.syncRun = this.sync()
+      .catch((e: unknown) => this.deps.log.warn({ err: (e as Error).message }, 'sync stopped'))
+      .finally(() => {
+        this.syncRun = undefined
+        this.syncing = false
+      })
+  }
+
+  /** Catches up with blocks-by-range, from the peers with the highest heads first. */
+  private async sync(): Promise<void> {
+    const { node, log } = this.deps
+    const batch = this.opts.syncBatch ?? 64
+    const failed = new Set<string>()
+    for (;;) {
+      if (this.stopped) return
+      const head = node.chain.head.height
+      const candidates = [...this.peerHeads.entries()]
+        .filter(([p, h]) => h > head && !failed.has(p) && this.p2p.connectedPeers().includes(p))
+        .sort((a, b) => b[1] - a[1])
+      const best = candidates[0]
+      if (best === undefined) return
+      const [peer, target] = best
+      if (!this.syncing) log.info({ from: head, target, peer }, 'syncing')
+      this.syncing = true
+      let blocks: Uint8Array[]
+      try {
+        blocks = await this.p2p.requestBlocks(peer, head + 1, Math.min(batch, target - head))
+      } catch (e) {
+        log.debug({ peer, err: (e as Error).message }, 'blocks-by-range failed')
+        failed.add(peer)
+        continue
+      }
+      if (blocks.length === 0) {
+        failed.add(peer)
+        continue
+      }
+      for (const b of blocks) {
+        let header: ReturnType<typeof decodeBlock>['header']
+        try {
+          header = decodeBlock(b).header
+        } catch {
+          this.p2p.reportPeer(peer, 50, 'undecodable block in sync')
+          failed.add(peer)
+          break
+        }
+        if (node.chain.head.height >= header.height) continue
+        if (
+          header.height === node.chain.head.height + 1 &&
+          Buffer.compare(header.previousHash, node.chain.head.hash) !== 0
+        ) {
+          // the peer is on another branch below its head: not an offence, but we cannot follow it
+          log.warn({ peer, height: header.height }, 'peer is on another branch; not syncing from it')
+          failed.add(peer)
+          break
+        }
+        try {
+          await node.importBlock(b)
+        } catch (e) {
+          if (isChainError(e) && e.code === ChainErrorCode.BLOCK_INVALID) {
+            this.p2p.reportPeer(peer, 50, `invalid block in sync: ${e.message}`)
+            failed.add(peer)
+            break
+          }
+          throw e
+        }
+      }
+      const now = node.chain.head.height
+      if (now >= target) {
+        // refresh the peer's head: it kept producing while we caught up
+        try {
+          const s = await this.p2p.requestStatus(peer)
+          this.peerHeads.set(peer, s.headHeight)
+        } catch {
+          this.peerHeads.set(peer, now)
+        }
+      }
+      if (now % 100 < batch) log.info({ height: now, target }, 'sync progress')
+    }
+  }
+}

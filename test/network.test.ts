@@ -1,0 +1,170 @@
+/**
+ * A real network of in-process nodes on 127.0.0.1 (SPEC §4, issue 5): libp2p gossip of blocks,
+ * votes and transactions; the shuffled round schedule; BFT finality from gossiped votes; a node
+ * that starts late catches up with blocks-by-range. Block times are short; every wait is for a
+ * condition, with a generous deadline.
+ */
+import { afterEach, describe, expect, test } from '@jest/globals'
+import { signTx, transferMessage } from '../chain/tx/signTx.js'
+import { quorum } from '../consensus/finality.js'
+import { devnetKeys } from '../genesis/devnet.js'
+import { type NetNode, networkGenesis, startNetNode, stopNetNode, waitFor } from './helpers/network.js'
+import { testAccount } from './helpers/staking.js'
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+const running: NetNode[] = []
+afterEach(async () => {
+  for (const n of running.splice(0).reverse()) await stopNetNode(n, true).catch(() => undefined)
+})
+
+async function startAll(n: number, label: string, blockTimeMs: number) {
+  const { genesis, keys } = await networkGenesis(n, label, { blockTimeMs })
+  const first = await startNetNode(genesis, keys[0]!, 0, { bootstrap: [], produce: true })
+  running.push(first)
+  const bootstrap = first.net.p2p.multiaddrs()
+  for (let i = 1; i < n; i++) {
+    running.push(await startNetNode(genesis, keys[i]!, i, { bootstrap, produce: true }))
+  }
+  return { genesis, keys, nodes: [...running], bootstrap }
+}
+
+/** Every pair of nodes holds the same block hash and state root at every height both have. */
+async function expectAgreement(nodes: NetNode[]): Promise<number> {
+  const common = Math.min(...nodes.map((n) => n.node.chain.head.height))
+  for (let h = 1; h <= common; h++) {
+    const views = await Promise.all(nodes.map((n) => n.node.chain.getBlock(h)))
+    const ids = new Set(views.map((v) => `${hex(v!.hash)}/${hex(v!.block.header.stateRoot)}`))
+    expect({ height: h, distinct: ids.size }).toEqual({ height: h, distinct: 1 })
+  }
+  return common
+}
+
+describe('a 4-validator network', () => {
+  test('each produces in turn, blocks become final within 2 blocks, a transaction reaches every node, all agree', async () => {
+    const { nodes, keys } = await startAll(4, 'four', 300)
+    await waitFor('height 14 everywhere', () => nodes.every((n) => n.node.chain.head.height >= 14), 60_000)
+    // a transaction submitted to node 3 is gossiped, included by whoever produces, applied everywhere
+    const { faucet } = await devnetKeys()
+    const to = testAccount('net-recipient').address
+    const n3 = nodes[3]!.node
+    const acc = n3.getAccount(faucet.address)
+    const before = BigInt(nodes[0]!.node.getAccount(to).balance.ugat)
+    n3.submitTx(
+      signTx(
+        {
+          messages: [transferMessage(faucet.address, to, 777n)],
+          chainId: n3.chain.chainId,
+          accountNumber: BigInt(acc.accountNumber),
+          sequence: BigInt(acc.sequence),
+          fee: 1_000n,
+        },
+        faucet.privateKey,
+        faucet.publicKey,
+      ),
+    )
+    await waitFor(
+      'the transfer applied on every node',
+      () => nodes.every((n) => BigInt(n.node.getAccount(to).balance.ugat) === before + 777n),
+      30_000,
+    ).catch((e: unknown) => {
+      const view = nodes.map((n) => ({
+        head: n.node.chain.head.height,
+        final: n.node.chain.finalBlock.height,
+        mempool: n.node.mempool.size,
+        peers: n.net.p2p.connectedPeers().length,
+        balance: n.node.getAccount(to).balance.ugat,
+      }))
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(view)} (before ${before})`)
+    })
+    await waitFor('height 20 everywhere', () => nodes.every((n) => n.node.chain.head.height >= 20), 60_000)
+
+    const common = await expectAgreement(nodes)
+    // every validator produced blocks (the round order is shuffled, not fixed)
+    const producers = new Map<string, number>()
+    for (let h = 1; h <= common; h++) {
+      const p = hex((await nodes[0]!.node.chain.getBlock(h))!.block.header.proposer)
+      producers.set(p, (producers.get(p) ?? 0) + 1)
+    }
+    expect([...producers.keys()].sort()).toEqual(keys.map((k) => k.id).sort())
+    // finality: within 2 blocks of the head, and the votes for the parent ride in each header
+    for (const n of nodes) {
+      expect(n.node.chain.head.height - n.node.chain.finalBlock.height).toBeLessThanOrEqual(2)
+      expect(n.node.getStatus().finalHeight).toBe(n.node.chain.finalBlock.height)
+    }
+    const withVotes = await nodes[0]!.node.chain.getBlock(common)
+    expect(withVotes!.block.header.lastCommit.length).toBeGreaterThanOrEqual(1)
+    expect(quorum(4)).toBe(3)
+  }, 120_000)
+
+  test('1 of 4 stopped: production and finality go on; 2 of 4: finality stops; one back: it resumes, nothing final reverted', async () => {
+    const { genesis, keys, nodes, bootstrap } = await startAll(4, 'faults', 300)
+    await waitFor('height 6 everywhere', () => nodes.every((n) => n.node.chain.head.height >= 6), 60_000)
+
+    // stop node 3 (not the bootstrap peer): 3 of 4 still reach the quorum of 3
+    const stopped3 = nodes[3]!
+    await stopNetNode(stopped3)
+    running.splice(running.indexOf(stopped3), 1)
+    const live = nodes.slice(0, 3)
+    const h1 = Math.max(...live.map((n) => n.node.chain.head.height))
+    await waitFor('6 more blocks', () => live.every((n) => n.node.chain.head.height >= h1 + 6), 60_000)
+    for (const n of live)
+      expect(n.node.chain.head.height - n.node.chain.finalBlock.height).toBeLessThanOrEqual(3)
+
+    // stop node 2 as well: 2 of 4 produce but cannot finalise
+    const stopped2 = nodes[2]!
+    await stopNetNode(stopped2)
+    running.splice(running.indexOf(stopped2), 1)
+    const two = nodes.slice(0, 2)
+    const finalAt = Math.max(...two.map((n) => n.node.chain.finalBlock.height))
+    const h2 = Math.max(...two.map((n) => n.node.chain.head.height))
+    await waitFor(
+      '4 more blocks with 2 of 4',
+      () => two.every((n) => n.node.chain.head.height >= h2 + 4),
+      60_000,
+    )
+    // allow votes already in flight for the blocks before the stop, nothing after
+    for (const n of two) expect(n.node.chain.finalBlock.height).toBeLessThanOrEqual(h2)
+    const finalBefore = hex((await two[0]!.node.chain.getBlock(finalAt))!.hash)
+
+    // node 2 comes back on its own database: it syncs, votes, and finality resumes
+    const back = await startNetNode(genesis, keys[2]!, 2, {
+      bootstrap,
+      produce: true,
+      dataDir: stopped2.dataDir,
+    })
+    running.push(back)
+    const three = [...two, back]
+    const h3 = Math.max(...three.map((n) => n.node.chain.head.height))
+    await waitFor(
+      'finality past the 2-of-4 stretch',
+      () => three.every((n) => n.node.chain.finalBlock.height > h3),
+      60_000,
+    )
+    expect(finalAt).toBeGreaterThan(0)
+    // the block that was final before is still there, unchanged, on every node
+    for (const n of three) expect(hex((await n.node.chain.getBlock(finalAt))!.hash)).toBe(finalBefore)
+    await expectAgreement(three)
+  }, 180_000)
+})
+
+describe('sync', () => {
+  test('a node started 200 blocks late catches up with blocks-by-range, then follows gossip', async () => {
+    const { genesis, nodes, bootstrap } = await startAll(2, 'sync', 150)
+    await waitFor('height 200', () => nodes[0]!.node.chain.head.height >= 200, 120_000)
+    const { keys } = await networkGenesis(3, 'sync', { blockTimeMs: 150 })
+    // a follower (its key is not a validator's): imports only
+    const late = await startNetNode(genesis, keys[2]!, 2, { bootstrap, produce: false })
+    running.push(late)
+    await waitFor(
+      'the late node at the head',
+      () => late.node.chain.head.height >= nodes[0]!.node.chain.head.height - 1,
+      120_000,
+    )
+    const caught = late.node.chain.head.height
+    // then it follows: new blocks keep arriving by gossip
+    await waitFor('10 more blocks on the late node', () => late.node.chain.head.height >= caught + 10, 60_000)
+    expect(late.net.syncStatus()).toMatchObject({ syncing: false })
+    await expectAgreement([...nodes, late])
+  }, 240_000)
+})
