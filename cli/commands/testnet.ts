@@ -55,8 +55,10 @@ const HOST = '127.0.0.1'
 const DEFAULT_BASE_PORT = 26_700
 const DEFAULT_BLOCK_TIME_MS = 1000
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent']
-/** How long the nodes get to answer `chain_getStatus` after starting. */
-const READY_TIMEOUT_MS = 60_000
+/** How long the nodes get to answer `chain_getStatus` after starting (21 take ~20 s on a quiet machine). */
+function readyTimeoutMs(nodes: number): number {
+  return 30_000 + 5_000 * nodes
+}
 /** How long a node gets to stop after SIGTERM before SIGKILL. */
 const STOP_TIMEOUT_MS = 15_000
 
@@ -324,11 +326,12 @@ async function runTestnet(dir: string, manifest: TestnetManifest, logLevel: stri
     running.push(r)
   }
 
+  process.stderr.write(`starting ${running.length} node(s); waiting for their RPC to answer\n`)
   const ready = await Promise.race([waitReady(manifest.nodes, () => stopping), finished.then(() => false)])
   if (stopping) return finished
   if (!ready) {
     process.stderr.write(
-      `error: not every node answered chain_getStatus within ${READY_TIMEOUT_MS / 1000} s (see the node.log files); stopping them\n`,
+      `error: not every node answered chain_getStatus within ${readyTimeoutMs(manifest.nodes.length) / 1000} s (see the node.log files); stopping them\n`,
     )
     stopping = true
     await stopAll()
@@ -359,7 +362,7 @@ async function runTestnet(dir: string, manifest: TestnetManifest, logLevel: stri
 
 /** Polls every node's `chain_getStatus` until all answer (true) or the timeout (false). */
 async function waitReady(nodes: readonly TestnetNode[], abandoned: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + READY_TIMEOUT_MS
+  const deadline = Date.now() + readyTimeoutMs(nodes.length)
   const pending = new Set(nodes)
   while (pending.size > 0 && Date.now() < deadline && !abandoned()) {
     for (const node of [...pending]) {
