@@ -7,6 +7,7 @@ import { registerDevnet } from './commands/devnet.js'
 import { registerKeys } from './commands/keys.js'
 import { registerNode } from './commands/node.js'
 import { registerQuery } from './commands/query.js'
+import { registerTestnet } from './commands/testnet.js'
 import { registerTx } from './commands/tx.js'
 import { examples } from './options.js'
 
@@ -32,6 +33,7 @@ const program = new Command()
     'after',
     `${examples(
       'gather devnet                                  # a local single-validator chain',
+      'gather testnet --validators 4                  # four super nodes on 127.0.0.1',
       'gather keys import faucet --index 1 --home ~/.gather-devnet',
       'gather tx transfer faucet gat1... 1.5gat --home ~/.gather-devnet',
       'gather query account gat1... --json',
@@ -44,6 +46,7 @@ $GATHER_HOME or ~/.gather. Pass --home to choose. Queries and transactions go to
 
 registerDevnet(program)
 registerNode(program)
+registerTestnet(program)
 registerKeys(program)
 registerTx(program)
 registerQuery(program)

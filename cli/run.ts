@@ -6,13 +6,13 @@ import { GatherNode } from '../chain/node.js'
 import type { Genesis } from '../genesis/schema.js'
 import { defaultRpcOptions, RpcServer } from '../rpc/server.js'
 
-/** Parses `host:port` (IPv6 as `[::1]:26657`), with a readable error. */
-export function parseListen(value: string): { host: string; port: number } {
+/** Parses `host:port` (IPv6 as `[::1]:26657`), with a readable error naming `option`. */
+export function parseListen(value: string, option = '--rpc-listen'): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value)
   const host = m?.[1] ?? m?.[2]
   const port = Number(m?.[3])
   if (m === null || host === undefined || !Number.isInteger(port) || port > 65535) {
-    throw new Error(`--rpc-listen must be host:port (e.g. 127.0.0.1:26657), got "${value}"`)
+    throw new Error(`${option} must be host:port (e.g. 127.0.0.1:26657), got "${value}"`)
   }
   return { host, port }
 }
@@ -31,6 +31,8 @@ export interface RunOptions {
   log: Logger
   /** check the invariants before each commit; halt (exit 1) rather than commit a block breaking them */
   checkInvariants?: boolean
+  /** the peer-to-peer network: where to listen and the peers (`/ip4/…/tcp/…/p2p/<peerId>`) to dial */
+  p2p?: { listen: { host: string; port: number }; bootstrap: string[] }
 }
 
 /**

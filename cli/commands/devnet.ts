@@ -4,6 +4,7 @@ import { TEST_MNEMONIC } from '../../chain/crypto/hd.js'
 import { createLogger } from '../../chain/logger.js'
 import { buildDevnetGenesis, DEVNET_FAUCET_UGAT, devnetKeys } from '../../genesis/devnet.js'
 import { MAX_BLOCKS_PER_DAY } from '../../modules/token/params.js'
+import { parseWhole } from '../args.js'
 import { defaultDevnetHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
 import { runNode } from '../run.js'
 
@@ -17,15 +18,6 @@ interface DevnetOptions {
   electionRounds?: string
   blocksPerDay?: string
   checkInvariants?: boolean
-}
-
-/** A whole-number option within bounds, with a one-line error naming it. */
-function parseWhole(v: string, name: string, min: number, max: number): number {
-  const n = Number(v)
-  if (!/^[0-9]+$/.test(v) || !Number.isInteger(n) || n < min || n > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${v}"`)
-  }
-  return n
 }
 
 function parseBlockTime(v: string): number {

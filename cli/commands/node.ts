@@ -4,11 +4,12 @@ import { generateNodeKey } from '../../chain/crypto/ed25519.js'
 import { createLogger } from '../../chain/logger.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
 import { parseCliAmount } from '../amount.js'
+import { parseBootstrap } from '../args.js'
 import { formatUgat, keyValueTable, output } from '../format.js'
 import { defaultHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
 import { Keystore, keystoreDir } from '../keystore.js'
 import { examples, homeOption, jsonOption } from '../options.js'
-import { runNode } from '../run.js'
+import { parseListen, runNode } from '../run.js'
 
 interface InitOptions {
   home: string
@@ -139,10 +140,16 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
       '--check-invariants',
       'check the supply and staking invariants before each commit; halt (exit 1) rather than commit a block that breaks them',
     )
+    .option('--p2p-listen <host:port>', 'peer-to-peer (libp2p TCP) address')
+    .option(
+      '--bootstrap <multiaddrs>',
+      'peers to dial, comma-separated /ip4/…/tcp/…/p2p/<peerId> (needs --p2p-listen)',
+    )
     .addHelpText(
       'after',
       `${examples(
         'gather start',
+        'gather start --home ./n1 --p2p-listen 127.0.0.1:26701 --bootstrap /ip4/127.0.0.1/tcp/26703/p2p/12D3Koo…',
         'gather start --home ./mynode --rpc-listen 127.0.0.1:26667 --log-level debug',
         'gather start --home ./mynode --check-invariants',
       )}
@@ -152,7 +159,23 @@ On start the node logs its home, data folder, RPC, WebSocket and /metrics addres
 caps): a safety net for devnets and testnets, slower on large states.`,
     )
   homeOption(start).action(
-    async (o: { home: string; rpcListen: string; logLevel: string; checkInvariants?: boolean }) => {
+    async (o: {
+      home: string
+      rpcListen: string
+      logLevel: string
+      checkInvariants?: boolean
+      p2pListen?: string
+      bootstrap?: string
+    }) => {
+      if (o.bootstrap !== undefined && o.p2pListen === undefined)
+        throw new Error('--bootstrap needs --p2p-listen')
+      const p2p =
+        o.p2pListen === undefined
+          ? undefined
+          : {
+              listen: parseListen(o.p2pListen, '--p2p-listen'),
+              bootstrap: o.bootstrap === undefined ? [] : parseBootstrap(o.bootstrap),
+            }
       const paths = homePaths(o.home ?? defaultHome())
       const genesis = await readGenesis(paths)
       const nodeKey = await readNodeKey(paths)
@@ -165,6 +188,7 @@ caps): a safety net for devnets and testnets, slower on large states.`,
         rpcListen: o.rpcListen,
         log,
         checkInvariants: o.checkInvariants === true,
+        ...(p2p === undefined ? {} : { p2p }),
       })
     },
   )
