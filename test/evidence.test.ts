@@ -11,12 +11,13 @@ import { headerHash } from '../chain/blockchain.js'
 import { type Block, encodeBlock, encodeVote, voteSignBytes } from '../chain/codec/block.js'
 import { type NodeKey, signEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainError } from '../chain/errors.js'
-import type { GatherNode } from '../chain/node.js'
+import { GatherNode } from '../chain/node.js'
 import { signTx, transferMessage } from '../chain/tx/signTx.js'
 import { EvidenceErrorCode } from '../consensus/evidence.js'
-import type { DevnetKeys } from '../genesis/devnet.js'
+import { type DevnetKeys, devnetKeys } from '../genesis/devnet.js'
+import { buildMainnetGenesis } from '../genesis/mainnet.js'
 import { dayBlocksStore } from '../modules/staking/stores/index.js'
-import { openDevnetNode } from './helpers/devnet.js'
+import { openDevnetNode, tempDir } from './helpers/devnet.js'
 import {
   type AccountSigner,
   type AnyMsg,
@@ -26,6 +27,7 @@ import {
   submitEvidenceMsg,
   testAccount,
   testNodeKey,
+  unlockMsg,
 } from './helpers/staking.js'
 
 const GAT = 1_000_000n
@@ -459,5 +461,120 @@ describe('evidence on real blocks', () => {
     const included = await net.block()
     expect(included.height).toBe(MAX_AGE + 2)
     expect(attrsOf(included.events, 'staking.evidence')[0]).toMatchObject({ node_id: nodeA.id, height: '2' })
+  })
+})
+
+describe('slashing a vesting account’s lock', () => {
+  test('the burned vesting coins stay counted as locked ones: the balance never has to cover more, and spendable does not grow', async () => {
+    const technology = testAccount('evidence-vesting-technology')
+    const operations = testAccount('evidence-vesting-operations')
+    const { nodeKey } = await devnetKeys()
+    const nodeId = hex(nodeKey.publicKey)
+    const genesis = buildMainnetGenesis({
+      genesisTime: new Date('2026-01-01T00:00:00Z'),
+      blockTimeMs: 100,
+      blocksPerDay: 5,
+      allocations: {
+        technology: technology.address,
+        operations: operations.address,
+        investment: testAccount('evidence-vesting-investment').address,
+        communityGrowth: testAccount('evidence-vesting-community').address,
+      },
+      validators: [{ name: 'genesis-1', nodeKey: nodeId, owner: operations.address, selfLock: '1000000000' }],
+      gmtIssuer: operations.address,
+      // technology: nothing vests before its cliff at day 4 (block 20); operations vests from day 0
+      vesting: { operations: { durationDays: 10 }, technology: { cliffDays: 4, durationDays: 8 } },
+      staking: { unbondingBlocks: 3 },
+    })
+    const tmp = await tempDir()
+    const node = await GatherNode.open({
+      dataDir: tmp.dir,
+      genesis,
+      nodeKey,
+      produce: false,
+      checkInvariants: true,
+    })
+    cleanups.push(async () => {
+      await node.stop()
+      await tmp.cleanup()
+    })
+    const send = (signer: AccountSigner, msgs: AnyMsg[]): void => {
+      const acc = node.getAccount(signer.address)
+      node.submitTx(
+        signTx(
+          {
+            messages: msgs,
+            chainId: genesis.chainId,
+            accountNumber: BigInt(acc.accountNumber),
+            sequence: BigInt(acc.sequence),
+            fee: FEE,
+          },
+          signer.privateKey,
+          signer.publicKey,
+        ),
+      )
+    }
+    const block = async (): Promise<Events[]> => {
+      const c = await node.produceBlock(node.chain.head.slot + 1)
+      for (const r of c.results) expect({ log: r.log, code: r.code }).toEqual({ log: '', code: 0 })
+      return c.results
+        .flatMap((r) => r.events)
+        .map((e) => ({
+          type: e.type,
+          attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
+        }))
+    }
+    const account = (a: AccountSigner) =>
+      node.getAccount(a.address) as unknown as {
+        spendable: string
+        vesting: { delegatedVesting: string; delegatedFree: string }
+      }
+
+    // technology gets 1 GAT of free coins for fees and locks 1,000 GAT of its unvested allocation
+    send(operations, [transferMessage(operations.address, technology.address, GAT)])
+    await block()
+    send(technology, [lockMsg(technology.address, nodeId, 1_000n * GAT)])
+    await block()
+    expect(account(technology).vesting).toMatchObject({
+      delegatedVesting: (1_000n * GAT).toString(),
+      delegatedFree: '0',
+    })
+    const spendable = BigInt(account(technology).spendable)
+    expect(spendable).toBe(GAT - FEE)
+
+    // the validator votes twice at height 2; operations reports it
+    const burnedBefore = BigInt(node.getSupply().burned)
+    const hash = node.chain.head.hash
+    send(operations, [
+      submitEvidenceMsg(
+        operations.address,
+        'double-vote',
+        signedVote(genesis.chainId, nodeKey, 2, hash),
+        signedVote(genesis.chainId, nodeKey, 2, new Uint8Array(32).fill(9)),
+      ),
+    ])
+    const events = await block() // the node checks token.vesting (balance ≥ locked part) before committing
+    expect(attrsOf(events, 'staking.slashed').map((x) => [x.staker, x.amount])).toEqual(
+      [
+        [technology.address, (50n * GAT).toString()],
+        [operations.address, (50n * GAT).toString()],
+      ].sort(),
+    )
+    expect(BigInt(node.getSupply().burned) - burnedBefore).toBe(100n * GAT + FEE)
+    // the slash took no free coins (there were none in the stake); the 50 burned vesting coins stay counted
+    expect(account(technology).vesting).toMatchObject({
+      delegatedVesting: (1_000n * GAT).toString(),
+      delegatedFree: '0',
+    })
+    expect(BigInt(account(technology).spendable)).toBe(spendable)
+
+    // the 950 GAT left come back as vesting coins, locked again; spendable is only what was free
+    send(technology, [unlockMsg(technology.address, nodeId, 950n * GAT)])
+    for (let i = 0; i < 4; i++) await block()
+    expect(account(technology).vesting).toMatchObject({
+      delegatedVesting: (50n * GAT).toString(),
+      delegatedFree: '0',
+    })
+    expect(BigInt(account(technology).spendable)).toBe(spendable - FEE)
   })
 })
