@@ -105,8 +105,8 @@ export function submitEvidenceCommand(token: StakingTokenMethod): Command<Submit
       return {
         submitter: checkAddress(m.submitter, 'submitter'),
         kind,
-        first: m.first ?? new Uint8Array(0),
-        second: m.second ?? new Uint8Array(0),
+        first: m.first instanceof Uint8Array ? m.first : new Uint8Array(0),
+        second: m.second instanceof Uint8Array ? m.second : new Uint8Array(0),
       }
     },
 
