@@ -290,7 +290,7 @@ describe('evidence on real blocks', () => {
     expect(node.getSuperNodes().current.map((n) => n.nodeId)).toContain(nodeA.id)
   })
 
-  test('a double vote: jailed and slashed the same way; once per height', async () => {
+  test('a double vote: jailed and slashed the same way; once per height; a second offence while jailed extends the jail', async () => {
     const net = await openNet()
     const { node, nodeA, alice, bob, carol, chainId } = net
     const head = node.chain.head
@@ -327,6 +327,34 @@ describe('evidence on real blocks', () => {
     expect(refusalOf(() => net.send(bob, [lockMsg(bob.address, nodeA.id, GAT)])).code).toBe(
       'STAKING_NODE_JAILED',
     )
+
+    // a second offence while jailed (another height): slashed again, the jail runs from the new one
+    const firstEnd = included.height + JAIL_BLOCKS
+    await net.block()
+    const h2 = node.chain.head.height
+    net.send(carol, [
+      submitEvidenceMsg(
+        carol.address,
+        'double-vote',
+        signedVote(chainId, nodeA, h2, node.chain.head.hash),
+        signedVote(chainId, nodeA, h2, new Uint8Array(32).fill(5)),
+      ),
+    ])
+    const again = await net.block()
+    const secondEnd = again.height + JAIL_BLOCKS
+    const bobCut2 = ((BOB_LOCK - bobCut) * 500n) / 10_000n
+    expect(attrsOf(again.events, 'staking.jailed')).toEqual([
+      { node_id: nodeA.id, owner: alice.address, until: String(secondEnd) },
+    ])
+    expect(net.lock(bob.address)).toBe(BOB_LOCK - bobCut - bobCut2)
+    expect(node.getRewards(alice.address)).toMatchObject({ activeNodes: '0' })
+    // the first jail's end passes without freeing it; the second's does
+    const toFirstEnd = await net.toHeight(firstEnd)
+    expect(attrsOf(toFirstEnd, 'staking.unjailed')).toEqual([])
+    expect(node.getNode(nodeA.id)).toMatchObject({ status: 'jailed', jailedUntil: secondEnd })
+    const toSecondEnd = await net.toHeight(secondEnd)
+    expect(attrsOf(toSecondEnd, 'staking.unjailed')).toEqual([{ node_id: nodeA.id, status: 'active' }])
+    expect(node.getRewards(alice.address)).toMatchObject({ activeNodes: '1' })
   })
 
   test('invalid evidence is refused at admission with its code and nothing is written', async () => {
