@@ -16,7 +16,14 @@ export interface DevnetGenesisOptions {
   genesisTime?: Date
   blockTimeMs?: number
   /** staking params (e.g. a short unbonding period for tests) */
-  staking?: { unbondingBlocks?: number; electionPeriodRounds?: number; maxSuperNodes?: number }
+  staking?: {
+    unbondingBlocks?: number
+    electionPeriodRounds?: number
+    maxSuperNodes?: number
+    jailBlocks?: number
+    slashFractionBps?: number
+    evidenceMaxAgeBlocks?: number
+  }
   /** blocks per issuance day (default: the token module's 43,200) */
   blocksPerDay?: number
   /** the day super-node rewards unlock (default: the token module's 730) */

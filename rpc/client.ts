@@ -163,6 +163,9 @@ export interface StakingParamsResult {
   maxNodeLock: string
   unbondingBlocks: number
   electionPeriodRounds: number
+  jailBlocks: number
+  slashFractionBps: number
+  evidenceMaxAgeBlocks: number
 }
 
 /** `chain_getTx` result. */

@@ -395,6 +395,9 @@ export function registerQuery(program: Command): void {
           ['max node lock', formatUgat(p.maxNodeLock)],
           ['unbonding blocks', p.unbondingBlocks],
           ['election period', `${p.electionPeriodRounds} round(s)`],
+          ['jail', `${p.jailBlocks} blocks`],
+          ['slash fraction', `${p.slashFractionBps} bps`],
+          ['evidence max age', `${p.evidenceMaxAgeBlocks} blocks`],
         ]),
       )
     },

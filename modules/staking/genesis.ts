@@ -14,6 +14,9 @@ export const stakingGenesisSchema = z
         maxNodeLock: decimal.optional(),
         unbondingBlocks: z.number().int().min(1).optional(),
         electionPeriodRounds: z.number().int().min(1).optional(),
+        jailBlocks: z.number().int().min(1).optional(),
+        slashFractionBps: z.number().int().min(0).max(10_000).optional(),
+        evidenceMaxAgeBlocks: z.number().int().min(1).optional(),
       })
       .strict()
       .optional(),

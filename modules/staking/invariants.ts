@@ -1,7 +1,15 @@
 import { checkSum, type Invariant } from '../../chain/invariants.js'
 import type { StateReader } from '../../chain/store/types.js'
 import { stakingMethod } from './method.js'
-import { lockStore, nodeStore, unbondingAtStore, unbondingByStakerStore } from './stores/index.js'
+import {
+  heightId,
+  jailExpiryStore,
+  lockByNodeStore,
+  lockStore,
+  nodeStore,
+  unbondingAtStore,
+  unbondingByStakerStore,
+} from './stores/index.js'
 
 /** At most this many per-node mismatches are listed; the totals already carry the size. */
 const MAX_LISTED = 5
@@ -37,6 +45,19 @@ export const stakingInvariants: readonly Invariant[] = [
       }
       for (const [nodeId, own] of byNode)
         mismatches.push(`lock entries of ${own} ugat name node ${nodeId}, which is not registered`)
+      // The per-node index (slashing reads it) mirrors the lock entries exactly.
+      const index = new Map(lockByNodeStore.entries(state))
+      for (const [id, amount] of lockStore.entries(state)) {
+        const cut = id.lastIndexOf('/')
+        const key = `${id.slice(cut + 1)}/${id.slice(0, cut)}`
+        if (index.get(key) !== amount)
+          mismatches.push(
+            `lock ${id} of ${amount} ugat is indexed as ${index.get(key) ?? 'absent'} under lockByNode/${key}`,
+          )
+        index.delete(key)
+      }
+      for (const [key, amount] of index)
+        mismatches.push(`lockByNode/${key} holds ${amount} ugat but there is no such lock`)
       return [
         ...checkSum({ totalLocked: total }, { 'sum of node locked': nodes }, 'ugat'),
         ...checkSum({ totalLocked: total }, { 'sum of lock entries': locks }, 'ugat'),
@@ -62,6 +83,23 @@ export const stakingInvariants: readonly Invariant[] = [
           { "sum of stakers' unlocks": sum(unbondingByStakerStore.entries(state)) },
           'ugat',
         ),
+      ]
+    },
+  },
+  {
+    name: 'staking.jail',
+    check(state: StateReader, height?: number): string[] {
+      // Every jail still running has its end queued, so the node rejoins the active ones on time.
+      const bad: string[] = []
+      for (const [nodeId, n] of nodeStore.entries(state)) {
+        const until = Number(n.jailedUntil)
+        if (height === undefined || until <= height) continue
+        if (jailExpiryStore.get(state, `${heightId(until)}/${nodeId}`) === undefined)
+          bad.push(`node ${nodeId} is jailed until ${until} but that end is not queued`)
+      }
+      return [
+        ...bad.slice(0, MAX_LISTED),
+        ...(bad.length > MAX_LISTED ? [`and ${bad.length - MAX_LISTED} more nodes`] : []),
       ]
     },
   },

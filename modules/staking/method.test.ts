@@ -113,6 +113,25 @@ describe('stakingMethod locks and unbonding queue', () => {
     expect(() => stakingMethod.changeLock(state, STAKER, id(9), 1n)).toThrow(/no node/)
   })
 
+  test('changeLock keeps the per-node index of lockers that slashing reads', () => {
+    const state = stateWith([
+      { n: 1, locked: 0n },
+      { n: 2, locked: 0n },
+    ])
+    stakingMethod.changeLock(state, STAKER, id(1), 5n * GAT)
+    stakingMethod.changeLock(state, OTHER, id(1), 2n * GAT)
+    stakingMethod.changeLock(state, OTHER, id(2), 3n * GAT)
+    expect(stakingMethod.lockersOf(state, id(1))).toEqual([
+      [OTHER, 2n * GAT],
+      [STAKER, 5n * GAT],
+    ])
+    stakingMethod.changeLock(state, OTHER, id(1), -2n * GAT)
+    stakingMethod.changeLock(state, STAKER, id(1), GAT)
+    expect(stakingMethod.lockersOf(state, id(1))).toEqual([[STAKER, 6n * GAT]])
+    expect(state.get(`staking/lockByNode/${id(1)}/${OTHER}`)).toBeUndefined()
+    expect(stakingMethod.lockersOf(state, id(2))).toEqual([[OTHER, 3n * GAT]])
+  })
+
   test('queuing an unlock writes a constant number of keys however many share its release height', () => {
     const state = stateWith([{ n: 1, locked: 0n }])
     const entry = { staker: STAKER, nodeId: id(1), amount: '1', releaseHeight: '50' }
@@ -178,5 +197,25 @@ describe('staking params', () => {
     expect(() => parseStakingParams({ minNodeLock: '5', maxNodeLock: '4' })).toThrow(/maxNodeLock/)
     expect(() => parseStakingParams({ unbondingBlocks: 0 })).toThrow(/unbondingBlocks/)
     expect(() => parseStakingParams({ electionPeriodRounds: 1.5 })).toThrow(/electionPeriodRounds/)
+  })
+
+  test('evidence params: 7 days of jail, 5 % slashed, evidence up to a day old; bad values refused', () => {
+    expect(defaultStakingParams()).toMatchObject({
+      jailBlocks: 7 * 43_200,
+      slashFractionBps: 500,
+      evidenceMaxAgeBlocks: 43_200,
+    })
+    expect(parseStakingParams({ slashFractionBps: 0 }).slashFractionBps).toBe(0)
+    expect(parseStakingParams({ slashFractionBps: 10_000 }).slashFractionBps).toBe(10_000)
+    for (const [raw, field] of [
+      [{ jailBlocks: 0 }, 'jailBlocks'],
+      [{ jailBlocks: 2.5 }, 'jailBlocks'],
+      [{ slashFractionBps: -1 }, 'slashFractionBps'],
+      [{ slashFractionBps: 10_001 }, 'slashFractionBps'],
+      [{ slashFractionBps: 0.5 }, 'slashFractionBps'],
+      [{ evidenceMaxAgeBlocks: 0 }, 'evidenceMaxAgeBlocks'],
+    ] as const) {
+      expect(() => parseStakingParams(raw)).toThrow(new RegExp(`modules\\.staking\\.params\\.${field}`))
+    }
   })
 })

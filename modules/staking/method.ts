@@ -3,7 +3,10 @@ import { type ElectionCandidate, electSuperNodes } from '../../consensus/electio
 import { parseStakingParams, periodSlots, type StakingParams } from './params.js'
 import {
   dayBlocksStore,
+  evidenceStore,
   heightId,
+  jailExpiryStore,
+  lockByNodeStore,
   lockStore,
   type NodeRecord,
   nodeStore,
@@ -48,8 +51,13 @@ export const stakingMethod = {
     if (node === undefined) throw new Error(`no node ${nodeId}`)
     const lock = stakingMethod.getLock(state, staker, nodeId) + delta
     if (lock < 0n) throw new Error('negative lock')
-    if (lock === 0n) lockStore.delete(state, `${staker}/${nodeId}`)
-    else lockStore.set(state, `${staker}/${nodeId}`, lock)
+    if (lock === 0n) {
+      lockStore.delete(state, `${staker}/${nodeId}`)
+      lockByNodeStore.delete(state, `${nodeId}/${staker}`)
+    } else {
+      lockStore.set(state, `${staker}/${nodeId}`, lock)
+      lockByNodeStore.set(state, `${nodeId}/${staker}`, lock)
+    }
     nodeStore.set(state, nodeId, { ...node, locked: (BigInt(node.locked) + delta).toString() })
     totalLockedStore.set(state, (totalLockedStore.get(state) ?? 0n) + delta)
   },
@@ -77,10 +85,15 @@ export const stakingMethod = {
     if (wasActive !== isActive) token.changeActiveNodes(state, before.owner, isActive ? 1n : -1n)
   },
 
-  /** Counts a block for its producer (node key) in the current day. O(1). */
-  countProducedBlock(state: StateWriter, proposer: Uint8Array): void {
+  /**
+   * Counts a block for its producer (node key) in the current day. O(1). A jailed producer (one
+   * still in the period's set, or the offender of evidence in its own block) earns nothing.
+   */
+  countProducedBlock(state: StateWriter, proposer: Uint8Array, height: number): void {
     if (proposer.length === 0) return
     const id = Buffer.from(proposer).toString('hex')
+    const node = nodeStore.get(state, id)
+    if (node !== undefined && BigInt(node.jailedUntil) > BigInt(height)) return
     dayBlocksStore.set(state, id, (dayBlocksStore.get(state, id) ?? 0n) + 1n)
   },
 
@@ -92,6 +105,109 @@ export const stakingMethod = {
       if (node === undefined) throw new Error(`producer ${nodeId} is not a registered node`)
       return { nodeId, owner: node.owner, blocks }
     })
+  },
+
+  /** The stakers of a node and their locks, by staker (a scan of the per-node index: for slashing, not the hot path). */
+  lockersOf(state: StateReader, nodeId: string): [string, bigint][] {
+    const prefix = `${lockByNodeStore.prefix}${nodeId}/`
+    return state
+      .keys(prefix)
+      .map((k) => [
+        k.slice(prefix.length),
+        lockByNodeStore.get(state, k.slice(lockByNodeStore.prefix.length))!,
+      ])
+  },
+
+  /** The id under which an offence is recorded: offender, kind, and its slot or height. */
+  offenceId(offender: string, kind: string, at: number): string {
+    return `${offender}/${kind}/${heightId(at)}`
+  },
+
+  /** The height evidence for this offence was included at, or undefined. */
+  getEvidence(state: StateReader, offenceId: string): bigint | undefined {
+    return evidenceStore.get(state, offenceId)
+  },
+
+  /** Records that evidence for the offence was included at `height`. */
+  recordEvidence(state: StateWriter, offenceId: string, height: number): void {
+    evidenceStore.set(state, offenceId, BigInt(height))
+  },
+
+  /**
+   * Jails a node from `height` until `until` (or longer if it already is): out of elections and of
+   * the active nodes' reward stream; the jail's end is queued (`takeJailExpiries`). The node's
+   * blocks of the current reward day are forgotten: no super-node reward for them. Returns the
+   * height the jail ends.
+   */
+  jail(
+    state: StateWriter,
+    token: Pick<StakingTokenMethod, 'changeActiveNodes'>,
+    nodeId: string,
+    height: number,
+    until: number,
+  ): number {
+    const params = stakingMethod.getParams(state)
+    const node = nodeStore.get(state, nodeId)
+    if (node === undefined) throw new Error(`no node ${nodeId}`)
+    const wasActive = stakingMethod.statusOf(node, height, params) === 'active'
+    const end = Math.max(Number(node.jailedUntil), until)
+    if (end > Number(node.jailedUntil)) {
+      nodeStore.set(state, nodeId, { ...node, jailedUntil: end.toString() })
+      jailExpiryStore.set(state, `${heightId(end)}/${nodeId}`, BigInt(height))
+    }
+    if (wasActive) token.changeActiveNodes(state, node.owner, -1n)
+    dayBlocksStore.delete(state, nodeId)
+    return end
+  },
+
+  /**
+   * Burns `bps` / 10,000 of every staker's lock on the node (each rounded down), through the same
+   * lock change as an unlock (reward shares settle first), and returns each staker's cut.
+   * Linear in the node's stakers after a scan of the per-node index.
+   */
+  slash(
+    state: StateWriter,
+    token: Pick<StakingTokenMethod, 'changeStake' | 'changeActiveNodes' | 'burnFromLock'>,
+    nodeId: string,
+    bps: number,
+    height: number,
+  ): { staker: string; amount: bigint }[] {
+    const cuts: { staker: string; amount: bigint }[] = []
+    for (const [staker, lock] of stakingMethod.lockersOf(state, nodeId)) {
+      const amount = (lock * BigInt(bps)) / 10_000n
+      if (amount === 0n) continue
+      stakingMethod.applyLockChange(state, token, staker, nodeId, -amount, height)
+      token.burnFromLock(state, staker, amount)
+      cuts.push({ staker, amount })
+    }
+    return cuts
+  },
+
+  /**
+   * The nodes whose jail ends at `height` (removed from the queue). A node jailed again for
+   * longer meanwhile has a later entry and is skipped here. Each one active from this height
+   * gets its owner's share of the active nodes' stream back.
+   */
+  takeJailExpiries(
+    state: StateWriter,
+    token: Pick<StakingTokenMethod, 'changeActiveNodes'>,
+    height: number,
+  ): { nodeId: string; status: NodeStatus }[] {
+    const prefix = `${jailExpiryStore.prefix}${heightId(height)}/`
+    const keys = state.keys(prefix)
+    if (keys.length === 0) return []
+    const params = stakingMethod.getParams(state)
+    const ended: { nodeId: string; status: NodeStatus }[] = []
+    for (const key of keys) {
+      const nodeId = key.slice(prefix.length)
+      state.delete(key)
+      const node = nodeStore.get(state, nodeId)
+      if (node === undefined || Number(node.jailedUntil) !== height) continue
+      const status = stakingMethod.statusOf(node, height, params)
+      if (status === 'active') token.changeActiveNodes(state, node.owner, 1n)
+      ended.push({ nodeId, status })
+    }
+    return ended
   },
 
   /** ugat locked on all nodes. */

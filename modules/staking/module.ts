@@ -1,5 +1,6 @@
 import { ChainError, ChainErrorCode } from '../../chain/errors.js'
 import type { ExecContext, GenesisContext, Module } from '../../chain/stateMachine.js'
+import { submitEvidenceCommand } from './commands/evidence.js'
 import { lockCommand, unlockCommand } from './commands/lock.js'
 import { registerNodeCommand } from './commands/registerNode.js'
 import { transferNodeCommand } from './commands/transferNode.js'
@@ -22,6 +23,7 @@ export function createStakingModule(token: StakingTokenMethod): Module {
       lockCommand(token),
       unlockCommand(token),
       transferNodeCommand(token),
+      submitEvidenceCommand(token),
     ],
 
     initGenesis(ctx: GenesisContext, section: unknown, genesis) {
@@ -75,6 +77,10 @@ export function createStakingModule(token: StakingTokenMethod): Module {
         superNodesStore.set(ctx.state, { period: set.period.toString(), nodeIds: set.nodeIds })
         ctx.emit('staking.election', { period: set.period.toString(), super_nodes: set.nodeIds.join(',') })
       }
+      // Jails ending at this height: the node is active again (if its lock still says so).
+      for (const j of stakingMethod.takeJailExpiries(ctx.state, token, ctx.block.height)) {
+        ctx.emit('staking.unjailed', { node_id: j.nodeId, status: j.status })
+      }
       for (const e of stakingMethod.takeDueUnbondings(ctx.state, ctx.block.height)) {
         token.creditFromLock(ctx.state, e.staker, BigInt(e.amount))
         ctx.emit('staking.unbonded', { staker: e.staker, node_id: e.nodeId, amount: e.amount })
@@ -84,7 +90,7 @@ export function createStakingModule(token: StakingTokenMethod): Module {
     // Rewards: count this block for its producer; at the end of a day, hand the day's producers
     // to the token module's distribution (which runs after issuance minted this block's share).
     afterTransactions(ctx: ExecContext) {
-      stakingMethod.countProducedBlock(ctx.state, ctx.block.proposer)
+      stakingMethod.countProducedBlock(ctx.state, ctx.block.proposer, ctx.block.height)
       if (token.isLastBlockOfDay(ctx.state, ctx.block.height)) {
         token.distributeDay(ctx, stakingMethod.takeDayProducers(ctx.state))
       }

@@ -12,6 +12,12 @@ export interface StakingParams {
   unbondingBlocks: number
   /** rounds per election period (default every round) */
   electionPeriodRounds: number
+  /** blocks a node stays jailed after evidence against it (7 days of 2 s blocks) */
+  jailBlocks: number
+  /** part of the GAT locked on a node burned per offence, in basis points (500 = 5 %) */
+  slashFractionBps: number
+  /** evidence whose offence is more than this many blocks below the current height is refused (1 day) */
+  evidenceMaxAgeBlocks: number
 }
 
 /** The defaults of SPEC §4. */
@@ -22,6 +28,9 @@ export function defaultStakingParams(): StakingParams {
     maxNodeLock: 2_000_000_000n,
     unbondingBlocks: 302_400,
     electionPeriodRounds: 1,
+    jailBlocks: 302_400,
+    slashFractionBps: 500,
+    evidenceMaxAgeBlocks: 43_200,
   }
 }
 
@@ -39,6 +48,15 @@ export function validateStakingParams(p: StakingParams): string[] {
   if (!Number.isInteger(p.electionPeriodRounds) || p.electionPeriodRounds < 1) {
     problems.push('electionPeriodRounds: must be a whole number, at least 1')
   }
+  if (!Number.isInteger(p.jailBlocks) || p.jailBlocks < 1) {
+    problems.push('jailBlocks: must be a whole number of blocks, at least 1')
+  }
+  if (!Number.isInteger(p.slashFractionBps) || p.slashFractionBps < 0 || p.slashFractionBps > 10_000) {
+    problems.push('slashFractionBps: must be a whole number of basis points from 0 to 10000')
+  }
+  if (!Number.isInteger(p.evidenceMaxAgeBlocks) || p.evidenceMaxAgeBlocks < 1) {
+    problems.push('evidenceMaxAgeBlocks: must be a whole number of blocks, at least 1')
+  }
   return problems
 }
 
@@ -54,6 +72,9 @@ export interface StakingParamsJson {
   maxNodeLock?: string
   unbondingBlocks?: number
   electionPeriodRounds?: number
+  jailBlocks?: number
+  slashFractionBps?: number
+  evidenceMaxAgeBlocks?: number
 }
 
 /** Params from their JSON form over the defaults; throws GENESIS_INVALID naming each bad field. */
@@ -65,6 +86,9 @@ export function parseStakingParams(raw: StakingParamsJson | undefined): StakingP
     maxNodeLock: raw?.maxNodeLock === undefined ? d.maxNodeLock : BigInt(raw.maxNodeLock),
     unbondingBlocks: raw?.unbondingBlocks ?? d.unbondingBlocks,
     electionPeriodRounds: raw?.electionPeriodRounds ?? d.electionPeriodRounds,
+    jailBlocks: raw?.jailBlocks ?? d.jailBlocks,
+    slashFractionBps: raw?.slashFractionBps ?? d.slashFractionBps,
+    evidenceMaxAgeBlocks: raw?.evidenceMaxAgeBlocks ?? d.evidenceMaxAgeBlocks,
   }
   const problems = validateStakingParams(p)
   if (problems.length > 0) {
@@ -84,5 +108,8 @@ export function stakingParamsToJson(p: StakingParams): Required<StakingParamsJso
     maxNodeLock: p.maxNodeLock.toString(),
     unbondingBlocks: p.unbondingBlocks,
     electionPeriodRounds: p.electionPeriodRounds,
+    jailBlocks: p.jailBlocks,
+    slashFractionBps: p.slashFractionBps,
+    evidenceMaxAgeBlocks: p.evidenceMaxAgeBlocks,
   }
 }

@@ -16,6 +16,12 @@ export interface StakingTokenMethod {
   debitForLock(state: StateWriter, height: number, address: string, amount: bigint): void
   /** Returns unbonded ugat to the balance (vesting ones are locked again while they vest). */
   creditFromLock(state: StateWriter, address: string, amount: bigint): void
+  /**
+   * Slashing: `amount` ugat of the address's lock are destroyed (counted as burned; vesting
+   * accounts' stake tracking follows). The lock itself and the reward shares are staking's
+   * (`stakingMethod.applyLockChange`).
+   */
+  burnFromLock(state: StateWriter, address: string, amount: bigint): void
   mintGmt(state: StateWriter, to: string, amount: bigint): void
   bindGmt(state: StateWriter, owner: string): void
   moveBoundGmt(state: StateWriter, from: string, to: string): void

@@ -2,7 +2,14 @@ import { ChainError } from '../../chain/errors.js'
 import type { AccountInfo, ExecContext } from '../../chain/stateMachine.js'
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
 import { TokenErrorCode } from './errors.js'
-import { lockedInBalance, trackLock, trackUnlock, unvestedAt, type Vesting } from './logic/vesting.js'
+import {
+  lockedInBalance,
+  trackBurn,
+  trackLock,
+  trackUnlock,
+  unvestedAt,
+  type Vesting,
+} from './logic/vesting.js'
 import {
   accountStore,
   balanceStore,
@@ -215,6 +222,15 @@ export const tokenMethod = {
     const v = tokenMethod.getVesting(state, address)
     if (v !== undefined) tokenMethod.setVesting(state, address, trackUnlock(v, amount))
     tokenMethod.credit(state, address, amount)
+  },
+
+  /** Slashing: ugat of a lock are destroyed and counted as burned; vesting tracking follows (`trackBurn`). */
+  burnFromLock(state: StateWriter, address: string, amount: bigint): void {
+    if (amount < 0n) throw new Error('negative burn')
+    if (amount === 0n) return
+    const v = tokenMethod.getVesting(state, address)
+    if (v !== undefined) tokenMethod.setVesting(state, address, trackBurn(v, amount))
+    burnedStore.set(state, (burnedStore.get(state) ?? 0n) + amount)
   },
 
   /** Every vesting account's still-vesting ugat at `height` (linear in vesting accounts: genesis only). */

@@ -56,3 +56,11 @@ export function testNodeKey(label: string): NodeKey & { id: string } {
   )
   return { ...k, id: Buffer.from(k.publicKey).toString('hex') }
 }
+
+/** `MsgSubmitEvidence`: `submitter` reports two signed headers (`double-proposal`) or votes (`double-vote`). */
+export const submitEvidenceMsg = (
+  submitter: string,
+  kind: string,
+  first: Uint8Array,
+  second: Uint8Array,
+): AnyMsg => anyOf('gather.staking.v1.MsgSubmitEvidence', { submitter, kind, first, second })

@@ -46,6 +46,9 @@ const paramsCodec: ValueCodec<Required<StakingParamsJson>> = {
         maxNodeLock: v.maxNodeLock,
         unbondingBlocks: v.unbondingBlocks,
         electionPeriodRounds: v.electionPeriodRounds,
+        jailBlocks: v.jailBlocks,
+        slashFractionBps: v.slashFractionBps,
+        evidenceMaxAgeBlocks: v.evidenceMaxAgeBlocks,
       }),
     ),
   decode: (b) => JSON.parse(fromUtf8.decode(b)) as Required<StakingParamsJson>,
@@ -107,3 +110,18 @@ export function unbondingId(height: number, index: bigint): string {
 
 /** `staking/dayBlocks/<nodeId>` → blocks the node produced in the current day (cleared at its end). */
 export const dayBlocksStore = new TypedStore<bigint>(STAKING_MODULE, 'dayBlocks', bigintCodec)
+
+/**
+ * `staking/lockByNode/<nodeId>/<staker>` → the same ugat as `lock/<staker>/<nodeId>`: the node's
+ * lockers, so slashing a node reads its own stakers and not every lock. Kept by `changeLock`.
+ */
+export const lockByNodeStore = new TypedStore<bigint>(STAKING_MODULE, 'lockByNode', bigintCodec)
+
+/** `staking/jailExpiry/<height, 12 digits>/<nodeId>` → the height the node was jailed at; read when its jail ends. */
+export const jailExpiryStore = new TypedStore<bigint>(STAKING_MODULE, 'jailExpiry', bigintCodec)
+
+/**
+ * `staking/evidence/<offender>/<kind>/<slot or height, 12 digits>` → the height the evidence was
+ * included at: each offence is punished once.
+ */
+export const evidenceStore = new TypedStore<bigint>(STAKING_MODULE, 'evidence', bigintCodec)

@@ -1,5 +1,13 @@
 import { describe, expect, test } from '@jest/globals'
-import { lockedInBalance, trackLock, trackUnlock, unvestedAt, type Vesting, vestedAt } from './vesting.js'
+import {
+  lockedInBalance,
+  trackBurn,
+  trackLock,
+  trackUnlock,
+  unvestedAt,
+  type Vesting,
+  vestedAt,
+} from './vesting.js'
 
 // 1,000 ugat vesting linearly over heights 100..1,100, cliff at 300
 const base: Vesting = {
@@ -61,5 +69,28 @@ describe('stake tracking (Cosmos-style delegated vesting / free)', () => {
       delegatedFree: 0n,
       delegatedVesting: 0n,
     })
+  })
+})
+
+describe('slashing (trackBurn)', () => {
+  test('free coins of the stake burn first; burned vesting coins stay counted, so the balance lock never grows', () => {
+    const h = 200 // before the cliff: all 1,000 unvested
+    const v = trackLock(base, h, 600n) // DV 600, balance 400 with 400 locked in it
+    expect(lockedInBalance(v, h)).toBe(400n)
+    const burned = trackBurn(v, 30n)
+    expect(burned).toMatchObject({ delegatedVesting: 600n, delegatedFree: 0n })
+    expect(lockedInBalance(burned, h)).toBe(400n) // trackUnlock would give 430 > the balance of 400
+    expect(lockedInBalance(trackUnlock(v, 30n), h)).toBe(430n)
+    // the 570 left come back: 570 of the 600 counted return, the 30 burned stay counted
+    const back = trackUnlock(burned, 570n)
+    expect(back).toMatchObject({ delegatedVesting: 30n, delegatedFree: 0n })
+    expect(lockedInBalance(back, h)).toBe(970n) // balance 970: exactly covered
+    expect(lockedInBalance(back, 1_100)).toBe(0n)
+  })
+
+  test('a stake with free coins: the burn takes them first', () => {
+    const v = { ...base, delegatedVesting: 100n, delegatedFree: 50n }
+    expect(trackBurn(v, 20n)).toMatchObject({ delegatedVesting: 100n, delegatedFree: 30n })
+    expect(trackBurn(v, 80n)).toMatchObject({ delegatedVesting: 100n, delegatedFree: 0n })
   })
 })

@@ -64,3 +64,14 @@ export function trackUnlock(v: Vesting, amount: bigint): Vesting {
     delegatedVesting: v.delegatedVesting - fromVesting,
   }
 }
+
+/**
+ * `amount` of the stake is burned (slashing): the free coins of the stake go first, as in
+ * `trackUnlock`, but burned vesting coins stay counted in `delegatedVesting`. Those coins never
+ * come back to the balance, so lowering `delegatedVesting` would raise the part of an unchanged
+ * balance that must stay locked (above the balance itself when the account holds few free coins);
+ * keeping them counted makes the burned coins the last of the allocation to vest.
+ */
+export function trackBurn(v: Vesting, amount: bigint): Vesting {
+  return { ...v, delegatedFree: v.delegatedFree - min(amount, v.delegatedFree) }
+}
