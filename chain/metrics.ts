@@ -53,18 +53,67 @@ export class NodeMetrics {
     registers: [this.registry],
   })
 
+  readonly peers = new Gauge({
+    name: 'gather_p2p_peers',
+    help: 'Connected peers',
+    registers: [this.registry],
+  })
+  readonly gossipIn = new Counter({
+    name: 'gather_p2p_gossip_in_total',
+    help: 'Gossip messages received, by topic (tx, block, vote) and verdict (accept, ignore, reject)',
+    labelNames: ['topic', 'verdict'] as const,
+    registers: [this.registry],
+  })
+  readonly gossipOut = new Counter({
+    name: 'gather_p2p_gossip_out_total',
+    help: 'Gossip messages published, by topic',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  })
+  readonly missedSlots = new Counter({
+    name: 'gather_missed_slots_total',
+    help: 'Slots without a block on this chain, by the scheduled producer (node id)',
+    labelNames: ['producer'] as const,
+    registers: [this.registry],
+  })
+  readonly finalLag = new Gauge({
+    name: 'gather_final_height_lag',
+    help: 'Blocks between the head and the last final block',
+    registers: [this.registry],
+  })
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gather_' })
   }
 
+  /** p2p: the structural hook chain/p2p reports to (see chain/p2p/types.ts P2pMetrics). */
+  readonly p2p = {
+    gossipIn: (kind: string, verdict: string): void => {
+      this.gossipIn.inc({ topic: kind, verdict })
+    },
+    gossipOut: (kind: string): void => {
+      this.gossipOut.inc({ topic: kind })
+    },
+    peers: (count: number): void => {
+      this.peers.set(count)
+    },
+  }
+
+  /** A slot passed without a block from its scheduled producer. */
+  onMissedSlot(producer: string): void {
+    this.missedSlots.inc({ producer })
+  }
+
   /** Sets the head and final heights (at start, before any block). */
   onHead(height: number, finalHeight: number): void {
+    this.finalLag.set(height - finalHeight)
     this.blockHeight.set(height)
     this.finalHeight.set(finalHeight)
   }
 
   /** Records a committed block. */
   onBlock(height: number, finalHeight: number, applySeconds: number, txs: number): void {
+    this.finalLag.set(height - finalHeight)
     this.blockHeight.set(height)
     this.finalHeight.set(finalHeight)
     this.blockApplySeconds.observe(applySeconds)
@@ -94,6 +143,8 @@ export interface BlockMetrics {
   onBlock(height: number, finalHeight: number, applySeconds: number, txs: number): void
   /** head and final heights changed outside a commit (the final block moved) */
   onHead(height: number, finalHeight: number): void
+  /** a slot between the parent and a new block had no block: its scheduled producer missed it */
+  onMissedSlot?(producer: string): void
   onMempool(txs: number, bytes: number): void
 }
 

@@ -106,6 +106,12 @@ export class NodeNetwork {
     node.setProductionGate(
       () => this.ready && !this.syncing && (alone || this.p2p.meshPeers('block').length > 0),
     )
+    node.attachNetwork({
+      sync: () => this.syncStatus(),
+      peerId: () => this.p2p.peerId,
+      addresses: () => this.p2p.multiaddrs(),
+      peers: () => this.p2p.peers(),
+    })
   }
 
   async stop(): Promise<void> {
@@ -113,6 +119,7 @@ export class NodeNetwork {
     for (const l of this.listeners.splice(0))
       this.deps.node.off(l.event, l.fn as (...args: unknown[]) => void)
     this.deps.node.setProductionGate(undefined)
+    this.deps.node.attachNetwork(undefined)
     await this.syncRun?.catch(() => undefined)
     await this.p2p.stop()
   }

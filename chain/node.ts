@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { quorum, signVote, VotePool, verifyVote } from '../consensus/finality.js'
 import { BlockProducer } from '../consensus/producer.js'
-import { slotAt } from '../consensus/schedule.js'
+import { ROUND_SLOTS, roundOf, roundOrder, slotAt } from '../consensus/schedule.js'
 import type { Genesis } from '../genesis/schema.js'
 import { stakingEndpoint } from '../modules/staking/endpoint.js'
 import { stakingInvariants } from '../modules/staking/invariants.js'
@@ -15,7 +15,7 @@ import { tokenAuthenticator, tokenModule } from '../modules/token/module.js'
 import { rewardsMethod } from '../modules/token/rewards.js'
 import type { TokenStakingView } from '../modules/token/types.js'
 import { Blockchain, type CommittedBlock, type ProposerKey, type SuperNodeSchedule } from './blockchain.js'
-import { type Block, decodeTxResult, type TxResult, type Vote } from './codec/block.js'
+import { type Block, decodeBlock, decodeTxResult, type TxResult, type Vote } from './codec/block.js'
 import { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
 import { type Invariant, invariantChecker } from './invariants.js'
@@ -153,6 +153,14 @@ export function blockView(block: Block, hash: Uint8Array): BlockView {
   }
 }
 
+/** What the node shows of an attached network (chain/network.ts implements it). */
+export interface NodeNetworkView {
+  sync(): { syncing: boolean; targetHeight: number; peers: number }
+  peerId(): string
+  addresses(): string[]
+  peers(): unknown[]
+}
+
 /** Recent blocks kept for checking votes that arrive after them. */
 const VOTE_WINDOW = 64
 
@@ -180,6 +188,8 @@ export class GatherNode extends EventEmitter {
   private finalising: Promise<unknown> = Promise.resolve()
   /** while it returns false the slot loop does not produce (the network sets it while syncing) */
   private productionGate: (() => boolean) | undefined
+  /** the network attached to this node (sync state, peers), for status queries */
+  private network: NodeNetworkView | undefined
 
   private constructor(
     private readonly db: ChainDb,
@@ -203,7 +213,8 @@ export class GatherNode extends EventEmitter {
         clock: chain.clock,
         headSlot: () => this.chain.head.slot,
         isOurSlot: (slot) =>
-          (this.productionGate?.() ?? true) && Buffer.compare(this.chain.proposerOf(slot), key.publicKey) === 0,
+          (this.productionGate?.() ?? true) &&
+          Buffer.compare(this.chain.proposerOf(slot), key.publicKey) === 0,
         produce: async (slot) => {
           await this.produceBlock(slot)
         },
@@ -252,6 +263,62 @@ export class GatherNode extends EventEmitter {
   /** This node's key (a validator's block and vote key), if it has one. */
   get nodeKey(): ProposerKey | undefined {
     return this.opts.nodeKey
+  }
+
+  /** Attaches (or detaches) the network's views for `chain_getStatus` and `net_getPeers`. */
+  attachNetwork(view: NodeNetworkView | undefined): void {
+    this.network = view
+  }
+
+  /** Peers of the attached network (`net_getPeers`); empty without one. */
+  getPeers() {
+    return {
+      peerId: this.network?.peerId() ?? null,
+      addresses: this.network?.addresses() ?? [],
+      peers: this.network?.peers() ?? [],
+    }
+  }
+
+  /**
+   * The current round (`consensus_getRound`): the slot after the head, its round, the round's
+   * proposer order, and, for the round so far on this chain, which slots got blocks and which
+   * producers missed theirs.
+   */
+  async getRound() {
+    const head = this.chain.head
+    const slot = Math.max(head.slot + 1, slotAt(this.chain.clock, Date.now()))
+    const round = roundOf(slot)
+    const first = round * ROUND_SLOTS
+    const superNodes = this.chain.superNodesAt(slot)
+    const order = superNodes.length <= 1 ? superNodes : roundOrder(superNodes, this.chain.roundSeedFor(slot))
+    const produced = new Map<number, string>()
+    for (let h = head.height; h > 0; h--) {
+      const b = await this.chain.getBlock(h)
+      if (b === undefined || b.block.header.slot < first) break
+      produced.set(b.block.header.slot, hex(b.block.header.proposer))
+    }
+    const slots = []
+    for (let s = first; s < first + ROUND_SLOTS; s++) {
+      const proposer = hex(order[(s % ROUND_SLOTS) % order.length]!)
+      const status = produced.has(s)
+        ? 'produced'
+        : s <= head.slot
+          ? 'missed'
+          : s < slot
+            ? 'missed'
+            : 'pending'
+      slots.push({ slot: s, proposer, status })
+    }
+    return {
+      slot,
+      round,
+      roundStartSlot: first,
+      headHeight: head.height,
+      headSlot: head.slot,
+      order: order.map(hex),
+      slots,
+      missed: slots.filter((x) => x.status === 'missed').map((x) => ({ slot: x.slot, proposer: x.proposer })),
+    }
   }
 
   /** Lets the network hold production back (e.g. while syncing); undefined lifts the gate. */
@@ -354,6 +421,7 @@ export class GatherNode extends EventEmitter {
       const signed = await this.chain.lastSigned('proposal')
       const s = slot ?? Math.max(this.chain.head.slot + 1, signed + 1, slotAt(this.chain.clock, Date.now()))
       const head = this.chain.head
+      const missed = this.missedBefore(s)
       const committed = await this.chain.propose(
         s,
         key,
@@ -363,6 +431,7 @@ export class GatherNode extends EventEmitter {
       for (const d of committed.dropped) {
         this.log.debug({ hash: d.tx.tx.hashHex, code: d.error.code }, 'transaction dropped from block')
       }
+      for (const p of missed) this.opts.metrics?.onMissedSlot?.(p)
       this.afterCommit(committed)
       return committed
     })
@@ -371,10 +440,17 @@ export class GatherNode extends EventEmitter {
   /** Validates and commits a block produced elsewhere. */
   importBlock(bytes: Uint8Array): Promise<CommittedBlock> {
     return this.serialise(async () => {
+      let missed: string[] = []
+      try {
+        missed = this.missedBefore(decodeBlock(bytes).header.slot)
+      } catch {
+        // undecodable: chain.import says why
+      }
       const committed = await this.chain.import(bytes, (raw) => {
         const known = this.mempool.get(txHashHex(raw))
         return known ?? this.chain.machine.prepare(raw)
       })
+      for (const p of missed) this.opts.metrics?.onMissedSlot?.(p)
       this.afterCommit(committed)
       return committed
     })
@@ -431,6 +507,15 @@ export class GatherNode extends EventEmitter {
         this.countVote(vote)
       })
       .catch((e: unknown) => this.log.warn({ height: h.height, err: (e as Error).message }, 'not voting'))
+  }
+
+  /** The scheduled producers of the empty slots between the head and a block at `slot` (capped at 4 rounds). */
+  private missedBefore(slot: number): string[] {
+    if (this.opts.metrics?.onMissedSlot === undefined || this.chain.head.height === 0) return []
+    const out: string[] = []
+    const from = Math.max(this.chain.head.slot + 1, slot - 4 * ROUND_SLOTS)
+    for (let s = from; s < slot; s++) out.push(hex(this.chain.proposerOf(s)))
+    return out
   }
 
   /**
@@ -498,6 +583,9 @@ export class GatherNode extends EventEmitter {
       finalHeight: this.chain.finalBlock.height,
       mempool: { txs: this.mempool.size, bytes: this.mempool.sizeBytes },
       blockTimeMs: this.chain.clock.blockTimeMs,
+      syncing: this.network?.sync().syncing ?? false,
+      targetHeight: this.network?.sync().targetHeight ?? head.height,
+      peers: this.network?.sync().peers ?? 0,
     }
   }
 

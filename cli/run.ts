@@ -2,6 +2,7 @@ import { isIP } from 'node:net'
 import type { ProposerKey } from '../chain/blockchain.js'
 import type { Logger } from '../chain/logger.js'
 import { NodeMetrics } from '../chain/metrics.js'
+import { NodeNetwork } from '../chain/network.js'
 import { GatherNode } from '../chain/node.js'
 import type { Genesis } from '../genesis/schema.js'
 import { defaultRpcOptions, RpcServer } from '../rpc/server.js'
@@ -79,6 +80,31 @@ export async function runNode(o: RunOptions): Promise<void> {
     },
     'node running; Ctrl-C to stop',
   )
+  let network: NodeNetwork | undefined
+  if (o.p2p !== undefined) {
+    network = new NodeNetwork(
+      {
+        privateKey: o.nodeKey.privateKey,
+        host: o.p2p.listen.host,
+        port: o.p2p.listen.port,
+        bootstrap: o.p2p.bootstrap,
+      },
+      { node, log: o.log, metrics: metrics.p2p },
+    )
+    try {
+      await network.start()
+    } catch (e) {
+      await rpc.close()
+      await node.stop()
+      throw new Error(
+        `cannot start the p2p network on ${o.p2p.listen.host}:${o.p2p.listen.port}: ${(e as Error).message}`,
+      )
+    }
+    o.log.info(
+      { peerId: network.p2p.peerId, addresses: network.p2p.multiaddrs(), bootstrap: o.p2p.bootstrap.length },
+      'p2p network running',
+    )
+  }
   node.start()
   let stopping = false
   const shutdown = (signal: string, code = 0): void => {
@@ -87,6 +113,7 @@ export async function runNode(o: RunOptions): Promise<void> {
     o.log.info({ signal }, 'stopping')
     rpc
       .close()
+      .then(() => network?.stop())
       .then(() => node.stop())
       .then(() => {
         o.log.info({ height: node.chain.head.height }, 'stopped')

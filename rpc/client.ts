@@ -14,7 +14,40 @@ export interface StatusResult {
   finalHeight: number
   mempool: { txs: number; bytes: number }
   blockTimeMs: number
+  /** catching up with peers (blocks-by-range); a validator does not produce meanwhile */
   syncing: boolean
+  /** the highest head a peer reported (the head itself without a network) */
+  targetHeight: number
+  /** connected peers */
+  peers: number
+}
+
+/** `net_getPeers` result. */
+export interface PeersResult {
+  peerId: string | null
+  addresses: string[]
+  peers: {
+    id: string
+    address?: string
+    direction?: string
+    connected: boolean
+    score: number
+    banned: boolean
+    bannedUntil?: number
+  }[]
+}
+
+/** `consensus_getRound` result. */
+export interface RoundResult {
+  slot: number
+  round: number
+  roundStartSlot: number
+  headHeight: number
+  headSlot: number
+  /** the round's proposer order (node ids) */
+  order: string[]
+  slots: { slot: number; proposer: string; status: 'produced' | 'missed' | 'pending' }[]
+  missed: { slot: number; proposer: string }[]
 }
 
 /** `account_get` result: counters and amounts as decimal strings. */
@@ -267,6 +300,16 @@ export class GatherClient {
 
   getStatus(): Promise<StatusResult> {
     return this.call('chain_getStatus')
+  }
+
+  /** `net_getPeers`. */
+  getPeers(): Promise<PeersResult> {
+    return this.call('net_getPeers')
+  }
+
+  /** `consensus_getRound`. */
+  getRound(): Promise<RoundResult> {
+    return this.call('consensus_getRound')
   }
 
   getBlock(by: { height?: number; hash?: string } = {}): Promise<BlockView> {

@@ -58,9 +58,24 @@ function submit(node: GatherNode, tx: string): { hash: string } {
 /** Every HTTP JSON-RPC method, by name. Subscriptions live in the WebSocket handler. */
 export const rpcMethods = {
   chain_getStatus: method({
-    summary: 'Chain id, head height and hash, final height, state root, mempool size.',
+    summary:
+      'Chain id, head height and hash, final height, state root, mempool size, and the network: syncing, target height, peers.',
     params: z.object({}).strict(),
-    handler: (node) => ({ ...node.getStatus(), syncing: false }),
+    handler: (node) => node.getStatus(),
+  }),
+
+  net_getPeers: method({
+    summary:
+      "This node's libp2p peer id and addresses, and its peers: id, address, direction, connected, score, banned, last status.",
+    params: z.object({}).strict(),
+    handler: (node) => node.getPeers(),
+  }),
+
+  consensus_getRound: method({
+    summary:
+      "The current round: the next slot, the round's shuffled proposer order, and each slot of the round so far (produced, missed or pending).",
+    params: z.object({}).strict(),
+    handler: (node) => node.getRound(),
   }),
 
   chain_getBlock: method({
