@@ -285,7 +285,7 @@ describe('`gather testnet`', () => {
     }
   })
 
-  test('a 3-node testnet answers chain_getStatus on every RPC URL; SIGINT stops every node; a restart reuses it, and a node that dies stops the rest', async () => {
+  test('a 3-node testnet agrees on its blocks and finalises them; SIGINT stops every node; a restart reuses it, and a node that dies stops the rest', async () => {
     const dir = join(tmp.dir, 'three')
     const base = await freePortRange(6)
     const args = ['--validators', '3', '--dir', dir, '--base-port', String(base), '--block-time', '300']
@@ -307,6 +307,24 @@ describe('`gather testnet`', () => {
       expect(status.height).toBeGreaterThanOrEqual(0)
     }
     for (const pid of pids) expect(tn.out()).toMatch(new RegExp(`node-\\d\\s+${pid}\\s`))
+
+    // the three processes form one network: they agree on every block and finalise them
+    const clients = manifest.nodes.map((n) => new GatherClient(n.rpc, { timeoutMs: 5000 }))
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      const st = await Promise.all(clients.map((c) => c.getStatus()))
+      if (st.every((x) => x.finalHeight >= 6 && x.peers === 2)) break
+      if (Date.now() > deadline) throw new Error(`no common finality: ${JSON.stringify(st)}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    for (let h = 1; h <= 6; h++) {
+      const hashes = new Set(
+        await Promise.all(clients.map(async (c) => (await c.getBlock({ height: h })).hash)),
+      )
+      expect({ height: h, hashes: hashes.size }).toEqual({ height: h, hashes: 1 })
+    }
+    const round = await clients[0]!.getRound()
+    expect([...round.order].sort()).toEqual(manifest.nodes.map((n) => n.nodeId).sort())
 
     process.kill(tn.child.pid as number, 'SIGINT')
     expect(await tn.exit).toEqual({ code: 0, signal: null })
