@@ -9,7 +9,7 @@ import { signTx, transferMessage } from '../chain/tx/signTx.js'
 import { quorum } from '../consensus/finality.js'
 import { devnetKeys } from '../genesis/devnet.js'
 import { type NetNode, networkGenesis, startNetNode, stopNetNode, waitFor } from './helpers/network.js'
-import { testAccount } from './helpers/staking.js'
+import { testAccount, testNodeKey } from './helpers/staking.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
@@ -167,4 +167,75 @@ describe('sync', () => {
     expect(late.net.syncStatus()).toMatchObject({ syncing: false })
     await expectAgreement([...nodes, late])
   }, 240_000)
+})
+
+describe('a hostile peer', () => {
+  test('invalid blocks and garbage get it disconnected and banned; nothing it sends reaches state', async () => {
+    const { nodes, genesis, keys } = await startAll(1, 'hostile', 300)
+    const honest = nodes[0]!
+    await waitFor('a few blocks', () => honest.node.chain.head.height >= 3, 30_000)
+    // the rogue speaks our chain (right chain id and genesis hash) but validates nothing
+    const { P2pNetwork } = await import('../chain/p2p/index.js')
+    const { silentLogger } = await import('../chain/logger.js')
+    const { encodeBlock, decodeBlock } = await import('../chain/codec/block.js')
+    const rogueKey = testNodeKey('net-hostile-rogue')
+    const rogue = new P2pNetwork(
+      {
+        chainId: genesis.chainId,
+        privateKey: rogueKey.privateKey,
+        bootstrap: honest.net.p2p.multiaddrs(),
+        dht: false,
+      },
+      {
+        logger: silentLogger(),
+        getStatus: () => ({
+          chainId: genesis.chainId,
+          genesisHash: hex(honest.node.chain.genesisHash),
+          headHeight: 0,
+          headHash: hex(honest.node.chain.genesisHash),
+          finalHeight: 0,
+        }),
+        getBlocksByRange: async () => [],
+        validateTx: () => 'accept',
+        validateBlock: () => 'accept',
+        validateVote: () => 'accept',
+      },
+    )
+    await rogue.start()
+    try {
+      await waitFor('the rogue in the block mesh', () => rogue.meshPeers('block').length > 0, 20_000)
+      let sent = 0
+      // forged blocks for the next height: the real next block re-signed by a key that is not scheduled
+      for (let i = 0; i < 8 && !honest.net.p2p.isBanned(rogue.peerId); i++) {
+        const head = await honest.node.chain.getBlock(honest.node.chain.head.height)
+        const b = decodeBlock(head!.bytes)
+        const forged = encodeBlock({
+          ...b,
+          header: {
+            ...b.header,
+            height: honest.node.chain.head.height + 1,
+            previousHash: honest.node.chain.head.hash,
+            slot: honest.node.chain.head.slot + 1_000 + i,
+          },
+          signature: new Uint8Array(64).fill(i + 1),
+        })
+        sent += await rogue.publishBlock(forged).catch(() => 0)
+        await rogue.publishVote(new Uint8Array([1, 2, 3, i])).catch(() => 0)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(sent).toBeGreaterThan(0)
+      await waitFor('the rogue banned', () => honest.net.p2p.isBanned(rogue.peerId), 20_000)
+      expect(honest.net.p2p.connectedPeers()).not.toContain(rogue.peerId)
+      // no forged block was applied: every block on the honest chain was produced by its validator
+      for (let h = 1; h <= honest.node.chain.head.height; h++) {
+        const b = await honest.node.chain.getBlock(h)
+        expect(hex(b!.block.header.proposer)).toBe(keys[0]!.id)
+      }
+      // and the honest node keeps producing
+      const h = honest.node.chain.head.height
+      await waitFor('more blocks', () => honest.node.chain.head.height >= h + 2, 20_000)
+    } finally {
+      await rogue.stop()
+    }
+  }, 90_000)
 })
