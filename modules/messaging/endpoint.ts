@@ -10,6 +10,7 @@ import { messagingMethod } from './method.js'
 import { messagingParamsToJson } from './params.js'
 import {
   type CheckpointRecord,
+  checkpointKey,
   checkpointStore,
   type EvidenceRecord,
   type GroupRecord,
@@ -33,7 +34,7 @@ export function checkpointView(c: CheckpointRecord) {
     signers: c.signers,
     anchoredHeight: Number(c.anchoredHeight),
     submitter: c.submitter,
-    key: checkpointStore.key(`${pad20(c.groupId)}/${pad20(c.height)}`),
+    key: checkpointKey(c.groupId, c.height),
   }
 }
 

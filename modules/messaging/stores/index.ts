@@ -114,3 +114,8 @@ export const paramsStore = new SingletonStore<Required<MessagingParamsJson>>(
 export function pad20(n: number | bigint | string): string {
   return n.toString().padStart(20, '0')
 }
+
+/** The state key of a group's checkpoint at a height (what `state_getProof` proves). */
+export function checkpointKey(groupId: number | string, height: number | string): string {
+  return checkpointStore.key(`${pad20(groupId)}/${pad20(height)}`)
+}
