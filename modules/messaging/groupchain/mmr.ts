@@ -79,6 +79,8 @@ export class MerkleMountainRange {
   private readonly leaves: Uint8Array[] = []
   /** peaks as [size, hash], left to right */
   private peakStack: [number, Uint8Array][] = []
+  /** roots of perfect subtrees already computed, by `start:size` (leaves never change, so neither do they) */
+  private readonly subtrees = new Map<string, Uint8Array>()
 
   /** Number of leaves. */
   get size(): number {
@@ -123,8 +125,13 @@ export class MerkleMountainRange {
 
   private subtree(start: number, size: number): Uint8Array {
     if (size === 1) return leafHash(this.leaves[start]!)
+    const key = `${start}:${size}`
+    const known = this.subtrees.get(key)
+    if (known !== undefined) return known
     const half = size / 2
-    return nodeHash(this.subtree(start, half), this.subtree(start + half, half))
+    const root = nodeHash(this.subtree(start, half), this.subtree(start + half, half))
+    this.subtrees.set(key, root)
+    return root
   }
 
   /** A proof of leaf `leafIndex` in the MMR of the first `size` leaves. */
