@@ -11,6 +11,7 @@ import { transferMessage } from '../chain/tx/signTx.js'
 import {
   anchorCheckpointMessage,
   createGroupMessage,
+  encodeAnyMessage,
   registerGidMessage,
   transferGidMessage,
   updateGroupMessage,
@@ -40,6 +41,16 @@ afterEach(async () => {
   await open?.close()
   open = undefined
 })
+
+/** A second devnet node (same genesis) imports every block `d` produced and reaches the same state root. */
+async function replayOnFollower(d: TxDriver): Promise<void> {
+  const f = await openDevnetNode({ node: { checkInvariants: true } })
+  try {
+    await d.replay(f.node)
+  } finally {
+    await f.close()
+  }
+}
 
 async function setup(accounts: AccountSigner[] = []) {
   const dn = await openDevnetNode({ node: { checkInvariants: true } })
@@ -301,6 +312,7 @@ describe('groups', () => {
     await d.commit(alice, [createGroupMessage(alice.address, { name: 'open' })])
     expect(dn.node.isGroupMember(3, zed.address)).toMatchObject({ holderGated: false, member: null })
     expect(dn.node.isGroupMember(9, zed.address)).toBeUndefined()
+    await replayOnFollower(d)
   }, 60_000)
 })
 
@@ -533,6 +545,8 @@ describe('checkpoint anchoring and inclusion proofs', () => {
     expect(refused(anchor(cp(5), [p1, p2]))).toMatchObject({ code: 'MESSAGING_NOT_PRODUCER' })
     await d.commit(bob, [anchor(cp(5), [p1, p4])])
     expect(dn.node.getGroup(1)).toMatchObject({ lastCheckpointHeight: 5, checkpointCount: 2 })
+    // another node importing these blocks checks every signature and reaches the same state
+    await replayOnFollower(d)
   }, 60_000)
 
   test('a group without producers is produced by its owner: its own transaction anchors, and it can be frozen and rotated too', async () => {
@@ -569,5 +583,127 @@ describe('checkpoint anchoring and inclusion proofs', () => {
     await d.commit(bob, [
       anchorCheckpointMessage(bob.address, chain.checkpoint(3), sigs(d.chainId, chain.checkpoint(3), [p1])),
     ])
+  }, 60_000)
+})
+
+describe('bad input', () => {
+  test('malformed bytes, wrong types, overflow and oversized lists get their own code and write nothing', async () => {
+    const [alice, bob] = ['alice', 'bob'].map((l) => testAccount(`bad-${l}`)) as [
+      AccountSigner,
+      AccountSigner,
+    ]
+    const { dn, d } = await setup([alice, bob])
+    await d.commit(alice, [createGroupMessage(alice.address, { name: 'ok', producers: [p1.id] })])
+    const raw = (typeName: string, value: Uint8Array) => ({ typeUrl: `/${typeName}`, value })
+    const cp = groupChain(1, 1).checkpoint(1)
+    const many = (n: number) => Array.from({ length: n }, (_, i) => testNodeKey(`bad-${i}`).id)
+    const cases: [string, ReturnType<typeof raw>, string, RegExp?][] = [
+      [
+        'garbage anchor bytes',
+        raw('gather.messaging.v1.MsgAnchorCheckpoint', Uint8Array.from([0xff, 0xff, 0xff, 0x0f])),
+        'TX_MALFORMED',
+      ],
+      [
+        'garbage gid bytes',
+        raw('gather.identity.v1.MsgRegisterGid', Uint8Array.from([0x0a, 0x80])),
+        'TX_MALFORMED',
+      ],
+      [
+        'negative min_gat_balance',
+        encodeAnyMessage('gather.messaging.v1.MsgCreateGroup', {
+          owner: alice.address,
+          name: 'x',
+          policy: { minGatBalance: '-5' },
+        }),
+        'INVALID_AMOUNT',
+      ],
+      [
+        'min_gat_balance in exponent form',
+        encodeAnyMessage('gather.messaging.v1.MsgCreateGroup', {
+          owner: alice.address,
+          name: 'x',
+          policy: { minGatBalance: '1e9' },
+        }),
+        'INVALID_AMOUNT',
+      ],
+      [
+        'max_members 2^32-1',
+        encodeAnyMessage('gather.messaging.v1.MsgCreateGroup', {
+          owner: alice.address,
+          name: 'x',
+          policy: { maxMembers: 4294967295 },
+        }),
+        'MESSAGING_MAX_MEMBERS_EXCEEDED',
+      ],
+      [
+        'name of 65 characters',
+        createGroupMessage(alice.address, { name: 'n'.repeat(65) }),
+        'MESSAGING_INVALID_NAME',
+      ],
+      ['name with a newline', createGroupMessage(alice.address, { name: 'a\nb' }), 'MESSAGING_INVALID_NAME'],
+      [
+        '101 producers',
+        createGroupMessage(alice.address, { name: 'x', producers: many(101) }),
+        'MESSAGING_TOO_MANY_PRODUCERS',
+      ],
+      [
+        '22 producers (maxProducers 21)',
+        createGroupMessage(alice.address, { name: 'x', producers: many(22) }),
+        'MESSAGING_TOO_MANY_PRODUCERS',
+      ],
+      [
+        'upper-case producer',
+        createGroupMessage(alice.address, { name: 'x', producers: [p1.id.toUpperCase()] }),
+        'MESSAGING_INVALID_PRODUCERS',
+      ],
+      [
+        'parent id above 2^53',
+        createGroupMessage(alice.address, { name: 'x', policy: { parentGroup: 2 ** 60 } }),
+        'MESSAGING_INVALID_GROUP',
+      ],
+      [
+        'group id above 2^53',
+        anchorCheckpointMessage(alice.address, { ...cp, groupId: 2 ** 60 }, []),
+        'MESSAGING_INVALID_GROUP',
+      ],
+      [
+        'height 0',
+        anchorCheckpointMessage(alice.address, { ...cp, height: 0 }, []),
+        'MESSAGING_INVALID_CHECKPOINT',
+      ],
+      [
+        '63-byte signature',
+        anchorCheckpointMessage(alice.address, cp, [{ producer: p1.id, signature: new Uint8Array(63) }]),
+        'MESSAGING_INVALID_CHECKPOINT',
+      ],
+      [
+        '101 signatures',
+        anchorCheckpointMessage(
+          alice.address,
+          cp,
+          many(101).map((producer) => ({ producer, signature: new Uint8Array(64) })),
+        ),
+        'MESSAGING_INVALID_CHECKPOINT',
+      ],
+      ['a bad owner address', registerGidMessage('gat1notanaddress', 0n), 'INVALID_ADDRESS'],
+      ['someone else as owner', createGroupMessage(bob.address, { name: 'x' }), 'TX_WRONG_SIGNER'],
+      ['gid 0 in a transfer', transferGidMessage(alice.address, 0n, bob.address), 'IDENTITY_INVALID_GID'],
+      ['update of group 0', updateGroupMessage(alice.address, 0, { name: 'x' }), 'MESSAGING_INVALID_GROUP'],
+      [
+        'owner_produces with producers',
+        updateGroupMessage(alice.address, 1, { producers: [p1.id], ownerProduces: true }),
+        'MESSAGING_INVALID_PRODUCERS',
+      ],
+    ]
+    for (const [what, msg, code] of cases) {
+      const r = d.refusal(alice, [msg])
+      expect({ what, code: r.code }).toEqual({ what, code })
+      expect(r.message.length).toBeGreaterThan(10)
+    }
+    expect(dn.node.mempool.size).toBe(0)
+    await d.block()
+    // nothing of it reached the chain
+    expect(dn.node.listGroups({}).total).toBe(1)
+    expect(dn.node.resolveIdentity({ address: alice.address })).toBeUndefined()
   }, 60_000)
 })

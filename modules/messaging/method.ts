@@ -99,8 +99,9 @@ export const messagingMethod = {
     return state.keys(prefix).map((k) => evidenceStore.get(state, k.slice(evidenceStore.prefix.length))!)
   },
 
+  /** Stores evidence under its group, group height and main-chain height (one per conflict found). */
   putEvidence(state: StateWriter, e: EvidenceRecord): void {
-    evidenceStore.set(state, `${pad20(e.groupId)}/${pad20(e.height)}`, e)
+    evidenceStore.set(state, `${pad20(e.groupId)}/${pad20(e.height)}/${pad20(e.mainHeight)}`, e)
   },
 
   /** Producers that must leave before a frozen group may anchor again. */

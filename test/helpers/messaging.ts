@@ -21,6 +21,9 @@ const line = (e: ChainEvent): string =>
 
 /** Signs and submits transactions on an in-process devnet node; produces blocks on demand. */
 export class TxDriver {
+  /** every block this driver produced, encoded, in order (for a follower to import) */
+  readonly blocks: Uint8Array[] = []
+
   constructor(
     readonly node: GatherNode,
     readonly chainId: string,
@@ -62,6 +65,7 @@ export class TxDriver {
   /** Produces a block with the mempool's transactions. */
   async block(): Promise<BlockOutcome> {
     const c = await this.node.produceBlock()
+    this.blocks.push(c.bytes)
     return {
       height: c.block.header.height,
       txs: c.results.map((r) => ({
@@ -80,6 +84,14 @@ export class TxDriver {
     const b = await this.block()
     for (const t of b.txs) expect({ code: t.code, log: t.log }).toEqual({ code: 0, log: '' })
     return b
+  }
+
+  /** Imports every block produced so far into `follower` (same genesis); expects the same state root. */
+  async replay(follower: GatherNode): Promise<void> {
+    for (const b of this.blocks) await follower.importBlock(b)
+    expect(Buffer.from(follower.chain.head.stateRoot).toString('hex')).toBe(
+      Buffer.from(this.node.chain.head.stateRoot).toString('hex'),
+    )
   }
 
   /** ugat balance. */

@@ -142,7 +142,7 @@ export function anchorCheckpointCommand(): Command<AnchorCheckpoint> {
         submitter: checkAddress(m.submitter, 'submitter'),
         checkpoint: {
           groupId: decodeId(m.groupId, 'group_id'),
-          height: decodeId(m.height, 'height'),
+          height: decodeId(m.height, 'height', false, MessagingErrorCode.INVALID_CHECKPOINT),
           blockHash: bytes32(m.blockHash, 'block_hash'),
           stateRoot: bytes32(m.stateRoot, 'state_root'),
           accumulatorRoot: bytes32(m.accumulatorRoot, 'accumulator_root'),

@@ -5,15 +5,20 @@ import { MessagingErrorCode } from '../errors.js'
 import { MAX_MEMBERS_LIMIT, MAX_PRODUCERS_HARD } from '../params.js'
 import type { PolicyRecord } from '../stores/index.js'
 
-/** A uint64 id or height that must be from 1 (and fit a safe integer). */
-export function decodeId(value: unknown, field: string, allowZero = false): number {
+/** A uint64 id or height that must be from 1 (and fit a safe integer); `code` is raised otherwise. */
+export function decodeId(
+  value: unknown,
+  field: string,
+  allowZero = false,
+  code: string = MessagingErrorCode.INVALID_GROUP,
+): number {
   let n: number
   try {
     n = u64ToSafeNumber(value as never, field)
   } catch (e) {
-    throw new ChainError(MessagingErrorCode.INVALID_GROUP, (e as Error).message)
+    throw new ChainError(code, (e as Error).message)
   }
-  if (n === 0 && !allowZero) throw new ChainError(MessagingErrorCode.INVALID_GROUP, `${field} must be from 1`)
+  if (n === 0 && !allowZero) throw new ChainError(code, `${field} must be from 1`)
   return n
 }
 

@@ -93,7 +93,10 @@ export const checkpointStore = new TypedStore<CheckpointRecord>(
   'checkpoint',
   protoCodec(protoType('gather.messaging.v1.Checkpoint')),
 )
-/** `messaging/evidence/<group id>/<height>` (20 digits each) → conflicting checkpoints that froze the group. */
+/**
+ * `messaging/evidence/<group id>/<height>/<main height>` (20 digits each) → conflicting checkpoints
+ * that froze the group (a frozen group takes no more, so one main height holds at most one).
+ */
 export const evidenceStore = new TypedStore<EvidenceRecord>(
   MESSAGING_MODULE,
   'evidence',
