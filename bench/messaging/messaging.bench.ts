@@ -120,8 +120,8 @@ function rate<T>(items: readonly T[], seconds: number, fn: (x: T) => unknown): n
 
 const h = (s: string): Uint8Array => createHash('sha256').update(s).digest()
 
-function proofBench(blocks: number, seconds: number): ProofResult {
-  const t = performance.now()
+/** A group chain of `blocks` blocks, its head checkpoint and 256 proofs (the builder is dropped after). */
+function proofSet(blocks: number): { cp: GroupCheckpoint; proofs: InclusionProof[]; texts: string[] } {
   const chain = new GroupChainBuilder(1)
   const producer = nodeKeyFromSeed(h('gather-bench-group-producer'))
   const content = new TextEncoder().encode(
@@ -147,10 +147,40 @@ function proofBench(blocks: number, seconds: number): ProofResult {
     proofs.push(p)
     texts.push(JSON.stringify(proofToJson(p)))
   }
+  // copies, so the proofs do not keep the builder's buffers (and the whole chain) alive
+  const copy = (b: Uint8Array) => Uint8Array.from(b)
+  return {
+    cp,
+    texts,
+    proofs: proofs.map((p) => ({
+      ...p,
+      message: copy(p.message),
+      blockHeader: copy(p.blockHeader),
+      txPath: p.txPath.map(copy),
+      ...(p.accumulator === undefined
+        ? {}
+        : {
+            accumulator: {
+              ...p.accumulator,
+              path: p.accumulator.path.map(copy),
+              peaks: p.accumulator.peaks.map(copy),
+            },
+          }),
+      ...(p.checkpointHeader === undefined ? {} : { checkpointHeader: copy(p.checkpointHeader) }),
+    })),
+  }
+}
+
+function proofBench(blocks: number, seconds: number): ProofResult {
+  const t = performance.now()
+  const { cp, proofs, texts } = proofSet(blocks)
   const buildSeconds = (performance.now() - t) / 1000
   for (const p of proofs) if (!verifyInclusion(p, cp).valid) throw new Error('a bench proof does not verify')
-  const verifyPerSec = rate(proofs, seconds, (p) => verifyInclusion(p, cp))
-  const jsonVerifyPerSec = rate(texts, seconds, (s) => verifyInclusion(proofFromJson(JSON.parse(s)), cp))
+  // two rounds each, the better kept: the first can pay for collecting the chain just built
+  const pure = () => rate(proofs, seconds, (p) => verifyInclusion(p, cp))
+  const json = () => rate(texts, seconds, (s) => verifyInclusion(proofFromJson(JSON.parse(s)), cp))
+  const verifyPerSec = Math.max(pure(), pure())
+  const jsonVerifyPerSec = Math.max(json(), json())
   const hashes =
     proofs.reduce(
       (n, p) => n + p.txPath.length + (p.accumulator === undefined ? 0 : p.accumulator.path.length + 1) + 4,
@@ -348,7 +378,7 @@ export async function runMessagingBench(opts: MessagingBenchOptions = {}): Promi
     const secp = secpRuns.reduce((a, b) => a + b, 0) / secpRuns.length
     const threads = Math.max(0, availableParallelism() - 1)
     notes.push(
-      `Proofs: a group chain of N blocks with 4 posts each (ActivityStreams notes of about 230 bytes), a checkpoint at the head, 256 proofs of messages spread over the chain (block 1 + (i × 7919 mod N), post i mod 4). \`verifyInclusion\` recomputes the tx path, decodes and hashes both headers, and folds the MMR proof; the JSON figure adds \`JSON.parse\` and \`proofFromJson\` (base64 and hex decoding, field checks).`,
+      `Proofs: a group chain of N blocks with 4 posts each (ActivityStreams notes of about 230 bytes), a checkpoint at the head, 256 proofs of messages spread over the chain (block 1 + (i × 7919 mod N), post i mod 4). \`verifyInclusion\` recomputes the tx path, decodes and hashes both headers, and folds the MMR proof; the JSON figure adds \`JSON.parse\` and \`proofFromJson\` (base64 and hex decoding, field checks). Each is timed twice for ${seconds} s and the better run kept.`,
       `Anchors: ${accountCount} accounts, each owning one group with 3 of 30 producer keys and threshold 2; every measured block holds one MsgAnchorCheckpoint per account for its own group (the next height), with 2 producer signatures. A follower imports the blocks in order (\`GatherNode.importBlock\`: decode, proposer check, secp256k1 batch on the verify pool, execute — 2 ed25519 verifies per anchor inline —, state root, classic-level commit); two warm-up blocks (group creation, a first anchor each) are not measured.`,
       `The signature bound is 1 / (1/(secp256k1 × (${threads} pool threads + 1)) + 2/ed25519), the rate if signature checks were the only cost; producer signatures are verified on the main thread (one way to go faster: batch them on the verify pool like transaction signatures).`,
     )
