@@ -32,10 +32,12 @@ export const messagingInvariants: readonly Invariant[] = [
       const owners = new Set(groupByOwnerStore.entries(state).map(([k]) => k))
       const parents = new Set(groupByParentStore.entries(state).map(([k]) => k))
       const gated = new Map(gatedStore.entries(state))
-      const checkpoints = new Map<string, number[]>()
-      for (const [k] of checkpointStore.entries(state)) {
-        const [g, h] = k.split('/')
-        checkpoints.set(g!, [...(checkpoints.get(g!) ?? []), Number(h)])
+      // per group: how many checkpoints are stored and the highest height (keys only, no decoding)
+      const checkpoints = new Map<string, { count: number; top: number }>()
+      for (const k of state.keys(checkpointStore.prefix)) {
+        const [g, h] = k.slice(checkpointStore.prefix.length).split('/')
+        const c = checkpoints.get(g!) ?? { count: 0, top: 0 }
+        checkpoints.set(g!, { count: c.count + 1, top: Math.max(c.top, Number(h)) })
       }
       for (const [id, g] of groupStore.entries(state)) {
         if (!owners.delete(`${g.owner}/${id}`))
@@ -50,11 +52,11 @@ export const messagingInvariants: readonly Invariant[] = [
         if ((gated.get(id) ?? 0n) !== min)
           problems.push(`group ${g.id} gates at ${min} but the index says ${gated.get(id) ?? 'nothing'}`)
         gated.delete(id)
-        const heights = checkpoints.get(id) ?? []
-        const top = heights.length === 0 ? 0 : Math.max(...heights)
-        if (top !== Number(g.lastCheckpointHeight) || heights.length !== Number(g.checkpointCount))
+        const { count, top } = checkpoints.get(id) ?? { count: 0, top: 0 }
+        checkpoints.delete(id)
+        if (top !== Number(g.lastCheckpointHeight) || count !== Number(g.checkpointCount))
           problems.push(
-            `group ${g.id} records ${g.checkpointCount} checkpoints up to ${g.lastCheckpointHeight}, ${heights.length} are stored up to ${top}`,
+            `group ${g.id} records ${g.checkpointCount} checkpoints up to ${g.lastCheckpointHeight}, ${count} are stored up to ${top}`,
           )
         const unresolved = messagingMethod.evidenceOf(state, id).some((e) => !e.resolved)
         if (unresolved !== g.frozen)
@@ -66,6 +68,8 @@ export const messagingInvariants: readonly Invariant[] = [
       for (const k of owners) problems.push(`owner index entry ${k} names no group`)
       for (const k of parents) problems.push(`parent index entry ${k} names no group`)
       for (const [id] of gated) problems.push(`holder-gate entry ${id} names no gated group`)
+      for (const [id, c] of checkpoints)
+        problems.push(`${c.count} checkpoints are stored for group ${BigInt(id)}, which does not exist`)
       return listed(problems)
     },
   },
