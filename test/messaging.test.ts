@@ -308,6 +308,20 @@ describe('groups', () => {
     )
     expect(left.events.filter((e) => e.includes(alice.address))).toEqual([])
     expect(dn.node.isGroupMember(1, zed.address)?.member).toBe(false)
+    // exactly at a threshold is in: one transfer lands zed on 500 GAT and crosses both gates at once
+    const both = await d.commit(dn.keys.faucet, [
+      transferMessage(dn.keys.faucet.address, zed.address, 410n * GAT + FEE),
+    ])
+    expect(both.events.filter((e) => e.includes(zed.address))).toEqual([
+      `messaging.holder_joined group_id=1 address=${zed.address} balance=${500n * GAT} min_gat_balance=${100n * GAT}`,
+      `messaging.holder_joined group_id=2 address=${zed.address} balance=${500n * GAT} min_gat_balance=${500n * GAT}`,
+    ])
+    expect(dn.node.isGroupMember(2, zed.address)?.member).toBe(true)
+    // the owner lifts the gate of "whales": no more events for it
+    await d.commit(alice, [updateGroupMessage(alice.address, 2, { policy: { minGatBalance: 0n } })])
+    const after = await d.commit(zed, [transferMessage(zed.address, alice.address, GAT)])
+    expect(after.events.filter((e) => e.includes(zed.address))).toEqual([])
+    expect(dn.node.isGroupMember(2, zed.address)).toMatchObject({ holderGated: false, member: null })
     // a group that is not holder-gated decides membership on its group chain
     await d.commit(alice, [createGroupMessage(alice.address, { name: 'open' })])
     expect(dn.node.isGroupMember(3, zed.address)).toMatchObject({ holderGated: false, member: null })
