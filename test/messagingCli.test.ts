@@ -125,6 +125,8 @@ describe('messaging from the CLI against a `gather devnet` process', () => {
       total: 2,
       groups: [{ id: 1 }],
     })
+    expect(await ok(['query', 'member', '1', FAUCET])).toMatchObject({ holderGated: true, member: true })
+    expect(await ok(['query', 'member', '2', FAUCET])).toMatchObject({ holderGated: false, member: null })
     const table = await cli(['query', 'group', '1'])
     expect(table.stdout).toMatch(/holder gate\s+100 GAT/)
 

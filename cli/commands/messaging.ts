@@ -385,7 +385,7 @@ function checkpointRows(list: readonly CheckpointView[]): string {
   )
 }
 
-/** `gather query gid|group|groups|checkpoints`. */
+/** `gather query gid|group|groups|checkpoints|member`. */
 export function registerMessagingQuery(query: Command): void {
   queryCommand(
     query,
@@ -477,6 +477,36 @@ export function registerMessagingQuery(query: Command): void {
     .option('--parent <group-id>', "only this group's children")
     .option('--offset <n>', 'skip this many (default 0)')
     .option('--limit <n>', 'at most this many, 1 to 100 (default 50)')
+
+  queryCommand(
+    query,
+    'member <group-id> <address>',
+    "holder gate: whether an address's GAT balance makes it a member of a holder-gated group",
+    [
+      'gather query member 1 gat1erxf3sa9q2j4vgseu7jq4a258ckmk7cy2ry267',
+      'gather query member 1 gat1... --json',
+    ],
+    async (c, [id, addr], o) => {
+      const r = await c.isGroupMember(groupIdArg(id), parseAddressArg(addr, '<address>'))
+      output(o.json, r, () =>
+        keyValueTable([
+          ['group', r.groupId],
+          ['address', r.address],
+          [
+            'member',
+            r.member === null
+              ? 'decided on the group chain (the group is not holder-gated)'
+              : r.member
+                ? 'yes'
+                : 'no',
+          ],
+          ['balance', formatUgat(r.balance)],
+          ['holder gate', r.holderGated ? formatUgat(r.minGatBalance) : 'none'],
+          ['at height', r.height],
+        ]),
+      )
+    },
+  )
 
   queryCommand(
     query,
