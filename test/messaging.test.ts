@@ -456,6 +456,31 @@ describe('checkpoint anchoring and inclusion proofs', () => {
         expect((err as RpcClientError).code).toBe(-32602)
       }
       await expect(client.getGroup(99)).rejects.toMatchObject({ code: -32001 })
+      await expect(client.isGroupMember(99, alice.address)).rejects.toMatchObject({ code: -32001 })
+      await expect(client.getCheckpoints(99)).rejects.toMatchObject({ code: -32001 })
+      // identity_resolve and group_list params: one of gid/address, one of owner/parent, limit ≤ 100
+      await d.commit(alice, [registerGidMessage(alice.address, 0n)])
+      expect(await client.resolveIdentity({ gid: '1' })).toMatchObject({ gid: '1', address: alice.address })
+      expect(await client.call('identity_resolve', { gid: 1 })).toMatchObject({ address: alice.address })
+      for (const [method, params] of [
+        ['identity_resolve', { gid: '1', address: alice.address }],
+        ['identity_resolve', {}],
+        ['identity_resolve', { gid: '01' }],
+        ['identity_resolve', { gid: -1 }],
+        ['group_list', { owner: alice.address, parent: 1 }],
+        ['group_list', { limit: 101 }],
+        ['group_getCheckpoints', { groupId: 1, offset: -1 }],
+        ['group_get', { groupId: '1' }],
+        ['group_isMember', { groupId: 1, address: 'gat1nope' }],
+      ] as const) {
+        const err = await client.call(method, params).catch((e: unknown) => e)
+        expect({ method, params, code: (err as RpcClientError).code }).toEqual({
+          method,
+          params,
+          code: -32602,
+        })
+      }
+      await expect(client.resolveIdentity({ address: bob.address })).rejects.toMatchObject({ code: -32001 })
     } finally {
       await rn.close()
     }

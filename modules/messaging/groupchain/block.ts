@@ -1,4 +1,5 @@
 import { protoType, u64ToSafeNumber } from '../../../chain/codec/index.js'
+import { verifyEd25519 } from '../../../chain/crypto/ed25519.js'
 import { sha256 } from '../../../chain/crypto/hash.js'
 
 const HeaderType = protoType('gather.messaging.v1.GroupBlockHeader')
@@ -77,6 +78,11 @@ export function decodeGroupHeader(bytes: Uint8Array): GroupBlockHeader {
 /** sha256 of a header's canonical bytes. */
 export function groupBlockHash(h: GroupBlockHeader | Uint8Array): Uint8Array {
   return sha256(h instanceof Uint8Array ? h : encodeGroupHeader(h))
+}
+
+/** True when the block's signature is its producer's ed25519 signature over the header hash. */
+export function verifyGroupBlockSignature(b: GroupBlock): boolean {
+  return verifyEd25519(b.header.producer, groupBlockHash(b.header), b.signature)
 }
 
 /** Encodes a whole block (header, txs, signature). */

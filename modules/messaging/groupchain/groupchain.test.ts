@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { describe, expect, test } from '@jest/globals'
 import { merkleRoot } from '../../../chain/block/merkle.js'
 import { nodeKeyFromSeed } from '../../../chain/crypto/ed25519.js'
-import { decodeGroupHeader, encodePost, groupBlockHash } from './block.js'
+import { decodeGroupHeader, encodePost, groupBlockHash, verifyGroupBlockSignature } from './block.js'
 import { GroupChainBuilder } from './chain.js'
 import { sameCheckpoint, signCheckpoint, verifyCheckpointSignature } from './checkpoint.js'
 import { auditPath, leafHash, rootFromAuditPath } from './merkle.js'
@@ -116,6 +116,10 @@ describe('group chain blocks, checkpoints and inclusion proofs', () => {
         expect(Buffer.from(b.header.previousHash).equals(Buffer.from(chain.blockHash(height - 1)))).toBe(true)
       expect(Buffer.from(b.header.txRoot).equals(Buffer.from(merkleRoot(b.txs)))).toBe(true)
       mmr.append(chain.blockHash(height))
+      expect(verifyGroupBlockSignature(b)).toBe(true)
+      expect(verifyGroupBlockSignature({ ...b, header: { ...b.header, timeMs: b.header.timeMs + 1 } })).toBe(
+        false,
+      )
     }
   })
 
