@@ -1,9 +1,15 @@
 import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
+import { sha256Hex } from '../../../chain/crypto/hash.js'
 import { ChainError } from '../../../chain/errors.js'
 import type { Command, ReadContext } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../token/address.js'
 import { MessagingErrorCode } from '../errors.js'
-import { type GroupCheckpoint, sameCheckpoint, verifyCheckpointSignature } from '../groupchain/checkpoint.js'
+import {
+  checkpointSignBytes,
+  type GroupCheckpoint,
+  sameCheckpoint,
+  verifyCheckpointSignature,
+} from '../groupchain/checkpoint.js'
 import { messagingMethod } from '../method.js'
 import { MAX_PRODUCERS_HARD } from '../params.js'
 import type { CheckpointRecord, GroupRecord } from '../stores/index.js'
@@ -55,6 +61,24 @@ function toCheckpoint(r: CheckpointRecord): GroupCheckpoint {
   }
 }
 
+/** Valid producer signatures already checked (at admission), so the block does not check them again. */
+const verifiedSignatures = new Map<string, true>()
+const SIGNATURE_CACHE_LIMIT = 100_000
+
+/** `verifyCheckpointSignature`, remembering valid results (a pure function of its inputs, so safe to cache). */
+function isValidSignature(
+  chainId: string,
+  cp: GroupCheckpoint,
+  sig: { producer: string; signature: Uint8Array },
+): boolean {
+  const key = `${sha256Hex(checkpointSignBytes(chainId, cp))}:${sig.producer}:${Buffer.from(sig.signature).toString('hex')}`
+  if (verifiedSignatures.has(key)) return true
+  if (!verifyCheckpointSignature(chainId, cp, sig)) return false
+  if (verifiedSignatures.size >= SIGNATURE_CACHE_LIMIT) verifiedSignatures.clear()
+  verifiedSignatures.set(key, true)
+  return true
+}
+
 /**
  * The producers whose signatures count for this checkpoint, after checking every signature:
  * each from a current producer, valid over the checkpoint and this chain's id, and enough of
@@ -76,7 +100,7 @@ function countedSigners(ctx: ReadContext, group: GroupRecord, msg: AnchorCheckpo
         `${s.producer} is not a producer of group ${group.id} (producers: ${group.producers.join(', ')})`,
         { producer: s.producer },
       )
-    if (!verifyCheckpointSignature(ctx.block.chainId, msg.checkpoint, s))
+    if (!isValidSignature(ctx.block.chainId, msg.checkpoint, s))
       throw new ChainError(
         MessagingErrorCode.BAD_SIGNATURE,
         `the signature of producer ${s.producer} does not verify over this checkpoint and chain id "${ctx.block.chainId}"`,
