@@ -395,6 +395,7 @@ function messagingMarkdown(rep: MessagingReport): string {
         'tx/s min',
         'ms/block median',
         'share of the signature bound (median)',
+        'producer tx/s median (admitted txs)',
       ],
       r.blocks.map((b) => [
         fmt(b.txsPerBlock),
@@ -403,6 +404,7 @@ function messagingMarkdown(rep: MessagingReport): string {
         fmt(b.txPerSec.min),
         fmt(b.msPerBlock.median, 1),
         pct(b.txPerSec.median / r.signatureBoundTxPerSec),
+        fmt(b.producerTxPerSec.median),
       ]),
     ),
     '',
