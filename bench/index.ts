@@ -3,9 +3,10 @@
  * `bench/results/chain-core.json` + `bench/results/chain-core.md`; the JSON-RPC suite writes
  * `bench/results/rpc.json` + `bench/results/rpc.md`.
  *
- * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards] [--quick]`
+ * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards|messaging] [--quick]`
  * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`; the
- * rewards suite `bench/results/rewards.json` + `bench/results/rewards.md`)
+ * rewards suite `bench/results/rewards.json` + `.md`; the messaging suite
+ * `bench/results/messaging.json` + `.md`)
  * (`--quick`: fewer, smaller block-apply samples, for trying the harness; not for the record).
  */
 import '../chain/polyfills.js'
@@ -16,12 +17,13 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BlockApplyResult, runBlockApplyBench } from './chain/blockApply.bench.js'
 import { runCryptoBench } from './crypto/verify.bench.js'
+import { type MessagingBenchResult, runMessagingBench } from './messaging/messaging.bench.js'
 import { type RpcBenchResult, runRpcBench } from './rpc/rpc.bench.js'
 import { runStakingBench, type StakingBenchResult } from './staking/staking.bench.js'
 import { runSmtBench } from './store/smt.bench.js'
 import { type RewardsBenchResult, type RewardsSizeResult, runRewardsBench } from './token/rewards.bench.js'
 
-const SUITES = ['crypto', 'smt', 'block', 'rpc', 'staking', 'rewards'] as const
+const SUITES = ['crypto', 'smt', 'block', 'rpc', 'staking', 'rewards', 'messaging'] as const
 type SuiteName = (typeof SUITES)[number]
 
 /** A benny JSON result file as `save({ format: 'json' })` writes it. */
@@ -69,11 +71,13 @@ function parseArgs(argv: string[]): { only: SuiteName[]; quick: boolean } {
       }
       only = names as SuiteName[]
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards] [--quick]')
+      console.log(
+        'usage: node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards|messaging] [--quick]',
+      )
       process.exit(0)
     } else {
       throw new Error(
-        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|staking|rewards] [--quick]`,
+        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|staking|rewards|messaging] [--quick]`,
       )
     }
   }
@@ -400,6 +404,75 @@ function stakingMarkdown(rep: StakingReport): string {
   ].join('\n')
 }
 
+/** bench/results/messaging.json. */
+interface MessagingReport {
+  date: string
+  quick: boolean
+  machine: ChainCoreReport['machine']
+  result: MessagingBenchResult
+}
+
+function messagingMarkdown(rep: MessagingReport): string {
+  const m = rep.machine
+  const r = rep.result
+  return [
+    '# Gather Chain messaging benchmark',
+    '',
+    `## Inclusion proofs and checkpoint anchoring (${rep.date}${rep.quick ? ', --quick run: not for the record' : ''})`,
+    '',
+    `Written by \`npm run bench -- --only messaging\` (bench/messaging/messaging.bench.ts). Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node} on ${m.platform}/${m.arch}; load average ${m.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at the start, ${m.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at the end.`,
+    '',
+    '### Message inclusion proof verification (one thread)',
+    '',
+    table(
+      [
+        'group chain blocks',
+        'messages',
+        'proof JSON bytes (mean)',
+        'hashes per proof (mean)',
+        '`verifyInclusion` /s',
+        'from JSON text /s',
+      ],
+      r.proofs.map((p) => [
+        fmt(p.blocks),
+        fmt(p.messages),
+        fmt(p.proofJsonBytes),
+        p.hashesPerProof.toFixed(1),
+        fmt(p.verifyPerSec),
+        fmt(p.jsonVerifyPerSec),
+      ]),
+    ),
+    '',
+    `### MsgAnchorCheckpoint in block apply (${fmt(r.accounts)} accounts and groups, follower with ${r.verifyThreads} verify worker(s) + main)`,
+    '',
+    `Signature rates in the same run, one thread: secp256k1 ${fmt(r.secpVerifyPerSec)} verifies/s, ed25519 ${fmt(r.ed25519VerifyPerSec)} verifies/s; an anchor costs one secp256k1 (transaction, on the pool) and two ed25519 (producers, inline): signature bound ${fmt(r.signatureBoundTxPerSec)} anchors/s.`,
+    '',
+    table(
+      [
+        'anchors/block',
+        'blocks',
+        'tx/s median',
+        'tx/s min',
+        'ms/block median',
+        'share of the signature bound (median)',
+        'producer tx/s median (admitted txs)',
+      ],
+      r.blocks.map((b) => [
+        fmt(b.txsPerBlock),
+        String(b.blocks),
+        fmt(b.txPerSec.median),
+        fmt(b.txPerSec.min),
+        fmt(b.msPerBlock.median, 1),
+        pct(b.txPerSec.median / r.signatureBoundTxPerSec),
+        fmt(b.producerTxPerSec.median),
+      ]),
+    ),
+    '',
+    ...r.notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n')
+}
+
 async function readBenny(file: string): Promise<{ date: string; results: BennyFile['results'] } | undefined> {
   if (!existsSync(file)) return undefined
   const j = JSON.parse(await readFile(file, 'utf8')) as BennyFile
@@ -482,6 +555,27 @@ async function main(): Promise<void> {
     console.log(`wrote ${join(resultsDir, 'rewards.json')} and ${join(resultsDir, 'rewards.md')}`)
   }
 
+  if (only.includes('messaging')) {
+    console.log('\n=== messaging ===')
+    const start = os.loadavg()
+    const result = await runMessagingBench(
+      quick
+        ? { chainLengths: [1_000], accounts: 1_000, blocks: [{ txs: 1_000, count: 2 }], verifySeconds: 1 }
+        : {},
+    )
+    const rep: MessagingReport = {
+      date: new Date().toISOString(),
+      quick,
+      machine: { ...report.machine, loadAverage: { start, end: os.loadavg() } },
+      result,
+    }
+    const md = messagingMarkdown(rep)
+    await writeFile(join(resultsDir, 'messaging.json'), `${JSON.stringify(rep, null, 2)}\n`)
+    await writeFile(join(resultsDir, 'messaging.md'), md)
+    console.log(`\n${md}`)
+    console.log(`wrote ${join(resultsDir, 'messaging.json')} and ${join(resultsDir, 'messaging.md')}`)
+  }
+
   if (only.includes('rpc')) {
     console.log('\n=== rpc ===')
     const rpcStart = os.loadavg()
@@ -498,8 +592,8 @@ async function main(): Promise<void> {
     console.log(`\n${md}`)
     console.log(`wrote ${join(resultsDir, 'rpc.json')} and ${join(resultsDir, 'rpc.md')}`)
   }
-  // an rpc-, staking- or rewards-only run leaves chain-core.json/.md alone
-  if (only.every((s) => s === 'rpc' || s === 'staking' || s === 'rewards')) return
+  // an rpc-, staking-, rewards- or messaging-only run leaves chain-core.json/.md alone
+  if (only.every((s) => s === 'rpc' || s === 'staking' || s === 'rewards' || s === 'messaging')) return
 
   if (only.includes('crypto')) {
     console.log('\n=== crypto ===')

@@ -3,6 +3,14 @@ import { quorum, signVote, VotePool, verifyVote } from '../consensus/finality.js
 import { BlockProducer } from '../consensus/producer.js'
 import { ROUND_SLOTS, roundOf, roundOrder, slotAt } from '../consensus/schedule.js'
 import type { Genesis } from '../genesis/schema.js'
+import { identityEndpoint } from '../modules/identity/endpoint.js'
+import { identityInvariants } from '../modules/identity/invariants.js'
+import { createIdentityModule } from '../modules/identity/module.js'
+import { messagingEndpoint } from '../modules/messaging/endpoint.js'
+import type { InclusionProof } from '../modules/messaging/groupchain/proof.js'
+import { messagingInvariants } from '../modules/messaging/invariants.js'
+import { createMessagingModule } from '../modules/messaging/module.js'
+import type { HolderBalanceView, Page } from '../modules/messaging/types.js'
 import { stakingEndpoint } from '../modules/staking/endpoint.js'
 import { stakingInvariants } from '../modules/staking/invariants.js'
 import { stakingMethod } from '../modules/staking/method.js'
@@ -13,6 +21,7 @@ import { tokenInvariants } from '../modules/token/invariants.js'
 import { tokenMethod } from '../modules/token/method.js'
 import { tokenAuthenticator, tokenModule } from '../modules/token/module.js'
 import { rewardsMethod } from '../modules/token/rewards.js'
+import { balanceStore } from '../modules/token/stores/index.js'
 import type { TokenStakingView } from '../modules/token/types.js'
 import { Blockchain, type CommittedBlock, type ProposerKey, type SuperNodeSchedule } from './blockchain.js'
 import { type Block, decodeBlock, decodeTxResult, type TxResult, type Vote } from './codec/block.js'
@@ -24,6 +33,7 @@ import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from './mempool
 import type { BlockMetrics } from './metrics.js'
 import { type BlockInfo, type Module, StateMachine } from './stateMachine.js'
 import { ChainDb } from './store/chainDb.js'
+import { StateOverlay } from './store/overlay.js'
 import { proofToJson, type SmtProofJson } from './store/smt.js'
 import { txHashHex } from './tx/decodeTx.js'
 
@@ -76,7 +86,13 @@ export interface BlockView {
 
 /** The modules of Gather Chain, in execution order. */
 export function chainModules(): Module[] {
-  return [tokenModule, createStakingModule(stakingTokenMethod)]
+  return [
+    tokenModule,
+    createStakingModule(stakingTokenMethod),
+    createIdentityModule(tokenMethod),
+    // last, so its holder gate sees every balance change of the block
+    createMessagingModule(tokenMethod, holderBalanceView),
+  ]
 }
 
 /** The token surface staking uses: balances, GMT, and the reward hooks. */
@@ -86,6 +102,26 @@ export const stakingTokenMethod: StakingTokenMethod = {
   changeActiveNodes: rewardsMethod.changeActiveNodes,
   isLastBlockOfDay: rewardsMethod.isLastBlockOfDay,
   distributeDay: rewardsMethod.distributeDay,
+}
+
+/**
+ * The balances a block changed, for messaging's holder gate: the token balance keys written in
+ * the block's overlay, each read before (the parent state) and now.
+ */
+export const holderBalanceView: HolderBalanceView = {
+  changedBalances(state) {
+    if (!(state instanceof StateOverlay)) return []
+    const before = { get: (k: string) => state.baseGet(k), keys: () => [] }
+    const out = []
+    for (const key of state.changes().keys()) {
+      if (!key.startsWith(balanceStore.prefix)) continue
+      const address = key.slice(balanceStore.prefix.length)
+      const b = tokenMethod.getBalance(before, address)
+      const a = tokenMethod.getBalance(state, address)
+      if (a !== b) out.push({ address, before: b, after: a })
+    }
+    return out
+  },
 }
 
 /** What the token module reads from staking (supply query, invariants). */
@@ -101,7 +137,12 @@ export const tokenStakingView: TokenStakingView = {
  * cross-module ones (supply conservation, GMT bound per node) given staking's view.
  */
 export function chainInvariants(): Invariant[] {
-  return [...tokenInvariants(tokenStakingView), ...stakingInvariants]
+  return [
+    ...tokenInvariants(tokenStakingView),
+    ...stakingInvariants,
+    ...identityInvariants,
+    ...messagingInvariants,
+  ]
 }
 
 /** The block schedule from the staking module's elected set (memoised per parent state and period). */
@@ -640,6 +681,36 @@ export class GatherNode extends EventEmitter {
   /** Staking parameters (`staking_getParams`). */
   getStakingParams() {
     return stakingEndpoint.getParams(this.readContext())
+  }
+
+  /** A GID's binding, by GID or address (`identity_resolve`). */
+  resolveIdentity(by: { gid?: bigint; address?: string }) {
+    return identityEndpoint.resolve(this.readContext(), by)
+  }
+
+  /** A group (`group_get`). */
+  getGroup(groupId: number) {
+    return messagingEndpoint.getGroup(this.readContext(), groupId)
+  }
+
+  /** Groups: all, an owner's or a parent's children, paged (`group_list`). */
+  listGroups(by: { owner?: string; parent?: number } & Page) {
+    return messagingEndpoint.listGroups(this.readContext(), by)
+  }
+
+  /** A group's anchored checkpoints, newest first, paged (`group_getCheckpoints`). */
+  getCheckpoints(groupId: number, page: Page) {
+    return messagingEndpoint.getCheckpoints(this.readContext(), groupId, page)
+  }
+
+  /** Holder-gate membership from main-chain balances (`group_isMember`). */
+  isGroupMember(groupId: number, address: string) {
+    return messagingEndpoint.isMember(this.readContext(), tokenMethod, groupId, address)
+  }
+
+  /** Verifies a message inclusion proof against its anchored checkpoint (`group_verifyInclusion`). */
+  verifyInclusion(proof: InclusionProof) {
+    return messagingEndpoint.verifyInclusion(this.readContext(), proof)
   }
 
   /** A proof of a state key's value or absence against the head's state root (`state_getProof`). */

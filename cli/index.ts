@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander'
 import { RpcClientError } from '../rpc/client.js'
 import { registerDevnet } from './commands/devnet.js'
 import { registerKeys } from './commands/keys.js'
+import { registerMessagingQuery, registerMessagingTx, registerVerifyInclusion } from './commands/messaging.js'
 import { registerNode } from './commands/node.js'
 import { registerQuery } from './commands/query.js'
 import { registerTestnet } from './commands/testnet.js'
@@ -50,6 +51,10 @@ registerTestnet(program)
 registerKeys(program)
 registerTx(program)
 registerQuery(program)
+// groups, GIDs and checkpoints join the tx and query commands
+registerMessagingTx(program.commands.find((c) => c.name() === 'tx')!)
+registerMessagingQuery(program.commands.find((c) => c.name() === 'query')!)
+registerVerifyInclusion(program)
 
 try {
   await program.parseAsync(process.argv)

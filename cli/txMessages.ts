@@ -59,3 +59,101 @@ export function lockMessage(
 export function claimRewardsMessage(address: string): AnyMessage {
   return encodeMessage('gather.token.v1.MsgClaimRewards', { address })
 }
+
+/** Encodes a message whose fields are not all strings (numbers, bytes, lists, nested messages). */
+export function encodeAnyMessage(typeName: string, fields: Record<string, unknown>): AnyMessage {
+  const type = protoType(typeName)
+  return { typeUrl: `/${typeName}`, value: type.encode(type.fromObject(fields)).finish() }
+}
+
+/** `MsgRegisterGid`: binds `gid` (0n: the next free one) to the owner. */
+export function registerGidMessage(owner: string, gid: bigint): AnyMessage {
+  return encodeAnyMessage('gather.identity.v1.MsgRegisterGid', { owner, gid: gid.toString() })
+}
+
+/** `MsgTransferGid`: the owner hands its GID to `newOwner`. */
+export function transferGidMessage(owner: string, gid: bigint, newOwner: string): AnyMessage {
+  return encodeAnyMessage('gather.identity.v1.MsgTransferGid', { owner, gid: gid.toString(), newOwner })
+}
+
+/** A group policy as the group messages carry it (SPEC §7). */
+export interface GroupPolicyFields {
+  /** 1..10,000; 0 or absent: 10,000 */
+  maxMembers?: number
+  /** ugat; 0 or absent: not holder-gated */
+  minGatBalance?: bigint
+  /** 0 or absent: no parent */
+  parentGroup?: number
+  membersMayBefriend?: boolean
+}
+
+function policyFields(p: GroupPolicyFields): Record<string, unknown> {
+  return {
+    maxMembers: p.maxMembers ?? 0,
+    minGatBalance: (p.minGatBalance ?? 0n).toString(),
+    parentGroup: p.parentGroup ?? 0,
+    membersMayBefriend: p.membersMayBefriend ?? false,
+  }
+}
+
+/** `MsgCreateGroup`: producers are hex ed25519 keys (none: the owner produces); threshold 0: a majority. */
+export function createGroupMessage(
+  owner: string,
+  g: { name: string; producers?: string[]; threshold?: number; policy?: GroupPolicyFields },
+): AnyMessage {
+  return encodeAnyMessage('gather.messaging.v1.MsgCreateGroup', {
+    owner,
+    name: g.name,
+    producers: g.producers ?? [],
+    threshold: g.threshold ?? 0,
+    policy: policyFields(g.policy ?? {}),
+  })
+}
+
+/** `MsgUpdateGroup`: fields left out stay as they are. */
+export function updateGroupMessage(
+  owner: string,
+  groupId: number,
+  u: {
+    name?: string
+    producers?: string[]
+    threshold?: number
+    policy?: GroupPolicyFields
+    newOwner?: string
+    ownerProduces?: boolean
+  },
+): AnyMessage {
+  return encodeAnyMessage('gather.messaging.v1.MsgUpdateGroup', {
+    owner,
+    groupId,
+    name: u.name ?? '',
+    producers: u.producers ?? [],
+    threshold: u.threshold ?? 0,
+    ...(u.policy === undefined ? {} : { policy: policyFields(u.policy) }),
+    newOwner: u.newOwner ?? '',
+    ownerProduces: u.ownerProduces ?? false,
+  })
+}
+
+/** `MsgAnchorCheckpoint`: a checkpoint with its producers' ed25519 signatures. */
+export function anchorCheckpointMessage(
+  submitter: string,
+  cp: {
+    groupId: number
+    height: number
+    blockHash: Uint8Array
+    stateRoot: Uint8Array
+    accumulatorRoot: Uint8Array
+  },
+  signatures: { producer: string; signature: Uint8Array }[],
+): AnyMessage {
+  return encodeAnyMessage('gather.messaging.v1.MsgAnchorCheckpoint', {
+    submitter,
+    groupId: cp.groupId,
+    height: cp.height,
+    blockHash: cp.blockHash,
+    stateRoot: cp.stateRoot,
+    accumulatorRoot: cp.accumulatorRoot,
+    signatures,
+  })
+}

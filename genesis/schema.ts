@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { isValidAddress } from '../chain/crypto/address.js'
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
+import { identityGenesisSchema } from '../modules/identity/genesis.js'
+import { messagingGenesisSchema } from '../modules/messaging/genesis.js'
 import { stakingGenesisSchema } from '../modules/staking/genesis.js'
 import { tokenGenesisSchema } from '../modules/token/genesis.js'
 
@@ -57,7 +59,14 @@ export const genesisSchema = z
           .strict(),
       )
       .min(1, 'needs at least one validator'),
-    modules: z.object({ token: tokenGenesisSchema, staking: stakingGenesisSchema.optional() }).strict(),
+    modules: z
+      .object({
+        token: tokenGenesisSchema,
+        staking: stakingGenesisSchema.optional(),
+        identity: identityGenesisSchema.optional(),
+        messaging: messagingGenesisSchema.optional(),
+      })
+      .strict(),
   })
   .strict()
   .superRefine((g, ctx) => {

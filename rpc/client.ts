@@ -232,6 +232,110 @@ export interface ProofResult {
   proof: SmtProofJson
 }
 
+/** `identity_resolve` result. */
+export interface GidResult {
+  /** decimal string (GIDs are uint64) */
+  gid: string
+  address: string
+  registeredHeight: number
+  /** 0 if never transferred */
+  transferredHeight: number
+}
+
+/** A group as `group_get` and `group_list` show it (ugat as decimal strings). */
+export interface GroupView {
+  id: number
+  owner: string
+  name: string
+  /** hex ed25519 keys of the group chain's producers; empty when the owner produces */
+  producers: string[]
+  ownerProduces: boolean
+  threshold: number
+  policy: {
+    maxMembers: number
+    minGatBalance: string
+    holderGated: boolean
+    /** 0: none */
+    parentGroup: number
+    membersMayBefriend: boolean
+  }
+  createdHeight: number
+  updatedHeight: number
+  frozen: boolean
+  lastCheckpointHeight: number
+  checkpointCount: number
+}
+
+/** An anchored checkpoint (hashes in hex); `key` is its state key, for `state_getProof`. */
+export interface CheckpointView {
+  groupId: number
+  height: number
+  blockHash: string
+  stateRoot: string
+  accumulatorRoot: string
+  signers: string[]
+  anchoredHeight: number
+  submitter: string
+  key: string
+}
+
+/** `group_get` result. */
+export interface GroupResult extends GroupView {
+  children: number
+  lastCheckpoint: CheckpointView | null
+  evidence: {
+    height: number
+    anchored: CheckpointView
+    conflicting: CheckpointView
+    culprits: string[]
+    mainHeight: number
+    resolved: boolean
+  }[]
+}
+
+/** `group_list` result. */
+export interface GroupListResult {
+  owner?: string
+  parent?: number
+  total: number
+  offset: number
+  limit: number
+  groups: GroupView[]
+}
+
+/** `group_getCheckpoints` result (newest first). */
+export interface CheckpointsResult {
+  groupId: number
+  total: number
+  offset: number
+  limit: number
+  checkpoints: CheckpointView[]
+}
+
+/** `group_isMember` result; `member` is null for groups that are not holder-gated. */
+export interface MembershipResult {
+  groupId: number
+  address: string
+  holderGated: boolean
+  member: boolean | null
+  balance: string
+  minGatBalance: string
+  height: number
+}
+
+/** `group_verifyInclusion` result. */
+export type InclusionResultJson =
+  | {
+      valid: true
+      groupId: number
+      height: number
+      txIndex: number
+      checkpointHeight: number
+      blockHash: string
+      checkpoint: CheckpointView
+    }
+  | { valid: false; code: string; reason: string; checkpoint: CheckpointView | null }
+
 /** A JSON-RPC error returned by the node. */
 export class RpcClientError extends Error {
   constructor(
@@ -357,6 +461,38 @@ export class GatherClient {
 
   getStakingParams(): Promise<StakingParamsResult> {
     return this.call('staking_getParams')
+  }
+
+  /** Throws RpcClientError -32001 when nothing is bound. */
+  resolveIdentity(by: { gid: string } | { address: string }): Promise<GidResult> {
+    return this.call('identity_resolve', by)
+  }
+
+  /** Throws RpcClientError -32001 for an unknown group. */
+  getGroup(groupId: number): Promise<GroupResult> {
+    return this.call('group_get', { groupId })
+  }
+
+  listGroups(
+    by: { owner?: string; parent?: number; offset?: number; limit?: number } = {},
+  ): Promise<GroupListResult> {
+    return this.call('group_list', by)
+  }
+
+  getCheckpoints(
+    groupId: number,
+    page: { offset?: number; limit?: number } = {},
+  ): Promise<CheckpointsResult> {
+    return this.call('group_getCheckpoints', { groupId, ...page })
+  }
+
+  isGroupMember(groupId: number, address: string): Promise<MembershipResult> {
+    return this.call('group_isMember', { groupId, address })
+  }
+
+  /** `proof` is the JSON form of an inclusion proof (`InclusionProofJson`). */
+  verifyInclusion(proof: unknown): Promise<InclusionResultJson> {
+    return this.call('group_verifyInclusion', { proof })
   }
 
   getProof(key: string): Promise<ProofResult> {

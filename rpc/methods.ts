@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { isValidAddress } from '../chain/crypto/address.js'
 import { ChainError } from '../chain/errors.js'
 import type { GatherNode } from '../chain/node.js'
+import { PROOF_LIMITS, proofFromJson } from '../modules/messaging/groupchain/proof.js'
 import { RpcErrorCode, rpcError, txRejected } from './errors.js'
 
 /** Limits on what a single call may ask for. */
@@ -26,6 +27,47 @@ const txBase64 = z
   .min(1, 'is required')
   .max(METHOD_LIMITS.maxTxBase64Chars, 'is larger than any transaction this node accepts')
   .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64 TxRaw bytes')
+
+const groupId = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be a group id from 1')
+  .max(Number.MAX_SAFE_INTEGER)
+const pageParams = {
+  offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  limit: z.number().int().min(1).max(100, 'must be at most 100 per page').optional(),
+}
+const gid = z.union([
+  z.string().regex(/^[1-9][0-9]{0,19}$/, 'must be a GID, a whole number from 1, as a decimal string'),
+  z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+])
+const hash32 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
+const proofBase64 = (maxBytes: number) =>
+  z
+    .string()
+    .max(Math.ceil((maxBytes * 4) / 3) + 4, `is longer than ${maxBytes} bytes`)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
+const hashes = z.array(hash32).max(PROOF_LIMITS.maxPath)
+const inclusionProof = z
+  .object({
+    groupId,
+    checkpointHeight: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+    message: proofBase64(PROOF_LIMITS.maxMessageBytes),
+    blockHeader: proofBase64(PROOF_LIMITS.maxHeaderBytes),
+    txIndex: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    txPath: hashes,
+    accumulator: z
+      .object({
+        leafIndex: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+        size: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+        path: hashes,
+        peaks: hashes,
+      })
+      .strict()
+      .optional(),
+    checkpointHeader: proofBase64(PROOF_LIMITS.maxHeaderBytes).optional(),
+  })
+  .strict()
 
 /** One JSON-RPC method: its params schema (by name), a handler, and documentation. */
 export interface RpcMethod<S extends z.ZodType = z.ZodType> {
@@ -222,6 +264,69 @@ export const rpcMethods = {
     summary: 'Staking parameters: super nodes, node lock bounds, unbonding blocks, election period.',
     params: z.object({}).strict(),
     handler: (node) => node.getStakingParams(),
+  }),
+
+  identity_resolve: method({
+    summary: 'A GID and the address it is bound to, looked up by GID or by address.',
+    params: z
+      .object({ gid: gid.optional(), address: address.optional() })
+      .strict()
+      .refine(
+        (p) => (p.gid === undefined) !== (p.address === undefined),
+        'give gid or address (one of them)',
+      ),
+    handler: (node, p) =>
+      node.resolveIdentity(p.gid !== undefined ? { gid: BigInt(p.gid) } : { address: p.address! }) ??
+      notFound(p.gid !== undefined ? `GID ${p.gid}` : `a GID of ${p.address}`),
+  }),
+
+  group_get: method({
+    summary:
+      'A group: owner, name, producers and threshold, policy, frozen, last checkpoint, evidence, number of child groups.',
+    params: z.object({ groupId }).strict(),
+    handler: (node, p) => node.getGroup(p.groupId) ?? notFound(`group ${p.groupId}`),
+  }),
+
+  group_list: method({
+    summary:
+      "Groups by id: all of them, an owner's, or a parent group's children; paged (offset, limit ≤ 100).",
+    params: z
+      .object({ owner: address.optional(), parent: groupId.optional(), ...pageParams })
+      .strict()
+      .refine((p) => p.owner === undefined || p.parent === undefined, 'give owner or parent, not both'),
+    handler: (node, p) => node.listGroups(p),
+  }),
+
+  group_getCheckpoints: method({
+    summary: "A group's anchored checkpoints, newest first; paged (offset, limit ≤ 100).",
+    params: z.object({ groupId, ...pageParams }).strict(),
+    handler: (node, p) =>
+      node.getCheckpoints(p.groupId, {
+        ...(p.offset === undefined ? {} : { offset: p.offset }),
+        ...(p.limit === undefined ? {} : { limit: p.limit }),
+      }) ?? notFound(`group ${p.groupId}`),
+  }),
+
+  group_isMember: method({
+    summary:
+      "Holder gate: whether an address's GAT balance reaches a holder-gated group's minGatBalance (member null for groups that are not holder-gated).",
+    params: z.object({ groupId, address }).strict(),
+    handler: (node, p) => node.isGroupMember(p.groupId, p.address) ?? notFound(`group ${p.groupId}`),
+  }),
+
+  group_verifyInclusion: method({
+    summary:
+      'Verifies a message inclusion proof against the checkpoint anchored at its checkpointHeight: { valid } or { valid: false, code, reason }.',
+    params: z.object({ proof: inclusionProof }).strict(),
+    handler: (node, p) => {
+      let proof: ReturnType<typeof proofFromJson>
+      try {
+        proof = proofFromJson(p.proof)
+      } catch (e) {
+        throw rpcError(RpcErrorCode.INVALID_PARAMS, `invalid params: proof: ${(e as Error).message}`)
+      }
+      return node.verifyInclusion(proof)
+    },
   }),
 
   state_getProof: method({

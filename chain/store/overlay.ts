@@ -40,6 +40,11 @@ export class StateOverlay implements StateWriter {
     this.writes.set(key, null)
   }
 
+  /** The value of `key` in the base, ignoring this overlay's writes (for a block: its parent state). */
+  baseGet(key: string): Uint8Array | undefined {
+    return this.base.get(key)
+  }
+
   /** Marks the current point; pass the result to `restore` to undo everything written since. */
   snapshot(): number {
     return this.journal.length

@@ -5,7 +5,7 @@ import { parseAddressArg, parseNodeIdArg } from '../args.js'
 import { columnTable, formatUgat, keyValueTable, output } from '../format.js'
 import { clientOf, examples, jsonOption, rpcOption } from '../options.js'
 
-interface QueryOptions {
+export interface QueryOptions {
   rpc: string
   json?: boolean
   /** `query emission --day N` */
@@ -13,7 +13,7 @@ interface QueryOptions {
 }
 
 /** Adds one `gather query <what>` subcommand with --rpc and --json. */
-function queryCommand(
+export function queryCommand(
   parent: Command,
   spec: string,
   description: string,

@@ -17,7 +17,7 @@ import {
   transferNodeMessage,
 } from '../txMessages.js'
 
-interface TxOptions {
+export interface TxOptions {
   home: string
   rpc: string
   json?: boolean
@@ -30,7 +30,7 @@ interface TxOptions {
 }
 
 /** The messages of a transaction and the summary rows shown with its result, for the signer's address. */
-type TxBuilder = (
+export type TxBuilder = (
   signer: string,
   client: GatherClient,
 ) =>
@@ -38,7 +38,7 @@ type TxBuilder = (
   | Promise<{ messages: AnyMessage[]; summary: [string, string][] }>
 
 /** One `gather tx <name>` subcommand. */
-interface TxSpec {
+export interface TxSpec {
   /** commander spec, e.g. `lock <staker-key> <node-id> <amount>` */
   spec: string
   description: string
@@ -46,14 +46,15 @@ interface TxSpec {
   /** more help after the examples */
   notes?: string
   /** what the signer (the first argument, a keystore key) is called in the output */
-  signerRole: 'from' | 'issuer' | 'owner' | 'staker' | 'address'
+  signerRole: 'from' | 'issuer' | 'owner' | 'staker' | 'address' | 'submitter'
   /** extra options of this subcommand */
   options?: (cmd: Command) => void
   /** checks the arguments after the key (before the key is unlocked) and returns what to sign */
   plan(args: (string | undefined)[], o: TxOptions): TxBuilder
 }
 
-const AMOUNT_HELP = '<amount> is 1.5gat / 1.5GAT (up to 6 decimals), 1500000ugat, or a whole number of ugat.'
+export const AMOUNT_HELP =
+  '<amount> is 1.5gat / 1.5GAT (up to 6 decimals), 1500000ugat, or a whole number of ugat.'
 const COMMON_HELP = `The account number and sequence are read with account_get; the exit status is 1 when the node
 rejects the transaction or its result code is not 0. Common options: --fee (default 1000ugat,
 burned), --memo, --chain-id (default: the node's), --async (return once admitted to the mempool).`
@@ -115,7 +116,7 @@ async function signAndSubmit(
 }
 
 /** Adds one `gather tx <name>` subcommand with the shared signing options. */
-function txCommand(parent: Command, s: TxSpec): void {
+export function txCommand(parent: Command, s: TxSpec): void {
   const cmd = parent
     .command(s.spec)
     .description(s.description)

@@ -1,0 +1,33 @@
+import type { GenesisContext, Module } from '../../chain/stateMachine.js'
+import { registerGidCommand } from './commands/registerGid.js'
+import { transferGidCommand } from './commands/transferGid.js'
+import { identityEndpoint } from './endpoint.js'
+import type { IdentityGenesis } from './genesis.js'
+import { identityParamsToJson, parseIdentityParams } from './params.js'
+import { IDENTITY_MODULE, paramsStore } from './stores/index.js'
+import type { IdentityTokenMethod } from './types.js'
+
+/**
+ * The identity module (SPEC §6): GIDs, unique numbers bound to addresses (one per address),
+ * chosen or next free, transferable; the registration fee is burned through `token`.
+ */
+export function createIdentityModule(token: IdentityTokenMethod): Module {
+  return {
+    name: IDENTITY_MODULE,
+    commands: [registerGidCommand(token), transferGidCommand()],
+
+    initGenesis(ctx: GenesisContext, section: unknown) {
+      const params = parseIdentityParams((section as IdentityGenesis | undefined)?.params)
+      paramsStore.set(ctx.state, identityParamsToJson(params))
+    },
+
+    endpoints: {
+      resolve: (ctx, p) =>
+        identityEndpoint.resolve(ctx, {
+          ...(p.gid === undefined ? {} : { gid: BigInt(String(p.gid)) }),
+          ...(p.address === undefined ? {} : { address: String(p.address) }),
+        }),
+      getInfo: (ctx) => identityEndpoint.getInfo(ctx),
+    },
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The group-chain format shared by the main chain (anchoring, proof verification) and the
+ * group-chain runtime: blocks, the MMR accumulator, checkpoints and inclusion proofs.
+ */
+export * from './block.js'
+export * from './chain.js'
+export * from './checkpoint.js'
+export * from './merkle.js'
+export * from './mmr.js'
+export * from './proof.js'
