@@ -3,7 +3,7 @@
  * `bench/results/chain-core.json` + `bench/results/chain-core.md`; the JSON-RPC suite writes
  * `bench/results/rpc.json` + `bench/results/rpc.md`.
  *
- * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards|messaging] [--quick]`
+ * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards|messaging|testnet] [--quick]`
  * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`; the
  * rewards suite `bench/results/rewards.json` + `.md`; the messaging suite
  * `bench/results/messaging.json` + `.md`)
@@ -18,12 +18,13 @@ import { fileURLToPath } from 'node:url'
 import { type BlockApplyResult, runBlockApplyBench } from './chain/blockApply.bench.js'
 import { runCryptoBench } from './crypto/verify.bench.js'
 import { type MessagingBenchResult, runMessagingBench } from './messaging/messaging.bench.js'
+import { runTestnetBench, type TestnetBenchResult } from './network/testnet.bench.js'
 import { type RpcBenchResult, runRpcBench } from './rpc/rpc.bench.js'
 import { runStakingBench, type StakingBenchResult } from './staking/staking.bench.js'
 import { runSmtBench } from './store/smt.bench.js'
 import { type RewardsBenchResult, type RewardsSizeResult, runRewardsBench } from './token/rewards.bench.js'
 
-const SUITES = ['crypto', 'smt', 'block', 'rpc', 'staking', 'rewards', 'messaging'] as const
+const SUITES = ['crypto', 'smt', 'block', 'rpc', 'staking', 'rewards', 'messaging', 'testnet'] as const
 type SuiteName = (typeof SUITES)[number]
 
 /** A benny JSON result file as `save({ format: 'json' })` writes it. */
@@ -72,12 +73,12 @@ function parseArgs(argv: string[]): { only: SuiteName[]; quick: boolean } {
       only = names as SuiteName[]
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards|messaging] [--quick]',
+        'usage: node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards|messaging|testnet] [--quick]',
       )
       process.exit(0)
     } else {
       throw new Error(
-        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|staking|rewards|messaging] [--quick]`,
+        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|staking|rewards|messaging|testnet] [--quick]`,
       )
     }
   }
@@ -270,6 +271,53 @@ function rpcMarkdown(rep: RpcReport): string {
         c.latencyMs.p99.toFixed(2),
         c.latencyMs.max.toFixed(2),
       ]),
+    ),
+    '',
+    ...r.notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n')
+}
+
+/** bench/results/testnet.json. */
+interface TestnetReport {
+  date: string
+  quick: boolean
+  machine: ChainCoreReport['machine']
+  result: TestnetBenchResult
+}
+
+function testnetMarkdown(rep: TestnetReport): string {
+  const m = rep.machine
+  const r = rep.result
+  return [
+    '# Gather Chain testnet benchmark',
+    '',
+    `## ${r.validators} validators under steady load (${rep.date}${rep.quick ? ', --quick run: not for the record' : ''})`,
+    '',
+    `Written by \`npm run bench -- --only testnet\` (bench/network/testnet.bench.ts). Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node} on ${m.platform}/${m.arch}; load average ${m.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at the start, ${m.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at the end.`,
+    '',
+    table(
+      ['measure', 'value'],
+      [
+        ['validators (processes)', String(r.validators)],
+        ['block time', `${r.blockTimeMs} ms`],
+        [
+          'load',
+          `${r.offeredPerSec} tx/s offered for ${r.seconds} s (${fmt(r.submitted)} accepted, ${fmt(r.refused)} refused)`,
+        ],
+        ['final transactions', `${fmt(r.finalTxs)} = ${r.finalTxPerSec.toFixed(1)} tx/s`],
+        [
+          'submission → final, p50 / p99 / max',
+          `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.p99)} / ${fmt(r.latencyMs.max)} ms`,
+        ],
+        ['blocks / slots in the window', `${fmt(r.blocks)} / ${fmt(r.slots)}`],
+        ['missed-slot rate', `${(r.missedSlotRate * 100).toFixed(1)} %`],
+        ['head − final height, median / max', `${r.finalLagBlocks.median} / ${r.finalLagBlocks.max} blocks`],
+        [
+          'memory (RSS) per node, median / max',
+          `${r.rssMiB.median.toFixed(0)} / ${r.rssMiB.max.toFixed(0)} MiB (all nodes ${r.rssMiB.total.toFixed(0)} MiB)`,
+        ],
+      ],
     ),
     '',
     ...r.notes.map((n) => `- ${n}`),
@@ -538,6 +586,23 @@ async function main(): Promise<void> {
     console.log(`wrote ${join(resultsDir, 'staking.json')} and ${join(resultsDir, 'staking.md')}`)
   }
 
+  if (only.includes('testnet')) {
+    console.log('\n=== testnet ===')
+    const start = os.loadavg()
+    const result = await runTestnetBench(quick ? { validators: 4, seconds: 30, rate: 20 } : {})
+    const rep: TestnetReport = {
+      date: new Date().toISOString(),
+      quick,
+      machine: { ...report.machine, loadAverage: { start, end: os.loadavg() } },
+      result,
+    }
+    const md = testnetMarkdown(rep)
+    await writeFile(join(resultsDir, 'testnet.json'), `${JSON.stringify(rep, null, 2)}\n`)
+    await writeFile(join(resultsDir, 'testnet.md'), md)
+    console.log(`\n${md}`)
+    console.log(`wrote ${join(resultsDir, 'testnet.json')} and ${join(resultsDir, 'testnet.md')}`)
+  }
+
   if (only.includes('rewards')) {
     console.log('\n=== rewards ===')
     const rewardsStart = os.loadavg()
@@ -593,7 +658,7 @@ async function main(): Promise<void> {
     console.log(`wrote ${join(resultsDir, 'rpc.json')} and ${join(resultsDir, 'rpc.md')}`)
   }
   // an rpc-, staking-, rewards- or messaging-only run leaves chain-core.json/.md alone
-  if (only.every((s) => s === 'rpc' || s === 'staking' || s === 'rewards' || s === 'messaging')) return
+  if (only.every((s) => ['rpc', 'staking', 'rewards', 'messaging', 'testnet'].includes(s))) return
 
   if (only.includes('crypto')) {
     console.log('\n=== crypto ===')
