@@ -1,9 +1,14 @@
-import { decodeBlock, decodeVote, encodeVote, type Vote } from './codec/block.js'
+import { quorum } from '../consensus/finality.js'
+import { headerHash } from './blockchain.js'
+import { type Block, decodeBlock, decodeVote, encodeBlock, encodeVote, type Vote } from './codec/block.js'
+import { protoType } from './codec/index.js'
+import { verifyEd25519 } from './crypto/ed25519.js'
 import { ChainErrorCode, isChainError } from './errors.js'
 import type { Logger } from './logger.js'
 import type { GatherNode } from './node.js'
 import { P2pNetwork } from './p2p/index.js'
 import type { P2pMetrics, Status, Verdict } from './p2p/types.js'
+import { signTx } from './tx/signTx.js'
 
 /** Options of a node's network: where it listens and whom it dials first. */
 export interface NodeNetworkOptions {
@@ -17,6 +22,12 @@ export interface NodeNetworkOptions {
   syncBatch?: number
   /** turn the DHT off (tests with fixed peers) */
   dht?: boolean
+  /**
+   * The account that signs and pays for evidence this node sees (two blocks for one slot or two
+   * votes at one height by one node key): it submits MsgSubmitEvidence on its own. Without one,
+   * the node only logs what it saw.
+   */
+  evidenceSigner?: { address: string; privateKey: Uint8Array; publicKey: Uint8Array }
 }
 
 /** Where sync stands (`chain_getStatus`). */
@@ -25,6 +36,8 @@ export interface SyncStatus {
   /** the highest head a peer reported */
   targetHeight: number
   peers: number
+  /** why a validator does not produce now (null: it may) */
+  productionHold: string | null
 }
 
 /** Transaction errors that say the sender sent something broken (not just stale or unlucky). */
@@ -58,6 +71,10 @@ export class NodeNetwork {
   private readonly listeners: { event: string; fn: (...args: never[]) => void }[] = []
   /** set while a gossiped transaction is being admitted, so it is not published again */
   private fromGossip = false
+  /** peers found on another branch, skipped by sync until the time given (ms) */
+  private readonly otherBranch = new Map<string, number>()
+  /** offences already reported (offender/kind/at) */
+  private readonly reported = new Set<string>()
 
   constructor(
     private readonly opts: NodeNetworkOptions,
@@ -102,10 +119,7 @@ export class NodeNetwork {
     })
     // With peers to find, produce only once we know their heads and our blocks reach them (a
     // gossipsub mesh forms on a ~1 s heartbeat): a block made blind would fork the chain.
-    const alone = (this.opts.bootstrap ?? []).length === 0
-    node.setProductionGate(
-      () => this.ready && !this.syncing && (alone || this.p2p.meshPeers('block').length > 0),
-    )
+    node.setProductionGate(() => this.productionHold() === undefined)
     node.attachNetwork({
       sync: () => this.syncStatus(),
       peerId: () => this.p2p.peerId,
@@ -124,10 +138,34 @@ export class NodeNetwork {
     await this.p2p.stop()
   }
 
+  /**
+   * Why a validator holds production back, or undefined when it may produce: with peers to find,
+   * only once it knows their heads and its blocks reach them (a peer subscribed to the block
+   * topic), not while syncing, and before the first block only once connected to enough
+   * super nodes for a finality quorum (a first block made while the others still start forks).
+   */
+  productionHold(): string | undefined {
+    const { node } = this.deps
+    if ((this.opts.bootstrap ?? []).length === 0) return undefined
+    if (!this.ready) return 'waiting for a peer status'
+    if (this.syncing) return 'syncing'
+    // gossipsub floods our own blocks to every subscribed peer, mesh or not
+    if (this.p2p.subscribers('block').length === 0) return 'no peer subscribed to blocks yet'
+    if (node.chain.head.height > 0) return undefined
+    const need = quorum(node.chain.superNodesAt(node.chain.head.slot + 1).length) - 1
+    const have = this.p2p.connectedPeers().length
+    return have >= need ? undefined : `first block: connected to ${have} peers, waiting for ${need}`
+  }
+
   /** Sync state for `chain_getStatus`. */
   syncStatus(): SyncStatus {
     const target = Math.max(this.deps.node.chain.head.height, ...this.peerHeads.values())
-    return { syncing: this.syncing, targetHeight: target, peers: this.p2p.connectedPeers().length }
+    return {
+      syncing: this.syncing,
+      targetHeight: target,
+      peers: this.p2p.connectedPeers().length,
+      productionHold: this.productionHold() ?? null,
+    }
   }
 
   private on(event: string, fn: (...args: never[]) => void): void {
@@ -193,7 +231,10 @@ export class NodeNetwork {
       return 'reject'
     }
     const head = node.chain.head
-    if (height <= head.height) return 'ignore'
+    if (height <= head.height) {
+      await this.checkDoubleProposal(bytes)
+      return 'ignore'
+    }
     if (height > head.height + 1 || Buffer.compare(previousHash, head.hash) !== 0) {
       // we are behind (or on another branch): catch up from whoever sent it
       this.peerHeads.set(from, Math.max(this.peerHeads.get(from) ?? 0, height))
@@ -225,6 +266,75 @@ export class NodeNetwork {
       return this.deps.node.addVote(vote)
     } catch (e) {
       return isChainError(e) ? 'reject' : 'ignore'
+    } finally {
+      for (const c of this.deps.node.votes.takeConflicts()) {
+        this.reportEvidence(
+          'double-vote',
+          hex(c.first.validator),
+          c.first.height,
+          encodeVote(c.first),
+          encodeVote(c.second),
+        )
+      }
+    }
+  }
+
+  /** A block for a height we have: the same proposer and slot with another hash is a double proposal. */
+  private async checkDoubleProposal(bytes: Uint8Array): Promise<void> {
+    let theirs: Block
+    try {
+      theirs = decodeBlock(bytes)
+    } catch {
+      return
+    }
+    const ours = await this.deps.node.chain.getBlock(theirs.header.height)
+    if (ours === undefined) return
+    const a = ours.block.header
+    const b = theirs.header
+    if (a.slot !== b.slot || Buffer.compare(a.proposer, b.proposer) !== 0) return
+    const hash = headerHash(b)
+    if (Buffer.compare(hash, ours.hash) === 0) return
+    if (!verifyEd25519(b.proposer, hash, theirs.signature)) return
+    const signed = (blk: Block): Uint8Array =>
+      encodeBlock({ header: blk.header, txs: [], signature: blk.signature })
+    this.reportEvidence('double-proposal', hex(b.proposer), b.slot, signed(ours.block), signed(theirs))
+  }
+
+  /** Submits MsgSubmitEvidence (once per offence) with the evidence signer, or logs it without one. */
+  private reportEvidence(
+    kind: 'double-proposal' | 'double-vote',
+    offender: string,
+    at: number,
+    first: Uint8Array,
+    second: Uint8Array,
+  ): void {
+    const id = `${offender}/${kind}/${at}`
+    if (this.reported.has(id)) return
+    this.reported.add(id)
+    const { node, log } = this.deps
+    const signer = this.opts.evidenceSigner
+    log.warn({ kind, offender, at }, 'double signing seen')
+    if (signer === undefined) return
+    try {
+      const type = protoType('gather.staking.v1.MsgSubmitEvidence')
+      const value = type.encode(type.fromObject({ submitter: signer.address, kind, first, second })).finish()
+      const acc = node.getAccount(signer.address)
+      const pending = node.mempool.pending().filter((p) => p.tx.signer === signer.address).length
+      const raw = signTx(
+        {
+          messages: [{ typeUrl: '/gather.staking.v1.MsgSubmitEvidence', value }],
+          chainId: node.chain.chainId,
+          accountNumber: BigInt(acc.accountNumber),
+          sequence: BigInt(acc.sequence) + BigInt(pending),
+          fee: BigInt(node.getMinFee()),
+        },
+        signer.privateKey,
+        signer.publicKey,
+      )
+      node.submitTx(raw)
+      log.warn({ kind, offender, at }, 'evidence submitted')
+    } catch (e) {
+      log.warn({ kind, offender, err: (e as Error).message }, 'evidence not submitted')
     }
   }
 
@@ -253,7 +363,13 @@ export class NodeNetwork {
       if (this.stopped) return
       const head = node.chain.head.height
       const candidates = [...this.peerHeads.entries()]
-        .filter(([p, h]) => h > head && !failed.has(p) && this.p2p.connectedPeers().includes(p))
+        .filter(
+          ([p, h]) =>
+            h > head &&
+            !failed.has(p) &&
+            (this.otherBranch.get(p) ?? 0) < Date.now() &&
+            this.p2p.connectedPeers().includes(p),
+        )
         .sort((a, b) => b[1] - a[1])
       const best = candidates[0]
       if (best === undefined) return
@@ -289,6 +405,7 @@ export class NodeNetwork {
           // the peer is on another branch below its head: not an offence, but we cannot follow it
           log.warn({ peer, height: header.height }, 'peer is on another branch; not syncing from it')
           failed.add(peer)
+          this.otherBranch.set(peer, Date.now() + 60_000)
           break
         }
         try {

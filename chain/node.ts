@@ -196,7 +196,7 @@ export function blockView(block: Block, hash: Uint8Array): BlockView {
 
 /** What the node shows of an attached network (chain/network.ts implements it). */
 export interface NodeNetworkView {
-  sync(): { syncing: boolean; targetHeight: number; peers: number }
+  sync(): { syncing: boolean; targetHeight: number; peers: number; productionHold: string | null }
   peerId(): string
   addresses(): string[]
   peers(): unknown[]
@@ -627,7 +627,13 @@ export class GatherNode extends EventEmitter {
       syncing: this.network?.sync().syncing ?? false,
       targetHeight: this.network?.sync().targetHeight ?? head.height,
       peers: this.network?.sync().peers ?? 0,
+      productionHold: this.network?.sync().productionHold ?? null,
     }
+  }
+
+  /** The minimum fee per transaction, ugat (decimal string). */
+  getMinFee(): string {
+    return tokenEndpoint.getMinFee(this.readContext())
   }
 
   /** An account (`account_get`). */

@@ -20,6 +20,8 @@ export interface StatusResult {
   targetHeight: number
   /** connected peers */
   peers: number
+  /** why this validator does not produce now (waiting for peers, syncing…); null: it may */
+  productionHold: string | null
 }
 
 /** `net_getPeers` result. */

@@ -18,13 +18,19 @@ afterEach(async () => {
   for (const n of running.splice(0).reverse()) await stopNetNode(n, true).catch(() => undefined)
 })
 
-async function startAll(n: number, label: string, blockTimeMs: number) {
+async function startAll(
+  n: number,
+  label: string,
+  blockTimeMs: number,
+  evidenceSigner?: { address: string; privateKey: Uint8Array; publicKey: Uint8Array },
+) {
   const { genesis, keys } = await networkGenesis(n, label, { blockTimeMs })
-  const first = await startNetNode(genesis, keys[0]!, 0, { bootstrap: [], produce: true })
+  const extra = evidenceSigner === undefined ? {} : { evidenceSigner }
+  const first = await startNetNode(genesis, keys[0]!, 0, { bootstrap: [], produce: true, ...extra })
   running.push(first)
   const bootstrap = first.net.p2p.multiaddrs()
   for (let i = 1; i < n; i++) {
-    running.push(await startNetNode(genesis, keys[i]!, i, { bootstrap, produce: true }))
+    running.push(await startNetNode(genesis, keys[i]!, i, { bootstrap, produce: true, ...extra }))
   }
   return { genesis, keys, nodes: [...running], bootstrap }
 }
@@ -238,4 +244,71 @@ describe('a hostile peer', () => {
       await rogue.stop()
     }
   }, 90_000)
+})
+
+describe('double signing', () => {
+  test('a validator that signs two blocks for its slot is reported by the others, jailed and slashed 5 %; the chain stays final and consistent', async () => {
+    const { faucet } = await devnetKeys()
+    const { nodes, keys } = await startAll(4, 'double', 300, faucet)
+    await waitFor('height 4 everywhere', () => nodes.every((n) => n.node.chain.head.height >= 4), 60_000)
+    const cheat = nodes[3]!
+    const cheatId = keys[3]!.id
+    const { encodeBlock, decodeBlock } = await import('../chain/codec/block.js')
+    const { headerHash } = await import('../chain/blockchain.js')
+    const { signEd25519 } = await import('../chain/crypto/ed25519.js')
+    // the cheat's next block, then a second one for the same slot with other contents, signed too
+    const h0 = cheat.node.chain.head.height
+    let own: Awaited<ReturnType<typeof cheat.node.chain.getBlock>>
+    await waitFor(
+      'a block by the cheat',
+      async () => {
+        for (let h = h0; h <= cheat.node.chain.head.height; h++) {
+          const b = await cheat.node.chain.getBlock(h)
+          if (b !== undefined && hex(b.block.header.proposer) === cheatId) {
+            own = b
+            return true
+          }
+        }
+        return false
+      },
+      30_000,
+    )
+    const header = { ...own!.block.header, txRoot: new Uint8Array(32).fill(7) }
+    const second = encodeBlock({
+      header,
+      txs: [],
+      signature: signEd25519(keys[3]!.privateKey, headerHash(header)),
+    })
+    expect(decodeBlock(second).header.slot).toBe(own!.block.header.slot)
+    const supplyBefore = BigInt(nodes[0]!.node.getSupply().burned)
+    await cheat.net.p2p.publishBlock(second)
+
+    const honest = nodes.slice(0, 3)
+    await waitFor(
+      'the cheat jailed on every honest node',
+      () =>
+        honest.every((n) => {
+          const v = n.node.getNode(cheatId) as { jailedUntil: number } | undefined
+          return v !== undefined && v.jailedUntil > n.node.chain.head.height
+        }),
+      60_000,
+    )
+    for (const n of honest) {
+      const v = n.node.getNode(cheatId) as { locked: string; status: string }
+      // 5 % of its 1,000 GAT self-lock burned
+      expect({ locked: v.locked, status: v.status }).toEqual({
+        locked: (950n * 1_000_000n).toString(),
+        status: 'jailed',
+      })
+      expect(BigInt(n.node.getSupply().burned) - supplyBefore).toBeGreaterThanOrEqual(50n * 1_000_000n)
+    }
+    // the chain goes on and stays final and consistent
+    const h = Math.max(...honest.map((n) => n.node.chain.finalBlock.height))
+    await waitFor(
+      'finality moves on',
+      () => honest.every((n) => n.node.chain.finalBlock.height >= h + 3),
+      60_000,
+    )
+    await expectAgreement(honest)
+  }, 150_000)
 })

@@ -72,9 +72,9 @@ function childPids(parent: number): Promise<number[]> {
 export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<TestnetBenchResult> {
   const log = opts.log ?? ((l: string) => console.log(l))
   const validators = opts.validators ?? 21
-  const blockTimeMs = opts.blockTimeMs ?? 1000
-  const seconds = opts.seconds ?? 180
-  const rate = opts.rate ?? 40
+  const blockTimeMs = opts.blockTimeMs ?? 3000
+  const seconds = opts.seconds ?? 150
+  const rate = opts.rate ?? 20
   const senderCount = opts.senders ?? 40
   const basePort = opts.basePort ?? 31_000
   const dir = await mkdtemp(join(tmpdir(), 'gather-bench-testnet-'))
@@ -105,7 +105,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     child.stderr?.on('data', (d: Buffer) => {
       out += d.toString()
     })
-    const readyBy = Date.now() + 300_000
+    const readyBy = Date.now() + 300_000 // 21 processes take a while to start on 2 cores
     while (!out.includes('Ctrl-C stops every node')) {
       if (child.exitCode !== null || Date.now() > readyBy) throw new Error(`testnet did not start:\n${out}`)
       await sleep(200)
@@ -118,7 +118,16 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     const clients = manifest.nodes.map((n) => new GatherClient(n.rpc, { timeoutMs: 10_000 }))
     const c0 = clients[0]!
     log(`testnet: ${validators} validators up; waiting for finality to start`)
-    while ((await c0.getStatus()).finalHeight < 3) await sleep(200)
+    const finalBy = Date.now() + 240_000
+    while ((await c0.getStatus()).finalHeight < 3) {
+      if (Date.now() > finalBy) {
+        const st = await Promise.all(clients.map((c) => c.getStatus().catch(() => undefined)))
+        throw new Error(
+          `no finality after 4 minutes: ${JSON.stringify(st.map((x) => x && { h: x.height, f: x.finalHeight, hold: x.productionHold, head: x.headHash.slice(0, 8) }))}`,
+        )
+      }
+      await sleep(200)
+    }
 
     const faucet = await deriveAccountKey(TEST_MNEMONIC, manifest.faucet.index)
     const senders = await Promise.all(

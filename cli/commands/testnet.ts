@@ -126,6 +126,8 @@ async function createTestnet(
   const { genesis, owners, faucet } = await buildTestnetGenesis({
     nodePublicKeys: nodeKeys.map((k) => k.publicKey),
     blockTimeMs,
+    // the first slot after every node has started and met its peers (21 take ~20 s)
+    genesisTime: new Date(Date.now() + 5_000 + 1_500 * nodeKeys.length),
   })
   const nodes: TestnetNode[] = []
   for (const [i, key] of nodeKeys.entries()) {

@@ -48,12 +48,23 @@ export async function startNetNode(
   genesis: Genesis,
   key: ReturnType<typeof testNodeKey>,
   index: number,
-  o: { bootstrap: string[]; produce: boolean; dataDir?: string },
+  o: {
+    bootstrap: string[]
+    produce: boolean
+    dataDir?: string
+    evidenceSigner?: { address: string; privateKey: Uint8Array; publicKey: Uint8Array }
+  },
 ): Promise<NetNode> {
   const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'gather-net-')))
   const node = await GatherNode.open({ dataDir, genesis, nodeKey: key, produce: o.produce })
   const net = new NodeNetwork(
-    { privateKey: key.privateKey, host: '127.0.0.1', port: 0, bootstrap: o.bootstrap },
+    {
+      privateKey: key.privateKey,
+      host: '127.0.0.1',
+      port: 0,
+      bootstrap: o.bootstrap,
+      ...(o.evidenceSigner === undefined ? {} : { evidenceSigner: o.evidenceSigner }),
+    },
     { node, log: silentLogger() },
   )
   await net.start()
