@@ -4,6 +4,8 @@
  * `bench/results/rpc.json` + `bench/results/rpc.md`.
  *
  * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards|messaging|testnet] [--quick]`
+ * (testnet: `[--validators N] [--block-time MS] [--seconds S] [--rate TX_PER_S]`, default 21
+ * validators, 3,000 ms blocks, 150 s at 20 tx/s)
  * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`; the
  * rewards suite `bench/results/rewards.json` + `.md`; the messaging suite
  * `bench/results/messaging.json` + `.md`)
@@ -56,13 +58,32 @@ interface ChainCoreReport {
   }
 }
 
-function parseArgs(argv: string[]): { only: SuiteName[]; quick: boolean } {
+function parseArgs(argv: string[]): {
+  only: SuiteName[]
+  quick: boolean
+  testnet: { validators?: number; blockTimeMs?: number; seconds?: number; rate?: number }
+} {
   let only: SuiteName[] = [...SUITES]
   let quick = false
+  const testnet: { validators?: number; blockTimeMs?: number; seconds?: number; rate?: number } = {}
+  const whole = (name: string, v: string | undefined, min: number, max: number): number => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`${name} takes a whole number ${min}..${max}, got "${v}"`)
+    return n
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--quick') {
       quick = true
+    } else if (a === '--validators') {
+      testnet.validators = whole(a, argv[++i], 1, 21)
+    } else if (a === '--block-time') {
+      testnet.blockTimeMs = whole(a, argv[++i], 100, 60_000)
+    } else if (a === '--seconds') {
+      testnet.seconds = whole(a, argv[++i], 10, 3_600)
+    } else if (a === '--rate') {
+      testnet.rate = whole(a, argv[++i], 1, 10_000)
     } else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? argv[++i] : a.slice('--only='.length)
       const names = (v ?? '').split(',').filter((x) => x !== '')
@@ -82,7 +103,7 @@ function parseArgs(argv: string[]): { only: SuiteName[]; quick: boolean } {
       )
     }
   }
-  return { only, quick }
+  return { only, quick, testnet }
 }
 
 const fmt = (n: number, digits = 0): string =>
@@ -528,7 +549,7 @@ async function readBenny(file: string): Promise<{ date: string; results: BennyFi
 }
 
 async function main(): Promise<void> {
-  const { only, quick } = parseArgs(process.argv.slice(2))
+  const { only, quick, testnet } = parseArgs(process.argv.slice(2))
   // dist/bench/index.js -> the project root, where the suites save to bench/results/
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
   process.chdir(root)
@@ -589,7 +610,9 @@ async function main(): Promise<void> {
   if (only.includes('testnet')) {
     console.log('\n=== testnet ===')
     const start = os.loadavg()
-    const result = await runTestnetBench(quick ? { validators: 4, seconds: 30, rate: 20 } : {})
+    const result = await runTestnetBench(
+      quick ? { validators: 4, seconds: 30, rate: 20, ...testnet } : testnet,
+    )
     const rep: TestnetReport = {
       date: new Date().toISOString(),
       quick,
