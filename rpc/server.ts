@@ -127,6 +127,7 @@ export class RpcServer {
   private readonly clients = new WeakMap<WebSocket, Map<string, Subscription>>()
   private nextSubscription = 1
   private readonly onBlock: (c: CommittedBlock) => void
+  private readonly onFinal: (f: { height: number; hash: Uint8Array }) => void
 
   constructor(
     private readonly opts: RpcServerOptions,
@@ -185,6 +186,10 @@ export class RpcServer {
     })
     this.onBlock = (c) => this.publish(c)
     deps.node.on('block', this.onBlock)
+    this.onFinal = (f) => {
+      void this.publishFinal(f.height)
+    }
+    deps.node.on('final', this.onFinal)
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free one). */
@@ -202,6 +207,7 @@ export class RpcServer {
   /** Stops accepting, closes WebSockets and waits for the HTTP server to close. */
   async close(): Promise<void> {
     this.deps.node.off('block', this.onBlock)
+    this.deps.node.off('final', this.onFinal)
     for (const ws of this.sockets) ws.terminate()
     this.wss.close()
     this.http.closeAllConnections()
@@ -468,6 +474,28 @@ export class RpcServer {
     return client.subscriptions.delete(parseParams(unsubscribeParams, params).subscription)
   }
 
+  /** `finalHeads`: the block that just became final (a 2n/3+1 vote quorum), once per move. */
+  private async publishFinal(height: number): Promise<void> {
+    if (this.sockets.size === 0) return
+    const b = await this.deps.node.chain.getBlock(height).catch(() => undefined)
+    if (b === undefined) return
+    const h = b.block.header
+    const head = {
+      height: h.height,
+      hash: Buffer.from(b.hash).toString('hex'),
+      slot: h.slot,
+      time: new Date(h.timeMs).toISOString(),
+      proposer: Buffer.from(h.proposer).toString('hex'),
+      stateRoot: Buffer.from(h.stateRoot).toString('hex'),
+      txs: b.block.txs.length,
+    }
+    for (const ws of this.sockets) {
+      const subs = this.clients.get(ws)
+      if (subs === undefined) continue
+      for (const s of subs.values()) if (s.event === 'finalHeads') this.notify(ws, s.id, head)
+    }
+  }
+
   private publish(c: CommittedBlock): void {
     if (this.sockets.size === 0) return
     const head = headView(c)
@@ -486,7 +514,8 @@ export class RpcServer {
       const subs = this.clients.get(ws)
       if (subs === undefined) continue
       for (const s of subs.values()) {
-        if (s.event === 'newHeads' || s.event === 'finalHeads') this.notify(ws, s.id, head)
+        if (s.event === 'newHeads') this.notify(ws, s.id, head)
+        else if (s.event === 'finalHeads') continue
         else {
           const all = txSigners()
           c.results.forEach((r, i) => {
