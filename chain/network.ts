@@ -318,14 +318,14 @@ export class NodeNetwork {
     try {
       const type = protoType('gather.staking.v1.MsgSubmitEvidence')
       const value = type.encode(type.fromObject({ submitter: signer.address, kind, first, second })).finish()
-      const acc = node.getAccount(signer.address)
-      const pending = node.mempool.pending().filter((p) => p.tx.signer === signer.address).length
+      const acc = node.nextAccount(signer.address)
+      if (acc === undefined) throw new Error(`evidence signer ${signer.address} has no account`)
       const raw = signTx(
         {
           messages: [{ typeUrl: '/gather.staking.v1.MsgSubmitEvidence', value }],
           chainId: node.chain.chainId,
-          accountNumber: BigInt(acc.accountNumber),
-          sequence: BigInt(acc.sequence) + BigInt(pending),
+          accountNumber: acc.accountNumber,
+          sequence: acc.sequence,
           fee: BigInt(node.getMinFee()),
         },
         signer.privateKey,

@@ -614,6 +614,7 @@ export class GatherNode extends EventEmitter {
   /** Head, finality and mempool in one object (`chain_getStatus`). */
   getStatus() {
     const head = this.chain.head
+    const net = this.network?.sync()
     return {
       chainId: this.chain.chainId,
       genesisHash: hex(this.chain.genesisHash),
@@ -624,11 +625,19 @@ export class GatherNode extends EventEmitter {
       finalHeight: this.chain.finalBlock.height,
       mempool: { txs: this.mempool.size, bytes: this.mempool.sizeBytes },
       blockTimeMs: this.chain.clock.blockTimeMs,
-      syncing: this.network?.sync().syncing ?? false,
-      targetHeight: this.network?.sync().targetHeight ?? head.height,
-      peers: this.network?.sync().peers ?? 0,
-      productionHold: this.network?.sync().productionHold ?? null,
+      syncing: net?.syncing ?? false,
+      targetHeight: net?.targetHeight ?? head.height,
+      peers: net?.peers ?? 0,
+      productionHold: net?.productionHold ?? null,
     }
+  }
+
+  /**
+   * The account number and the sequence an account's next transaction needs: its committed
+   * sequence plus its transactions pending in the mempool. Undefined for an unknown account.
+   */
+  nextAccount(address: string): { accountNumber: bigint; sequence: bigint } | undefined {
+    return this.mempool.nextAccount(address)
   }
 
   /** The minimum fee per transaction, ugat (decimal string). */

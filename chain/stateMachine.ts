@@ -138,6 +138,11 @@ export class StateMachine {
     }
   }
 
+  /** An account's number and next sequence in `state` (undefined: never created). */
+  account(state: StateReader, address: string): AccountInfo | undefined {
+    return this.auth.getAccount(state, address)
+  }
+
   /** Type URLs of every message the chain accepts. */
   get messageTypes(): string[] {
     return [...this.commands.keys()].sort()

@@ -146,10 +146,7 @@ async function openHarness(): Promise<Harness> {
       const a = s.node.getAccount(address)
       return { accountNumber: BigInt(a.accountNumber), sequence: BigInt(a.sequence) }
     },
-    nextSequence(address) {
-      const pending = s.node.mempool.pending().filter((p) => p.tx.signer === address).length
-      return h.counters(address).sequence + BigInt(pending)
-    },
+    nextSequence: (address) => s.node.nextAccount(address)?.sequence ?? 0n,
     transfer(from, to, amount, o = {}) {
       return transferTx(from, to, amount, {
         chainId: h.chainId,

@@ -17,7 +17,7 @@ import { EvidenceErrorCode } from '../consensus/evidence.js'
 import { type DevnetKeys, devnetKeys } from '../genesis/devnet.js'
 import { buildMainnetGenesis } from '../genesis/mainnet.js'
 import { dayBlocksStore } from '../modules/staking/stores/index.js'
-import { openDevnetNode, tempDir } from './helpers/devnet.js'
+import { openDevnetNode, signNext, tempDir } from './helpers/devnet.js'
 import {
   type AccountSigner,
   type AnyMsg,
@@ -98,21 +98,7 @@ async function openNet(): Promise<Net> {
     alice: testAccount('evidence-alice'),
     bob: testAccount('evidence-bob'),
     carol: testAccount('evidence-carol'),
-    sign(signer, msgs) {
-      const acc = node.getAccount(signer.address)
-      const pending = node.mempool.pending().filter((p) => p.tx.signer === signer.address).length
-      return signTx(
-        {
-          messages: msgs,
-          chainId,
-          accountNumber: BigInt(acc.accountNumber),
-          sequence: BigInt(acc.sequence) + BigInt(pending),
-          fee: FEE,
-        },
-        signer.privateKey,
-        signer.publicKey,
-      )
-    },
+    sign: (signer, msgs) => signNext(node, signer, msgs, FEE),
     send(signer, msgs) {
       node.submitTx(api.sign(signer, msgs))
     },

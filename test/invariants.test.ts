@@ -12,12 +12,12 @@ import { findViolations } from '../chain/invariants.js'
 import { chainInvariants, GatherNode } from '../chain/node.js'
 import type { Module } from '../chain/stateMachine.js'
 import { StateOverlay } from '../chain/store/overlay.js'
-import { signTx, transferMessage } from '../chain/tx/signTx.js'
+import { transferMessage } from '../chain/tx/signTx.js'
 import { burnMessage, claimRewardsMessage } from '../cli/txMessages.js'
 import { lockStore, nodeStore, totalLockedStore } from '../modules/staking/stores/index.js'
 import { tokenMethod } from '../modules/token/method.js'
 import { balanceStore, gmtStore, mintedStore } from '../modules/token/stores/index.js'
-import { openDevnetNode, tempDir } from './helpers/devnet.js'
+import { openDevnetNode, signNext, tempDir } from './helpers/devnet.js'
 import {
   type AccountSigner,
   type AnyMsg,
@@ -59,19 +59,8 @@ function rng(seed: number): {
 }
 
 function signFor(node: GatherNode, chainId: string, signer: AccountSigner, msgs: AnyMsg[]): Uint8Array {
-  const acc = node.getAccount(signer.address)
-  const pending = node.mempool.pending().filter((p) => p.tx.signer === signer.address).length
-  return signTx(
-    {
-      messages: msgs,
-      chainId,
-      accountNumber: BigInt(acc.accountNumber),
-      sequence: BigInt(acc.sequence) + BigInt(pending),
-      fee: FEE,
-    },
-    signer.privateKey,
-    signer.publicKey,
-  )
+  expect(chainId).toBe(node.chain.chainId)
+  return signNext(node, signer, msgs, FEE)
 }
 
 const cleanups: (() => Promise<void>)[] = []

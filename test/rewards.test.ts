@@ -8,11 +8,11 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { ChainError } from '../chain/errors.js'
 import type { GatherNode } from '../chain/node.js'
-import { signTx, transferMessage } from '../chain/tx/signTx.js'
+import { transferMessage } from '../chain/tx/signTx.js'
 import { claimRewardsMessage } from '../cli/txMessages.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
 import { dailyEmission } from '../modules/token/logic/emission.js'
-import { openDevnetNode } from './helpers/devnet.js'
+import { openDevnetNode, signNext } from './helpers/devnet.js'
 import {
   type AccountSigner,
   type AnyMsg,
@@ -72,26 +72,12 @@ async function openNet(): Promise<Net> {
   const follower = await openDevnetNode(opts)
   cleanups.push(follower.close)
   const { node } = net
-  const chainId = net.genesis.chainId
+  const _chainId = net.genesis.chainId
   const api: Net = {
     node,
     keys: net.keys,
     send(signer, msgs) {
-      const acc = node.getAccount(signer.address)
-      const pending = node.mempool.pending().filter((p) => p.tx.signer === signer.address).length
-      node.submitTx(
-        signTx(
-          {
-            messages: msgs,
-            chainId,
-            accountNumber: BigInt(acc.accountNumber),
-            sequence: BigInt(acc.sequence) + BigInt(pending),
-            fee: FEE,
-          },
-          signer.privateKey,
-          signer.publicKey,
-        ),
-      )
+      node.submitTx(signNext(node, signer, msgs, FEE))
     },
     async block() {
       const c = await node.produceBlock(node.chain.head.slot + 1)

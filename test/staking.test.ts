@@ -18,7 +18,7 @@ import type { GatherNode } from '../chain/node.js'
 import { signTx, transferMessage } from '../chain/tx/signTx.js'
 import { slotTime } from '../consensus/schedule.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
-import { openDevnetNode } from './helpers/devnet.js'
+import { openDevnetNode, signNext } from './helpers/devnet.js'
 import {
   type AccountSigner,
   type AnyMsg,
@@ -101,21 +101,7 @@ async function openNet(): Promise<Net> {
     chainId: a.genesis.chainId,
     v,
     nodeKeys,
-    sign(signer, msgs, fee = FEE) {
-      const acc = node.getAccount(signer.address)
-      const pending = node.mempool.pending().filter((p) => p.tx.signer === signer.address).length
-      return signTx(
-        {
-          messages: msgs,
-          chainId: net.chainId,
-          accountNumber: BigInt(acc.accountNumber),
-          sequence: BigInt(acc.sequence) + BigInt(pending),
-          fee,
-        },
-        signer.privateKey,
-        signer.publicKey,
-      )
-    },
+    sign: (signer, msgs, fee = FEE) => signNext(node, signer, msgs, fee),
     send(signer, msgs, fee = FEE) {
       return node.submitTx(net.sign(signer, msgs, fee)).hash
     },

@@ -8,11 +8,11 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { ChainError } from '../chain/errors.js'
 import { GatherNode } from '../chain/node.js'
-import { signTx, transferMessage } from '../chain/tx/signTx.js'
+import { transferMessage } from '../chain/tx/signTx.js'
 import { burnMessage } from '../cli/txMessages.js'
 import { devnetKeys } from '../genesis/devnet.js'
 import { buildMainnetGenesis, MAINNET_ALLOCATIONS } from '../genesis/mainnet.js'
-import { tempDir } from './helpers/devnet.js'
+import { signNext, tempDir } from './helpers/devnet.js'
 import { type AccountSigner, type AnyMsg, lockMsg, testAccount, unlockMsg } from './helpers/staking.js'
 
 const GAT = 1_000_000n
@@ -66,21 +66,7 @@ async function openMainnetStyle() {
     await tmp.cleanup()
   })
   const send = (signer: AccountSigner, msgs: AnyMsg[]): void => {
-    const acc = node.getAccount(signer.address)
-    const pending = node.mempool.pending().filter((p) => p.tx.signer === signer.address).length
-    node.submitTx(
-      signTx(
-        {
-          messages: msgs,
-          chainId: genesis.chainId,
-          accountNumber: BigInt(acc.accountNumber),
-          sequence: BigInt(acc.sequence) + BigInt(pending),
-          fee: FEE,
-        },
-        signer.privateKey,
-        signer.publicKey,
-      ),
-    )
+    node.submitTx(signNext(node, signer, msgs, FEE))
   }
   const block = async (): Promise<void> => {
     const c = await node.produceBlock(node.chain.head.slot + 1)

@@ -1,5 +1,5 @@
 import { ChainError, ChainErrorCode } from '../errors.js'
-import type { BlockInfo, PreparedTx, StateMachine } from '../stateMachine.js'
+import type { AccountInfo, BlockInfo, PreparedTx, StateMachine } from '../stateMachine.js'
 import { StateOverlay } from '../store/overlay.js'
 import type { StateReader } from '../store/types.js'
 
@@ -75,6 +75,14 @@ export class Mempool {
 
   get(hashHex: string): PreparedTx | undefined {
     return this.entries.get(hashHex)?.prepared
+  }
+
+  /**
+   * An account as the next transaction must see it: its number, and a sequence that counts the
+   * account's transactions already pending here (the check state has them applied).
+   */
+  nextAccount(address: string): AccountInfo | undefined {
+    return this.deps.machine.account(this.checkState, address)
   }
 
   /** Pending transactions in admission order (what a proposer includes). */

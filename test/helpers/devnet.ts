@@ -84,3 +84,28 @@ export function transferTx(
     from.publicKey,
   )
 }
+
+/**
+ * Signs `msgs` for `node`'s chain with the signer's next sequence — its committed sequence plus its
+ * transactions already pending in the mempool (`GatherNode.nextAccount`); an account the chain
+ * does not know signs with number and sequence 0 (and is refused for it).
+ */
+export function signNext(
+  node: GatherNode,
+  signer: { address: string; privateKey: Uint8Array; publicKey: Uint8Array },
+  msgs: { typeUrl: string; value: Uint8Array }[],
+  fee = 1000n,
+): Uint8Array {
+  const acc = node.nextAccount(signer.address) ?? { accountNumber: 0n, sequence: 0n }
+  return signTx(
+    {
+      messages: msgs,
+      chainId: node.chain.chainId,
+      accountNumber: acc.accountNumber,
+      sequence: acc.sequence,
+      fee,
+    },
+    signer.privateKey,
+    signer.publicKey,
+  )
+}

@@ -2,9 +2,10 @@ import { expect } from '@jest/globals'
 import type { ChainEvent } from '../../chain/codec/block.js'
 import { ChainError } from '../../chain/errors.js'
 import type { GatherNode } from '../../chain/node.js'
-import { signTx, transferMessage } from '../../chain/tx/signTx.js'
+import { transferMessage } from '../../chain/tx/signTx.js'
 import type { AnyMessage } from '../../cli/txMessages.js'
 import type { DevnetKeys } from '../../genesis/devnet.js'
+import { signNext } from './devnet.js'
 import type { AccountSigner } from './staking.js'
 
 /** One committed block as the messaging tests read it. */
@@ -31,19 +32,7 @@ export class TxDriver {
 
   /** The signed bytes of `msgs` with the signer's next sequence (counting its pending txs). */
   sign(signer: AccountSigner, msgs: AnyMessage[], fee = 1_000n): Uint8Array {
-    const acc = this.node.getAccount(signer.address)
-    const pending = this.node.mempool.pending().filter((p) => p.tx.signer === signer.address).length
-    return signTx(
-      {
-        messages: msgs,
-        chainId: this.chainId,
-        accountNumber: BigInt(acc.accountNumber),
-        sequence: BigInt(acc.sequence) + BigInt(pending),
-        fee,
-      },
-      signer.privateKey,
-      signer.publicKey,
-    )
+    return signNext(this.node, signer, msgs, fee)
   }
 
   /** Submits to the mempool; throws the node's ChainError when refused. */
