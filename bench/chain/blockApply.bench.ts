@@ -49,6 +49,7 @@ import { StateOverlay } from '../../chain/store/overlay.js'
 import { type DecodedTx, signBytesOf, txHashHex } from '../../chain/tx/decodeTx.js'
 import { signTx, transferMessage } from '../../chain/tx/signTx.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
+import { type Stats, stats } from '../stats.js'
 
 /** Options of {@link runBlockApplyBench}. */
 export interface BlockApplyOptions {
@@ -70,14 +71,6 @@ export interface BlockApplyOptions {
   resultsFolder?: string
   /** progress lines (default console.log) */
   log?: (line: string) => void
-}
-
-/** Summary statistics of a series. */
-export interface Stats {
-  median: number
-  min: number
-  max: number
-  mean: number
 }
 
 /** Measured import throughput for one block size and node configuration. */
@@ -183,14 +176,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
-}
-
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b)
-  const n = s.length
-  if (n === 0) return { median: 0, min: 0, max: 0, mean: 0 }
-  const median = n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2
-  return { median, min: s[0]!, max: s[n - 1]!, mean: s.reduce((a, b) => a + b, 0) / n }
 }
 
 /** A funded benchmark account. */

@@ -33,6 +33,7 @@ import {
   proofToJson,
   verifyInclusion,
 } from '../../modules/messaging/groupchain/proof.js'
+import { type Stats, stats } from '../stats.js'
 
 /** Options of {@link runMessagingBench}. */
 export interface MessagingBenchOptions {
@@ -45,13 +46,6 @@ export interface MessagingBenchOptions {
   /** measured blocks: size and count (default 1,000 ×4, 5,000 ×3) */
   blocks?: { txs: number; count: number }[]
   log?: (line: string) => void
-}
-
-/** Summary statistics of a series. */
-export interface Stats {
-  median: number
-  min: number
-  max: number
 }
 
 /** Proof verification over one chain length. */
@@ -98,14 +92,6 @@ export interface MessagingBenchResult {
 const CHAIN_ID = 'gather-bench-messaging-1'
 const FEE = 1_000n
 const ACCOUNT_UGAT = 1_000n * 1_000_000n
-
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b)
-  const n = s.length
-  if (n === 0) return { median: 0, min: 0, max: 0 }
-  const median = n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2
-  return { median, min: s[0]!, max: s[n - 1]! }
-}
 
 /** Runs `fn` round-robin over `items` for about `seconds`; returns calls per second. */
 function rate<T>(items: readonly T[], seconds: number, fn: (x: T) => unknown): number {

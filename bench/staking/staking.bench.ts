@@ -32,6 +32,7 @@ import { type Genesis, parseGenesis } from '../../genesis/schema.js'
 import { stakingMethod } from '../../modules/staking/method.js'
 import { defaultStakingParams, stakingParamsToJson } from '../../modules/staking/params.js'
 import { nodeStore, paramsStore } from '../../modules/staking/stores/index.js'
+import { type Stats, stats, timeRuns } from '../stats.js'
 
 /** Options of {@link runStakingBench}. */
 export interface StakingBenchOptions {
@@ -44,13 +45,6 @@ export interface StakingBenchOptions {
   /** seconds of each `measureNativeVerifyRate` run (default 3) */
   verifySeconds?: number
   log?: (line: string) => void
-}
-
-/** Summary statistics of a series. */
-export interface Stats {
-  median: number
-  min: number
-  max: number
 }
 
 /** One election measurement. */
@@ -100,14 +94,6 @@ const EXTRA_NODES = 100
 const MsgLock = protoType('gather.staking.v1.MsgLock')
 const MsgUnlock = protoType('gather.staking.v1.MsgUnlock')
 
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b)
-  const n = s.length
-  if (n === 0) return { median: 0, min: 0, max: 0 }
-  const median = n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2
-  return { median, min: s[0]!, max: s[n - 1]! }
-}
-
 /** Deterministic 32-bit PRNG (mulberry32). */
 function prng(seed: number): () => number {
   let a = seed >>> 0
@@ -150,16 +136,6 @@ function stateOf(cands: ElectionCandidate[]): CommittedState {
   const entries: [string, Uint8Array][] = []
   for (const [k, v] of w.changes()) if (v !== null) entries.push([k, v])
   return CommittedState.fromEntries(entries)
-}
-
-function timeRuns(runs: number, fn: () => unknown): number[] {
-  const out: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now()
-    fn()
-    out.push(performance.now() - t)
-  }
-  return out
 }
 
 /** The lock-bench genesis: funded accounts; the bench validator (1,000 GAT) and 100 device nodes (1 GAT each). */

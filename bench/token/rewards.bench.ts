@@ -29,6 +29,7 @@ import { tokenMethod } from '../../modules/token/method.js'
 import { rewardsMethod } from '../../modules/token/rewards.js'
 import { genesisSupplyStore } from '../../modules/token/stores/index.js'
 import { type BenchAccount, benchAccounts } from '../chain/blockApply.bench.js'
+import { type Stats, stats, timeRuns } from '../stats.js'
 
 const GAT = 1_000_000n
 const STAKE = GAT / 10n
@@ -36,14 +37,6 @@ const NODES = 100
 const SIGNERS = 40
 const BLOCKS_PER_DAY = 10
 const DAYS = 5
-
-/** min / median / max of a sample. */
-export interface Stats {
-  median: number
-  min: number
-  max: number
-  runs: number
-}
 
 /** One size's figures. */
 export interface RewardsSizeResult {
@@ -63,13 +56,6 @@ export interface RewardsSizeResult {
 export interface RewardsBenchResult {
   sizes: RewardsSizeResult[]
   notes: string[]
-}
-
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b)
-  const n = s.length
-  const median = n === 0 ? 0 : n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2
-  return { median, min: s[0] ?? 0, max: s[n - 1] ?? 0, runs: n }
 }
 
 const nodeIdOf = (i: number): string =>
@@ -113,16 +99,6 @@ function fillModule(stakers: number, signers: BenchAccount[]): Module {
       genesisSupplyStore.set(state, (genesisSupplyStore.get(state) ?? 0n) + BigInt(stakers) * STAKE)
     },
   }
-}
-
-function timeRuns(runs: number, fn: () => void): number[] {
-  const out: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now()
-    fn()
-    out.push(performance.now() - t)
-  }
-  return out
 }
 
 async function runSize(stakers: number, log: (line: string) => void): Promise<RewardsSizeResult> {
