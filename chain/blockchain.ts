@@ -117,16 +117,14 @@ export class Blockchain {
       this.final = { height: j.height, hash: Buffer.from(j.hash, 'hex') }
     }
     // The seed of the head's round: the parent of the first block of that round (≤ 21 blocks back).
-    let h = this.head.height
-    while (h > 0) {
-      const b = (await this.getBlock(h))!.block.header
-      const parentSlot = h === 1 ? -1 : (await this.getBlock(h - 1))!.block.header.slot
-      if (h === 1 || roundOf(b.slot) > roundOf(parentSlot)) {
-        this.headRoundSeed = b.previousHash
-        return
-      }
-      h--
+    if (this.head.height === 0) return
+    let b = (await this.getBlock(this.head.height))!.block.header
+    while (b.height > 1) {
+      const parent = (await this.getBlock(b.height - 1))!.block.header
+      if (roundOf(b.slot) > roundOf(parent.slot)) break
+      b = parent
     }
+    this.headRoundSeed = b.previousHash
   }
 
   /** The seed of the round order for a block in `slot` after the head. */

@@ -12,6 +12,7 @@ import { transferMessage } from '../chain/tx/signTx.js'
 import { claimRewardsMessage } from '../cli/txMessages.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
 import { dailyEmission } from '../modules/token/logic/emission.js'
+import type { RewardsResult } from '../rpc/client.js'
 import { openDevnetNode, signNext } from './helpers/devnet.js'
 import {
   type AccountSigner,
@@ -33,16 +34,7 @@ const LOCK_DAYS = 2
 /** One super node: the validator (the largest lock, registered first), so it produces every block. */
 const STAKING = { maxSuperNodes: 1, electionPeriodRounds: 1, unbondingBlocks: 3 }
 
-interface Rewards {
-  claimable: string
-  stakePending: string
-  nodePending: string
-  unclaimed: string
-  superNodeLocked: string
-  superNodeUnlockDay: number
-  lockedStake: string
-  activeNodes: string
-}
+type Rewards = RewardsResult
 
 interface Net {
   node: GatherNode
@@ -93,7 +85,7 @@ async function openNet(): Promise<Net> {
     async toHeight(height) {
       while (node.chain.head.height < height) await api.block()
     },
-    rewards: (address) => node.getRewards(address) as unknown as Rewards,
+    rewards: (address) => node.getRewards(address),
     balance: (address) => BigInt(node.getAccount(address).balance.ugat),
   }
   return api

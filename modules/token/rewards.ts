@@ -280,18 +280,19 @@ export const rewardsMethod = {
   },
 
   /**
-   * Pays the account everything claimable into its balance; throws TOKEN_NOTHING_TO_CLAIM (and
-   * changes nothing) when that is 0. Returns the amount paid.
+   * Pays the account everything claimable into its balance; throws TOKEN_NOTHING_TO_CLAIM when
+   * that is 0 (the settlement it wrote is undone with the failed transaction). Returns the amount
+   * paid.
    */
   claim(ctx: ExecContext, address: string): bigint {
     const { state } = ctx
-    const claimable = rewardsMethod.claimableAt(state, address, ctx.block.height)
-    if (claimable === 0n) throw nothingToClaim(state, address, ctx.block.height)
+    // settling writes; when nothing turns out claimable the throw reverts them with the transaction
     const a = rewardsMethod.settleAccount(state, address)
     const day = dayOfHeight(ctx.block.height, getBlocksPerDay(state))
     const unlocked = day >= rewardsMethod.lockDays(state)
     const fromSuper = unlocked ? a.superLocked : 0n
     const paid = a.unclaimed + fromSuper
+    if (paid === 0n) throw nothingToClaim(state, address, ctx.block.height)
     writeAccount(state, address, { ...a, unclaimed: 0n, superLocked: a.superLocked - fromSuper })
     addTo(state, rewardsUnclaimedStore, -a.unclaimed)
     addTo(state, rewardsSuperLockedStore, -fromSuper)
