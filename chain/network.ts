@@ -220,19 +220,17 @@ export class NodeNetwork {
 
   private async validateBlock(bytes: Uint8Array, from: string): Promise<Verdict> {
     const { node } = this.deps
-    let height: number
-    let previousHash: Uint8Array
+    let block: Block
     try {
-      const h = decodeBlock(bytes).header
-      if (h.chainId !== node.chain.chainId) return 'reject'
-      height = h.height
-      previousHash = h.previousHash
+      block = decodeBlock(bytes)
     } catch {
       return 'reject'
     }
+    if (block.header.chainId !== node.chain.chainId) return 'reject'
+    const { height, previousHash } = block.header
     const head = node.chain.head
     if (height <= head.height) {
-      await this.checkDoubleProposal(bytes)
+      await this.checkDoubleProposal(block)
       return 'ignore'
     }
     if (height > head.height + 1 || Buffer.compare(previousHash, head.hash) !== 0) {
@@ -280,13 +278,7 @@ export class NodeNetwork {
   }
 
   /** A block for a height we have: the same proposer and slot with another hash is a double proposal. */
-  private async checkDoubleProposal(bytes: Uint8Array): Promise<void> {
-    let theirs: Block
-    try {
-      theirs = decodeBlock(bytes)
-    } catch {
-      return
-    }
+  private async checkDoubleProposal(theirs: Block): Promise<void> {
     const ours = await this.deps.node.chain.getBlock(theirs.header.height)
     if (ours === undefined) return
     const a = ours.block.header
