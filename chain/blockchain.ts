@@ -22,7 +22,7 @@ import type { ChainDb, HeadRecord } from './store/chainDb.js'
 import { CommittedState } from './store/committedState.js'
 import { StateOverlay } from './store/overlay.js'
 import type { SparseMerkleTree } from './store/smt.js'
-import type { StateReader } from './store/types.js'
+import type { StateChanges, StateReader } from './store/types.js'
 
 /** A block that is now part of the chain. */
 export interface CommittedBlock {
@@ -91,6 +91,8 @@ export class Blockchain {
   private final: { height: number; hash: Uint8Array }
   /** what this node signed last (see guardSign), cached */
   private readonly signed: { proposal?: number; vote?: number } = {}
+  /** orders markFinal and revertHead, so a block is never reverted while it is being made final */
+  private finality: Promise<unknown> = Promise.resolve()
 
   private constructor(
     readonly db: ChainDb,
@@ -116,8 +118,15 @@ export class Blockchain {
       const j = JSON.parse(Buffer.from(final).toString('utf8')) as { height: number; hash: string }
       this.final = { height: j.height, hash: Buffer.from(j.hash, 'hex') }
     }
-    // The seed of the head's round: the parent of the first block of that round (≤ 21 blocks back).
-    if (this.head.height === 0) return
+    await this.loadRoundSeed()
+  }
+
+  /** Reads the seed of the head's round: the parent of the first block of that round (≤ 21 blocks back). */
+  private async loadRoundSeed(): Promise<void> {
+    if (this.head.height === 0) {
+      this.headRoundSeed = this.genesisHash
+      return
+    }
     let b = (await this.getBlock(this.head.height))!.block.header
     while (b.height > 1) {
       const parent = (await this.getBlock(b.height - 1))!.block.header
@@ -150,7 +159,11 @@ export class Blockchain {
    * A quorum for a block that conflicts with ours is refused loudly: a final block is never
    * reverted, so this node cannot follow that chain.
    */
-  async markFinal(height: number, hash: Uint8Array): Promise<boolean> {
+  markFinal(height: number, hash: Uint8Array): Promise<boolean> {
+    return this.exclusive(() => this.writeFinal(height, hash))
+  }
+
+  private async writeFinal(height: number, hash: Uint8Array): Promise<boolean> {
     if (height <= this.final.height || height > this.head.height) return false
     const ours = await this.getBlock(height)
     if (ours === undefined || Buffer.compare(ours.hash, hash) !== 0) {
@@ -159,9 +172,73 @@ export class Blockchain {
         `a quorum finalised block ${height} ${hex(hash)}, but this chain holds ${ours === undefined ? 'nothing' : hex(ours.hash)} there`,
       )
     }
-    await this.db.putMeta('final', Buffer.from(JSON.stringify({ height, hash: hex(hash) })))
+    await this.db.putFinal(height, hash, this.final.height)
     this.final = { height, hash: Uint8Array.from(hash) }
     return true
+  }
+
+  /**
+   * Reverts the head block (fork choice moving to another branch): deletes it and its indexes,
+   * writes back the state it changed from its undo record and makes its parent the head, in
+   * one atomic batch. A final block is never reverted (BLOCK_FINAL). Returns the block.
+   */
+  revertHead(): Promise<{ block: Block; hash: Uint8Array }> {
+    return this.exclusive(() => this.revertOne())
+  }
+
+  /** Runs `fn` after every earlier markFinal/revertHead has finished. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.finality.catch(() => undefined).then(fn)
+    this.finality = run
+    return run
+  }
+
+  private async revertOne(): Promise<{ block: Block; hash: Uint8Array }> {
+    const head = this.head
+    if (head.height <= this.final.height) {
+      throw new ChainError(
+        ChainErrorCode.BLOCK_FINAL,
+        `refusing to revert block ${head.height}: the final block is ${this.final.height}`,
+      )
+    }
+    const current = await this.getBlock(head.height)
+    const restore = await this.db.getUndo(head.height)
+    if (current === undefined || restore === undefined) {
+      throw new ChainError(ChainErrorCode.STATE_CORRUPT, `block ${head.height} or its undo record is missing`)
+    }
+    const tree = this.state.treeWith(restore)
+    const parentHeader = head.height === 1 ? undefined : (await this.getBlock(head.height - 1))?.block.header
+    if (head.height > 1 && parentHeader === undefined)
+      throw new ChainError(ChainErrorCode.STATE_CORRUPT, `block ${head.height - 1} is missing`)
+    const parent: HeadRecord =
+      parentHeader === undefined
+        ? {
+            height: 0,
+            hash: this.genesisHash,
+            stateRoot: tree.root,
+            slot: 0,
+            timeMs: this.clock.genesisTimeMs,
+          }
+        : {
+            height: parentHeader.height,
+            hash: current.block.header.previousHash,
+            stateRoot: parentHeader.stateRoot,
+            slot: parentHeader.slot,
+            timeMs: parentHeader.timeMs,
+          }
+    if (Buffer.compare(tree.root, parent.stateRoot) !== 0) {
+      throw new ChainError(
+        ChainErrorCode.STATE_CORRUPT,
+        `reverting block ${head.height} gives state root ${hex(tree.root)}, not its parent's ${hex(parent.stateRoot)}`,
+      )
+    }
+    const txHashes = current.block.txs.map((raw) => createHash('sha256').update(raw).digest())
+    await this.db.revertBlock({ height: head.height, hash: current.hash, txHashes, restore, parent })
+    this.state.apply(restore, tree)
+    this.headRecord = parent
+    this.headVoters = parent.height === 0 ? [] : this.schedule(this.state, parent.height, parent.slot)
+    await this.loadRoundSeed()
+    return { block: current.block, hash: current.hash }
   }
 
   /**
@@ -463,6 +540,9 @@ export class Blockchain {
     const bytes = encodeBlock(block)
     const h = block.header
     const txHashes = ex.included.map((p) => p.tx.hash)
+    const changes = ex.overlay.changes()
+    const previous: StateChanges = new Map()
+    for (const k of changes.keys()) previous.set(k, this.state.get(k) ?? null)
     await this.db.commitBlock({
       height: h.height,
       hash,
@@ -472,9 +552,10 @@ export class Blockchain {
       blockBytes: bytes,
       txHashes,
       results: ex.encodedResults,
-      changes: ex.overlay.changes(),
+      changes,
+      previous,
     })
-    this.state.apply(ex.overlay.changes(), ex.tree)
+    this.state.apply(changes, ex.tree)
     const parentSlot = this.headRecord.slot
     if (this.headRecord.height === 0 || roundOf(h.slot) > roundOf(parentSlot))
       this.headRoundSeed = h.previousHash

@@ -52,6 +52,12 @@ const BROKEN_TX = new Set<string>([
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
+/** A block received in sync: decoded, with the bytes it came in. */
+interface Synced {
+  block: Block
+  bytes: Uint8Array
+}
+
 /**
  * Puts a GatherNode on the network (chain/p2p): gossips the transactions it admits, the blocks
  * it produces and the votes it signs; validates what arrives with the same checks as the mempool
@@ -346,7 +352,10 @@ export class NodeNetwork {
       })
   }
 
-  /** Catches up with blocks-by-range, from the peers with the highest heads first. */
+  /**
+   * Catches up with blocks-by-range, from the peers with the highest heads first. A peer whose
+   * blocks do not build on our head is on another branch: fork choice decides (switchBranch).
+   */
   private async sync(): Promise<void> {
     const { node, log } = this.deps
     const batch = this.opts.syncBatch ?? 64
@@ -368,9 +377,9 @@ export class NodeNetwork {
       const [peer, target] = best
       if (!this.syncing) log.info({ from: head, target, peer }, 'syncing')
       this.syncing = true
-      let blocks: Uint8Array[]
+      let blocks: Synced[]
       try {
-        blocks = await this.p2p.requestBlocks(peer, head + 1, Math.min(batch, target - head))
+        blocks = await this.fetchBlocks(peer, head + 1, Math.min(batch, target - head))
       } catch (e) {
         log.debug({ peer, err: (e as Error).message }, 'blocks-by-range failed')
         failed.add(peer)
@@ -380,35 +389,22 @@ export class NodeNetwork {
         failed.add(peer)
         continue
       }
+      const first = blocks[0]!.block.header
+      if (first.height === head + 1 && !this.linksToOurs(first.previousHash, head)) {
+        if (node.chain.head.height !== head) continue // gossip moved our head meanwhile: look again
+        if (!(await this.switchBranch(peer))) {
+          failed.add(peer)
+          this.otherBranch.set(peer, Date.now() + 10_000)
+        }
+        continue
+      }
       for (const b of blocks) {
-        let header: ReturnType<typeof decodeBlock>['header']
-        try {
-          header = decodeBlock(b).header
-        } catch {
-          this.p2p.reportPeer(peer, 50, 'undecodable block in sync')
+        const h = b.block.header
+        if (node.chain.head.height >= h.height) continue
+        if (!this.linksToOurs(h.previousHash, h.height - 1)) break // our head moved
+        if (!(await this.importFrom(peer, b))) {
           failed.add(peer)
           break
-        }
-        if (node.chain.head.height >= header.height) continue
-        if (
-          header.height === node.chain.head.height + 1 &&
-          Buffer.compare(header.previousHash, node.chain.head.hash) !== 0
-        ) {
-          // the peer is on another branch below its head: not an offence, but we cannot follow it
-          log.warn({ peer, height: header.height }, 'peer is on another branch; not syncing from it')
-          failed.add(peer)
-          this.otherBranch.set(peer, Date.now() + 60_000)
-          break
-        }
-        try {
-          await node.importBlock(b)
-        } catch (e) {
-          if (isChainError(e) && e.code === ChainErrorCode.BLOCK_INVALID) {
-            this.p2p.reportPeer(peer, 50, `invalid block in sync: ${e.message}`)
-            failed.add(peer)
-            break
-          }
-          throw e
         }
       }
       const now = node.chain.head.height
@@ -423,5 +419,127 @@ export class NodeNetwork {
       }
       if (now % 100 < batch) log.info({ height: now, target }, 'sync progress')
     }
+  }
+
+  /** Whether `previousHash` is the hash of our block at `height` (our head when it is the head's). */
+  private linksToOurs(previousHash: Uint8Array, height: number): boolean {
+    const head = this.deps.node.chain.head
+    return height === head.height && Buffer.compare(previousHash, head.hash) === 0
+  }
+
+  /** Blocks-by-range, decoded; a block that does not decode penalises the peer and throws. */
+  private async fetchBlocks(peer: string, from: number, count: number): Promise<Synced[]> {
+    const raw = await this.p2p.requestBlocks(peer, from, count)
+    const out: Synced[] = []
+    for (const bytes of raw) {
+      try {
+        out.push({ block: decodeBlock(bytes), bytes })
+      } catch {
+        this.p2p.reportPeer(peer, 50, 'undecodable block in sync')
+        throw new Error('undecodable block')
+      }
+      if (out.at(-1)!.block.header.height !== from + out.length - 1) {
+        this.p2p.reportPeer(peer, 50, 'blocks-by-range answered out of order')
+        throw new Error('blocks out of order')
+      }
+    }
+    return out
+  }
+
+  /** Imports one synced block; an invalid one penalises the peer. Returns whether it was imported. */
+  private async importFrom(peer: string, b: Synced): Promise<boolean> {
+    try {
+      await this.deps.node.importBlock(b.bytes)
+      return true
+    } catch (e) {
+      if (isChainError(e) && e.code === ChainErrorCode.BLOCK_INVALID) {
+        this.p2p.reportPeer(peer, 50, `invalid block in sync: ${e.message}`)
+        return false
+      }
+      throw e
+    }
+  }
+
+  /**
+   * Fork choice (SPEC §4) with a peer whose chain parts from ours: finds the last block both
+   * chains share (above our final block: a branch that parts at or below it is refused, loudly)
+   * and moves to the peer's branch when it is better, i.e. its final block is above the fork
+   * (ours can then never become final) or it is longer. Our blocks above the fork are reverted,
+   * then the peer's are imported. Returns whether this node moved to the peer's branch.
+   */
+  private async switchBranch(peer: string): Promise<boolean> {
+    const { node, log } = this.deps
+    const chain = node.chain
+    const batch = this.opts.syncBatch ?? 64
+    let status: Status
+    try {
+      status = await this.p2p.requestStatus(peer)
+    } catch {
+      return false
+    }
+    this.peerHeads.set(peer, status.headHeight)
+    const final = chain.finalBlock.height
+    // Walk back from our head a window at a time until one of the peer's blocks builds on ours.
+    let theirs: Synced[] = []
+    let fork: number | undefined
+    for (let top = chain.head.height; fork === undefined; ) {
+      const from = Math.max(final + 1, top - batch + 1)
+      let window: Synced[]
+      try {
+        window = await this.fetchBlocks(peer, from, top + 1 - from + 1)
+      } catch {
+        return false
+      }
+      const last = window.at(-1)?.block.header.height ?? from - 1
+      theirs = [...window, ...theirs.filter((b) => b.block.header.height > last)]
+      for (let k = window.length - 1; k >= 0 && fork === undefined; k--) {
+        const h = window[k]!.block.header
+        const ours = h.height === 1 ? chain.genesisHash : (await chain.getBlock(h.height - 1))?.hash
+        if (ours !== undefined && Buffer.compare(ours, h.previousHash) === 0) {
+          fork = h.height - 1
+          theirs = theirs.slice(k)
+        }
+      }
+      if (fork !== undefined) break
+      if (from <= final + 1) {
+        log.error(
+          { peer, final, finalHash: hex(chain.finalBlock.hash) },
+          "the peer's chain conflicts with our final block; refusing it (a final block is never reverted)",
+        )
+        this.p2p.reportPeer(peer, 20, 'chain conflicts with our final block')
+        return false
+      }
+      top = from - 1
+    }
+    const ourHead = chain.head.height
+    const better = status.finalHeight > fork || status.headHeight > ourHead
+    if (!better) {
+      log.debug(
+        { peer, fork, ourHead, theirHead: status.headHeight },
+        'peer on another branch, not a better one',
+      )
+      return false
+    }
+    // Before reverting anything, the peer's blocks must be signed by super nodes we know.
+    const voters = new Set([...chain.headSuperNodes, ...chain.superNodesAt(chain.head.slot + 1)].map(hex))
+    for (const { block } of theirs) {
+      const h = block.header
+      if (!voters.has(hex(h.proposer)) || !verifyEd25519(h.proposer, headerHash(h), block.signature)) {
+        this.p2p.reportPeer(peer, 50, `branch block ${h.height} is not signed by a super node`)
+        return false
+      }
+    }
+    log.warn(
+      { peer, fork, ourHead, theirHead: status.headHeight, theirFinal: status.finalHeight },
+      'switching to a better branch (fork choice)',
+    )
+    try {
+      await node.revertTo(fork)
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'cannot revert to the fork point')
+      return false
+    }
+    for (const b of theirs) if (!(await this.importFrom(peer, b))) break
+    return true
   }
 }

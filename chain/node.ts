@@ -497,6 +497,37 @@ export class GatherNode extends EventEmitter {
     })
   }
 
+  /**
+   * Reverts the blocks above `height` (fork choice moving to another branch), newest first, each
+   * in its own atomic batch; their transactions go back to the mempool where they still pass.
+   * Emits `revert` ({ height, hash }) per block. Never below the final block (BLOCK_FINAL).
+   * Returns how many blocks were reverted.
+   */
+  revertTo(height: number): Promise<number> {
+    return this.serialise(async () => {
+      const final = this.chain.finalBlock.height
+      if (height < final) {
+        throw new ChainError(
+          ChainErrorCode.BLOCK_FINAL,
+          `refusing to revert to height ${height}: block ${final} is final`,
+        )
+      }
+      const txs: Uint8Array[][] = []
+      while (this.chain.head.height > height) {
+        const { block, hash } = await this.chain.revertHead()
+        const h = block.header.height
+        txs.unshift(block.txs)
+        this.recent.delete(h)
+        this.log.warn({ height: h, hash: hex(hash).slice(0, 16), txs: block.txs.length }, 'block reverted')
+        this.emit('revert', { height: h, hash })
+      }
+      this.mempool.restore(txs.flat())
+      this.opts.metrics?.onHead(this.chain.head.height, this.chain.finalBlock.height)
+      this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
+      return txs.length
+    })
+  }
+
   private afterCommit(c: CommittedBlock): void {
     this.mempool.update(c.txHashes.map((h) => hex(h).toUpperCase()))
     const failed = c.results.filter((r) => r.code !== 0).length
@@ -534,6 +565,9 @@ export class GatherNode extends EventEmitter {
     this.recent.delete(h.height - VOTE_WINDOW)
     this.votes.prune(h.height - VOTE_WINDOW)
     for (const v of h.lastCommit) this.countVote(v)
+    // votes seen for this block while we held another one at its height (before a branch switch)
+    const pooled = this.votes.votesFor(h.height, c.hash)
+    if (pooled.length > 0) this.checkQuorum(pooled[0]!)
     const early = this.early.get(h.height) ?? []
     this.early.delete(h.height)
     for (const v of early) this.addVote(v)
@@ -587,10 +621,16 @@ export class GatherNode extends EventEmitter {
   /** Adds a checked vote; finalises its block when the quorum is reached. */
   private countVote(vote: Vote): boolean {
     if (!this.votes.add(vote)) return false
+    this.checkQuorum(vote)
+    return true
+  }
+
+  /** Finalises the block `vote` is for when its votes reach the quorum of its super nodes. */
+  private checkQuorum(vote: Vote): void {
     const block = this.recent.get(vote.height)
-    if (block === undefined || Buffer.compare(block.hash, vote.blockHash) !== 0) return true
-    if (this.votes.votesFor(vote.height, vote.blockHash).length < quorum(block.superNodes.length)) return true
-    if (vote.height <= this.chain.finalBlock.height) return true
+    if (block === undefined || Buffer.compare(block.hash, vote.blockHash) !== 0) return
+    if (this.votes.votesFor(vote.height, vote.blockHash).length < quorum(block.superNodes.length)) return
+    if (vote.height <= this.chain.finalBlock.height) return
     this.finalising = this.finalising
       .then(async () => {
         if (await this.chain.markFinal(vote.height, vote.blockHash)) {
@@ -599,7 +639,6 @@ export class GatherNode extends EventEmitter {
         }
       })
       .catch((e: unknown) => this.log.error({ err: (e as Error).message }, 'finality'))
-    return true
   }
 
   /** Resolves when pending finality work (votes being signed, final blocks being written) is done. */

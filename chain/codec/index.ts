@@ -11,6 +11,7 @@ const protoDir = join(dirname(fileURLToPath(import.meta.url)), 'proto')
 /** Every `.proto` file of the chain, relative to the proto folder. */
 export const PROTO_FILES = [
   'gather/chain/v1/block.proto',
+  'gather/chain/v1/store.proto',
   'gather/token/v1/token.proto',
   'gather/staking/v1/staking.proto',
   'gather/governance/v1/governance.proto',

@@ -188,6 +188,31 @@ export class Mempool {
     this.recheck()
   }
 
+  /**
+   * After blocks were reverted (fork choice): puts their transactions back ahead of the pending
+   * ones, in block order, and re-checks everything against the reverted state; what no longer
+   * passes (or no longer decodes) is dropped.
+   */
+  restore(raws: Iterable<Uint8Array>): void {
+    const pending = [...this.entries]
+    this.entries.clear()
+    this.bytes = 0
+    const height = this.deps.chain.nextBlockInfo().height
+    for (const raw of raws) {
+      let prepared: PreparedTx
+      try {
+        prepared = this.deps.machine.prepare(raw)
+      } catch {
+        continue
+      }
+      const priority = (prepared.tx.fee * 1_000_000n) / BigInt(raw.length)
+      this.entries.set(prepared.tx.hashHex, { prepared, addedAtHeight: height, priority })
+    }
+    for (const [h, e] of pending) if (!this.entries.has(h)) this.entries.set(h, e)
+    for (const e of this.entries.values()) this.bytes += e.prepared.tx.raw.length
+    this.recheck()
+  }
+
   /** Rebuilds the check state from the committed state, dropping what no longer passes. */
   private recheck(): void {
     this.checkState = new StateOverlay(this.deps.chain.state)

@@ -1,4 +1,5 @@
 import { ClassicLevel } from 'classic-level'
+import { protoType } from '../codec/index.js'
 import { CommittedState } from './committedState.js'
 import type { StateChanges } from './types.js'
 
@@ -22,6 +23,19 @@ export interface BlockWrite {
   txHashes: Uint8Array[]
   results: Uint8Array[]
   changes: StateChanges
+  /** the values the changed keys held before the block (undefined: absent), for a revert */
+  previous: StateChanges
+}
+
+/** Everything reverting the head block writes; one atomic batch. */
+export interface BlockRevert {
+  height: number
+  hash: Uint8Array
+  txHashes: Uint8Array[]
+  /** the state as it was before the block, for the keys the block changed */
+  restore: StateChanges
+  /** the new head: the reverted block's parent */
+  parent: HeadRecord
 }
 
 const utf8 = new TextEncoder()
@@ -31,6 +45,7 @@ const fromUtf8 = new TextDecoder()
 const META_HEAD = utf8.encode('m:head')
 const META_GENESIS = utf8.encode('m:genesis')
 const STATE = 's:'
+const UNDO = 'u:'
 const STATE_END = 's;'
 
 function heightKey(prefix: string, height: number, suffix?: number): Uint8Array {
@@ -50,6 +65,27 @@ function hashKey(prefix: string, hash: Uint8Array): Uint8Array {
 
 function stateKey(key: string): Uint8Array {
   return utf8.encode(STATE + key)
+}
+
+const undoType = protoType('gather.chain.v1.UndoRecord')
+
+interface UndoEntry {
+  key: string
+  value?: Uint8Array
+  absent?: boolean
+}
+
+function encodeUndo(previous: StateChanges): Uint8Array {
+  const entries: UndoEntry[] = []
+  for (const [key, value] of previous) entries.push(value === null ? { key, absent: true } : { key, value })
+  return undoType.encode({ entries }).finish()
+}
+
+function decodeUndo(bytes: Uint8Array): StateChanges {
+  const { entries } = undoType.decode(bytes) as unknown as { entries: UndoEntry[] }
+  const out: StateChanges = new Map()
+  for (const e of entries) out.set(e.key, e.absent ? null : (e.value ?? new Uint8Array(0)))
+  return out
 }
 
 function encodeHead(h: HeadRecord): Uint8Array {
@@ -154,8 +190,53 @@ export class ChainDb {
       if (v === null) batch.del(stateKey(k))
       else batch.put(stateKey(k), v)
     }
+    batch.put(heightKey(UNDO, w.height), encodeUndo(w.previous))
     batch.put(META_HEAD, encodeHead(w))
     await batch.write()
+  }
+
+  /**
+   * The state a block changed as it was before it (null: the key was absent), or undefined when
+   * no undo record is kept for that height (final blocks, and genesis).
+   */
+  async getUndo(height: number): Promise<StateChanges | undefined> {
+    const v = await this.db.get(heightKey(UNDO, height))
+    return v === undefined ? undefined : decodeUndo(v)
+  }
+
+  /**
+   * Removes the head block, its indexes, results and undo record, writes the state back as it
+   * was before it and makes its parent the head, atomically.
+   */
+  async revertBlock(r: BlockRevert): Promise<void> {
+    const batch = this.db.batch()
+    batch.del(heightKey('b:', r.height))
+    batch.del(hashKey('h:', r.hash))
+    for (let i = 0; i < r.txHashes.length; i++) {
+      batch.del(hashKey('x:', r.txHashes[i]!))
+      batch.del(heightKey('r:', r.height, i))
+    }
+    for (const [k, v] of r.restore) {
+      if (v === null) batch.del(stateKey(k))
+      else batch.put(stateKey(k), v)
+    }
+    batch.del(heightKey(UNDO, r.height))
+    batch.put(META_HEAD, encodeHead(r.parent))
+    await batch.write({ sync: true })
+  }
+
+  /**
+   * Records the final block durably and drops the undo records it makes useless (heights
+   * above `previousFinal` up to it: those blocks can no longer be reverted), in one batch.
+   */
+  async putFinal(height: number, hash: Uint8Array, previousFinal: number): Promise<void> {
+    const batch = this.db.batch()
+    batch.put(
+      utf8.encode('m:final'),
+      utf8.encode(JSON.stringify({ height, hash: Buffer.from(hash).toString('hex') })),
+    )
+    for (let h = Math.max(1, previousFinal + 1); h <= height; h++) batch.del(heightKey(UNDO, h))
+    await batch.write({ sync: true })
   }
 
   async getBlockBytes(height: number): Promise<Uint8Array | undefined> {
