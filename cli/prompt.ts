@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline/promises'
+import type { AccountKey } from '../chain/crypto/hd.js'
+import { type KeyInfo, type KeySecret, Keystore, keystoreDir } from './keystore.js'
 
 /** Environment variable holding a keystore passphrase (for scripts). */
 export const PASSPHRASE_ENV = 'GATHER_PASSPHRASE'
@@ -102,6 +104,20 @@ export async function getPassphrase(
   if (o.confirm && passphrase.length < MIN_PASSPHRASE_LENGTH)
     throw new Error(`the passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters`)
   return passphrase
+}
+
+/**
+ * Unlocks keystore key `name` of `home`: an unknown name fails before any passphrase is asked
+ * for, then the passphrase comes from {@link getPassphrase}.
+ */
+export async function unlockKey(
+  home: string,
+  name: string,
+  src: PassphraseSource,
+): Promise<{ info: KeyInfo; secret: KeySecret; key: AccountKey }> {
+  const store = new Keystore(keystoreDir(home))
+  await store.show(name)
+  return store.unlock(name, await getPassphrase(src, { keyName: name, confirm: false }))
 }
 
 /** The mnemonic for `keys import`: `--mnemonic-file`, `$GATHER_MNEMONIC`, or a hidden prompt. */

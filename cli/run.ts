@@ -2,7 +2,7 @@ import { isIP } from 'node:net'
 import type { ProposerKey } from '../chain/blockchain.js'
 import type { Logger } from '../chain/logger.js'
 import { NodeMetrics } from '../chain/metrics.js'
-import { NodeNetwork } from '../chain/network.js'
+import { NodeNetwork, type NodeNetworkOptions } from '../chain/network.js'
 import { GatherNode } from '../chain/node.js'
 import type { Genesis } from '../genesis/schema.js'
 import { defaultRpcOptions, RpcServer } from '../rpc/server.js'
@@ -32,8 +32,16 @@ export interface RunOptions {
   log: Logger
   /** check the invariants before each commit; halt (exit 1) rather than commit a block breaking them */
   checkInvariants?: boolean
-  /** the peer-to-peer network: where to listen and the peers (`/ip4/…/tcp/…/p2p/<peerId>`) to dial */
-  p2p?: { listen: { host: string; port: number }; bootstrap: string[] }
+  /**
+   * the peer-to-peer network: where to listen, the peers (`/ip4/…/tcp/…/p2p/<peerId>`) to dial and
+   * the account that signs and pays for the double-signing evidence this node sees (without one
+   * the node only logs it)
+   */
+  p2p?: {
+    listen: { host: string; port: number }
+    bootstrap: string[]
+    evidenceSigner?: NodeNetworkOptions['evidenceSigner']
+  }
 }
 
 /**
@@ -82,12 +90,14 @@ export async function runNode(o: RunOptions): Promise<void> {
   )
   let network: NodeNetwork | undefined
   if (o.p2p !== undefined) {
+    const signer = o.p2p.evidenceSigner
     network = new NodeNetwork(
       {
         privateKey: o.nodeKey.privateKey,
         host: o.p2p.listen.host,
         port: o.p2p.listen.port,
         bootstrap: o.p2p.bootstrap,
+        ...(signer === undefined ? {} : { evidenceSigner: signer }),
       },
       { node, log: o.log, metrics: metrics.p2p },
     )
@@ -104,6 +114,18 @@ export async function runNode(o: RunOptions): Promise<void> {
       { peerId: network.p2p.peerId, addresses: network.p2p.multiaddrs(), bootstrap: o.p2p.bootstrap.length },
       'p2p network running',
     )
+    if (signer !== undefined) {
+      o.log.info(
+        { evidenceSigner: signer.address },
+        'evidence signer set: double signing this node sees is submitted as MsgSubmitEvidence, paid by this account',
+      )
+      // not an error: the account may be funded later; until then evidence is only logged
+      if (!node.getAccount(signer.address).exists)
+        o.log.warn(
+          { evidenceSigner: signer.address },
+          'the evidence signer has no account on this chain yet: fund it, or evidence cannot be submitted',
+        )
+    }
   }
   node.start()
   let stopping = false

@@ -10,7 +10,7 @@ import {
   parsePrivateKeyHex,
 } from '../keystore.js'
 import { examples, homeOption, jsonOption, passphraseOption } from '../options.js'
-import { canPrompt, getMnemonic, getPassphrase, promptLine, readSecretFile } from '../prompt.js'
+import { canPrompt, getMnemonic, getPassphrase, promptLine, readSecretFile, unlockKey } from '../prompt.js'
 
 interface HomeOpts {
   home: string
@@ -152,10 +152,7 @@ This is the only command that reveals secrets: keep its output away from logs an
   homeOption(exp)
   passphraseOption(exp)
   jsonOption(exp).action(async (name: string, o: HomeOpts) => {
-    const store = new Keystore(keystoreDir(o.home))
-    await store.show(name)
-    const passphrase = await getPassphrase(o, { keyName: name, confirm: false })
-    const { info, secret } = await store.unlock(name, passphrase)
+    const { info, secret } = await unlockKey(o.home, name, o)
     process.stderr.write('WARNING: this is the secret of the key; anyone who sees it controls the account.\n')
     const exported =
       secret.type === 'mnemonic'

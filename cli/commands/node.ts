@@ -8,7 +8,8 @@ import { parseBootstrap } from '../args.js'
 import { formatUgat, keyValueTable, output } from '../format.js'
 import { defaultHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
 import { Keystore, keystoreDir } from '../keystore.js'
-import { examples, homeOption, jsonOption } from '../options.js'
+import { examples, homeOption, jsonOption, passphraseOption } from '../options.js'
+import { unlockKey } from '../prompt.js'
 import { parseListen, runNode } from '../run.js'
 
 interface InitOptions {
@@ -145,6 +146,10 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
       '--bootstrap <multiaddrs>',
       'peers to dial, comma-separated /ip4/…/tcp/…/p2p/<peerId> (needs --p2p-listen)',
     )
+    .option(
+      '--evidence-key <name>',
+      'keystore key (in --home) that signs and pays for evidence of double signing this node sees (needs --p2p-listen)',
+    )
     .addHelpText(
       'after',
       `${examples(
@@ -152,13 +157,19 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
         'gather start --home ./n1 --p2p-listen 127.0.0.1:26701 --bootstrap /ip4/127.0.0.1/tcp/26703/p2p/12D3Koo…',
         'gather start --home ./mynode --rpc-listen 127.0.0.1:26667 --log-level debug',
         'gather start --home ./mynode --check-invariants',
+        'gather start --home ./n1 --p2p-listen 127.0.0.1:26701 --evidence-key reporter --passphrase-file pass.txt',
       )}
 
 On start the node logs its home, data folder, RPC, WebSocket and /metrics addresses.
 --check-invariants scans the whole state after each block (supply conservation, staking totals,
-caps): a safety net for devnets and testnets, slower on large states.`,
+caps): a safety net for devnets and testnets, slower on large states.
+--evidence-key NAME unlocks that keystore key before anything starts (its passphrase from
+--passphrase-file FILE, else $GATHER_PASSPHRASE, else a prompt); when the node sees one node key
+sign two blocks for a slot or two votes at a height, it submits MsgSubmitEvidence signed by that
+account, which pays the fee. Without it the node only logs what it saw.`,
     )
-  homeOption(start).action(
+  homeOption(start)
+  passphraseOption(start).action(
     async (o: {
       home: string
       rpcListen: string
@@ -166,19 +177,27 @@ caps): a safety net for devnets and testnets, slower on large states.`,
       checkInvariants?: boolean
       p2pListen?: string
       bootstrap?: string
+      evidenceKey?: string
+      passphraseFile?: string
     }) => {
       if (o.bootstrap !== undefined && o.p2pListen === undefined)
         throw new Error('--bootstrap needs --p2p-listen')
-      const p2p =
-        o.p2pListen === undefined
-          ? undefined
-          : {
-              listen: parseListen(o.p2pListen, '--p2p-listen'),
-              bootstrap: o.bootstrap === undefined ? [] : parseBootstrap(o.bootstrap),
-            }
+      if (o.evidenceKey !== undefined && o.p2pListen === undefined)
+        throw new Error('--evidence-key needs --p2p-listen: only a node on the network sees double signing')
+      if (o.passphraseFile !== undefined && o.evidenceKey === undefined)
+        throw new Error('--passphrase-file needs --evidence-key (the key it unlocks)')
+      const listen = o.p2pListen === undefined ? undefined : parseListen(o.p2pListen, '--p2p-listen')
+      const bootstrap = o.bootstrap === undefined ? [] : parseBootstrap(o.bootstrap)
       const paths = homePaths(o.home ?? defaultHome())
       const genesis = await readGenesis(paths)
       const nodeKey = await readNodeKey(paths)
+      // unlocked before the node opens: a wrong name or passphrase starts nothing
+      const evidenceSigner =
+        o.evidenceKey === undefined ? undefined : (await unlockKey(paths.home, o.evidenceKey, o)).key
+      const p2p =
+        listen === undefined
+          ? undefined
+          : { listen, bootstrap, ...(evidenceSigner === undefined ? {} : { evidenceSigner }) }
       const log = createLogger({ level: o.logLevel })
       await runNode({
         dataDir: paths.data,

@@ -4,9 +4,8 @@ import type { GatherClient } from '../../rpc/client.js'
 import { parseCliAmount, parsePositiveCliAmount } from '../amount.js'
 import { parseAddressArg, parseNodeIdArg } from '../args.js'
 import { formatUgat, keyValueTable, output } from '../format.js'
-import { Keystore, keystoreDir } from '../keystore.js'
 import { clientOf, examples, homeOption, jsonOption, passphraseOption, rpcOption } from '../options.js'
-import { getPassphrase } from '../prompt.js'
+import { unlockKey } from '../prompt.js'
 import {
   type AnyMessage,
   burnMessage,
@@ -68,10 +67,7 @@ async function signAndSubmit(
 ): Promise<void> {
   const fee = parseCliAmount(o.fee, '--fee')
   const client = clientOf(o.rpc)
-  const store = new Keystore(keystoreDir(o.home))
-  await store.show(keyName)
-  const passphrase = await getPassphrase(o, { keyName: keyName, confirm: false })
-  const { key } = await store.unlock(keyName, passphrase)
+  const { key } = await unlockKey(o.home, keyName, o)
   const chainId = o.chainId ?? (await client.getStatus()).chainId
   const account = await client.getAccount(key.address)
   if (!account.exists)
