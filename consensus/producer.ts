@@ -25,6 +25,8 @@ export class BlockProducer {
   private timer: NodeJS.Timeout | undefined
   private running = false
   private inFlight: Promise<void> = Promise.resolve()
+  /** the last slot the loop woke for: the next wake is for a later one */
+  private lastSlot = -1
 
   constructor(private readonly deps: ProducerDeps) {}
 
@@ -51,7 +53,8 @@ export class BlockProducer {
     const current = slotAt(clock, this.now())
     let slot = Math.max(current, this.deps.headSlot() + 1)
     if (slotTime(clock, slot) < this.now() - clock.blockTimeMs / 2) slot = current + 1
-    return Math.max(slot, this.deps.headSlot() + 1)
+    // never wake twice for one slot (a slot that is not ours would otherwise spin until its end)
+    return Math.max(slot, this.deps.headSlot() + 1, this.lastSlot + 1)
   }
 
   private schedule(): void {
@@ -59,6 +62,7 @@ export class BlockProducer {
     const slot = this.nextSlot()
     const delay = Math.max(0, slotTime(this.deps.clock, slot) - this.now())
     this.timer = setTimeout(() => {
+      this.lastSlot = slot
       this.inFlight = this.runSlot(slot).finally(() => this.schedule())
     }, delay)
   }

@@ -117,6 +117,9 @@ export class P2pNetwork {
   private timer: NodeJS.Timeout | undefined
   private running = false
   private discovering = false
+  /** when the next DHT discovery round may run (ms), and the wait after a round that found nobody */
+  private nextDiscovery = 0
+  private discoveryBackoffMs = 0
 
   constructor(opts: P2pOptions, deps: P2pDeps) {
     this.opts = resolveOptions(opts)
@@ -174,6 +177,10 @@ export class P2pNetwork {
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionManager: { maxConnections: this.opts.maxPeers },
+      // libp2p pings every connection and by default aborts one whose ping is late: on a busy
+      // machine that drops healthy peers, and every redial costs a noise handshake. Peers that
+      // really went away close their TCP connection; ping only measures round trips.
+      connectionMonitor: { pingInterval: 30_000, abortConnectionOnPingFailure: false },
       connectionGater: {
         denyDialPeer: isBanned,
         denyInboundEncryptedConnection: isBanned,
@@ -779,6 +786,9 @@ export class P2pNetwork {
   private onDisconnect(peer: PeerId): void {
     const id = peer.toString()
     this.peerStatus.delete(id)
+    // a peer went: look for others again at the next maintenance tick
+    this.nextDiscovery = 0
+    this.discoveryBackoffMs = 0
     this.deps.metrics?.peers?.(this.node?.getPeers().length ?? 0)
     this.deps.onPeerConnection?.(id, false)
   }
@@ -857,15 +867,26 @@ export class P2pNetwork {
         node.dial(b.addr, { signal: AbortSignal.timeout(this.opts.requestTimeoutMs) }),
       )
     }
-    if (this.opts.dht && connected.size > 0 && connected.size < this.opts.targetPeers)
+    if (
+      this.opts.dht &&
+      connected.size > 0 &&
+      connected.size < this.opts.targetPeers &&
+      Date.now() >= this.nextDiscovery
+    )
       this.track(this.discover())
   }
 
-  /** Looks up the peers closest to our own id in the DHT and dials those we are not connected to. */
+  /**
+   * Looks up the peers closest to our own id in the DHT and dials those we are not connected to.
+   * A round that finds nobody new doubles the wait before the next (up to 5 minutes): a small
+   * network where everyone knows everyone stops asking, instead of querying every few seconds.
+   */
   private async discover(): Promise<void> {
     if (this.discovering) return
     this.discovering = true
     const node = this.requireNode()
+    const before = new Set(node.getPeers().map((p) => p.toString()))
+    let found = false
     try {
       const signal = AbortSignal.timeout(this.opts.requestTimeoutMs)
       for await (const info of node.peerRouting.getClosestPeers(node.peerId.toMultihash().bytes, {
@@ -873,6 +894,7 @@ export class P2pNetwork {
       })) {
         if (!this.running) break
         if (node.getPeers().length >= this.opts.targetPeers) break
+        if (!before.has(info.id.toString()) && info.id.toString() !== this.peerId) found = true
         this.maybeDial(info.id.toString(), () =>
           node.dial(info.multiaddrs.length > 0 ? info.multiaddrs : info.id),
         )
@@ -881,6 +903,9 @@ export class P2pNetwork {
       this.log.debug({ err: (e as Error).message }, 'dht discovery round failed')
     } finally {
       this.discovering = false
+      const base = this.opts.maintenanceIntervalMs
+      this.discoveryBackoffMs = found ? 0 : Math.min(300_000, Math.max(base, this.discoveryBackoffMs * 2))
+      this.nextDiscovery = Date.now() + this.discoveryBackoffMs
     }
   }
 
