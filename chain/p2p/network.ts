@@ -69,6 +69,8 @@ export const P2P_DEFAULTS = {
 } as const
 
 const KINDS: readonly GossipKind[] = ['tx', 'block', 'vote']
+/** Loopback addresses, exempt from gossipsub's same-IP penalty. */
+const LOOPBACK = ['127.0.0.1', '::1']
 /** Largest request frame: a status (≤ 1 KiB of JSON) or a 12-byte range. */
 const MAX_REQUEST_BYTES = 1024
 
@@ -158,6 +160,10 @@ export class P2pNetwork {
         ignoreDuplicatePublishError: true,
         emitSelf: false,
         fallbackToFloodsub: false,
+        // gossipsub scores down peers sharing an IP beyond 10 (a sybil defence): a local testnet
+        // has every peer on loopback, and at 11+ of them each would be graylisted and its
+        // messages dropped. Loopback peers are our own machine's, never a remote sybil.
+        scoreParams: { IPColocationFactorWhitelist: new Set(LOOPBACK) },
         // a frame can batch several messages; anything larger is dropped before decoding
         maxInboundDataLength: 2 * Math.max(...Object.values(this.opts.maxMessageBytes)) + 64 * 1024,
       }),
