@@ -56,6 +56,34 @@ describe('p2p network: discovery and gossip', () => {
     }
   })
 
+  test('17 peers on one loopback address all get each gossip (no same-IP graylisting)', async () => {
+    // gossipsub penalises more than 10 peers sharing an IP: on a one-machine testnet that
+    // graylisted every peer and no gossip arrived at all
+    const peers: TestPeer[] = []
+    try {
+      const a = await startPeer({ opts: { dht: false } })
+      peers.push(a)
+      for (let i = 1; i < 17; i++) peers.push(await startPeer({ opts: { dht: false, bootstrap: [a.addr] } }))
+      await waitFor('the hub connected to all 16', () => a.net.connectedPeers().length === 16, 60_000)
+      await waitFor('every peer subscribed', () => a.net.subscribers('block').length === 16, 60_000)
+      // 16 peers on 127.0.0.1 at the hub: 6 over gossipsub's limit of 10 would score each
+      // 6² × -5 = -180, below the graylist threshold (-80), once a heartbeat refreshed the scores
+      await sleep(2_500)
+      for (const [i, p] of peers.slice(1).entries())
+        await p.net.publishBlock(new TextEncoder().encode(`b-${i}`))
+      const sent = peers.slice(1).map((_, i) => `b-${i}`)
+      await waitFor('the hub got every block', () => sent.every((m) => a.received.block.includes(m)), 60_000)
+      await a.net.publishVote(new TextEncoder().encode('v-hub'))
+      await waitFor(
+        'every peer got the hub vote',
+        () => peers.slice(1).every((p) => p.received.vote.includes('v-hub')),
+        60_000,
+      )
+    } finally {
+      await stopAll(peers)
+    }
+  }, 120_000)
+
   test('a validator that rejects a message stops its relay and penalises the sender', async () => {
     const peers: TestPeer[] = []
     try {

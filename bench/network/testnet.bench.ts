@@ -38,6 +38,8 @@ export interface TestnetBenchResult {
   offeredPerSec: number
   submitted: number
   refused: number
+  /** why submissions were refused: error message (numbers and hashes masked) → count */
+  refusedWhy: Record<string, number>
   finalTxs: number
   finalTxPerSec: number
   latencyMs: { p50: number; p99: number; max: number }
@@ -184,6 +186,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     const startHeight = (await c0.getStatus()).height
     const submittedAt = new Map<string, number>()
     let refused = 0
+    const refusedWhy: Record<string, number> = {}
     const t0 = performance.now()
     let sent = 0
     const inflight: Promise<void>[] = []
@@ -204,7 +207,9 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
           s.publicKey,
         )
         seq[i] = seq[i]! + 1n
-        const client = clients[sent % clients.length]!
+        // a wallet talks to one node: sender i always uses node i mod N, so its sequences reach
+        // that node in order (spread over nodes, n+1 could arrive before gossip brought n)
+        const client = clients[i % clients.length]!
         sent++
         inflight.push(
           client
@@ -212,8 +217,13 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
             .then((r) => {
               submittedAt.set(r.hash.toUpperCase(), performance.now())
             })
-            .catch(() => {
+            .catch((e: unknown) => {
               refused++
+              const why = String((e as Error).message ?? e)
+                .replace(/[0-9A-Fa-f]{16,}/g, '…')
+                .replace(/\d+/g, 'N')
+                .slice(0, 120)
+              refusedWhy[why] = (refusedWhy[why] ?? 0) + 1
             }),
         )
       }
@@ -258,6 +268,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       offeredPerSec: rate,
       submitted: submittedAt.size,
       refused,
+      refusedWhy,
       finalTxs,
       finalTxPerSec: finalTxs / seconds,
       latencyMs: {
@@ -272,9 +283,13 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       rssMiB: { median: quantile(rss, 0.5), max: quantile(rss, 1), total: rss.reduce((a, b) => a + b, 0) },
       notes: [
         `${validators} \`gather start\` processes started by \`gather testnet\` on this one machine (2 cores shared by all of them and the load generator), ${blockTimeMs} ms blocks.`,
-        `${senderCount} funded senders send 1-ugat transfers round-robin to the nodes' \`tx_broadcast\` at ${rate} tx/s offered for ${seconds} s.`,
+        `${senderCount} funded senders send 1-ugat transfers in turn, each to its own node's \`tx_broadcast\` (sender i → node i mod ${validators}), at ${rate} tx/s offered for ${seconds} s.`,
         'Latency = the first 100 ms poll of node 0 that saw the block final − the moment tx_broadcast accepted the transaction.',
         'Missed slots are counted on node 0 over the blocks of the load window (slots without a block / slots).',
+        ...Object.entries(refusedWhy)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 3)
+          .map(([why, n]) => `Refused ${n}×: ${why}`),
       ],
     }
     return result
