@@ -117,7 +117,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       faucet: { index: number; address: string }
       nodes: { rpc: string }[]
     }
-    const clients = manifest.nodes.map((n) => new GatherClient(n.rpc, { timeoutMs: 10_000 }))
+    const clients = manifest.nodes.map((n) => new GatherClient(n.rpc, { timeoutMs: 30_000 }))
     const c0 = clients[0]!
     log(`testnet: ${validators} validators up; waiting for finality to start`)
     const finalBy = Date.now() + 240_000
@@ -219,8 +219,13 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
             })
             .catch((e: unknown) => {
               refused++
+              // like a wallet, take the sequence the node expects and go on from there (one
+              // lost submission must not make every later one of this sender a gap)
+              const expected = /sequence mismatch.*expected (\d+)/.exec(String((e as Error).message))
+              if (expected !== null) seq[i] = BigInt(expected[1]!)
               const why = String((e as Error).message ?? e)
                 .replace(/[0-9A-Fa-f]{16,}/g, '…')
+                .replace(/gat1[0-9a-z]{38}/g, 'gat1…')
                 .replace(/\d+/g, 'N')
                 .slice(0, 120)
               refusedWhy[why] = (refusedWhy[why] ?? 0) + 1
