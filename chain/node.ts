@@ -209,7 +209,8 @@ const VOTE_WINDOW = 64
  * A Gather node: chain, mempool and (for a validator) the block producer, wired together.
  * Block commits are serialised; events: `block` (CommittedBlock) after each commit, `tx` (raw
  * bytes) for each transaction admitted to the mempool, `vote`
- * (Vote) for each vote this node signs, `final` ({ height, hash }) when the final block moves.
+ * (Vote) for each vote this node signs, `final` ({ height, hash }) when the final block moves,
+ * `revert` ({ height, hash }) for each block fork choice reverts.
  */
 export class GatherNode extends EventEmitter {
   readonly chain: Blockchain
