@@ -490,7 +490,8 @@ export class NodeNetwork {
       } catch {
         return false
       }
-      const last = window.at(-1)?.block.header.height ?? from - 1
+      if (window.length === 0) return false // the peer no longer has these blocks: nothing to compare
+      const last = window.at(-1)!.block.header.height
       theirs = [...window, ...theirs.filter((b) => b.block.header.height > last)]
       for (let k = window.length - 1; k >= 0 && fork === undefined; k--) {
         const h = window[k]!.block.header
