@@ -8,16 +8,15 @@
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { headerHash } from '../chain/blockchain.js'
-import { type Block, encodeBlock, encodeVote, voteSignBytes } from '../chain/codec/block.js'
+import { type Block, type ChainEvent, encodeBlock, encodeVote, voteSignBytes } from '../chain/codec/block.js'
 import { type NodeKey, signEd25519 } from '../chain/crypto/ed25519.js'
-import { ChainError } from '../chain/errors.js'
-import { GatherNode } from '../chain/node.js'
-import { signTx, transferMessage } from '../chain/tx/signTx.js'
+import type { GatherNode } from '../chain/node.js'
+import { transferMessage } from '../chain/tx/signTx.js'
 import { EvidenceErrorCode } from '../consensus/evidence.js'
-import { type DevnetKeys, devnetKeys } from '../genesis/devnet.js'
-import { buildMainnetGenesis } from '../genesis/mainnet.js'
+import type { DevnetKeys } from '../genesis/devnet.js'
 import { dayBlocksStore } from '../modules/staking/stores/index.js'
-import { openDevnetNode, signNext, tempDir } from './helpers/devnet.js'
+import { openDevnetNode, signNext } from './helpers/devnet.js'
+import { openMainnetStyle, refusalOf } from './helpers/mainnet.js'
 import {
   type AccountSigner,
   type AnyMsg,
@@ -51,6 +50,13 @@ interface Events {
   type: string
   attributes: Record<string, string>
 }
+
+/** Chain events with their attributes as a record. */
+const eventsOf = (events: ChainEvent[]): Events[] =>
+  events.map((e) => ({
+    type: e.type,
+    attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
+  }))
 
 interface Net {
   node: GatherNode
@@ -110,10 +116,7 @@ async function openNet(): Promise<Net> {
       await follower.node.importBlock(c.bytes)
       expect(hex(follower.node.chain.head.stateRoot)).toBe(hex(node.chain.head.stateRoot))
       for (const r of c.results) expect({ log: r.log, code: r.code }).toEqual({ log: '', code: 0 })
-      const events = [...c.blockEvents, ...c.results.flatMap((r) => r.events)].map((e) => ({
-        type: e.type,
-        attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
-      }))
+      const events = eventsOf([...c.blockEvents, ...c.results.flatMap((r) => r.events)])
       return { height: c.block.header.height, slot, proposer, block: c.block, events }
     },
     async toHeight(height) {
@@ -141,17 +144,6 @@ async function openNet(): Promise<Net> {
   api.send(faucet, [lockMsg(faucet.address, nodeA.id, FAUCET_LOCK)])
   await api.block()
   return api
-}
-
-/** The ChainError `fn` throws (fails the test if it throws nothing or something else). */
-function refusalOf(fn: () => void): ChainError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(ChainError)
-    return e as ChainError
-  }
-  throw new Error('expected a refusal')
 }
 
 /** A header as evidence carries it: the header and its signature, without transactions. */
@@ -480,64 +472,13 @@ describe('evidence on real blocks', () => {
 
 describe('slashing a vesting account’s lock', () => {
   test('the burned vesting coins stay counted as locked ones: the balance never has to cover more, and spendable does not grow', async () => {
-    const technology = testAccount('evidence-vesting-technology')
-    const operations = testAccount('evidence-vesting-operations')
-    const { nodeKey } = await devnetKeys()
-    const nodeId = hex(nodeKey.publicKey)
-    const genesis = buildMainnetGenesis({
-      genesisTime: new Date('2026-01-01T00:00:00Z'),
-      blockTimeMs: 100,
-      blocksPerDay: 5,
-      allocations: {
-        technology: technology.address,
-        operations: operations.address,
-        investment: testAccount('evidence-vesting-investment').address,
-        communityGrowth: testAccount('evidence-vesting-community').address,
-      },
-      validators: [{ name: 'genesis-1', nodeKey: nodeId, owner: operations.address, selfLock: '1000000000' }],
-      gmtIssuer: operations.address,
-      // technology: nothing vests before its cliff at day 4 (block 20); operations vests from day 0
-      vesting: { operations: { durationDays: 10 }, technology: { cliffDays: 4, durationDays: 8 } },
-      staking: { unbondingBlocks: 3 },
-    })
-    const tmp = await tempDir()
-    const node = await GatherNode.open({
-      dataDir: tmp.dir,
-      genesis,
-      nodeKey,
-      produce: false,
-      checkInvariants: true,
-    })
-    cleanups.push(async () => {
-      await node.stop()
-      await tmp.cleanup()
-    })
-    const send = (signer: AccountSigner, msgs: AnyMsg[]): void => {
-      const acc = node.getAccount(signer.address)
-      node.submitTx(
-        signTx(
-          {
-            messages: msgs,
-            chainId: genesis.chainId,
-            accountNumber: BigInt(acc.accountNumber),
-            sequence: BigInt(acc.sequence),
-            fee: FEE,
-          },
-          signer.privateKey,
-          signer.publicKey,
-        ),
-      )
-    }
-    const block = async (): Promise<Events[]> => {
-      const c = await node.produceBlock(node.chain.head.slot + 1)
-      for (const r of c.results) expect({ log: r.log, code: r.code }).toEqual({ log: '', code: 0 })
-      return c.results
-        .flatMap((r) => r.events)
-        .map((e) => ({
-          type: e.type,
-          attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
-        }))
-    }
+    const { node, genesis, holders, nodeKey, nodeId, send, block } = await openMainnetStyle(
+      'evidence-vesting',
+      FEE,
+      cleanups,
+    )
+    // technology: nothing vests before its cliff at day 4 (block 20); operations vests from day 0
+    const { technology, operations } = holders
     const account = (a: AccountSigner) =>
       node.getAccount(a.address) as unknown as {
         spendable: string
@@ -567,7 +508,8 @@ describe('slashing a vesting account’s lock', () => {
         signedVote(genesis.chainId, nodeKey, 2, new Uint8Array(32).fill(9)),
       ),
     ])
-    const events = await block() // the node checks token.vesting (balance ≥ locked part) before committing
+    // the node checks token.vesting (balance ≥ locked part) before committing
+    const events = eventsOf((await block()).flatMap((r) => r.events))
     expect(attrsOf(events, 'staking.slashed').map((x) => [x.staker, x.amount])).toEqual(
       [
         [technology.address, (50n * GAT).toString()],

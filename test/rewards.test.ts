@@ -6,7 +6,6 @@
  * invariants (the node runs with checkInvariants) and a follower replays the same state roots.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { ChainError } from '../chain/errors.js'
 import type { GatherNode } from '../chain/node.js'
 import { transferMessage } from '../chain/tx/signTx.js'
 import { claimRewardsMessage } from '../cli/txMessages.js'
@@ -14,6 +13,7 @@ import type { DevnetKeys } from '../genesis/devnet.js'
 import { dailyEmission } from '../modules/token/logic/emission.js'
 import type { RewardsResult } from '../rpc/client.js'
 import { openDevnetNode, signNext } from './helpers/devnet.js'
+import { refusalOf } from './helpers/mainnet.js'
 import {
   type AccountSigner,
   type AnyMsg,
@@ -89,17 +89,6 @@ async function openNet(): Promise<Net> {
     balance: (address) => BigInt(node.getAccount(address).balance.ugat),
   }
   return api
-}
-
-/** The ChainError `fn` throws (fails the test if it throws nothing or something else). */
-function refusalOf(fn: () => void): ChainError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(ChainError)
-    return e as ChainError
-  }
-  throw new Error('expected a refusal')
 }
 
 /** The stake pending and node pending of an account, as bigints. */

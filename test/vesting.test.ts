@@ -6,91 +6,24 @@
  * "every vesting account's balance covers its locked part") before each commit.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { ChainError } from '../chain/errors.js'
-import { GatherNode } from '../chain/node.js'
 import { transferMessage } from '../chain/tx/signTx.js'
 import { burnMessage } from '../cli/txMessages.js'
-import { devnetKeys } from '../genesis/devnet.js'
 import { buildMainnetGenesis, MAINNET_ALLOCATIONS } from '../genesis/mainnet.js'
-import { signNext, tempDir } from './helpers/devnet.js'
-import { type AccountSigner, type AnyMsg, lockMsg, testAccount, unlockMsg } from './helpers/staking.js'
+import { MAINNET_STYLE_BLOCKS_PER_DAY, openMainnetStyle } from './helpers/mainnet.js'
+import { lockMsg, testAccount, unlockMsg } from './helpers/staking.js'
 
 const GAT = 1_000_000n
 const FEE = 1_000n
-const BLOCKS_PER_DAY = 5
+const _BLOCKS_PER_DAY = MAINNET_STYLE_BLOCKS_PER_DAY
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function openMainnetStyle() {
-  const holders = {
-    technology: testAccount('vesting-technology'),
-    operations: testAccount('vesting-operations'),
-    investment: testAccount('vesting-investment'),
-    communityGrowth: testAccount('vesting-community'),
-  }
-  const { nodeKey } = await devnetKeys()
-  const nodeId = Buffer.from(nodeKey.publicKey).toString('hex')
-  const genesis = buildMainnetGenesis({
-    genesisTime: new Date('2026-01-01T00:00:00Z'),
-    blockTimeMs: 100,
-    blocksPerDay: BLOCKS_PER_DAY,
-    allocations: {
-      technology: holders.technology.address,
-      operations: holders.operations.address,
-      investment: holders.investment.address,
-      communityGrowth: holders.communityGrowth.address,
-    },
-    // operations owns the first super node and locks 1,000 GAT of its (vesting) allocation on it
-    validators: [
-      { name: 'genesis-1', nodeKey: nodeId, owner: holders.operations.address, selfLock: '1000000000' },
-    ],
-    gmtIssuer: holders.operations.address,
-    // short schedules for the test: operations vests over 10 days (50 blocks) from day 0,
-    // technology over 8 days with a 4-day cliff (nothing before block 20)
-    vesting: { operations: { durationDays: 10 }, technology: { cliffDays: 4, durationDays: 8 } },
-    staking: { unbondingBlocks: 3 },
-  })
-  const tmp = await tempDir()
-  const node = await GatherNode.open({
-    dataDir: tmp.dir,
-    genesis,
-    nodeKey,
-    produce: false,
-    checkInvariants: true,
-  })
-  cleanups.push(async () => {
-    await node.stop()
-    await tmp.cleanup()
-  })
-  const send = (signer: AccountSigner, msgs: AnyMsg[]): void => {
-    node.submitTx(signNext(node, signer, msgs, FEE))
-  }
-  const block = async (): Promise<void> => {
-    const c = await node.produceBlock(node.chain.head.slot + 1)
-    for (const r of c.results) expect({ log: r.log, code: r.code }).toEqual({ log: '', code: 0 })
-  }
-  const toHeight = async (h: number): Promise<void> => {
-    while (node.chain.head.height < h) await block()
-  }
-  const refusal = (signer: AccountSigner, msgs: AnyMsg[]): ChainError => {
-    try {
-      send(signer, msgs)
-    } catch (e) {
-      expect(e).toBeInstanceOf(ChainError)
-      return e as ChainError
-    }
-    throw new Error('expected a refusal')
-  }
-  const spendable = (a: AccountSigner): bigint => BigInt(node.getAccount(a.address).spendable)
-  return { node, genesis, holders, nodeId, send, block, toHeight, refusal, spendable }
-}
-
 describe('the mainnet-style genesis', () => {
   test('holds exactly the 10,000,000 GAT allocation as four vesting accounts, and nothing else', async () => {
-    const { genesis, node, holders } = await openMainnetStyle()
+    const { genesis, node, holders } = await openMainnetStyle('vesting', FEE, cleanups)
     expect(genesis.chainId).toBe('gather-1')
     const accounts = genesis.modules.token.accounts
     expect(accounts.map((a) => [a.ugat, a.vesting])).toEqual([
@@ -138,7 +71,7 @@ describe('the mainnet-style genesis', () => {
 
 describe('vesting on real blocks', () => {
   test('unvested coins cannot be sent, burned or pay fees; they can be locked, and come back locked', async () => {
-    const net = await openMainnetStyle()
+    const net = await openMainnetStyle('vesting', FEE, cleanups)
     const { holders, node } = net
     const tech = holders.technology
     const ops = holders.operations
@@ -188,7 +121,7 @@ describe('vesting on real blocks', () => {
   })
 
   test('the cliff releases what accrued since the start at once, then the release is linear to the end', async () => {
-    const net = await openMainnetStyle()
+    const net = await openMainnetStyle('vesting', FEE, cleanups)
     const { holders, node } = net
     const tech = holders.technology
     await net.toHeight(19)
