@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { GatherClient } from '../rpc/client.js'
-import { CLI, cleanEnv, freePort, runCli } from './helpers/cli.js'
+import { CLI, freePort, runCli, spawnCli } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
 
 const PASSPHRASE = 'evidence-pass-1'
@@ -94,44 +93,32 @@ describe('`gather start --evidence-key`', () => {
   test('a valid key: the node starts on the network and logs the evidence signer address', async () => {
     const rpcPort = await freePort()
     const p2pPort = await freePort()
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [
-        CLI,
-        'start',
-        '--home',
-        home,
-        '--rpc-listen',
-        `127.0.0.1:${rpcPort}`,
-        '--p2p-listen',
-        `127.0.0.1:${p2pPort}`,
-        '--evidence-key',
-        'owner',
-        '--passphrase-file',
-        passFile,
-        '--log-level',
-        'info',
-      ],
-      { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let out = ''
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
-    child.stderr?.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
+    const { child, output } = spawnCli([
+      'start',
+      '--home',
+      home,
+      '--rpc-listen',
+      `127.0.0.1:${rpcPort}`,
+      '--p2p-listen',
+      `127.0.0.1:${p2pPort}`,
+      '--evidence-key',
+      'owner',
+      '--passphrase-file',
+      passFile,
+      '--log-level',
+      'info',
+    ])
     const closed = new Promise<number | null>((r) => child.once('close', (code) => r(code)))
     try {
       const deadline = Date.now() + 20_000
-      while (!out.includes('evidence signer set') && child.exitCode === null && Date.now() < deadline)
+      while (!output().includes('evidence signer set') && child.exitCode === null && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 100))
-      const lines = logLines(out)
+      const lines = logLines(output())
       const signerLine = lines.find((l) => l.msg?.startsWith('evidence signer set'))
       expect(signerLine).toMatchObject({ level: 30, evidenceSigner: ownerAddress })
       expect(lines.some((l) => l.msg === 'p2p network running')).toBe(true)
       // the owner holds genesis GAT, so no "no account" warning
-      expect(out).not.toContain('has no account')
+      expect(output()).not.toContain('has no account')
       const status = await new GatherClient(`http://127.0.0.1:${rpcPort}/`, { timeoutMs: 2000 }).getStatus()
       expect(status.chainId).toBe('gather-local-1')
     } finally {

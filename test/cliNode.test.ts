@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { GatherClient } from '../rpc/client.js'
-import { CLI, cleanEnv, freePort, runCli } from './helpers/cli.js'
+import { CLI, freePort, runCli, spawnCli } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
 
 describe('`gather init` + `gather start`', () => {
@@ -55,18 +54,15 @@ describe('`gather init` + `gather start`', () => {
     expect(again.stderr).toMatch(/already has a genesis; refusing to overwrite it/)
 
     const port = await freePort()
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [CLI, 'start', '--home', home, '--rpc-listen', `127.0.0.1:${port}`, '--log-level', 'info'],
-      { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let out = ''
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
-    child.stderr?.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
+    const { child, output } = spawnCli([
+      'start',
+      '--home',
+      home,
+      '--rpc-listen',
+      `127.0.0.1:${port}`,
+      '--log-level',
+      'info',
+    ])
     try {
       const client = new GatherClient(`http://127.0.0.1:${port}/`, { timeoutMs: 2000 })
       let height = 0
@@ -80,9 +76,9 @@ describe('`gather init` + `gather start`', () => {
       expect(height).toBeGreaterThanOrEqual(2)
       // 42 GAT at genesis, of which the minimum lock (1 GAT) is locked on the node
       expect((await client.getAccount(ownerAddress)).balance.ugat).toBe('41000000')
-      expect(out).toContain('node running')
-      expect(out).toContain(`http://127.0.0.1:${port}/metrics`)
-      expect(out).toContain(join(home, 'data'))
+      expect(output()).toContain('node running')
+      expect(output()).toContain(`http://127.0.0.1:${port}/metrics`)
+      expect(output()).toContain(join(home, 'data'))
     } finally {
       const closed = new Promise((r) => child.once('close', r))
       child.kill('SIGTERM')

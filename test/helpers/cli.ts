@@ -14,6 +14,21 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra }
 }
 
+/** Starts `gather <args>` as a long-running process; `output()` is its stdout and stderr so far, interleaved. */
+export function spawnCli(args: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  const collect = (d: Buffer): void => {
+    out += d.toString()
+  }
+  child.stdout?.on('data', collect)
+  child.stderr?.on('data', collect)
+  return { child, output: () => out }
+}
+
 /** Runs `gather <args>` to completion. */
 export function runCli(
   args: string[],
@@ -68,30 +83,18 @@ export async function startDevnet(
 ): Promise<DevnetProcess> {
   const port = await freePort()
   const rpc = `http://127.0.0.1:${port}/`
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'devnet',
-      '--home',
-      home,
-      '--block-time',
-      String(blockTimeMs),
-      '--rpc-listen',
-      `127.0.0.1:${port}`,
-      '--log-level',
-      'warn',
-      ...extraArgs,
-    ],
-    { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let out = ''
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString()
-  })
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString()
-  })
+  const { child, output } = spawnCli([
+    'devnet',
+    '--home',
+    home,
+    '--block-time',
+    String(blockTimeMs),
+    '--rpc-listen',
+    `127.0.0.1:${port}`,
+    '--log-level',
+    'warn',
+    ...extraArgs,
+  ])
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return
     const closed = new Promise<void>((r) => child.once('close', () => r()))
@@ -115,7 +118,7 @@ export async function startDevnet(
   }
   if (status === undefined || status.height < 1) {
     await stop()
-    throw new Error(`gather devnet did not come up on ${rpc}: ${out}`)
+    throw new Error(`gather devnet did not come up on ${rpc}: ${output()}`)
   }
-  return { child, rpc, client, output: () => out, stop }
+  return { child, rpc, client, output, stop }
 }
