@@ -23,6 +23,7 @@ import { CommittedState } from './store/committedState.js'
 import { StateOverlay } from './store/overlay.js'
 import type { SparseMerkleTree } from './store/smt.js'
 import type { StateChanges, StateReader } from './store/types.js'
+import { txHash } from './tx/decodeTx.js'
 
 /** A block that is now part of the chain. */
 export interface CommittedBlock {
@@ -232,7 +233,7 @@ export class Blockchain {
         `reverting block ${head.height} gives state root ${hex(tree.root)}, not its parent's ${hex(parent.stateRoot)}`,
       )
     }
-    const txHashes = current.block.txs.map((raw) => createHash('sha256').update(raw).digest())
+    const txHashes = current.block.txs.map(txHash)
     await this.db.revertBlock({ height: head.height, hash: current.hash, txHashes, restore, parent })
     this.state.apply(restore, tree)
     this.headRecord = parent

@@ -5,6 +5,7 @@ import { addressFromPubkey } from '../crypto/address.js'
 import { publicKeyFromPrivateKey } from '../crypto/secp256k1.js'
 import { ChainError } from '../errors.js'
 import type { GatherNode } from '../node.js'
+import { txHashHex } from '../tx/decodeTx.js'
 import { Mempool, type MempoolOptions } from './mempool.js'
 
 interface AccountSigner {
@@ -35,8 +36,6 @@ function transfer(
     fee: o.fee ?? 1_000n,
   })
 }
-
-const hashOf = (raw: Uint8Array): string => createHash('sha256').update(raw).digest('hex').toUpperCase()
 
 /** A mempool of its own over a node's chain, with small limits. */
 function poolOver(node: GatherNode, opts: Partial<MempoolOptions>): Mempool {
@@ -92,7 +91,7 @@ describe('mempool ordering', () => {
 
       const before = BigInt(node.getAccount(to).balance.ugat)
       const committed = await node.produceBlock(node.chain.head.slot + 1)
-      expect(committed.block.txs.map(hashOf)).toEqual(raws.map(hashOf))
+      expect(committed.block.txs.map(txHashHex)).toEqual(raws.map(txHashHex))
       expect(committed.results.map((r) => r.code)).toEqual([0, 0, 0])
       expect(node.getAccount(keys.faucet.address).sequence).toBe('3')
       expect(BigInt(node.getAccount(to).balance.ugat)).toBe(before + 1_000n + 1_001n + 1_002n)
@@ -116,10 +115,10 @@ describe('mempool ordering', () => {
         transfer(node, third, sink, { sequence: third0 + 1n }),
       ]
       for (const raw of raws) node.submitTx(raw)
-      expect(node.mempool.pending().map((p) => p.tx.hashHex)).toEqual(raws.map(hashOf))
-      expect(node.mempool.pending(2).map((p) => p.tx.hashHex)).toEqual(raws.slice(0, 2).map(hashOf))
+      expect(node.mempool.pending().map((p) => p.tx.hashHex)).toEqual(raws.map(txHashHex))
+      expect(node.mempool.pending(2).map((p) => p.tx.hashHex)).toEqual(raws.slice(0, 2).map(txHashHex))
       const committed = await node.produceBlock(node.chain.head.slot + 1)
-      expect(committed.block.txs.map(hashOf)).toEqual(raws.map(hashOf))
+      expect(committed.block.txs.map(txHashHex)).toEqual(raws.map(txHashHex))
       expect(committed.results.every((r) => r.code === 0)).toBe(true)
     } finally {
       await close()
@@ -178,14 +177,16 @@ describe('mempool limits and eviction', () => {
       const cheaper = transfer(node, third, sink, { sequence: 0n, fee: 3_000n })
       expect(refusal(() => pool.add(cheaper)).code).toBe('MEMPOOL_FULL')
       expect(pool.pending().map((p) => p.tx.hashHex)).toEqual(
-        [faucetHead, faucetTail, validatorTx].map(hashOf),
+        [faucetHead, faucetTail, validatorTx].map(txHashHex),
       )
 
       const richer = transfer(node, third, sink, { sequence: 0n, fee: 9_000n })
       pool.add(richer)
-      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual([faucetHead, validatorTx, richer].map(hashOf))
+      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual(
+        [faucetHead, validatorTx, richer].map(txHashHex),
+      )
       expect(pool.sizeBytes).toBe(faucetHead.length + validatorTx.length + richer.length)
-      expect(pool.has(hashOf(faucetTail))).toBe(false)
+      expect(pool.has(txHashHex(faucetTail))).toBe(false)
     } finally {
       await close()
     }
@@ -203,12 +204,12 @@ describe('mempool limits and eviction', () => {
       pool.add(validatorTx)
       const faucetNext = transfer(node, faucet, sink, { sequence: 2n, fee: 9_000n })
       pool.add(faucetNext)
-      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual([faucetCheap, faucetNext].map(hashOf))
+      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual([faucetCheap, faucetNext].map(txHashHex))
 
       // with no other account cheaper than the newcomer, it is refused and the pool is untouched
       const faucetLast = transfer(node, faucet, sink, { sequence: 3n, fee: 1_000n })
       expect(refusal(() => pool.add(faucetLast)).code).toBe('MEMPOOL_FULL')
-      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual([faucetCheap, faucetNext].map(hashOf))
+      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual([faucetCheap, faucetNext].map(txHashHex))
     } finally {
       await close()
     }
@@ -229,7 +230,7 @@ describe('mempool limits and eviction', () => {
       expect(refusal(() => pool.add(forged)).code).toBe('TX_SIGNATURE_INVALID')
       const unaffordable = transfer(node, third, sink, { sequence: 0n, fee: 900_000n, amount: 10n ** 15n })
       expect(refusal(() => pool.add(unaffordable)).code).toBe('TOKEN_INSUFFICIENT_BALANCE')
-      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual(kept.map(hashOf))
+      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual(kept.map(txHashHex))
     } finally {
       await close()
     }
@@ -252,10 +253,10 @@ describe('mempool after a block', () => {
       const competing = await b.node.produceBlock(b.node.chain.head.slot + 1)
       await a.node.importBlock(competing.bytes)
 
-      expect(a.node.mempool.has(hashOf(pendingSeq0))).toBe(false)
-      expect(a.node.mempool.pending().map((p) => p.tx.hashHex)).toEqual([hashOf(pendingSeq1)])
+      expect(a.node.mempool.has(txHashHex(pendingSeq0))).toBe(false)
+      expect(a.node.mempool.pending().map((p) => p.tx.hashHex)).toEqual([txHashHex(pendingSeq1)])
       const next = await a.node.produceBlock(a.node.chain.head.slot + 1)
-      expect(next.block.txs.map(hashOf)).toEqual([hashOf(pendingSeq1)])
+      expect(next.block.txs.map(txHashHex)).toEqual([txHashHex(pendingSeq1)])
       expect(next.results[0]).toMatchObject({ code: 0 })
       expect(a.node.getAccount(faucet.address).sequence).toBe('2')
     } finally {
@@ -296,7 +297,7 @@ describe('mempool after a block', () => {
       node.submitTx(included)
       const committed = await node.produceBlock(node.chain.head.slot + 1)
       pool.update(committed.txHashes.map((h) => Buffer.from(h).toString('hex').toUpperCase()))
-      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual([hashOf(other)])
+      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual([txHashHex(other)])
       expect(pool.sizeBytes).toBe(other.length)
     } finally {
       await close()
@@ -315,7 +316,7 @@ describe('mempool after a block', () => {
         const committed = await node.produceBlock(node.chain.head.slot + 1)
         expect(committed.block.txs).toHaveLength(0)
         pool.update([])
-        presence.push(pool.has(hashOf(raw)))
+        presence.push(pool.has(txHashHex(raw)))
       }
       // admitted before block 1: still there after block 1, gone once 2 blocks passed without it
       expect(presence).toEqual([true, false, false])

@@ -50,9 +50,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0
 }
 
+/** A transaction's id: sha256 of its raw TxRaw bytes. */
+export function txHash(raw: Uint8Array): Buffer {
+  return createHash('sha256').update(raw).digest()
+}
+
 /** Hex of a transaction hash, upper case. */
 export function txHashHex(raw: Uint8Array): string {
-  return createHash('sha256').update(raw).digest('hex').toUpperCase()
+  return txHash(raw).toString('hex').toUpperCase()
 }
 
 /**
@@ -128,7 +133,7 @@ export function decodeTx(raw: Uint8Array, maxTxBytes: number): DecodedTx {
   }
   if (authInfo.fee?.payer || authInfo.fee?.granter) throw malformed('fee payer and granter are not supported')
 
-  const hash = createHash('sha256').update(raw).digest()
+  const hash = txHash(raw)
   return {
     hash,
     hashHex: hash.toString('hex').toUpperCase(),
