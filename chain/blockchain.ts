@@ -114,11 +114,7 @@ export class Blockchain {
 
   /** Restores the head's round seed and the final block from the database (on open). */
   private async restore(): Promise<void> {
-    const final = await this.db.getMeta('final')
-    if (final !== undefined) {
-      const j = JSON.parse(Buffer.from(final).toString('utf8')) as { height: number; hash: string }
-      this.final = { height: j.height, hash: Buffer.from(j.hash, 'hex') }
-    }
+    this.final = (await this.db.getFinal()) ?? this.final
     await this.loadRoundSeed()
   }
 

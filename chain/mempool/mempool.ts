@@ -33,6 +33,11 @@ export interface MempoolMetrics {
   onEvict?(reason: 'ttl' | 'fee' | 'recheck', count: number): void
 }
 
+/** Fee per byte, scaled by 10^6: the eviction order. */
+function priorityOf(p: PreparedTx): bigint {
+  return (p.tx.fee * 1_000_000n) / BigInt(p.tx.raw.length)
+}
+
 interface Entry {
   prepared: PreparedTx
   addedAtHeight: number
@@ -105,7 +110,7 @@ export class Mempool {
           `transaction ${prepared.tx.hashHex} is already pending`,
         )
       }
-      const priority = (prepared.tx.fee * 1_000_000n) / BigInt(raw.length)
+      const priority = priorityOf(prepared)
       if (this.isFullFor(raw.length)) {
         // Check before evicting: a transaction that fails anyway (a forged signature claiming a
         // high fee) must not flush the pool. The check's writes are undone; it runs again below.
@@ -205,8 +210,11 @@ export class Mempool {
       } catch {
         continue
       }
-      const priority = (prepared.tx.fee * 1_000_000n) / BigInt(raw.length)
-      this.entries.set(prepared.tx.hashHex, { prepared, addedAtHeight: height, priority })
+      this.entries.set(prepared.tx.hashHex, {
+        prepared,
+        addedAtHeight: height,
+        priority: priorityOf(prepared),
+      })
     }
     for (const [h, e] of pending) if (!this.entries.has(h)) this.entries.set(h, e)
     for (const e of this.entries.values()) this.bytes += e.prepared.tx.raw.length

@@ -44,6 +44,7 @@ const fromUtf8 = new TextDecoder()
 // Key spaces. One letter each keeps keys short; `s` holds the state proper.
 const META_HEAD = utf8.encode('m:head')
 const META_GENESIS = utf8.encode('m:genesis')
+const META_FINAL = utf8.encode('m:final')
 const STATE = 's:'
 const UNDO = 'u:'
 const STATE_END = 's;'
@@ -136,7 +137,7 @@ export class ChainDb {
     return v === undefined ? undefined : Buffer.from(v)
   }
 
-  /** A small metadata record (`m:<name>`): sign state, final block. Undefined when never written. */
+  /** A small metadata record (`m:<name>`), e.g. the sign state. Undefined when never written. */
   async getMeta(name: string): Promise<Uint8Array | undefined> {
     const v = await this.db.get(utf8.encode(`m:${name}`))
     return v === undefined ? undefined : Buffer.from(v)
@@ -223,6 +224,14 @@ export class ChainDb {
     batch.del(heightKey(UNDO, r.height))
     batch.put(META_HEAD, encodeHead(r.parent))
     await batch.write({ sync: true })
+  }
+
+  /** The last final block recorded by putFinal, or undefined when none is. */
+  async getFinal(): Promise<{ height: number; hash: Uint8Array } | undefined> {
+    const v = await this.db.get(META_FINAL)
+    if (v === undefined) return undefined
+    const j = JSON.parse(fromUtf8.decode(v)) as { height: number; hash: string }
+    return { height: j.height, hash: Buffer.from(j.hash, 'hex') }
   }
 
   /**
