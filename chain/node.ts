@@ -228,6 +228,11 @@ export class GatherNode extends EventEmitter {
   /** votes for blocks we do not have yet (they may arrive before the block), by height */
   private readonly early = new Map<number, Vote[]>()
   private finalising: Promise<unknown> = Promise.resolve()
+  /**
+   * This node's vote for the head, while it is being signed (the double-sign guard's write comes
+   * first). A proposal waits for it, so the votes a block carries never depend on timing.
+   */
+  private ownVote: Promise<unknown> = Promise.resolve()
   /** while it returns false the slot loop does not produce (the network sets it while syncing) */
   private productionGate: (() => boolean) | undefined
   /** the network attached to this node (sync state, peers), for status queries */
@@ -459,6 +464,8 @@ export class GatherNode extends EventEmitter {
     const key = opts.key ?? this.opts.nodeKey
     if (key === undefined) return Promise.reject(new Error('this node has no node key'))
     return this.serialise(async () => {
+      // our vote for the head goes into this block's commit whenever we are one of its voters
+      await this.ownVote
       // the default never reuses a slot this node already signed a block for (e.g. before a crash)
       const signed = await this.chain.lastSigned('proposal')
       const s = slot ?? Math.max(this.chain.head.slot + 1, signed + 1, slotAt(this.chain.clock, Date.now()))
@@ -583,6 +590,7 @@ export class GatherNode extends EventEmitter {
         this.countVote(vote)
       })
       .catch((e: unknown) => this.log.warn({ height: h.height, err: (e as Error).message }, 'not voting'))
+    this.ownVote = this.finalising
   }
 
   /** The scheduled producers of the empty slots between the head and a block at `slot` (capped at 4 rounds). */

@@ -77,3 +77,29 @@ describe('chain core end to end', () => {
     }
   })
 })
+
+describe('block contents do not depend on timing', () => {
+  test('a proposer that is a voter of its head carries its own vote for it, however soon the next block follows', async () => {
+    // The badInput flake: the node's vote for block h was signed asynchronously (after the
+    // double-sign guard's write), so block h+1 carried it or not depending on which finished first.
+    const d = await openDevnetNode()
+    try {
+      for (let i = 0; i < 20; i++) {
+        const parent = await d.node.produceBlock()
+        const child = await d.node.produceBlock()
+        expect({
+          height: child.block.header.height,
+          votes: child.block.header.lastCommit.map((v) => [
+            v.height,
+            Buffer.from(v.blockHash).toString('hex'),
+          ]),
+        }).toEqual({
+          height: parent.block.header.height + 1,
+          votes: [[parent.block.header.height, Buffer.from(parent.hash).toString('hex')]],
+        })
+      }
+    } finally {
+      await d.close()
+    }
+  })
+})
