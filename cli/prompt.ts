@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { createInterface } from 'node:readline/promises'
 import type { AccountKey } from '../chain/crypto/hd.js'
 import { type KeyInfo, type KeySecret, Keystore, keystoreDir } from './keystore.js'
@@ -15,12 +15,32 @@ export function canPrompt(): boolean {
   return process.stdin.isTTY === true
 }
 
-/** Reads a one-secret file: its content without the final line break. */
+/** A secret file refused for its permissions (not an I/O failure). */
+class SecretFileError extends Error {}
+
+/**
+ * Reads a one-secret file: its content without the final line break. Like ssh with a private
+ * key, a file that other users can read or write (any group or other permission bit) is refused:
+ * its secret is already shared with them. Windows has no such mode bits; the check is skipped there.
+ */
 export async function readSecretFile(path: string, what: string): Promise<string> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    // one descriptor for the check and the read, so the file checked is the file read
+    const fh = await open(path, 'r')
+    try {
+      const mode = (await fh.stat()).mode & 0o777
+      if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+        throw new SecretFileError(
+          `${what} file ${path} is accessible by other users (mode ${mode.toString(8).padStart(4, '0')}); make it private with: chmod 600 ${path}`,
+        )
+      }
+      text = await fh.readFile('utf8')
+    } finally {
+      await fh.close()
+    }
   } catch (e) {
+    if (e instanceof SecretFileError) throw e
     throw new Error(
       `cannot read ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     )

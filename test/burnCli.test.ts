@@ -16,8 +16,8 @@ describe('burning from the CLI on a devnet that checks its invariants', () => {
   beforeAll(async () => {
     tmp = await tempDir('gather-burn-cli-')
     const pass = join(tmp.dir, 'pass.txt')
-    await writeFile(pass, 'correct horse battery staple\n')
-    await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`)
+    await writeFile(pass, 'correct horse battery staple\n', { mode: 0o600 })
+    await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`, { mode: 0o600 })
     keys = ['--home', join(tmp.dir, 'client'), '--passphrase-file', pass]
     devnet = await startDevnet(join(tmp.dir, 'devnet'), 200, ['--check-invariants'])
     const imported = await runCli([

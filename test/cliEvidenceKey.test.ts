@@ -26,7 +26,7 @@ describe('`gather start --evidence-key`', () => {
     tmp = await tempDir('gather-cli-evidence-')
     home = join(tmp.dir, 'node')
     passFile = join(tmp.dir, 'pass.txt')
-    await writeFile(passFile, `${PASSPHRASE}\n`)
+    await writeFile(passFile, `${PASSPHRASE}\n`, { mode: 0o600 })
     const owner = await runCli(['keys', 'add', 'owner', '--home', home, '--json'], {
       GATHER_PASSPHRASE: PASSPHRASE,
     })

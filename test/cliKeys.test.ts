@@ -114,8 +114,8 @@ describe('`gather keys` (processes)', () => {
     tmp = await tempDir('gather-cli-keys-')
     home = join(tmp.dir, 'home')
     pass = join(tmp.dir, 'pass.txt')
-    await writeFile(pass, 'passphrase1\n')
-    await writeFile(join(tmp.dir, 'm.txt'), `${TEST_MNEMONIC}\n`)
+    await writeFile(pass, 'passphrase1\n', { mode: 0o600 })
+    await writeFile(join(tmp.dir, 'm.txt'), `${TEST_MNEMONIC}\n`, { mode: 0o600 })
   })
   afterAll(() => tmp.cleanup())
 

@@ -47,7 +47,7 @@ describe('messaging from the CLI against a `gather devnet` process', () => {
     keysHome = join(tmp.dir, 'client')
     passFile = join(tmp.dir, 'pass.txt')
     await writeFile(passFile, 'correct horse battery staple\n')
-    await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`)
+    await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`, { mode: 0o600 })
     const home = join(tmp.dir, 'devnet')
     devnet = await startDevnet(home, 200)
     nodeKeyFile = join(home, 'config', 'node_key.json')

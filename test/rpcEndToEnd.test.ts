@@ -36,7 +36,7 @@ describe('JSON-RPC and CLI end to end against a `gather devnet` process', () => 
     passFile = join(tmp.dir, 'pass.txt')
     await writeFile(passFile, `${PASSPHRASE}\n`)
     await writeFile(join(tmp.dir, 'wrong.txt'), 'not the passphrase\n')
-    await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`)
+    await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`, { mode: 0o600 })
     recipient = (await deriveAccountKey(TEST_MNEMONIC, 7)).address
     devnet = await startDevnet(join(tmp.dir, 'devnet'))
   })

@@ -67,8 +67,8 @@ describe('staking from the CLI against a `gather devnet` process', () => {
     tmp = await tempDir('gather-staking-cli-')
     keysHome = join(tmp.dir, 'client')
     passFile = join(tmp.dir, 'pass.txt')
-    await writeFile(passFile, 'correct horse battery staple\n')
-    await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`)
+    await writeFile(passFile, 'correct horse battery staple\n', { mode: 0o600 })
+    await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`, { mode: 0o600 })
     devnet = await startDevnet(join(tmp.dir, 'devnet'), 200, ['--unbonding-blocks', String(UNBONDING_BLOCKS)])
   }, 60_000)
 

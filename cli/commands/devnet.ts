@@ -1,16 +1,18 @@
 import type { Command } from 'commander'
 import { formatGat } from '../../chain/amount.js'
 import { TEST_MNEMONIC } from '../../chain/crypto/hd.js'
-import { createLogger } from '../../chain/logger.js'
+import { createLogger, type Logger } from '../../chain/logger.js'
 import { buildDevnetGenesis, DEVNET_FAUCET_UGAT, devnetKeys } from '../../genesis/devnet.js'
 import { MAX_BLOCKS_PER_DAY } from '../../modules/token/params.js'
 import { parseWhole } from '../args.js'
 import { defaultDevnetHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
+import { MNEMONIC_ENV, readSecretFile } from '../prompt.js'
 import { runNode } from '../run.js'
 
 interface DevnetOptions {
   home: string
   mnemonic?: string
+  mnemonicFile?: string
   blockTime: string
   logLevel: string
   rpcListen: string
@@ -30,7 +32,14 @@ export function registerDevnet(program: Command): void {
     .command('devnet')
     .description('create (if needed) and run a single-validator devnet with the default genesis')
     .option('--home <dir>', 'home folder of the devnet (config and data)', defaultDevnetHome())
-    .option('--mnemonic <words>', 'mnemonic for the validator (account 0) and faucet (account 1) keys')
+    .option(
+      '--mnemonic-file <file>',
+      `read the mnemonic of the validator (account 0) and faucet (account 1) keys from FILE (else $${MNEMONIC_ENV}, else the public test mnemonic)`,
+    )
+    .option(
+      '--mnemonic <words>',
+      'the mnemonic on the command line: every local user can read it (ps); prefer --mnemonic-file',
+    )
     .option(
       '--block-time <ms>',
       'block time in milliseconds (100 to 60000); used when the devnet is created',
@@ -60,7 +69,7 @@ export function registerDevnet(program: Command): void {
 Examples:
   $ gather devnet                         # run (creating ~/.gather-devnet on first use)
   $ gather devnet --home /tmp/dn --block-time 500
-  $ gather devnet --mnemonic "word1 ... word24"
+  $ gather devnet --mnemonic-file ./words.txt    # a file only you can read (chmod 600)
   $ gather devnet --home /tmp/dn --block-time 200 --unbonding-blocks 10   # quick unlocks for tests
   $ gather devnet --home /tmp/dn --block-time 200 --blocks-per-day 50     # a GAT "day" every 10 s
   $ gather devnet --check-invariants      # verify supply conservation after every block
@@ -70,10 +79,11 @@ they only count when the devnet is created; with an existing home they are ignor
 --home).
 
 Keys come from the public test mnemonic "${TEST_MNEMONIC}"
-unless --mnemonic is given: never send real value to them.`,
+unless --mnemonic-file or $${MNEMONIC_ENV} gives another: never send real value to them.`,
     )
     .action(async (opts: DevnetOptions) => {
       const log = createLogger({ level: opts.logLevel })
+      const mnemonic = await devnetMnemonic(opts, log)
       const paths = homePaths(opts.home)
       const blockTimeMs = parseBlockTime(opts.blockTime)
       const staking = {
@@ -90,7 +100,7 @@ unless --mnemonic is given: never send real value to them.`,
           : parseWhole(opts.blocksPerDay, '--blocks-per-day', 1, MAX_BLOCKS_PER_DAY)
       if (!(await hasGenesis(paths))) {
         const { genesis, keys } = await buildDevnetGenesis({
-          ...(opts.mnemonic === undefined ? {} : { mnemonic: opts.mnemonic }),
+          ...(mnemonic === undefined ? {} : { mnemonic }),
           blockTimeMs,
           staking,
           ...(blocksPerDay === undefined ? {} : { blocksPerDay }),
@@ -109,13 +119,13 @@ unless --mnemonic is given: never send real value to them.`,
       }
       const genesis = await readGenesis(paths)
       const nodeKey = await readNodeKey(paths)
-      const keys = await devnetKeys(opts.mnemonic)
+      const keys = await devnetKeys(mnemonic)
       if (genesis.validators[0]?.owner !== keys.validator.address) {
         throw new Error(
-          `${paths.home} was created with a different mnemonic than the one given now; pass the same --mnemonic or use another --home`,
+          `${paths.home} was created with a different mnemonic than the one given now; give the same mnemonic or use another --home`,
         )
       }
-      if (opts.mnemonic === undefined) {
+      if (mnemonic === undefined) {
         log.warn(
           'using the PUBLIC test mnemonic: anyone can spend from these accounts; never use them outside a devnet',
         )
@@ -138,4 +148,25 @@ unless --mnemonic is given: never send real value to them.`,
         checkInvariants: opts.checkInvariants === true,
       })
     })
+}
+
+/**
+ * The devnet's mnemonic: `--mnemonic-file`, else `$GATHER_MNEMONIC`, else `--mnemonic` (kept for
+ * old scripts, with a warning: a command line is visible to every local user), else undefined
+ * (the public test mnemonic).
+ */
+async function devnetMnemonic(opts: DevnetOptions, log: Logger): Promise<string | undefined> {
+  if (opts.mnemonicFile !== undefined && opts.mnemonic !== undefined) {
+    throw new Error('give either --mnemonic-file or --mnemonic, not both')
+  }
+  if (opts.mnemonicFile !== undefined) return readSecretFile(opts.mnemonicFile, 'mnemonic')
+  const env = process.env[MNEMONIC_ENV]
+  if (env !== undefined && env.trim() !== '') return env.trim()
+  if (opts.mnemonic !== undefined) {
+    log.warn(
+      `--mnemonic puts the mnemonic on the command line, where every local user can read it (ps, /proc); use --mnemonic-file FILE or $${MNEMONIC_ENV}`,
+    )
+    return opts.mnemonic
+  }
+  return undefined
 }
