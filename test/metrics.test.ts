@@ -274,7 +274,14 @@ describe('GET /metrics and /health', () => {
       const fresh = await fetch(new URL('/health', n.url))
       expect(fresh.status).toBe(200)
       const body = (await fresh.json()) as { status: string; height: number; headAgeMs: number }
-      expect(body).toMatchObject({ status: 'ok', reasons: [], height: 1, finalHeight: 1, finalityLag: 0, database: 'open' })
+      expect(body).toMatchObject({
+        status: 'ok',
+        reasons: [],
+        height: 1,
+        finalHeight: 1,
+        finalityLag: 0,
+        database: 'open',
+      })
       expect(body.headAgeMs).toBeLessThan(60_000)
       // /metrics and /health are GET only; POST falls through to 404 (JSON-RPC lives on /)
       expect((await fetch(new URL('/health', n.url), { method: 'POST', body: '{}' })).status).toBe(404)
