@@ -76,10 +76,20 @@ export class NodeMetrics {
     labelNames: ['producer'] as const,
     registers: [this.registry],
   })
-  readonly finalLag = new Gauge({
-    name: 'gather_final_height_lag',
-    help: 'Blocks between the head and the last final block',
+  readonly finalityLag = new Gauge({
+    name: 'gather_finality_lag_blocks',
+    help: 'Blocks between the head and the last final block (head height - final height)',
     registers: [this.registry],
+  })
+  /** asked at each scrape, so a head that goes stale shows without a new block */
+  private healthSource: (() => boolean) | undefined
+  readonly healthOk = new Gauge({
+    name: 'gather_health_ok',
+    help: '1 when GET /health answers 200 (fresh head, finality within its lag limit, own slots produced), else 0',
+    registers: [this.registry],
+    collect: () => {
+      if (this.healthSource !== undefined) this.healthOk.set(this.healthSource() ? 1 : 0)
+    },
   })
 
   constructor(opts: { processMetrics?: boolean } = {}) {
@@ -104,16 +114,21 @@ export class NodeMetrics {
     this.missedSlots.inc({ producer })
   }
 
+  /** Where `gather_health_ok` comes from: the node's health check, asked at each scrape. */
+  watchHealth(isOk: () => boolean): void {
+    this.healthSource = isOk
+  }
+
   /** Sets the head and final heights (at start, before any block). */
   onHead(height: number, finalHeight: number): void {
-    this.finalLag.set(height - finalHeight)
+    this.finalityLag.set(height - finalHeight)
     this.blockHeight.set(height)
     this.finalHeight.set(finalHeight)
   }
 
   /** Records a committed block. */
   onBlock(height: number, finalHeight: number, applySeconds: number, txs: number): void {
-    this.finalLag.set(height - finalHeight)
+    this.finalityLag.set(height - finalHeight)
     this.blockHeight.set(height)
     this.finalHeight.set(finalHeight)
     this.blockApplySeconds.observe(applySeconds)
@@ -146,6 +161,8 @@ export interface BlockMetrics {
   /** a slot between the parent and a new block had no block: its scheduled producer missed it */
   onMissedSlot?(producer: string): void
   onMempool(txs: number, bytes: number): void
+  /** the node's health check, for a gauge read at scrape time */
+  watchHealth?(isOk: () => boolean): void
 }
 
 /** What the RPC server reports per call (implemented by NodeMetrics). */

@@ -1,5 +1,14 @@
 import { EventEmitter } from 'node:events'
 import { quorum, signVote, VotePool, verifyVote } from '../consensus/finality.js'
+import {
+  assessHealth,
+  defaultHealthParams,
+  FinalityWatch,
+  type Health,
+  type HealthParams,
+  MissedSlotWatch,
+  validateHealthParams,
+} from '../consensus/liveness.js'
 import { BlockProducer } from '../consensus/producer.js'
 import { ROUND_SLOTS, roundOf, roundOrder, slotAt } from '../consensus/schedule.js'
 import type { Genesis } from '../genesis/schema.js'
@@ -57,6 +66,12 @@ export interface NodeOptions {
    * block that breaks them is not written and the node halts (`--check-invariants`)
    */
   checkInvariants?: boolean
+  /**
+   * health thresholds (`getHealth`, `GET /health`, the stall and missed-slot warnings); defaults:
+   * finality may lag 42 blocks (two rounds), the head may be a minute old, a super node may miss
+   * one slot in a row
+   */
+  health?: Partial<HealthParams>
   /**
    * modules appended after the chain's own; for tests and tools only: every node of a chain must
    * run the same modules, or their state roots differ
@@ -205,6 +220,12 @@ export interface NodeNetworkView {
 /** Recent blocks kept for checking votes that arrive after them. */
 const VOTE_WINDOW = 64
 
+/** A slot that passed without a block, and the super node scheduled to produce it. */
+interface MissedSlot {
+  slot: number
+  producer: string
+}
+
 /**
  * A Gather node: chain, mempool and (for a validator) the block producer, wired together.
  * Block commits are serialised; events: `block` (CommittedBlock) after each commit, `tx` (raw
@@ -237,6 +258,11 @@ export class GatherNode extends EventEmitter {
   private productionGate: (() => boolean) | undefined
   /** the network attached to this node (sync state, peers), for status queries */
   private network: NodeNetworkView | undefined
+  private readonly healthParams: HealthParams
+  /** decides when a finality stall is logged (and its end) */
+  private readonly finalityWatch: FinalityWatch
+  /** per super node: its slots missed in a row; decides when that is logged */
+  private readonly missedWatch: MissedSlotWatch
 
   private constructor(
     private readonly db: ChainDb,
@@ -248,6 +274,10 @@ export class GatherNode extends EventEmitter {
     super()
     this.chain = chain
     this.log = log
+    this.healthParams = validateHealthParams({ ...defaultHealthParams(), ...opts.health })
+    this.finalityWatch = new FinalityWatch(this.healthParams.maxFinalityLagBlocks)
+    this.missedWatch = new MissedSlotWatch(this.healthParams.maxMissedSlotsInRow)
+    opts.metrics?.watchHealth?.(() => this.getHealth().status === 'ok')
     this.mempool = new Mempool(
       { ...DEFAULT_MEMPOOL_OPTIONS, ...opts.mempool },
       { machine: chain.machine, chain: { state: chain.state, nextBlockInfo: () => this.nextBlockInfo() } },
@@ -480,7 +510,7 @@ export class GatherNode extends EventEmitter {
       for (const d of committed.dropped) {
         this.log.debug({ hash: d.tx.tx.hashHex, code: d.error.code }, 'transaction dropped from block')
       }
-      for (const p of missed) this.opts.metrics?.onMissedSlot?.(p)
+      this.afterSlots(missed, committed)
       this.afterCommit(committed)
       return committed
     })
@@ -489,7 +519,7 @@ export class GatherNode extends EventEmitter {
   /** Validates and commits a block produced elsewhere. */
   importBlock(bytes: Uint8Array): Promise<CommittedBlock> {
     return this.serialise(async () => {
-      let missed: string[] = []
+      let missed: MissedSlot[] = []
       try {
         missed = this.missedBefore(decodeBlock(bytes).header.slot)
       } catch {
@@ -499,7 +529,7 @@ export class GatherNode extends EventEmitter {
         const known = this.mempool.get(txHashHex(raw))
         return known ?? this.chain.machine.prepare(raw)
       })
-      for (const p of missed) this.opts.metrics?.onMissedSlot?.(p)
+      this.afterSlots(missed, committed)
       this.afterCommit(committed)
       return committed
     })
@@ -560,6 +590,59 @@ export class GatherNode extends EventEmitter {
     this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
     this.emit('block', c)
     this.afterBlockVotes(c)
+    this.watchFinality()
+  }
+
+  /**
+   * The empty slots before a new block: counted by producer (`gather_missed_slots_total`), and a
+   * warning when a super node keeps missing its slots (once a round at most) or an info line when
+   * it produces again.
+   */
+  private afterSlots(missed: readonly MissedSlot[], c: CommittedBlock): void {
+    for (const m of missed) this.opts.metrics?.onMissedSlot?.(m.producer)
+    const ours = this.opts.nodeKey === undefined ? undefined : hex(this.opts.nodeKey.publicKey)
+    const notices = this.missedWatch.onBlock(hex(c.block.header.proposer), missed, c.superNodes.map(hex))
+    for (const n of notices) {
+      if (n.kind === 'missing') {
+        this.log.warn(
+          {
+            producer: n.producer,
+            missedSlots: n.missedSlots,
+            rounds: n.rounds,
+            firstSlot: n.firstSlot,
+            lastSlot: n.lastSlot,
+            height: c.block.header.height,
+          },
+          n.producer === ours
+            ? 'this node is an elected super node and keeps missing its own slots'
+            : 'a super node keeps missing its slots (is its node running?)',
+        )
+      } else {
+        this.log.info({ producer: n.producer, missedSlots: n.missedSlots }, 'super node producing again')
+      }
+    }
+  }
+
+  /** Logs a finality stall when it starts, every few rounds while it lasts, and when it ends. */
+  private watchFinality(): void {
+    const head = this.chain.head
+    const n = this.finalityWatch.observe(head.height, this.chain.finalBlock.height, head.slot)
+    if (n === undefined) return
+    const context = {
+      height: n.height,
+      finalHeight: n.finalHeight,
+      finalityLag: n.finalityLag,
+      maxFinalityLag: this.healthParams.maxFinalityLagBlocks,
+      rounds: n.rounds,
+    }
+    if (n.kind === 'resumed') this.log.info(context, 'finality resumed')
+    else
+      this.log.warn(
+        context,
+        n.repeat
+          ? 'finality still stalled: the final block is not moving'
+          : 'finality stalled: fewer than 2n/3+1 of the super nodes vote (an elected node that is not running?)',
+      )
   }
 
   /**
@@ -593,12 +676,16 @@ export class GatherNode extends EventEmitter {
     this.ownVote = this.finalising
   }
 
-  /** The scheduled producers of the empty slots between the head and a block at `slot` (capped at 4 rounds). */
-  private missedBefore(slot: number): string[] {
-    if (this.opts.metrics?.onMissedSlot === undefined || this.chain.head.height === 0) return []
-    const out: string[] = []
+  /** The empty slots between the head and a block at `slot`, with their scheduled producers (capped at 4 rounds). */
+  private missedBefore(slot: number): MissedSlot[] {
+    if (this.chain.head.height === 0) return []
+    const out: MissedSlot[] = []
     const from = Math.max(this.chain.head.slot + 1, slot - 4 * ROUND_SLOTS)
-    for (let s = from; s < slot; s++) out.push(hex(this.chain.proposerOf(s)))
+    try {
+      for (let s = from; s < slot; s++) out.push({ slot: s, producer: hex(this.chain.proposerOf(s)) })
+    } catch {
+      // no super nodes to schedule: propose or import of the block itself says why
+    }
     return out
   }
 
@@ -645,6 +732,7 @@ export class GatherNode extends EventEmitter {
         if (await this.chain.markFinal(vote.height, vote.blockHash)) {
           this.opts.metrics?.onHead(this.chain.head.height, this.chain.finalBlock.height)
           this.emit('final', { height: vote.height, hash: vote.blockHash })
+          this.watchFinality()
         }
       })
       .catch((e: unknown) => this.log.error({ err: (e as Error).message }, 'finality'))
@@ -659,10 +747,35 @@ export class GatherNode extends EventEmitter {
     }
   }
 
+  /**
+   * How the node is (`GET /health`, `gather_health_ok`): `stale` when the head is old, `degraded`
+   * when finality lags the head by more than `maxFinalityLagBlocks` or this node, an elected super
+   * node, keeps missing its own slots; each failed check gives a reason. `overrides` replace the
+   * node's thresholds for this answer (the RPC server's `maxHeadAgeMs`).
+   */
+  getHealth(overrides: Partial<HealthParams> = {}): Health {
+    const head = this.chain.head
+    const key = this.opts.nodeKey
+    const superNode =
+      key !== undefined && this.chain.headSuperNodes.some((k) => Buffer.compare(k, key.publicKey) === 0)
+    return assessHealth(
+      {
+        height: head.height,
+        finalHeight: this.chain.finalBlock.height,
+        headAgeMs: Date.now() - head.timeMs,
+        blockTimeMs: this.chain.clock.blockTimeMs,
+        superNode,
+        missedOwnSlots: key === undefined ? 0 : this.missedWatch.missedInRow(hex(key.publicKey)),
+      },
+      { ...this.healthParams, ...overrides },
+    )
+  }
+
   /** Head, finality and mempool in one object (`chain_getStatus`). */
   getStatus() {
     const head = this.chain.head
     const net = this.network?.sync()
+    const finalHeight = this.chain.finalBlock.height
     return {
       chainId: this.chain.chainId,
       genesisHash: hex(this.chain.genesisHash),
@@ -670,7 +783,8 @@ export class GatherNode extends EventEmitter {
       headHash: hex(head.hash),
       stateRoot: hex(head.stateRoot),
       headTime: new Date(head.timeMs).toISOString(),
-      finalHeight: this.chain.finalBlock.height,
+      finalHeight,
+      finalityLag: head.height - finalHeight,
       mempool: { txs: this.mempool.size, bytes: this.mempool.sizeBytes },
       blockTimeMs: this.chain.clock.blockTimeMs,
       syncing: net?.syncing ?? false,

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander'
 import { GatherClient } from '../rpc/client.js'
+import { parseWhole } from './args.js'
 import { defaultHome } from './home.js'
 
 /** The default JSON-RPC address: $GATHER_RPC or http://127.0.0.1:26657/. */
@@ -38,6 +39,17 @@ export function passphraseOption(cmd: Command): Command {
     '--passphrase-file <file>',
     'read the keystore passphrase from FILE (else $GATHER_PASSPHRASE, else a prompt)',
   )
+}
+
+/** `--max-finality-lag` of `gather devnet` and `gather start`: `.option(...maxFinalityLagOption)`. */
+export const maxFinalityLagOption = [
+  '--max-finality-lag <blocks>',
+  'GET /health answers 503 (degraded) and the node warns when the final block trails the head by more blocks (default 42: two rounds)',
+] as const
+
+/** `--max-finality-lag` as a number of blocks, or undefined for the node's default. */
+export function parseMaxFinalityLag(v: string | undefined): number | undefined {
+  return v === undefined ? undefined : parseWhole(v, '--max-finality-lag (blocks)', 1, 100_000_000)
 }
 
 /** A client of `--rpc`, after checking it is an http(s) URL. */

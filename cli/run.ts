@@ -32,6 +32,8 @@ export interface RunOptions {
   log: Logger
   /** check the invariants before each commit; halt (exit 1) rather than commit a block breaking them */
   checkInvariants?: boolean
+  /** /health is degraded (503) and the node warns when finality trails the head by more blocks (default 42) */
+  maxFinalityLagBlocks?: number
   /**
    * the peer-to-peer network: where to listen, the peers (`/ip4/…/tcp/…/p2p/<peerId>`) to dial and
    * the account that signs and pays for the double-signing evidence this node sees (without one
@@ -57,6 +59,7 @@ export async function runNode(o: RunOptions): Promise<void> {
     )
   }
   const metrics = new NodeMetrics()
+  const rpcOptions = { ...defaultRpcOptions(), ...listen }
   const node = await GatherNode.open({
     dataDir: o.dataDir,
     genesis: o.genesis,
@@ -64,9 +67,13 @@ export async function runNode(o: RunOptions): Promise<void> {
     logger: o.log,
     metrics,
     checkInvariants: o.checkInvariants === true,
+    health: {
+      maxHeadAgeMs: rpcOptions.maxHeadAgeMs,
+      ...(o.maxFinalityLagBlocks === undefined ? {} : { maxFinalityLagBlocks: o.maxFinalityLagBlocks }),
+    },
   })
-  metrics.onHead(node.chain.head.height, node.chain.head.height)
-  const rpc = new RpcServer({ ...defaultRpcOptions(), ...listen }, { node, metrics, log: o.log })
+  metrics.onHead(node.chain.head.height, node.chain.finalBlock.height)
+  const rpc = new RpcServer(rpcOptions, { node, metrics, log: o.log })
   let address: { url: string }
   try {
     address = await rpc.listen()

@@ -12,6 +12,8 @@ export interface StatusResult {
   stateRoot: string
   headTime: string
   finalHeight: number
+  /** head height − final height: blocks not final yet */
+  finalityLag: number
   mempool: { txs: number; bytes: number }
   blockTimeMs: number
   /** catching up with peers (blocks-by-range); a validator does not produce meanwhile */

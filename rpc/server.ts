@@ -30,7 +30,10 @@ export interface RpcServerOptions {
   rateLimit: RateLimitOptions
   maxWsConnections: number
   maxSubscriptionsPerConnection: number
-  /** /health reports not ready when the head is older than this */
+  /**
+   * /health reports stale when the head is older than this (or ten block times); the other
+   * thresholds (finality lag, missed slots) are the node's (`NodeOptions.health`)
+   */
   maxHeadAgeMs: number
   /**
    * The rate-limit key of a request or WebSocket connection. Default: the remote address. Behind
@@ -399,17 +402,10 @@ export class RpcServer {
     return this.opts.clientKey?.(req) ?? req.socket.remoteAddress ?? 'unknown'
   }
 
+  /** 200 when the node's health check passes, else 503; the body is the check with its reasons. */
   private health(res: ServerResponse): void {
-    const node = this.deps.node
-    const head = node.chain.head
-    const ageMs = Date.now() - head.timeMs
-    const ready = ageMs <= Math.max(this.opts.maxHeadAgeMs, node.chain.clock.blockTimeMs * 10)
-    this.sendJson(res, ready ? 200 : 503, {
-      status: ready ? 'ok' : 'stale',
-      database: 'open',
-      height: head.height,
-      headAgeMs: ageMs,
-    })
+    const h = this.deps.node.getHealth({ maxHeadAgeMs: this.opts.maxHeadAgeMs })
+    this.sendJson(res, h.status === 'ok' ? 200 : 503, { ...h, database: 'open' })
   }
 
   private handleWs(ws: WebSocket, req: IncomingMessage): void {

@@ -150,6 +150,9 @@ const OUR_METRICS = [
   ['gather_mempool_bytes', 'gauge'],
   ['gather_rpc_requests_total', 'counter'],
   ['gather_rpc_request_duration_seconds', 'histogram'],
+  ['gather_finality_lag_blocks', 'gauge'],
+  ['gather_missed_slots_total', 'counter'],
+  ['gather_health_ok', 'gauge'],
 ] as const
 
 describe('GET /metrics and /health', () => {
@@ -205,6 +208,8 @@ describe('GET /metrics and /health', () => {
       expect(sampleValue(f, 'gather_block_height')).toBe(n.node.chain.head.height)
       expect(sampleValue(f, 'gather_block_height')).toBe(3)
       expect(sampleValue(f, 'gather_final_height')).toBe(3)
+      expect(sampleValue(f, 'gather_finality_lag_blocks')).toBe(0)
+      expect(sampleValue(f, 'gather_health_ok')).toBe(1)
       expect(sampleValue(f, 'gather_block_apply_seconds_count')).toBe(3)
       expect(sampleValue(f, 'gather_block_transactions_bucket', { le: '0' })).toBe(3)
 
@@ -257,13 +262,26 @@ describe('GET /metrics and /health', () => {
     try {
       const stale = await fetch(new URL('/health', n.url))
       expect(stale.status).toBe(503)
-      expect(await stale.json()).toMatchObject({ status: 'stale', height: 0 })
+      expect(await stale.json()).toMatchObject({
+        status: 'stale',
+        height: 0,
+        reasons: [expect.stringMatching(/^the head block 0 is \d+(\.\d)? s old \(limit 60 s\)/)],
+      })
+      expect(sampleValue(parseExposition((await scrape(n.url)).text), 'gather_health_ok')).toBe(0)
 
       await n.node.produceBlock()
+      await n.node.settled() // its own vote finalises it
       const fresh = await fetch(new URL('/health', n.url))
       expect(fresh.status).toBe(200)
       const body = (await fresh.json()) as { status: string; height: number; headAgeMs: number }
-      expect(body).toMatchObject({ status: 'ok', height: 1, database: 'open' })
+      expect(body).toMatchObject({
+        status: 'ok',
+        reasons: [],
+        height: 1,
+        finalHeight: 1,
+        finalityLag: 0,
+        database: 'open',
+      })
       expect(body.headAgeMs).toBeLessThan(60_000)
       // /metrics and /health are GET only; POST falls through to 404 (JSON-RPC lives on /)
       expect((await fetch(new URL('/health', n.url), { method: 'POST', body: '{}' })).status).toBe(404)

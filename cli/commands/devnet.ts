@@ -6,6 +6,7 @@ import { buildDevnetGenesis, DEVNET_FAUCET_UGAT, devnetKeys } from '../../genesi
 import { MAX_BLOCKS_PER_DAY } from '../../modules/token/params.js'
 import { parseWhole } from '../args.js'
 import { defaultDevnetHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
+import { maxFinalityLagOption, parseMaxFinalityLag } from '../options.js'
 import { MNEMONIC_ENV, readSecretFile } from '../prompt.js'
 import { runNode } from '../run.js'
 
@@ -20,6 +21,7 @@ interface DevnetOptions {
   electionRounds?: string
   blocksPerDay?: string
   checkInvariants?: boolean
+  maxFinalityLag?: string
 }
 
 function parseBlockTime(v: string): number {
@@ -63,6 +65,7 @@ export function registerDevnet(program: Command): void {
       '--check-invariants',
       'check the supply and staking invariants before each commit; halt (exit 1) rather than commit a block that breaks them',
     )
+    .option(...maxFinalityLagOption)
     .addHelpText(
       'after',
       `
@@ -73,10 +76,16 @@ Examples:
   $ gather devnet --home /tmp/dn --block-time 200 --unbonding-blocks 10   # quick unlocks for tests
   $ gather devnet --home /tmp/dn --block-time 200 --blocks-per-day 50     # a GAT "day" every 10 s
   $ gather devnet --check-invariants      # verify supply conservation after every block
+  $ gather devnet --max-finality-lag 21   # /health answers 503 once finality is a round behind
 
 --block-time, --unbonding-blocks, --election-rounds and --blocks-per-day go into the genesis, so
 they only count when the devnet is created; with an existing home they are ignored (use a new
---home).
+--home). --max-finality-lag counts at every start.
+
+A node you register and lock GAT on becomes a super node at the next election. If no process
+runs it, it misses its slots, and since this devnet's validator alone is short of the 2n/3+1 vote
+quorum, finality stops: GET /health answers 503 and the node warns. Unlock all its GAT (gather tx
+unlock) and the next election drops it.
 
 Keys come from the public test mnemonic "${TEST_MNEMONIC}"
 unless --mnemonic-file or $${MNEMONIC_ENV} gives another: never send real value to them.`,
@@ -86,6 +95,7 @@ unless --mnemonic-file or $${MNEMONIC_ENV} gives another: never send real value 
       const mnemonic = await devnetMnemonic(opts, log)
       const paths = homePaths(opts.home)
       const blockTimeMs = parseBlockTime(opts.blockTime)
+      const maxFinalityLagBlocks = parseMaxFinalityLag(opts.maxFinalityLag)
       const staking = {
         ...(opts.unbondingBlocks === undefined
           ? {}
@@ -146,6 +156,7 @@ unless --mnemonic-file or $${MNEMONIC_ENV} gives another: never send real value 
         rpcListen: opts.rpcListen,
         log,
         checkInvariants: opts.checkInvariants === true,
+        ...(maxFinalityLagBlocks === undefined ? {} : { maxFinalityLagBlocks }),
       })
     })
 }

@@ -8,7 +8,14 @@ import { parseBootstrap } from '../args.js'
 import { formatUgat, keyValueTable, output } from '../format.js'
 import { defaultHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
 import { Keystore, keystoreDir } from '../keystore.js'
-import { examples, homeOption, jsonOption, passphraseOption } from '../options.js'
+import {
+  examples,
+  homeOption,
+  jsonOption,
+  maxFinalityLagOption,
+  parseMaxFinalityLag,
+  passphraseOption,
+} from '../options.js'
 import { unlockKey } from '../prompt.js'
 import { parseListen, runNode } from '../run.js'
 
@@ -150,6 +157,7 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
       '--evidence-key <name>',
       'keystore key (in --home) that signs and pays for evidence of double signing this node sees (needs --p2p-listen)',
     )
+    .option(...maxFinalityLagOption)
     .addHelpText(
       'after',
       `${examples(
@@ -166,7 +174,10 @@ caps): a safety net for devnets and testnets, slower on large states.
 --evidence-key NAME unlocks that keystore key before anything starts (its passphrase from
 --passphrase-file FILE, else $GATHER_PASSPHRASE, else a prompt); when the node sees one node key
 sign two blocks for a slot or two votes at a height, it submits MsgSubmitEvidence signed by that
-account, which pays the fee. Without it the node only logs what it saw.`,
+account, which pays the fee. Without it the node only logs what it saw.
+GET /health answers 503 when the head is a minute old (stale), or (degraded) when finality trails
+the head by more than --max-finality-lag blocks (default 42, two rounds) or this node, an elected
+super node, missed its last slots while other blocks came; the node logs a warning for each.`,
     )
   homeOption(start)
   passphraseOption(start).action(
@@ -179,7 +190,9 @@ account, which pays the fee. Without it the node only logs what it saw.`,
       bootstrap?: string
       evidenceKey?: string
       passphraseFile?: string
+      maxFinalityLag?: string
     }) => {
+      const maxFinalityLagBlocks = parseMaxFinalityLag(o.maxFinalityLag)
       if (o.bootstrap !== undefined && o.p2pListen === undefined)
         throw new Error('--bootstrap needs --p2p-listen')
       if (o.evidenceKey !== undefined && o.p2pListen === undefined)
@@ -207,6 +220,7 @@ account, which pays the fee. Without it the node only logs what it saw.`,
         rpcListen: o.rpcListen,
         log,
         checkInvariants: o.checkInvariants === true,
+        ...(maxFinalityLagBlocks === undefined ? {} : { maxFinalityLagBlocks }),
         ...(p2p === undefined ? {} : { p2p }),
       })
     },

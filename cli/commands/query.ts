@@ -70,7 +70,7 @@ export function registerQuery(program: Command): void {
   queryCommand(
     query,
     'status',
-    'chain id, head height and hash, final height, mempool',
+    'chain id, head height and hash, final height and finality lag, mempool',
     ['gather query status', 'gather query status --rpc http://127.0.0.1:26667/ --json'],
     async (c, _args, o) => {
       const s = await c.getStatus()
@@ -81,6 +81,7 @@ export function registerQuery(program: Command): void {
           ['head hash', s.headHash],
           ['head time', s.headTime],
           ['final height', s.finalHeight],
+          ['finality lag', `${s.finalityLag} blocks`],
           ['state root', s.stateRoot],
           ['genesis hash', s.genesisHash],
           ['block time', `${s.blockTimeMs} ms`],
