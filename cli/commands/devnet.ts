@@ -6,9 +6,10 @@ import { buildDevnetGenesis, DEVNET_FAUCET_UGAT, devnetKeys } from '../../genesi
 import { MAX_BLOCKS_PER_DAY } from '../../modules/token/params.js'
 import { parseWhole } from '../args.js'
 import { defaultDevnetHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
+import { parseRpcServerFlags, type RpcServerFlags, rpcServerOptions } from '../options.js'
 import { runNode } from '../run.js'
 
-interface DevnetOptions {
+interface DevnetOptions extends RpcServerFlags {
   home: string
   mnemonic?: string
   blockTime: string
@@ -26,7 +27,7 @@ function parseBlockTime(v: string): number {
 
 /** `gather devnet`: create (if needed) and run a single-validator devnet. */
 export function registerDevnet(program: Command): void {
-  program
+  const devnet = program
     .command('devnet')
     .description('create (if needed) and run a single-validator devnet with the default genesis')
     .option('--home <dir>', 'home folder of the devnet (config and data)', defaultDevnetHome())
@@ -54,6 +55,7 @@ export function registerDevnet(program: Command): void {
       '--check-invariants',
       'check the supply and staking invariants before each commit; halt (exit 1) rather than commit a block that breaks them',
     )
+  rpcServerOptions(devnet)
     .addHelpText(
       'after',
       `
@@ -64,15 +66,19 @@ Examples:
   $ gather devnet --home /tmp/dn --block-time 200 --unbonding-blocks 10   # quick unlocks for tests
   $ gather devnet --home /tmp/dn --block-time 200 --blocks-per-day 50     # a GAT "day" every 10 s
   $ gather devnet --check-invariants      # verify supply conservation after every block
+  $ gather devnet --rpc-rate-limit 0 --cors-origin http://localhost:5173   # a dapp in development
 
 --block-time, --unbonding-blocks, --election-rounds and --blocks-per-day go into the genesis, so
 they only count when the devnet is created; with an existing home they are ignored (use a new
 --home).
 
 Keys come from the public test mnemonic "${TEST_MNEMONIC}"
-unless --mnemonic is given: never send real value to them.`,
+unless --mnemonic is given: never send real value to them.
+
+The gateway's limits, timeouts and WebSocket checks are described in docs/rpc.md.`,
     )
     .action(async (opts: DevnetOptions) => {
+      const rpc = parseRpcServerFlags(opts)
       const log = createLogger({ level: opts.logLevel })
       const paths = homePaths(opts.home)
       const blockTimeMs = parseBlockTime(opts.blockTime)
@@ -134,6 +140,7 @@ unless --mnemonic is given: never send real value to them.`,
         genesis,
         nodeKey,
         rpcListen: opts.rpcListen,
+        rpc,
         log,
         checkInvariants: opts.checkInvariants === true,
       })

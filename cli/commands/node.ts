@@ -8,7 +8,15 @@ import { parseBootstrap } from '../args.js'
 import { formatUgat, keyValueTable, output } from '../format.js'
 import { defaultHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
 import { Keystore, keystoreDir } from '../keystore.js'
-import { examples, homeOption, jsonOption, passphraseOption } from '../options.js'
+import {
+  examples,
+  homeOption,
+  jsonOption,
+  parseRpcServerFlags,
+  passphraseOption,
+  type RpcServerFlags,
+  rpcServerOptions,
+} from '../options.js'
 import { unlockKey } from '../prompt.js'
 import { parseListen, runNode } from '../run.js'
 
@@ -158,6 +166,7 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
         'gather start --home ./mynode --rpc-listen 127.0.0.1:26667 --log-level debug',
         'gather start --home ./mynode --check-invariants',
         'gather start --home ./n1 --p2p-listen 127.0.0.1:26701 --evidence-key reporter --passphrase-file pass.txt',
+        'gather start --rpc-listen 127.0.0.1:26657 --trust-proxy --rpc-allowed-host rpc.example.org --cors-origin https://app.example.org',
       )}
 
 On start the node logs its home, data folder, RPC, WebSocket and /metrics addresses.
@@ -166,20 +175,27 @@ caps): a safety net for devnets and testnets, slower on large states.
 --evidence-key NAME unlocks that keystore key before anything starts (its passphrase from
 --passphrase-file FILE, else $GATHER_PASSPHRASE, else a prompt); when the node sees one node key
 sign two blocks for a slot or two votes at a height, it submits MsgSubmitEvidence signed by that
-account, which pays the fee. Without it the node only logs what it saw.`,
+account, which pays the fee. Without it the node only logs what it saw.
+Behind a reverse proxy: --trust-proxy (clients by X-Forwarded-For), --rpc-allowed-host for the
+proxy's public name, --cors-origin for the web pages that open WebSockets. The gateway's limits,
+timeouts and checks are described in docs/rpc.md.`,
     )
   homeOption(start)
+  rpcServerOptions(start)
   passphraseOption(start).action(
-    async (o: {
-      home: string
-      rpcListen: string
-      logLevel: string
-      checkInvariants?: boolean
-      p2pListen?: string
-      bootstrap?: string
-      evidenceKey?: string
-      passphraseFile?: string
-    }) => {
+    async (
+      o: RpcServerFlags & {
+        home: string
+        rpcListen: string
+        logLevel: string
+        checkInvariants?: boolean
+        p2pListen?: string
+        bootstrap?: string
+        evidenceKey?: string
+        passphraseFile?: string
+      },
+    ) => {
+      const rpc = parseRpcServerFlags(o)
       if (o.bootstrap !== undefined && o.p2pListen === undefined)
         throw new Error('--bootstrap needs --p2p-listen')
       if (o.evidenceKey !== undefined && o.p2pListen === undefined)
@@ -205,6 +221,7 @@ account, which pays the fee. Without it the node only logs what it saw.`,
         genesis,
         nodeKey,
         rpcListen: o.rpcListen,
+        rpc,
         log,
         checkInvariants: o.checkInvariants === true,
         ...(p2p === undefined ? {} : { p2p }),
