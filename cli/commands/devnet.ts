@@ -66,7 +66,8 @@ Examples:
   $ gather devnet --home /tmp/dn --block-time 200 --unbonding-blocks 10   # quick unlocks for tests
   $ gather devnet --home /tmp/dn --block-time 200 --blocks-per-day 50     # a GAT "day" every 10 s
   $ gather devnet --check-invariants      # verify supply conservation after every block
-  $ gather devnet --rpc-rate-limit 0 --cors-origin http://localhost:5173   # a dapp in development
+  $ gather devnet --rpc-rate-limit 0      # no per-client rate limit (load tests)
+  $ gather devnet --cors-origin https://dapp.example.org   # a hosted page may open WebSockets
 
 --block-time, --unbonding-blocks, --election-rounds and --blocks-per-day go into the genesis, so
 they only count when the devnet is created; with an existing home they are ignored (use a new
