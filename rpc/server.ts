@@ -90,6 +90,9 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'chain_unsubscribe',
 ])
 
+/** Bytes queued to a WebSocket client that does not read before it is dropped. */
+const MAX_WS_BUFFERED_BYTES = 16 * 1024 * 1024
+
 /** How often Node's HTTP server checks the header and request timeouts (its default is 30 s). */
 const TIMEOUT_CHECK_MS = 1000
 
@@ -717,8 +720,14 @@ export class RpcServer {
     })
   }
 
+  /** Answers on a WebSocket; a client that sends requests but does not read is dropped like a slow subscriber. */
   private sendWs(ws: WebSocket, body: unknown): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(body))
+    if (ws.readyState !== ws.OPEN) return
+    if (ws.bufferedAmount > MAX_WS_BUFFERED_BYTES) {
+      ws.terminate()
+      return
+    }
+    ws.send(JSON.stringify(body))
   }
 
   private subscribe(client: ClientContext, params: unknown): string {
@@ -828,7 +837,7 @@ export class RpcServer {
   private notify(ws: WebSocket, subscription: string, result: unknown): void {
     if (ws.readyState !== ws.OPEN) return
     // A client that stops reading is dropped instead of buffering without bound.
-    if (ws.bufferedAmount > 16 * 1024 * 1024) {
+    if (ws.bufferedAmount > MAX_WS_BUFFERED_BYTES) {
       ws.terminate()
       return
     }
