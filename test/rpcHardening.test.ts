@@ -286,7 +286,7 @@ describe('WebSocket admission', () => {
       expect(closed.code).toBe(1001)
       expect(closed.reason).toContain(`idle for ${IDLE_MS} ms`)
       expect(after).toBeGreaterThanOrEqual(IDLE_MS - 100)
-      expect(after).toBeLessThan(IDLE_MS + 1500)
+      expect(after).toBeLessThan(IDLE_MS + 2000)
       // the server pings every IDLE_MS / 2: after four pings (two idle periods) both others are open
       while (ponging.peer.pings < 4) await new Promise((r) => setTimeout(r, 50))
       expect(ponging.peer.ws.readyState).toBe(ponging.peer.ws.OPEN)
@@ -355,9 +355,9 @@ describe('HTTP timeouts', () => {
     const r = await rawExchange(port, pieces, { gapMs: 200, waitMs: 15_000 })
     expect(r.closed).toBe(true)
     expect(parseRawResponse(r.response)?.statusLine).toBe('HTTP/1.1 408 Request Timeout')
-    // Node checks the timeouts once a second
+    // Node checks the timeouts once a second (the margin is for a busy machine)
     expect(r.elapsedMs).toBeGreaterThanOrEqual(HEADERS_MS - 50)
-    expect(r.elapsedMs).toBeLessThan(HEADERS_MS + 1500)
+    expect(r.elapsedMs).toBeLessThan(HEADERS_MS + 2000)
     await expectServing(main)
   })
 
@@ -368,7 +368,7 @@ describe('HTTP timeouts', () => {
     expect(r.closed).toBe(true)
     expect(parseRawResponse(r.response)?.statusLine).toBe('HTTP/1.1 408 Request Timeout')
     expect(r.elapsedMs).toBeGreaterThanOrEqual(REQUEST_MS - 50)
-    expect(r.elapsedMs).toBeLessThan(REQUEST_MS + 1500)
+    expect(r.elapsedMs).toBeLessThan(REQUEST_MS + 2000)
     // an upload the client abandons
     const cut = await rawExchange(port, [head, '{"jsonrpc":'], { gapMs: 50, resetAfterMs: 50 })
     expect(cut.closed).toBe(true)
