@@ -60,8 +60,10 @@ try {
   await program.parseAsync(process.argv)
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode)
-  let message = (e as Error).message
+  let message = e instanceof Error ? e.message : String(e)
   if (e instanceof RpcClientError && e.chainCode !== undefined) message = `${message} (${e.chainCode})`
+  // never a bare "error:": an error without a message still says what it was
+  if (message.trim() === '') message = e instanceof Error ? `${e.name} without a message` : 'unknown error'
   process.stderr.write(`error: ${oneLine(message)}\n`)
   process.exit(1)
 }

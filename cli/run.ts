@@ -1,11 +1,11 @@
-import { isIP } from 'node:net'
 import type { ProposerKey } from '../chain/blockchain.js'
 import type { Logger } from '../chain/logger.js'
 import { NodeMetrics } from '../chain/metrics.js'
 import { NodeNetwork, type NodeNetworkOptions } from '../chain/network.js'
 import { GatherNode } from '../chain/node.js'
 import type { Genesis } from '../genesis/schema.js'
-import { defaultRpcOptions, RpcServer } from '../rpc/server.js'
+import { isLoopbackHost } from '../rpc/access.js'
+import { defaultRpcOptions, RpcServer, type RpcServerOptions } from '../rpc/server.js'
 
 /** Parses `host:port` (IPv6 as `[::1]:26657`), with a readable error naming `option`. */
 export function parseListen(value: string, option = '--rpc-listen'): { host: string; port: number } {
@@ -18,10 +18,6 @@ export function parseListen(value: string, option = '--rpc-listen'): { host: str
   return { host, port }
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
-}
-
 /** Options shared by `gather start` and `gather devnet`. */
 export interface RunOptions {
   dataDir: string
@@ -29,6 +25,8 @@ export interface RunOptions {
   genesis: Genesis
   nodeKey: ProposerKey
   rpcListen: string
+  /** the gateway's limits and allow-lists (`--rpc-rate-limit`, `--trust-proxy`, `--cors-origin`…); defaults otherwise */
+  rpc?: Partial<Omit<RpcServerOptions, 'host' | 'port'>>
   log: Logger
   /** check the invariants before each commit; halt (exit 1) rather than commit a block breaking them */
   checkInvariants?: boolean
@@ -52,14 +50,14 @@ export interface RunOptions {
  */
 export async function runNode(o: RunOptions): Promise<void> {
   const listen = parseListen(o.rpcListen)
-  if (!isLoopback(listen.host)) {
+  if (!isLoopbackHost(listen.host)) {
     o.log.warn(
       { listen: o.rpcListen },
       'JSON-RPC is listening beyond loopback: anyone who can reach it can query and submit; put it behind a firewall or proxy',
     )
   }
   const metrics = new NodeMetrics()
-  const rpcOptions = { ...defaultRpcOptions(), ...listen }
+  const rpcOptions = { ...defaultRpcOptions(), ...o.rpc, ...listen }
   const node = await GatherNode.open({
     dataDir: o.dataDir,
     genesis: o.genesis,
@@ -90,6 +88,8 @@ export async function runNode(o: RunOptions): Promise<void> {
       ws: `${wsUrl}ws`,
       metrics: `${address.url}metrics`,
       health: `${address.url}health`,
+      rpcRateLimit:
+        rpcOptions.rateLimit.perSecond === 0 ? 'off' : `${rpcOptions.rateLimit.perSecond} calls/s per client`,
       chainId: o.genesis.chainId,
       height: node.chain.head.height,
     },

@@ -358,11 +358,59 @@ export class RpcClientError extends Error {
   }
 }
 
+/**
+ * The node's address answered, but not with JSON-RPC: an HTTP error (a wrong path, a proxy's
+ * error page) or a body that is not a JSON-RPC response. The message is one line naming the
+ * status, the address and what the body said.
+ */
+export class RpcHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly url: string,
+    detail: string,
+  ) {
+    super(`HTTP ${status} from ${url}${detail === '' ? '' : `: ${detail}`}`)
+    this.name = 'RpcHttpError'
+  }
+}
+
 interface JsonRpcResponse {
   jsonrpc: '2.0'
   id: number | string | null
   result?: unknown
   error?: { code: number; message: string; data?: unknown }
+}
+
+/** Whether a parsed body is a JSON-RPC 2.0 response (a result, or an error with a numeric code). */
+function isJsonRpcResponse(body: unknown): body is JsonRpcResponse {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
+  const b = body as Record<string, unknown>
+  if (b.jsonrpc !== '2.0') return false
+  if (Object.hasOwn(b, 'result')) return true
+  const e = b.error as Record<string, unknown> | undefined
+  return typeof e === 'object' && e !== null && typeof e.code === 'number' && typeof e.message === 'string'
+}
+
+/**
+ * What a body that is not JSON-RPC says, in one short line: the `error` or `message` of a JSON
+ * object, the title or text of an HTML page, or the text itself.
+ */
+function describeBody(text: string): string {
+  let said: string = text
+  try {
+    const j = JSON.parse(text) as unknown
+    if (typeof j === 'object' && j !== null) {
+      const o = j as Record<string, unknown>
+      const msg =
+        typeof o.error === 'string' ? o.error : typeof o.message === 'string' ? o.message : undefined
+      if (msg !== undefined) said = msg
+    }
+  } catch {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]
+    said = title ?? text.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')
+  }
+  const line = said.replace(/\s+/g, ' ').trim()
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line
 }
 
 /**
@@ -395,11 +443,26 @@ export class GatherClient {
         `cannot reach the node at ${this.url}${cause ? ` (${cause})` : ''}: is it running? (--rpc to use another address)`,
       )
     }
-    let body: JsonRpcResponse
+    let text: string
     try {
-      body = (await res.json()) as JsonRpcResponse
+      text = await res.text()
+    } catch (e) {
+      throw new RpcHttpError(res.status, this.url, `the answer was cut off (${(e as Error).message})`)
+    }
+    let body: unknown
+    try {
+      body = JSON.parse(text)
     } catch {
-      throw new Error(`${this.url} answered HTTP ${res.status} without a JSON-RPC body`)
+      body = undefined
+    }
+    // 413 and 429 carry JSON-RPC errors (limit, rate limit): those are the node's answer
+    if (!isJsonRpcResponse(body)) {
+      const detail = describeBody(text) || res.statusText
+      throw new RpcHttpError(
+        res.status,
+        this.url,
+        res.ok ? `not a JSON-RPC response${detail === '' ? '' : ` (${detail})`}` : detail,
+      )
     }
     if (body.error !== undefined)
       throw new RpcClientError(body.error.code, body.error.message, body.error.data)
@@ -530,12 +593,27 @@ export class GatherClient {
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve())
       ws.once('error', reject)
+      // a refused upgrade: its status and reason instead of ws's "Unexpected server response"
+      ws.once('unexpected-response', (req, res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => {
+          if (text.length < 4096) text += c
+        })
+        res.on('error', () => undefined)
+        res.on('end', () => {
+          reject(new RpcHttpError(res.statusCode ?? 0, wsUrl.toString(), describeBody(text)))
+          req.destroy()
+        })
+      })
     })
     const subscription = await new Promise<string>((resolve, reject) => {
       ws.on('message', (data) => {
-        const m = JSON.parse(data.toString()) as JsonRpcResponse & {
-          method?: string
-          params?: { subscription: string; result: unknown }
+        let m: JsonRpcResponse & { method?: string; params?: { subscription: string; result: unknown } }
+        try {
+          m = JSON.parse(data.toString()) as typeof m
+        } catch {
+          return
         }
         if (m.method === 'chain_subscription' && m.params !== undefined) onEvent(m.params.result)
         else if (m.id === 1 && m.error !== undefined)

@@ -1,7 +1,12 @@
-/** Token-bucket settings: `burst` requests at once, refilled at `perSecond`. */
+/** Token-bucket settings: `burst` requests at once, refilled at `perSecond` (0: no limit). */
 export interface RateLimitOptions {
   perSecond: number
   burst: number
+}
+
+/** The settings of `--rpc-rate-limit N`: N calls/s per client, bursts of 2N; 0 turns the limit off. */
+export function rateLimitOf(perSecond: number): RateLimitOptions {
+  return { perSecond, burst: 2 * perSecond }
 }
 
 interface Bucket {
@@ -10,8 +15,9 @@ interface Bucket {
 }
 
 /**
- * A token bucket per client key (the remote address). Each JSON-RPC call costs one token, so a
- * batch of 50 costs 50. Idle buckets are forgotten so the map stays small.
+ * A token bucket per client key (the remote address, or the first X-Forwarded-For entry behind
+ * a trusted proxy). Each JSON-RPC call costs one token, so a batch of 50 costs 50; so does a
+ * WebSocket upgrade. Idle buckets are forgotten so the map stays small.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>()
@@ -24,6 +30,7 @@ export class RateLimiter {
 
   /** Takes `cost` tokens for `key`; returns 0 when allowed, else milliseconds until it would be. */
   take(key: string, cost = 1): number {
+    if (this.opts.perSecond <= 0) return 0
     const now = this.now()
     this.sweep(now)
     let b = this.buckets.get(key)

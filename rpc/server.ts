@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import {
   createJSONRPCErrorResponse,
-  type JSONRPCRequest,
   type JSONRPCResponse,
   JSONRPCServer,
   type JSONRPCServerMiddleware,
@@ -15,6 +15,9 @@ import type { Logger } from '../chain/logger.js'
 import type { RpcMetrics } from '../chain/metrics.js'
 import type { GatherNode } from '../chain/node.js'
 import { decodeTx } from '../chain/tx/decodeTx.js'
+import { clientAddress, isAllowedHost, isAllowedOrigin, requestPath } from './access.js'
+import { BadClientLog } from './badClientLog.js'
+import { checkEnvelope, jsonDepthExceeds, MAX_JSON_DEPTH } from './envelope.js'
 import { RpcErrorCode, rpcError, toRpcError } from './errors.js'
 import { type RpcMethod, rpcMethods } from './methods.js'
 import { RateLimiter, type RateLimitOptions } from './rateLimit.js'
@@ -27,8 +30,18 @@ export interface RpcServerOptions {
   maxBodyBytes: number
   /** most calls in one batch */
   maxBatch: number
+  /** calls per client (`perSecond` 0: no limit) */
   rateLimit: RateLimitOptions
+  /** open WebSockets, all clients together */
   maxWsConnections: number
+  /** open WebSockets of one client (its rate-limit key) */
+  maxWsConnectionsPerClient: number
+  /** a WebSocket that sends nothing (no message, no pong) for this long is closed; pings go every half of it */
+  wsIdleTimeoutMs: number
+  /** an HTTP request's headers must arrive within this (else HTTP 408 and the connection is closed) */
+  headersTimeoutMs: number
+  /** the whole HTTP request, headers and body, must arrive within this */
+  requestTimeoutMs: number
   maxSubscriptionsPerConnection: number
   /**
    * /health reports stale when the head is older than this (or ten block times); the other
@@ -36,14 +49,23 @@ export interface RpcServerOptions {
    */
   maxHeadAgeMs: number
   /**
-   * The rate-limit key of a request or WebSocket connection. Default: the remote address. Behind
-   * a trusted reverse proxy, derive it from the proxy's header instead (never trust such a header
-   * from the open internet: a client could pick its own bucket).
+   * Take the client from the first `X-Forwarded-For` entry instead of the peer address: only
+   * behind a reverse proxy that sets that header (a client could otherwise pick its own bucket).
    */
+  trustProxy: boolean
+  /** page origins allowed to open WebSockets besides pages on loopback (`https://app.example.org`; `*`: any) */
+  allowedOrigins: string[]
+  /** `Host` names allowed on WebSocket upgrades besides IP literals, localhost and `host` (`*`: any) */
+  allowedHosts: string[]
+  /** The rate-limit key of a request or WebSocket connection; overrides `trustProxy` (tests). */
   clientKey?: (req: IncomingMessage) => string
 }
 
-/** Defaults: loopback only, 1 MiB bodies, batches of 100, 200 calls/s per client with bursts of 400. */
+/**
+ * Defaults: loopback only, 1 MiB bodies, batches of 100, 200 calls/s per client with bursts of
+ * 400, 100 WebSockets (10 per client) closed after 60 s of silence, headers within 10 s and the
+ * whole request within 60 s, WebSockets only from loopback pages.
+ */
 export function defaultRpcOptions(): RpcServerOptions {
   return {
     host: '127.0.0.1',
@@ -52,9 +74,60 @@ export function defaultRpcOptions(): RpcServerOptions {
     maxBatch: 100,
     rateLimit: { perSecond: 200, burst: 400 },
     maxWsConnections: 100,
+    maxWsConnectionsPerClient: 10,
+    wsIdleTimeoutMs: 60_000,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 60_000,
     maxSubscriptionsPerConnection: 16,
     maxHeadAgeMs: 60_000,
+    trustProxy: false,
+    allowedOrigins: [],
+    allowedHosts: [],
   }
+}
+
+/** Methods that exist: metric labels come only from here, so callers cannot create label values. */
+const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  ...Object.keys(rpcMethods),
+  'chain_subscribe',
+  'chain_unsubscribe',
+])
+
+/** Bytes queued to a WebSocket client that does not read before it is dropped. */
+const MAX_WS_BUFFERED_BYTES = 16 * 1024 * 1024
+
+/** How often Node's HTTP server checks the header and request timeouts (its default is 30 s). */
+const TIMEOUT_CHECK_MS = 1000
+
+/**
+ * Answers a refused WebSocket upgrade with a status line and a reason, then closes the socket
+ * once the answer is flushed (or after 5 s, for a peer that does not read).
+ */
+function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  headers: Record<string, string> = {},
+): void {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  const body = `${reason}\n`
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')
+  socket.once('finish', () => socket.destroy())
+  setTimeout(() => socket.destroy(), 5000).unref()
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
+  )
+}
+
+/** A header value for a log line or a refusal: bounded, printable. */
+function shown(v: string | undefined): string {
+  return v === undefined ? '(none)' : JSON.stringify(v.slice(0, 100))
 }
 
 /** Subscription kinds of `chain_subscribe`. */
@@ -113,8 +186,11 @@ function headView(c: CommittedBlock): Record<string, unknown> {
 /**
  * The JSON-RPC 2.0 gateway: HTTP POST (with batches) on `/`, subscriptions on `/ws`,
  * Prometheus text on `GET /metrics`, readiness on `GET /health`. Framing, batches and the
- * standard errors come from json-rpc-2.0 and ws; this class adds params schemas, limits, rate
- * limiting and subscriptions. It never writes state except by submitting transactions.
+ * standard errors come from json-rpc-2.0 and ws; this class adds the envelope and depth checks,
+ * params schemas, limits, timeouts, rate limiting, WebSocket admission and subscriptions. No
+ * request or client behaviour can throw out of it: every socket and stream has its error
+ * handled, and a bad client costs one (throttled) warn line. It never writes state except by
+ * submitting transactions.
  */
 export class RpcServer {
   private readonly http: Server
@@ -125,9 +201,13 @@ export class RpcServer {
    */
   private readonly rpc = new JSONRPCServer<ClientContext>({ errorListener: () => undefined })
   private readonly limiter: RateLimiter
+  private readonly badClient: BadClientLog
   private readonly sockets = new Set<WebSocket>()
   /** subscriptions of each open WebSocket */
   private readonly clients = new WeakMap<WebSocket, Map<string, Subscription>>()
+  /** WebSockets admitted (handshaking or open), in all and per client key */
+  private wsAdmitted = 0
+  private readonly wsPerClient = new Map<string, number>()
   private nextSubscription = 1
   private readonly onBlock: (c: CommittedBlock) => void
   private readonly onFinal: (f: { height: number; hash: Uint8Array }) => void
@@ -137,13 +217,14 @@ export class RpcServer {
     private readonly deps: { node: GatherNode; metrics?: RpcMetrics; log: Logger },
   ) {
     this.limiter = new RateLimiter(opts.rateLimit)
+    this.badClient = new BadClientLog(deps.log)
     for (const [name, m] of Object.entries(rpcMethods) as [string, RpcMethod][]) {
       this.rpc.addMethod(name, (params) => m.handler(deps.node, parseParams(m.params, params)))
     }
     this.rpc.addMethod('chain_subscribe', (params, client) => this.subscribe(client, params))
     this.rpc.addMethod('chain_unsubscribe', (params, client) => this.unsubscribe(client, params))
     this.rpc.applyMiddleware(this.measure())
-    const known = [...Object.keys(rpcMethods), 'chain_subscribe', 'chain_unsubscribe'].sort().join(', ')
+    const known = [...KNOWN_METHODS].sort().join(', ')
     this.rpc.handleMethodNotFound = (request) =>
       Promise.resolve(
         request.id === undefined
@@ -159,34 +240,23 @@ export class RpcServer {
       if (e.code === RpcErrorCode.INTERNAL_ERROR) this.deps.log.error({ err: error }, 'rpc handler failed')
       return createJSONRPCErrorResponse(id, e.code, e.message, e.data)
     }
-    this.http = createServer((req, res) => {
-      this.handleHttp(req, res).catch((err: unknown) => {
-        deps.log.error({ err }, 'rpc request failed')
-        if (!res.headersSent)
-          this.sendJson(
-            res,
-            500,
-            createJSONRPCErrorResponse(null, RpcErrorCode.INTERNAL_ERROR, 'internal error'),
-          )
-      })
-    })
-    this.http.headersTimeout = 10_000
-    this.http.requestTimeout = 60_000
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxBodyBytes })
-    this.http.on('upgrade', (req, socket, head) => {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname
-      if (path !== '/ws') {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
-        return
-      }
-      if (this.sockets.size >= opts.maxWsConnections) {
-        socket.end(
-          `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\ntoo many WebSocket connections (limit ${opts.maxWsConnections})`,
-        )
-        return
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.handleWs(ws, req))
-    })
+    this.http = createServer(
+      {
+        headersTimeout: opts.headersTimeoutMs,
+        requestTimeout: opts.requestTimeoutMs,
+        // Node checks both timeouts on this interval; its default (30 s) let a slow client keep
+        // a connection up to 30 s past them
+        connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, opts.headersTimeoutMs),
+      },
+      (req, res) => this.onRequest(req, res),
+    )
+    this.http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
+      this.onClientError(err, socket),
+    )
+    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: opts.maxBodyBytes })
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(req, socket, head),
+    )
     this.onBlock = (c) => this.publish(c)
     deps.node.on('block', this.onBlock)
     this.onFinal = (f) => {
@@ -200,6 +270,9 @@ export class RpcServer {
     return new Promise((resolve, reject) => {
       this.http.once('error', reject)
       this.http.listen(this.opts.port, this.opts.host, () => {
+        this.http.off('error', reject)
+        // after listening, a server error (EMFILE on accept…) is logged, not thrown at the process
+        this.http.on('error', (err) => this.deps.log.warn({ err: err.message }, 'rpc server error'))
         const a = this.http.address() as AddressInfo
         const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
         resolve({ host: a.address, port: a.port, url: `http://${host}:${a.port}/` })
@@ -220,10 +293,7 @@ export class RpcServer {
   private measure(): JSONRPCServerMiddleware<ClientContext> {
     return async (next, request, client) => {
       const started = performance.now()
-      const known =
-        request.method in rpcMethods ||
-        request.method === 'chain_subscribe' ||
-        request.method === 'chain_unsubscribe'
+      const known = KNOWN_METHODS.has(request.method)
       const record = (code: number | undefined): void => {
         const outcome = code === undefined ? 'ok' : code <= -32600 && code >= -32700 ? 'rejected' : 'error'
         this.deps.metrics?.onRpc(
@@ -261,8 +331,73 @@ export class RpcServer {
     res.end(text)
   }
 
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // a client that resets mid-request: readBody reports it; these only keep it off the process
+    req.on('error', () => undefined)
+    res.on('error', (err) => this.deps.log.debug({ err: err.message }, 'rpc response not delivered'))
+    this.handleHttp(req, res).catch((err: unknown) => {
+      this.deps.log.error({ err }, 'rpc request failed')
+      if (!res.headersSent)
+        this.sendJson(
+          res,
+          500,
+          createJSONRPCErrorResponse(null, RpcErrorCode.INTERNAL_ERROR, 'internal error'),
+        )
+    })
+  }
+
+  /**
+   * Malformed HTTP (llhttp refused it), a header or request timeout, or a reset before a request
+   * was read. As Node's own handler: answer when no response is under way, then close.
+   */
+  private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    socket.on('error', () => undefined)
+    const client = (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown'
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) {
+      this.deps.log.debug({ client, code: err.code }, 'rpc client went away')
+      socket.destroy()
+      return
+    }
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    const status = timeout ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+    const reason = timeout
+      ? `the request did not arrive in time (headers within ${this.opts.headersTimeoutMs} ms, the whole request within ${this.opts.requestTimeoutMs} ms)`
+      : status === 431
+        ? 'request headers too large'
+        : `malformed HTTP request (${err.code ?? 'unknown'})`
+    this.badClient.warn(
+      { client, code: err.code, status },
+      timeout ? 'rpc request timed out' : 'bad HTTP request',
+    )
+    // a response whose headers are out already would be corrupted by another status line
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
+    if (inFlight?.headersSent !== true) {
+      const body = JSON.stringify(createJSONRPCErrorResponse(null, RpcErrorCode.INVALID_REQUEST, reason))
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      )
+    }
+    socket.destroy()
+  }
+
   private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname
+    const path = requestPath(req.url)
+    if (path === undefined) {
+      this.badClient.warn(
+        { client: this.clientKeyOf(req), target: shown(req.url) },
+        'bad HTTP request target',
+      )
+      return this.sendJson(
+        res,
+        400,
+        createJSONRPCErrorResponse(
+          null,
+          RpcErrorCode.INVALID_REQUEST,
+          `invalid request target ${shown(req.url)}: JSON-RPC is POST /`,
+        ),
+      )
+    }
     if (req.method === 'GET' && path === '/metrics') {
       if (this.deps.metrics === undefined) return this.sendJson(res, 404, { error: 'metrics are disabled' })
       const m = await this.deps.metrics.render()
@@ -271,7 +406,8 @@ export class RpcServer {
       return
     }
     if (req.method === 'GET' && path === '/health') return this.health(res)
-    if (path !== '/') return this.sendJson(res, 404, { error: `no such path ${path}; JSON-RPC is POST /` })
+    if (path !== '/')
+      return this.sendJson(res, 404, { error: `no such path ${path.slice(0, 200)}; JSON-RPC is POST /` })
     if (req.method !== 'POST') {
       return this.sendJson(
         res,
@@ -291,7 +427,10 @@ export class RpcServer {
     this.sendJson(res, reply.status, reply.body, reply.headers)
   }
 
-  /** Reads a body up to the limit; on overflow answers 413 itself and returns undefined. */
+  /**
+   * Reads a body up to the limit; on overflow answers 413 itself and returns undefined. An
+   * upload the client aborts (or the request timeout cuts) also gives undefined.
+   */
   private readBody(req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
     const limit = this.opts.maxBodyBytes
     const tooLarge = (): void => {
@@ -312,10 +451,16 @@ export class RpcServer {
       req.resume()
       return Promise.resolve(undefined)
     }
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       const chunks: Buffer[] = []
       let size = 0
       let done = false
+      const abort = (why: string): void => {
+        if (done) return
+        done = true
+        this.deps.log.debug({ client: this.clientKeyOf(req), received: size, why }, 'rpc upload aborted')
+        resolve(undefined)
+      }
       req.on('data', (c: Buffer) => {
         if (done) return
         size += c.length
@@ -329,15 +474,20 @@ export class RpcServer {
         chunks.push(c)
       })
       req.on('end', () => {
-        if (!done) resolve(Buffer.concat(chunks).toString('utf8'))
+        if (done) return
+        done = true
+        resolve(Buffer.concat(chunks).toString('utf8'))
       })
-      req.on('error', reject)
+      req.on('error', (err) => abort(err.message))
+      req.on('close', () => abort('connection closed'))
     })
   }
 
   /**
    * Parses, limits and dispatches one HTTP body or WebSocket message. Returns the response body
-   * (null when every call was a notification) and the HTTP status to use.
+   * (null when every call was a notification) and the HTTP status to use. The text is checked
+   * for depth before JSON.parse, and each call's envelope before json-rpc-2.0 sees it, so that
+   * no input reaches recursive code (zod, JSON.stringify of an id) with a deep structure.
    */
   private async handleText(
     text: string,
@@ -347,6 +497,17 @@ export class RpcServer {
     body: JSONRPCResponse | JSONRPCResponse[] | null
     headers?: Record<string, string>
   }> {
+    if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+      this.deps.metrics?.onRpc('unknown', 'rejected', 0)
+      return {
+        status: 200,
+        body: createJSONRPCErrorResponse(
+          null,
+          RpcErrorCode.INVALID_REQUEST,
+          `Invalid Request: arrays and objects nested deeper than ${MAX_JSON_DEPTH} levels`,
+        ),
+      }
+    }
     let parsed: unknown
     try {
       parsed = JSON.parse(text)
@@ -363,6 +524,7 @@ export class RpcServer {
     }
     const calls = Array.isArray(parsed) ? parsed.length : 1
     if (Array.isArray(parsed) && parsed.length === 0) {
+      this.deps.metrics?.onRpc('unknown', 'rejected', 0)
       return {
         status: 200,
         body: createJSONRPCErrorResponse(null, RpcErrorCode.INVALID_REQUEST, 'Invalid Request: empty batch'),
@@ -380,26 +542,44 @@ export class RpcServer {
       }
     }
     const waitMs = this.limiter.take(client.ip, calls)
-    if (waitMs > 0) {
-      this.deps.metrics?.onRpc('rate_limit', 'rejected', 0)
-      return {
-        status: 429,
-        body: createJSONRPCErrorResponse(
-          null,
-          RpcErrorCode.RATE_LIMITED,
-          `rate limit exceeded: ${this.opts.rateLimit.perSecond} calls/s per client (bursts of ${this.opts.rateLimit.burst}); retry in ${waitMs} ms`,
-          { retryAfterMs: waitMs },
-        ),
-        headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) },
-      }
+    if (waitMs > 0) return this.rateLimited(waitMs)
+    if (!Array.isArray(parsed)) return { status: 200, body: await this.dispatch(parsed, client) }
+    // each call of a batch is answered in place, a malformed one with its own -32600
+    const responses = await Promise.all(parsed.map((call) => this.dispatch(call, client)))
+    const answered = responses.filter((r): r is JSONRPCResponse => r !== null)
+    return { status: 200, body: answered.length === 0 ? null : answered }
+  }
+
+  private rateLimited(waitMs: number): {
+    status: number
+    body: JSONRPCResponse
+    headers: Record<string, string>
+  } {
+    this.deps.metrics?.onRpc('rate_limit', 'rejected', 0)
+    return {
+      status: 429,
+      body: createJSONRPCErrorResponse(
+        null,
+        RpcErrorCode.RATE_LIMITED,
+        `rate limit exceeded: ${this.opts.rateLimit.perSecond} calls/s per client (bursts of ${this.opts.rateLimit.burst}); retry in ${waitMs} ms`,
+        { retryAfterMs: waitMs },
+      ),
+      headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) },
     }
-    const body = await this.rpc.receive(parsed as JSONRPCRequest | JSONRPCRequest[], client)
-    const empty = body === null || (Array.isArray(body) && body.length === 0)
-    return { status: 200, body: empty ? null : body }
+  }
+
+  /** One call: -32600 for a bad envelope, else json-rpc-2.0 (null for a notification). */
+  private dispatch(call: unknown, client: ClientContext): Promise<JSONRPCResponse | null> {
+    const checked = checkEnvelope(call)
+    if (!checked.ok) {
+      this.deps.metrics?.onRpc('unknown', 'rejected', 0)
+      return Promise.resolve(checked.response)
+    }
+    return Promise.resolve(this.rpc.receive(checked.request, client))
   }
 
   private clientKeyOf(req: IncomingMessage): string {
-    return this.opts.clientKey?.(req) ?? req.socket.remoteAddress ?? 'unknown'
+    return this.opts.clientKey?.(req) ?? clientAddress(req, this.opts.trustProxy)
   }
 
   /** 200 when the node's health check passes, else 503; the body is the check with its reasons. */
@@ -408,27 +588,142 @@ export class RpcServer {
     this.sendJson(res, h.status === 'ok' ? 200 : 503, { ...h, database: 'open' })
   }
 
-  private handleWs(ws: WebSocket, req: IncomingMessage): void {
-    const client: ClientContext = { ip: this.clientKeyOf(req), ws, subscriptions: new Map() }
+  /**
+   * Admits a WebSocket upgrade on `/ws`, or refuses it with a status line and a reason. The
+   * socket has an error handler before anything is written, so a client that resets cannot
+   * raise an unhandled 'error'.
+   */
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (err) => {
+      this.deps.log.debug({ err: err.message }, 'websocket upgrade socket error')
+      socket.destroy()
+    })
+    const client = this.clientKeyOf(req)
+    const refusal = this.upgradeRefusal(req, client)
+    if (refusal !== undefined) {
+      this.badClient.warn(
+        { client, status: refusal.status, reason: refusal.reason },
+        'websocket upgrade refused',
+      )
+      refuseUpgrade(socket, refusal.status, refusal.reason, refusal.headers)
+      return
+    }
+    // counted from now until the socket closes, whether the handshake succeeds or not
+    this.wsAdmitted++
+    this.wsPerClient.set(client, (this.wsPerClient.get(client) ?? 0) + 1)
+    socket.once('close', () => {
+      this.wsAdmitted--
+      const n = (this.wsPerClient.get(client) ?? 1) - 1
+      if (n <= 0) this.wsPerClient.delete(client)
+      else this.wsPerClient.set(client, n)
+    })
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.handleWs(ws, client))
+  }
+
+  /**
+   * Why an upgrade is refused, if it is: the path, the Host (DNS rebinding) and Origin
+   * (cross-site pages) checks, the global and per-client connection caps, and last one
+   * rate-limit token.
+   */
+  private upgradeRefusal(
+    req: IncomingMessage,
+    client: string,
+  ): { status: number; reason: string; headers?: Record<string, string> } | undefined {
+    const path = requestPath(req.url)
+    if (path === undefined)
+      return { status: 400, reason: `invalid request target ${shown(req.url)}; the WebSocket is GET /ws` }
+    if (path !== '/ws')
+      return { status: 404, reason: `no such path ${path.slice(0, 200)}; the WebSocket is GET /ws` }
+    if (!isAllowedHost(req.headers.host, { boundHost: this.opts.host, allowed: this.opts.allowedHosts }))
+      return {
+        status: 403,
+        reason: `Host ${shown(req.headers.host)} is not allowed: use an IP address or localhost, or start the node with --rpc-allowed-host`,
+      }
+    if (!isAllowedOrigin(req.headers.origin, this.opts.allowedOrigins))
+      return {
+        status: 403,
+        reason: `Origin ${shown(req.headers.origin)} is not allowed: only pages on this machine, or origins given with --cors-origin`,
+      }
+    if (this.wsAdmitted >= this.opts.maxWsConnections)
+      return { status: 503, reason: `too many WebSocket connections (limit ${this.opts.maxWsConnections})` }
+    if ((this.wsPerClient.get(client) ?? 0) >= this.opts.maxWsConnectionsPerClient)
+      return {
+        status: 429,
+        reason: `too many WebSocket connections from this client (limit ${this.opts.maxWsConnectionsPerClient})`,
+      }
+    const waitMs = this.limiter.take(client)
+    if (waitMs > 0)
+      return {
+        status: 429,
+        reason: `rate limit exceeded; retry in ${waitMs} ms`,
+        headers: { 'Retry-After': String(Math.ceil(waitMs / 1000)) },
+      }
+    return undefined
+  }
+
+  private handleWs(ws: WebSocket, key: string): void {
+    const client: ClientContext = { ip: key, ws, subscriptions: new Map() }
     this.sockets.add(ws)
     this.clients.set(ws, client.subscriptions!)
-    ws.on('close', () => this.sockets.delete(ws))
-    ws.on('error', () => ws.terminate())
+    // any frame from the client (a message, a pong to our ping, its own ping) keeps it open
+    const idleMs = this.opts.wsIdleTimeoutMs
+    const idle = setTimeout(() => {
+      this.deps.log.debug({ client: key, idleMs }, 'websocket idle: closing')
+      ws.close(1001, `idle for ${idleMs} ms`)
+      setTimeout(() => ws.terminate(), 1000).unref()
+    }, idleMs)
+    const pinger = setInterval(
+      () => {
+        if (ws.readyState === ws.OPEN) ws.ping()
+      },
+      Math.max(50, Math.floor(idleMs / 2)),
+    )
+    const alive = (): void => {
+      idle.refresh()
+    }
+    ws.on('pong', alive)
+    ws.on('ping', alive)
+    ws.on('close', () => {
+      this.sockets.delete(ws)
+      clearTimeout(idle)
+      clearInterval(pinger)
+    })
+    // ws closes the connection itself (1002 bad frame, 1007 bad UTF-8, 1009 too large)
+    ws.on('error', (err) =>
+      this.badClient.warn({ client: key, err: err.message }, 'websocket protocol error'),
+    )
     ws.on('message', (data, isBinary) => {
+      alive()
       if (isBinary) {
-        ws.send(
-          JSON.stringify(
-            createJSONRPCErrorResponse(null, RpcErrorCode.INVALID_REQUEST, 'send JSON text frames'),
+        this.sendWs(
+          ws,
+          createJSONRPCErrorResponse(
+            null,
+            RpcErrorCode.INVALID_REQUEST,
+            'Invalid Request: send JSON text frames',
           ),
         )
         return
       }
       this.handleText(data.toString(), client)
         .then((r) => {
-          if (r.body !== null && ws.readyState === ws.OPEN) ws.send(JSON.stringify(r.body))
+          if (r.body !== null) this.sendWs(ws, r.body)
         })
-        .catch((err: unknown) => this.deps.log.error({ err }, 'websocket message failed'))
+        .catch((err: unknown) => {
+          this.deps.log.error({ err }, 'websocket message failed')
+          this.sendWs(ws, createJSONRPCErrorResponse(null, RpcErrorCode.INTERNAL_ERROR, 'internal error'))
+        })
     })
+  }
+
+  /** Answers on a WebSocket; a client that sends requests but does not read is dropped like a slow subscriber. */
+  private sendWs(ws: WebSocket, body: unknown): void {
+    if (ws.readyState !== ws.OPEN) return
+    if (ws.bufferedAmount > MAX_WS_BUFFERED_BYTES) {
+      ws.terminate()
+      return
+    }
+    ws.send(JSON.stringify(body))
   }
 
   private subscribe(client: ClientContext, params: unknown): string {
@@ -538,7 +833,7 @@ export class RpcServer {
   private notify(ws: WebSocket, subscription: string, result: unknown): void {
     if (ws.readyState !== ws.OPEN) return
     // A client that stops reading is dropped instead of buffering without bound.
-    if (ws.bufferedAmount > 16 * 1024 * 1024) {
+    if (ws.bufferedAmount > MAX_WS_BUFFERED_BYTES) {
       ws.terminate()
       return
     }

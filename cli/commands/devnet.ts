@@ -6,11 +6,17 @@ import { buildDevnetGenesis, DEVNET_FAUCET_UGAT, devnetKeys } from '../../genesi
 import { MAX_BLOCKS_PER_DAY } from '../../modules/token/params.js'
 import { parseWhole } from '../args.js'
 import { defaultDevnetHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
-import { maxFinalityLagOption, parseMaxFinalityLag } from '../options.js'
+import {
+  maxFinalityLagOption,
+  parseMaxFinalityLag,
+  parseRpcServerFlags,
+  type RpcServerFlags,
+  rpcServerOptions,
+} from '../options.js'
 import { MNEMONIC_ENV, readSecretFile } from '../prompt.js'
 import { runNode } from '../run.js'
 
-interface DevnetOptions {
+interface DevnetOptions extends RpcServerFlags {
   home: string
   mnemonic?: string
   mnemonicFile?: string
@@ -30,7 +36,7 @@ function parseBlockTime(v: string): number {
 
 /** `gather devnet`: create (if needed) and run a single-validator devnet. */
 export function registerDevnet(program: Command): void {
-  program
+  const devnet = program
     .command('devnet')
     .description('create (if needed) and run a single-validator devnet with the default genesis')
     .option('--home <dir>', 'home folder of the devnet (config and data)', defaultDevnetHome())
@@ -66,6 +72,7 @@ export function registerDevnet(program: Command): void {
       'check the supply and staking invariants before each commit; halt (exit 1) rather than commit a block that breaks them',
     )
     .option(...maxFinalityLagOption)
+  rpcServerOptions(devnet)
     .addHelpText(
       'after',
       `
@@ -77,6 +84,8 @@ Examples:
   $ gather devnet --home /tmp/dn --block-time 200 --blocks-per-day 50     # a GAT "day" every 10 s
   $ gather devnet --check-invariants      # verify supply conservation after every block
   $ gather devnet --max-finality-lag 21   # /health answers 503 once finality is a round behind
+  $ gather devnet --rpc-rate-limit 0      # no per-client rate limit (load tests)
+  $ gather devnet --cors-origin https://dapp.example.org   # a hosted page may open WebSockets
 
 --block-time, --unbonding-blocks, --election-rounds and --blocks-per-day go into the genesis, so
 they only count when the devnet is created; with an existing home they are ignored (use a new
@@ -88,9 +97,12 @@ quorum, finality stops: GET /health answers 503 and the node warns. Unlock all i
 unlock) and the next election drops it.
 
 Keys come from the public test mnemonic "${TEST_MNEMONIC}"
-unless --mnemonic-file or $${MNEMONIC_ENV} gives another: never send real value to them.`,
+unless --mnemonic-file or $${MNEMONIC_ENV} gives another: never send real value to them.
+
+The gateway's limits, timeouts and WebSocket checks are described in docs/rpc.md.`,
     )
     .action(async (opts: DevnetOptions) => {
+      const rpc = parseRpcServerFlags(opts)
       const log = createLogger({ level: opts.logLevel })
       const mnemonic = await devnetMnemonic(opts, log)
       const paths = homePaths(opts.home)
@@ -154,6 +166,7 @@ unless --mnemonic-file or $${MNEMONIC_ENV} gives another: never send real value 
         genesis,
         nodeKey,
         rpcListen: opts.rpcListen,
+        rpc,
         log,
         checkInvariants: opts.checkInvariants === true,
         ...(maxFinalityLagBlocks === undefined ? {} : { maxFinalityLagBlocks }),

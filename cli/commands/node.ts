@@ -14,7 +14,10 @@ import {
   jsonOption,
   maxFinalityLagOption,
   parseMaxFinalityLag,
+  parseRpcServerFlags,
   passphraseOption,
+  type RpcServerFlags,
+  rpcServerOptions,
 } from '../options.js'
 import { unlockKey } from '../prompt.js'
 import { parseListen, runNode } from '../run.js'
@@ -166,6 +169,7 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
         'gather start --home ./mynode --rpc-listen 127.0.0.1:26667 --log-level debug',
         'gather start --home ./mynode --check-invariants',
         'gather start --home ./n1 --p2p-listen 127.0.0.1:26701 --evidence-key reporter --passphrase-file pass.txt',
+        'gather start --rpc-listen 127.0.0.1:26657 --trust-proxy --rpc-allowed-host rpc.example.org --cors-origin https://app.example.org',
       )}
 
 On start the node logs its home, data folder, RPC, WebSocket and /metrics addresses.
@@ -177,21 +181,28 @@ sign two blocks for a slot or two votes at a height, it submits MsgSubmitEvidenc
 account, which pays the fee. Without it the node only logs what it saw.
 GET /health answers 503 when the head is a minute old (stale), or (degraded) when finality trails
 the head by more than --max-finality-lag blocks (default 42, two rounds) or this node, an elected
-super node, missed its last slots while other blocks came; the node logs a warning for each.`,
+super node, missed its last slots while other blocks came; the node logs a warning for each.
+Behind a reverse proxy: --trust-proxy (clients by X-Forwarded-For), --rpc-allowed-host for the
+proxy's public name, --cors-origin for the web pages that open WebSockets. The gateway's limits,
+timeouts and checks are described in docs/rpc.md.`,
     )
   homeOption(start)
+  rpcServerOptions(start)
   passphraseOption(start).action(
-    async (o: {
-      home: string
-      rpcListen: string
-      logLevel: string
-      checkInvariants?: boolean
-      p2pListen?: string
-      bootstrap?: string
-      evidenceKey?: string
-      passphraseFile?: string
-      maxFinalityLag?: string
-    }) => {
+    async (
+      o: RpcServerFlags & {
+        home: string
+        rpcListen: string
+        logLevel: string
+        checkInvariants?: boolean
+        p2pListen?: string
+        bootstrap?: string
+        evidenceKey?: string
+        passphraseFile?: string
+        maxFinalityLag?: string
+      },
+    ) => {
+      const rpc = parseRpcServerFlags(o)
       const maxFinalityLagBlocks = parseMaxFinalityLag(o.maxFinalityLag)
       if (o.bootstrap !== undefined && o.p2pListen === undefined)
         throw new Error('--bootstrap needs --p2p-listen')
@@ -218,6 +229,7 @@ super node, missed its last slots while other blocks came; the node logs a warni
         genesis,
         nodeKey,
         rpcListen: o.rpcListen,
+        rpc,
         log,
         checkInvariants: o.checkInvariants === true,
         ...(maxFinalityLagBlocks === undefined ? {} : { maxFinalityLagBlocks }),
