@@ -46,7 +46,7 @@ describe('messaging from the CLI against a `gather devnet` process', () => {
     tmp = await tempDir('gather-messaging-cli-')
     keysHome = join(tmp.dir, 'client')
     passFile = join(tmp.dir, 'pass.txt')
-    await writeFile(passFile, 'correct horse battery staple\n')
+    await writeFile(passFile, 'correct horse battery staple\n', { mode: 0o600 })
     await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`, { mode: 0o600 })
     const home = join(tmp.dir, 'devnet')
     devnet = await startDevnet(home, 200)

@@ -21,7 +21,7 @@ describe('rewards from the CLI', () => {
   beforeAll(async () => {
     tmp = await tempDir('gather-rewards-cli-')
     const pass = join(tmp.dir, 'pass.txt')
-    await writeFile(pass, 'correct horse battery staple\n')
+    await writeFile(pass, 'correct horse battery staple\n', { mode: 0o600 })
     await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`, { mode: 0o600 })
     keys = ['--home', join(tmp.dir, 'client'), '--passphrase-file', pass]
     devnet = await startDevnet(join(tmp.dir, 'devnet'), 200, ['--check-invariants', '--blocks-per-day', '5'])

@@ -34,8 +34,8 @@ describe('JSON-RPC and CLI end to end against a `gather devnet` process', () => 
     tmp = await tempDir('gather-e2e-')
     keysHome = join(tmp.dir, 'client')
     passFile = join(tmp.dir, 'pass.txt')
-    await writeFile(passFile, `${PASSPHRASE}\n`)
-    await writeFile(join(tmp.dir, 'wrong.txt'), 'not the passphrase\n')
+    await writeFile(passFile, `${PASSPHRASE}\n`, { mode: 0o600 })
+    await writeFile(join(tmp.dir, 'wrong.txt'), 'not the passphrase\n', { mode: 0o600 })
     await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`, { mode: 0o600 })
     recipient = (await deriveAccountKey(TEST_MNEMONIC, 7)).address
     devnet = await startDevnet(join(tmp.dir, 'devnet'))

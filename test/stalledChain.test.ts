@@ -93,8 +93,8 @@ describe('a devnet that elects a node nobody runs', () => {
     tmp = await tempDir('gather-stalled-')
     keysHome = join(tmp.dir, 'client')
     passFile = join(tmp.dir, 'pass.txt')
-    await writeFile(passFile, 'correct horse battery staple\n')
-    await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`)
+    await writeFile(passFile, 'correct horse battery staple\n', { mode: 0o600 })
+    await writeFile(join(tmp.dir, 'mnemonic.txt'), `${TEST_MNEMONIC}\n`, { mode: 0o600 })
     devnet = await startDevnet(join(tmp.dir, 'devnet'), BLOCK_TIME_MS, [
       '--election-rounds',
       '1',
