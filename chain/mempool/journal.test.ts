@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto'
+import { readdir, stat, truncate } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, test } from '@jest/globals'
+import { tempDir } from '../../test/helpers/devnet.js'
+import { ChainError, ChainErrorCode } from '../errors.js'
+import { ChainDb } from '../store/chainDb.js'
+import { txHashHex } from '../tx/decodeTx.js'
+import { type JournalEntry, TxJournal } from './journal.js'
+
+/** Bytes standing in for a transaction: the journal stores and hashes them, it never decodes them. */
+function fakeTx(size = 180): { hash: string; raw: Uint8Array } {
+  const raw = new Uint8Array(randomBytes(size))
+  return { hash: txHashHex(raw), raw }
+}
+
+/** Runs `fn` with a ChainDb in a fresh temp dir, then closes and removes it. */
+async function withDb(fn: (dir: string) => Promise<void>): Promise<void> {
+  const tmp = await tempDir('gather-journal-test-')
+  try {
+    await fn(join(tmp.dir, 'data'))
+  } finally {
+    await tmp.cleanup()
+  }
+}
+
+/** Opens the journal of the database at `dir`, replays it (admitting everything) and closes both. */
+async function replayAll(dir: string, admit: (e: JournalEntry) => void = () => undefined) {
+  const db = await ChainDb.open(dir)
+  try {
+    const journal = await TxJournal.open(db)
+    const seen: JournalEntry[] = []
+    const result = await journal.replay((e) => {
+      admit(e)
+      seen.push(e)
+    })
+    await journal.close()
+    return { seen, result, stored: (await db.readJournal()).length }
+  } finally {
+    await db.close()
+  }
+}
+
+describe('transaction journal', () => {
+  test('append then replay after reopening: every transaction, in append order, with its admission height', async () => {
+    await withDb(async (dir) => {
+      const txs = Array.from({ length: 25 }, () => fakeTx())
+      const db = await ChainDb.open(dir)
+      const journal = await TxJournal.open(db)
+      await journal.replay(() => undefined)
+      for (const [i, t] of txs.entries()) await journal.append(t.hash, t.raw, 10 + i)
+      expect(journal.size).toBe(txs.length)
+      await journal.close()
+      await db.close()
+
+      const { seen, result } = await replayAll(dir)
+      expect(result).toEqual({ readmitted: txs.length, dropped: [] })
+      expect(seen.map((e) => e.hash)).toEqual(txs.map((t) => t.hash))
+      for (const [i, e] of seen.entries()) {
+        expect({ i, raw: Buffer.from(e.raw).equals(txs[i]!.raw), height: e.addedAtHeight }).toEqual({
+          i,
+          raw: true,
+          height: 10 + i,
+        })
+      }
+    })
+  })
+
+  test('a torn tail (the last record cut short by a crash) is ignored; the records before it replay', async () => {
+    await withDb(async (dir) => {
+      const txs = Array.from({ length: 3 }, () => fakeTx(300))
+      const db = await ChainDb.open(dir)
+      const journal = await TxJournal.open(db)
+      await journal.replay(() => undefined)
+      for (const t of txs) await journal.append(t.hash, t.raw, 1)
+      await journal.close()
+      await db.close()
+      // The records are still in the database's write-ahead log (it is folded into a table on
+      // the next open): cut the newest log in the middle of the last record, as a crash would.
+      const logs = (await readdir(dir)).filter((f) => /^\d+\.log$/.test(f)).sort()
+      const log = join(dir, logs[logs.length - 1]!)
+      const size = (await stat(log)).size
+      expect(size).toBeGreaterThan(3 * 300)
+      await truncate(log, size - 100)
+
+      const { seen, result } = await replayAll(dir)
+      expect(result).toEqual({ readmitted: 2, dropped: [] })
+      expect(seen.map((e) => e.hash)).toEqual([txs[0]!.hash, txs[1]!.hash])
+    })
+  })
+
+  test('replay deletes what the mempool refuses and keeps the rest, with each drop and its code', async () => {
+    await withDb(async (dir) => {
+      const txs = Array.from({ length: 6 }, () => fakeTx())
+      const db = await ChainDb.open(dir)
+      const journal = await TxJournal.open(db)
+      await journal.replay(() => undefined)
+      await Promise.all(txs.map((t) => journal.append(t.hash, t.raw, 1)))
+      await journal.close()
+      await db.close()
+
+      const refuse = new Map([
+        [txs[1]!.hash, ChainErrorCode.TX_BAD_SEQUENCE],
+        [txs[4]!.hash, ChainErrorCode.TX_EXPIRED],
+      ])
+      const first = await replayAll(dir, (e) => {
+        const code = refuse.get(e.hash)
+        if (code !== undefined) throw new ChainError(code, 'refused')
+      })
+      expect(first.result.readmitted).toBe(4)
+      expect(first.result.dropped).toEqual([
+        { hash: txs[1]!.hash, code: ChainErrorCode.TX_BAD_SEQUENCE },
+        { hash: txs[4]!.hash, code: ChainErrorCode.TX_EXPIRED },
+      ])
+      expect(first.stored).toBe(4)
+
+      const second = await replayAll(dir)
+      expect(second.seen.map((e) => e.hash)).toEqual([0, 2, 3, 5].map((i) => txs[i]!.hash))
+    })
+  })
+
+  test('compaction: records of transactions no longer pending are deleted, so the journal stays bounded', async () => {
+    await withDb(async (dir) => {
+      const db = await ChainDb.open(dir)
+      const journal = await TxJournal.open(db)
+      await journal.replay(() => undefined)
+      const pending = new Set<string>()
+      // 40 "blocks": 50 submissions each, then the block commits all but the last 5 pending
+      for (let block = 0; block < 40; block++) {
+        const txs = Array.from({ length: 50 }, () => fakeTx())
+        for (const t of txs) pending.add(t.hash)
+        await Promise.all(txs.map((t) => journal.append(t.hash, t.raw, block)))
+        const keep = new Set([...pending].slice(-5))
+        const removed = journal.retain((h) => keep.has(h))
+        expect({ block, removed }).toEqual({ block, removed: pending.size - 5 })
+        for (const h of [...pending]) if (!keep.has(h)) pending.delete(h)
+        await journal.flush()
+        expect({ block, stored: (await db.readJournal()).length }).toEqual({ block, stored: 5 })
+      }
+      expect(journal.size).toBe(5)
+      await journal.close()
+      await db.close()
+
+      const { seen } = await replayAll(dir)
+      expect(new Set(seen.map((e) => e.hash))).toEqual(pending)
+    })
+  })
+
+  test('group commit: 16 concurrent clients appending one after another share write + fsync rounds', async () => {
+    await withDb(async (dir) => {
+      const db = await ChainDb.open(dir)
+      const journal = await TxJournal.open(db)
+      await journal.replay(() => undefined)
+      const clients = 16
+      const each = 25
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          for (let i = 0; i < each; i++) {
+            const t = fakeTx()
+            await journal.append(t.hash, t.raw, 1)
+          }
+        }),
+      )
+      const appends = clients * each
+      console.log(`group commit: ${appends} appends in ${journal.syncs} write + fsync rounds`)
+      expect(journal.appends).toBe(appends)
+      // each client waits for its own append, so there are at least `each` rounds
+      expect(journal.syncs).toBeGreaterThanOrEqual(each)
+      expect(journal.syncs).toBeLessThanOrEqual(appends / 4)
+      expect((await db.readJournal()).length).toBe(appends)
+      await journal.close()
+      await db.close()
+    })
+  })
+
+  test('a failed write refuses its appends with TX_JOURNAL_FAILED and keeps no record of them', async () => {
+    await withDb(async (dir) => {
+      const db = await ChainDb.open(dir)
+      const journal = await TxJournal.open(db)
+      await journal.replay(() => undefined)
+      const ok = fakeTx()
+      await journal.append(ok.hash, ok.raw, 1)
+      // the database goes away under the journal: its writes fail as they would on a full disk
+      await db.close()
+      const lost = [fakeTx(), fakeTx()]
+      const results = await Promise.allSettled(lost.map((t) => journal.append(t.hash, t.raw, 1)))
+      for (const [i, r] of results.entries()) {
+        expect({ i, status: r.status }).toEqual({ i, status: 'rejected' })
+        const e = (r as PromiseRejectedResult).reason as ChainError
+        expect({ i, code: e.code }).toEqual({ i, code: ChainErrorCode.TX_JOURNAL_FAILED })
+        expect(e.message).toMatch(/could not write its transaction journal.*not accepted/)
+      }
+      expect(journal.has(ok.hash)).toBe(true)
+      expect(lost.some((t) => journal.has(t.hash))).toBe(false)
+
+      const { seen } = await replayAll(dir)
+      expect(seen.map((e) => e.hash)).toEqual([ok.hash])
+    })
+  })
+
+  test('after close, appends are refused with NODE_STOPPED', async () => {
+    await withDb(async (dir) => {
+      const db = await ChainDb.open(dir)
+      const journal = await TxJournal.open(db)
+      await journal.replay(() => undefined)
+      await journal.close()
+      const t = fakeTx()
+      await expect(journal.append(t.hash, t.raw, 1)).rejects.toMatchObject({ code: 'NODE_STOPPED' })
+      await db.close()
+    })
+  })
+})
