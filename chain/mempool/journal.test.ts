@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { readdir, stat, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { describe, expect, test } from '@jest/globals'
-import { tempDir } from '../../test/helpers/devnet.js'
+import { pino } from 'pino'
+import { openDevnetNode, tempDir, transferTx } from '../../test/helpers/devnet.js'
 import { ChainError, ChainErrorCode } from '../errors.js'
+import type { NodeOptions } from '../node.js'
 import { ChainDb } from '../store/chainDb.js'
 import { txHashHex } from '../tx/decodeTx.js'
 import { type JournalEntry, TxJournal } from './journal.js'
@@ -208,5 +211,130 @@ describe('transaction journal', () => {
       await expect(journal.append(t.hash, t.raw, 1)).rejects.toMatchObject({ code: 'NODE_STOPPED' })
       await db.close()
     })
+  })
+})
+
+describe('a node with its journal', () => {
+  /** Opens a devnet node on `dataDir` (the same genesis each time), runs `fn`, stops it. */
+  type Opened = Awaited<ReturnType<typeof openDevnetNode>>
+
+  async function session<T>(
+    dataDir: string,
+    fn: (o: Opened) => Promise<T>,
+    node: Partial<Omit<NodeOptions, 'dataDir' | 'genesis' | 'nodeKey'>> = {},
+  ): Promise<T> {
+    const opened = await openDevnetNode({ dataDir, node })
+    try {
+      return await fn(opened)
+    } finally {
+      await opened.close()
+    }
+  }
+
+  const send = (o: Opened, sequence: bigint, amount = 1_000n) =>
+    transferTx(o.keys.faucet, o.keys.validator.address, amount, {
+      chainId: o.node.chain.chainId,
+      accountNumber: BigInt(o.node.getAccount(o.keys.faucet.address).accountNumber),
+      sequence,
+    })
+
+  test('a transaction accepted by submitTxDurable is back in the mempool after a restart; once committed, its record is gone', async () => {
+    const tmp = await tempDir('gather-journal-node-')
+    const dataDir = join(tmp.dir, 'data')
+    try {
+      const hashes = await session(dataDir, async (o) => {
+        const a = await o.node.submitTxDurable(send(o, 0n))
+        const b = await o.node.submitTxDurable(send(o, 1n))
+        expect(o.node.journal?.size).toBe(2)
+        return [a.hash, b.hash]
+      })
+      await session(dataDir, async (o) => {
+        expect(hashes.map((h) => o.node.mempool.has(h))).toEqual([true, true])
+        expect(o.node.nextAccount(o.keys.faucet.address)?.sequence).toBe(2n)
+        const c = await o.node.produceBlock()
+        expect(c.txHashes.map((h) => Buffer.from(h).toString('hex').toUpperCase())).toEqual(hashes)
+        expect(o.node.journal?.size).toBe(0)
+        await o.node.journal?.flush()
+        expect(await o.node.chain.db.readJournal()).toEqual([])
+      })
+      await session(dataDir, async (o) => {
+        expect(o.node.mempool.size).toBe(0)
+      })
+    } finally {
+      await tmp.cleanup()
+    }
+  })
+
+  test('replay drops what went stale while the node was down (a sequence committed otherwise, an expired transaction) and logs why', async () => {
+    const tmp = await tempDir('gather-journal-node-')
+    const dataDir = join(tmp.dir, 'data')
+    /** The `transaction journal replayed` log line of a session opened with the journal. */
+    const replayLog = async (check: (o: Opened) => Promise<void>): Promise<Record<string, unknown>> => {
+      const lines: string[] = []
+      const logger = pino(
+        { level: 'info' },
+        new Writable({
+          write(chunk: Buffer, _enc, done) {
+            lines.push(chunk.toString())
+            done()
+          },
+        }),
+      )
+      await session(dataDir, check, { mempool: { ttlBlocks: 3 }, logger })
+      const all = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+      return all.find((l) => l.msg === 'transaction journal replayed') ?? {}
+    }
+    const withoutJournal = (fn: (o: Opened) => Promise<void>) => session(dataDir, fn, { txJournal: false })
+    try {
+      const stale = await session(
+        dataDir,
+        async (o) => (await o.node.submitTxDurable(send(o, 0n, 111n))).hash,
+      )
+      // while the node is down (run here without its journal) another transaction takes sequence 0
+      await withoutJournal(async (o) => {
+        o.node.submitTx(send(o, 0n, 333n))
+        await o.node.produceBlock()
+      })
+      let old = ''
+      const first = await replayLog(async (o) => {
+        expect(o.node.mempool.has(stale)).toBe(false)
+        expect(o.node.journal?.size).toBe(0)
+        // sequence 1, admitted for block 2
+        old = (await o.node.submitTxDurable(send(o, 1n, 222n))).hash
+      })
+      expect(first).toMatchObject({
+        readmitted: 0,
+        dropped: 1,
+        reasons: { [ChainErrorCode.TX_BAD_SEQUENCE]: 1 },
+      })
+      // three blocks without it: it is still valid, but older than ttlBlocks (3)
+      await withoutJournal(async (o) => {
+        for (let i = 0; i < 3; i++) await o.node.produceBlock()
+      })
+      const second = await replayLog(async (o) => {
+        expect(o.node.mempool.has(old)).toBe(false)
+        expect(o.node.mempool.size).toBe(0)
+        expect(await o.node.chain.db.readJournal()).toEqual([])
+      })
+      expect(second).toMatchObject({ readmitted: 0, dropped: 1, reasons: { [ChainErrorCode.TX_EXPIRED]: 1 } })
+    } finally {
+      await tmp.cleanup()
+    }
+  })
+
+  test('a journal that cannot be written refuses the transaction: it leaves the mempool again', async () => {
+    const o = await openDevnetNode()
+    try {
+      const raw = send(o, 0n)
+      // the database goes away under the node: the journal's write fails as on a full disk
+      await o.node.chain.db.close()
+      await expect(o.node.submitTxDurable(raw)).rejects.toMatchObject({
+        code: ChainErrorCode.TX_JOURNAL_FAILED,
+      })
+      expect(o.node.mempool.size).toBe(0)
+      expect(o.node.nextAccount(o.keys.faucet.address)?.sequence).toBe(0n)
+    } finally {
+      await o.close()
+    }
   })
 })
