@@ -134,11 +134,14 @@ describe('transaction journal', () => {
         for (const t of txs) pending.add(t.hash)
         await Promise.all(txs.map((t) => journal.append(t.hash, t.raw, block)))
         const keep = new Set([...pending].slice(-5))
+        const syncs = journal.syncs
         const removed = journal.retain((h) => keep.has(h))
         expect({ block, removed }).toEqual({ block, removed: pending.size - 5 })
         for (const h of [...pending]) if (!keep.has(h)) pending.delete(h)
         await journal.flush()
         expect({ block, stored: (await db.readJournal()).length }).toEqual({ block, stored: 5 })
+        // no append to carry them: the deletes waited for one barrier sync of their own
+        expect({ block, barriers: journal.syncs - syncs }).toEqual({ block, barriers: 1 })
       }
       expect(journal.size).toBe(5)
       await journal.close()

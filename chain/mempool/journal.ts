@@ -5,7 +5,8 @@ import { txHashHex } from '../tx/decodeTx.js'
 /**
  * Where the journal keeps its records (`ChainDb` implements it with the `j:` key space of the
  * node's database, outside the state). `writeJournal` applies the puts, then the deletes, in
- * one atomic batch; with `sync` it resolves once the batch is on disk.
+ * one atomic batch; with `sync` it resolves once the batch, and every write before it, is on
+ * disk. `sync` makes every earlier write durable.
  */
 export interface JournalStore {
   readJournal(): Promise<JournalRecord[]>
@@ -14,11 +15,12 @@ export interface JournalStore {
     dels: readonly number[],
     opts: { sync: boolean },
   ): Promise<void>
+  sync(): Promise<void>
 }
 
 /** Structural metrics hooks (the node wires prom-client's `gather_tx_journal_*` here). */
 export interface TxJournalMetrics {
-  /** one write + fsync round carrying `appends` new transactions */
+  /** one write + fsync round carrying `appends` new transactions (0: a barrier for deletes) */
   onSync?(seconds: number, appends: number): void
   /** records in the journal after a change */
   onRecords?(count: number): void
@@ -65,31 +67,39 @@ export function decodeJournalEntry(value: Uint8Array): JournalEntry | undefined 
 
 interface Round {
   puts: (JournalRecord & { hash: string })[]
-  dels: number[]
   waiters: { resolve: () => void; reject: (e: Error) => void }[]
 }
 
-const emptyRound = (): Round => ({ puts: [], dels: [], waiters: [] })
+const emptyRound = (): Round => ({ puts: [], waiters: [] })
 
 /**
  * The journal of transactions this node accepted over RPC (docs/adr/005-transaction-journal.md):
  * each is written and fsynced before `tx_broadcast` answers, replayed into the mempool on start,
  * and deleted once it is no longer pending (committed, or dropped by the mempool).
  *
- * Group commit: one write + fsync is in flight at a time; appends and deletes that arrive
- * meanwhile wait and go together in the next one, so under concurrent submissions the number
- * of fsyncs (`syncs`) stays far below the number of appends.
+ * Group commit: one write + fsync is in flight at a time; appends that arrive meanwhile wait and
+ * go together in the next one, so under concurrent submissions the number of fsyncs (`syncs`)
+ * stays far below the number of appends.
+ *
+ * Deletes wait for a sync: blocks are committed without one, so a record is deleted only once a
+ * synced write that started after its transaction left the mempool has completed (the next
+ * append round, or a barrier write when there is none). A crash, power loss included, can then
+ * never keep the delete and lose the block that made it.
  */
 export class TxJournal {
   /** hash → record sequence of every live record (written or on its way) */
   private readonly index = new Map<string, number>()
   private nextSeq: number
   private round = emptyRound()
+  /** records to delete whose reason (a block, a replay against the state) may not be durable yet */
+  private unsettledDels: number[] = []
+  /** records to delete once nothing they depend on can be lost */
+  private settledDels: number[] = []
   private writing = false
   private drained: Promise<void> = Promise.resolve()
   private closed = false
   private recovered: JournalRecord[] | undefined
-  /** write + fsync rounds that carried appends */
+  /** synced writes: append rounds, and barriers for deletes */
   syncs = 0
   /** transactions appended (and synced) */
   appends = 0
@@ -131,7 +141,7 @@ export class TxJournal {
       const entry = decodeJournalEntry(r.value)
       if (entry === undefined) {
         dropped.push({ hash: '', code: 'JOURNAL_RECORD_UNREADABLE' })
-        this.round.dels.push(r.seq)
+        this.unsettledDels.push(r.seq)
         continue
       }
       try {
@@ -146,7 +156,7 @@ export class TxJournal {
         readmitted++
       } catch (e) {
         dropped.push({ hash: entry.hash, code: e instanceof ChainError ? e.code : 'ERROR' })
-        this.round.dels.push(r.seq)
+        this.unsettledDels.push(r.seq)
       }
     }
     this.metrics?.onReplay?.(readmitted, dropped.length)
@@ -178,23 +188,22 @@ export class TxJournal {
 
   /**
    * Compaction: deletes the record of every transaction `keep` says is no longer pending
-   * (committed in a block, or dropped by the mempool). The deletes ride the next write, after
-   * any write already queued, so a record is never deleted before it is written. Returns how
-   * many were removed.
+   * (committed in a block, or dropped by the mempool), after the next synced write (see the
+   * class comment) and so after the record's own write. Returns how many were removed.
    */
   retain(keep: (hash: string) => boolean): number {
     let removed = 0
     for (const [hash, seq] of this.index) {
       if (keep(hash)) continue
       this.index.delete(hash)
-      this.round.dels.push(seq)
+      this.unsettledDels.push(seq)
       removed++
     }
     if (removed > 0) this.schedule()
     return removed
   }
 
-  /** Resolves when every append and delete made so far is written. */
+  /** Resolves when every append and delete made so far is written (deletes after their barrier). */
   async flush(): Promise<void> {
     while (this.writing) await this.drained
   }
@@ -216,21 +225,32 @@ export class TxJournal {
   private async drain(): Promise<void> {
     for (;;) {
       const round = this.round
-      if (round.puts.length === 0 && round.dels.length === 0) {
+      const settling = this.unsettledDels
+      const dels = this.settledDels
+      if (round.puts.length === 0 && settling.length === 0 && dels.length === 0) {
         // checked and cleared in one step: an append after this starts a new drain
         this.writing = false
         return
       }
       this.round = emptyRound()
-      await this.write(round)
+      this.unsettledDels = []
+      this.settledDels = []
+      await this.write(round, dels, settling)
     }
   }
 
-  private async write(round: Round): Promise<void> {
-    const sync = round.puts.length > 0
+  /**
+   * One write: the round's appends and the settled deletes, synced when there are appends or
+   * deletes to settle (the sync is their barrier; with nothing else to write it is a barrier
+   * alone). A failure refuses the appends; its deletes are dropped (the next start's replay
+   * drops those records again) rather than retried against a failing disk.
+   */
+  private async write(round: Round, dels: number[], settling: number[]): Promise<void> {
+    const sync = round.puts.length > 0 || settling.length > 0
     const started = performance.now()
     try {
-      await this.store.writeJournal(round.puts, round.dels, { sync })
+      if (round.puts.length === 0 && dels.length === 0) await this.store.sync()
+      else await this.store.writeJournal(round.puts, dels, { sync })
     } catch (e) {
       for (const p of round.puts) if (this.index.get(p.hash) === p.seq) this.index.delete(p.hash)
       this.metrics?.onError?.()
@@ -247,6 +267,7 @@ export class TxJournal {
       this.appends += round.puts.length
       this.metrics?.onSync?.((performance.now() - started) / 1000, round.puts.length)
     }
+    this.settledDels.push(...settling)
     this.metrics?.onRecords?.(this.index.size)
     for (const w of round.waiters) w.resolve()
   }
