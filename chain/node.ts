@@ -611,7 +611,8 @@ export class GatherNode extends EventEmitter {
 
   private afterCommit(c: CommittedBlock): void {
     this.mempool.update(c.txHashes.map((h) => hex(h).toUpperCase()))
-    // after the block's batch, in the same write-ahead log: a delete never outlives its block
+    // the deletes wait for a synced write after this block's batch (TxJournal), so a crash
+    // cannot keep them and lose the block
     this.compactJournal()
     const failed = c.results.filter((r) => r.code !== 0).length
     this.log.info(
