@@ -541,6 +541,9 @@ export class GatherNode extends EventEmitter {
       // the default never reuses a slot this node already signed a block for (e.g. before a crash)
       const signed = await this.chain.lastSigned('proposal')
       const s = slot ?? Math.max(this.chain.head.slot + 1, signed + 1, slotAt(this.chain.clock, Date.now()))
+      // what was admitted before the slot and is still being journaled goes in this block,
+      // not the next one (held transactions are left out until their record is on disk)
+      await this.journal?.settled()
       const head = this.chain.head
       const missed = this.missedBefore(s)
       const committed = await this.chain.propose(

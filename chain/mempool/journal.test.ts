@@ -325,6 +325,21 @@ describe('a node with its journal', () => {
     }
   })
 
+  test('a block produced while a transaction is being journaled includes it once its record is written', async () => {
+    const o = await openDevnetNode()
+    try {
+      const accepted = o.node.submitTxDurable(send(o, 0n))
+      // admitted and held: not offered to a proposer before its record is on disk
+      expect(o.node.mempool.size).toBe(1)
+      expect(o.node.mempool.pending()).toEqual([])
+      const block = await o.node.produceBlock()
+      const { hash } = await accepted
+      expect(block.txHashes.map((h) => Buffer.from(h).toString('hex').toUpperCase())).toEqual([hash])
+    } finally {
+      await o.close()
+    }
+  })
+
   test('a journal that cannot be written refuses the transaction: it leaves the mempool again', async () => {
     const o = await openDevnetNode()
     try {

@@ -99,6 +99,8 @@ export class TxJournal {
   private drained: Promise<void> = Promise.resolve()
   private closed = false
   private recovered: JournalRecord[] | undefined
+  /** settles after the latest append's write (and so after every earlier one's) */
+  private lastAppend: Promise<void> = Promise.resolve()
   /** synced writes: append rounds, and barriers for deletes */
   syncs = 0
   /** transactions appended (and synced) */
@@ -179,11 +181,22 @@ export class TxJournal {
     if (this.index.has(hash)) return this.flush()
     const seq = this.nextSeq++
     this.index.set(hash, seq)
-    return new Promise((resolve, reject) => {
+    const written = new Promise<void>((resolve, reject) => {
       this.round.puts.push({ seq, value: encodeJournalEntry(raw, addedAtHeight), hash })
       this.round.waiters.push({ resolve, reject })
       this.schedule()
     })
+    this.lastAppend = written.catch(() => undefined)
+    return written
+  }
+
+  /**
+   * Resolves once every append made so far is written or refused, without waiting for later
+   * ones (a proposer waits for this, not for `flush`, which a steady load could keep busy). The
+   * appending callers' own continuations run first.
+   */
+  settled(): Promise<void> {
+    return this.lastAppend
   }
 
   /**
