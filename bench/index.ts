@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: the crypto, SMT and block-apply suites, a summary table, and
  * `bench/results/chain-core.json` + `bench/results/chain-core.md`; the JSON-RPC suite writes
- * `bench/results/rpc.json` + `bench/results/rpc.md`.
+ * `bench/results/rpc.json` + `bench/results/rpc.md`; the journal suite (`tx_broadcast` with and
+ * without the transaction journal, same run) `bench/results/journal.json` + `.md`.
  *
- * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards|messaging|testnet] [--quick]`
+ * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet] [--quick]`
  * (testnet: `[--validators N] [--block-time MS] [--seconds S] [--rate TX_PER_S]`, default 21
  * validators, 3,000 ms blocks, 150 s at 20 tx/s)
  * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`; the
@@ -21,12 +22,23 @@ import { type BlockApplyResult, runBlockApplyBench } from './chain/blockApply.be
 import { runCryptoBench } from './crypto/verify.bench.js'
 import { type MessagingBenchResult, runMessagingBench } from './messaging/messaging.bench.js'
 import { runTestnetBench, type TestnetBenchResult } from './network/testnet.bench.js'
+import { type JournalBenchResult, runJournalBench } from './rpc/journal.bench.js'
 import { type RpcBenchResult, runRpcBench } from './rpc/rpc.bench.js'
 import { runStakingBench, type StakingBenchResult } from './staking/staking.bench.js'
 import { runSmtBench } from './store/smt.bench.js'
 import { type RewardsBenchResult, type RewardsSizeResult, runRewardsBench } from './token/rewards.bench.js'
 
-const SUITES = ['crypto', 'smt', 'block', 'rpc', 'staking', 'rewards', 'messaging', 'testnet'] as const
+const SUITES = [
+  'crypto',
+  'smt',
+  'block',
+  'rpc',
+  'journal',
+  'staking',
+  'rewards',
+  'messaging',
+  'testnet',
+] as const
 type SuiteName = (typeof SUITES)[number]
 
 /** A benny JSON result file as `save({ format: 'json' })` writes it. */
@@ -94,12 +106,12 @@ function parseArgs(argv: string[]): {
       only = names as SuiteName[]
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node dist/bench/index.js [--only crypto|smt|block|rpc|staking|rewards|messaging|testnet] [--quick]',
+        'usage: node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet] [--quick]',
       )
       process.exit(0)
     } else {
       throw new Error(
-        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|staking|rewards|messaging|testnet] [--quick]`,
+        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet] [--quick]`,
       )
     }
   }
@@ -258,6 +270,48 @@ function markdown(rep: ChainCoreReport): string {
     out.push(`## Sparse Merkle tree (${rep.suites.smt.date})`, '', bennyTable(rep.suites.smt.results), '')
   }
   return out.join('\n')
+}
+
+/** bench/results/journal.json. */
+interface JournalReport {
+  date: string
+  quick: boolean
+  machine: ChainCoreReport['machine']
+  result: JournalBenchResult
+}
+
+function journalMarkdown(rep: JournalReport): string {
+  const m = rep.machine
+  const r = rep.result
+  return [
+    '# Gather Chain transaction journal benchmark',
+    '',
+    `## \`tx_broadcast\` admission with and without the journal (${rep.date}${rep.quick ? ', --quick run: not for the record' : ''})`,
+    '',
+    `Written by \`npm run bench -- --only journal\` (bench/rpc/journal.bench.ts). Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node} on ${m.platform}/${m.arch}; load average ${m.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at the start, ${m.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at the end.`,
+    '',
+    `${r.rounds} rounds; in each, a fresh in-process node without and one with the journal (the order alternating) take ${fmt(r.accounts)} pre-signed transfers through \`tx_broadcast\`, ${r.concurrency} HTTP requests in flight, no block production.`,
+    '',
+    `**With / without: ${pct(r.ratio)}** of the admission rate (medians: ${fmt(r.with.perSec)} vs ${fmt(r.without.perSec)} tx/s; p50 ${r.with.p50Ms.toFixed(2)} vs ${r.without.p50Ms.toFixed(2)} ms, p99 ${r.with.p99Ms.toFixed(2)} vs ${r.without.p99Ms.toFixed(2)} ms; ${r.with.appendsPerSync} transactions per fsync). Within each round: ${r.roundRatios.map(pct).join(', ')}.`,
+    '',
+    table(
+      ['round', 'journal', 'tx/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'fsyncs', 'tx per fsync'],
+      r.runs.map((x) => [
+        String(x.round),
+        x.journal ? 'with' : 'without',
+        fmt(x.perSec),
+        x.latencyMs.p50.toFixed(2),
+        x.latencyMs.p90.toFixed(2),
+        x.latencyMs.p99.toFixed(2),
+        x.latencyMs.max.toFixed(2),
+        x.syncs === undefined ? '' : fmt(x.syncs),
+        x.appendsPerSync === undefined ? '' : String(x.appendsPerSync),
+      ]),
+    ),
+    '',
+    ...r.notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n')
 }
 
 /** bench/results/rpc.json. */
@@ -680,8 +734,24 @@ async function main(): Promise<void> {
     console.log(`\n${md}`)
     console.log(`wrote ${join(resultsDir, 'rpc.json')} and ${join(resultsDir, 'rpc.md')}`)
   }
-  // an rpc-, staking-, rewards- or messaging-only run leaves chain-core.json/.md alone
-  if (only.every((s) => ['rpc', 'staking', 'rewards', 'messaging', 'testnet'].includes(s))) return
+  if (only.includes('journal')) {
+    console.log('\n=== journal ===')
+    const start = os.loadavg()
+    const result = await runJournalBench(quick ? { accounts: 1_000, rounds: 1 } : {})
+    const rep: JournalReport = {
+      date: new Date().toISOString(),
+      quick,
+      machine: { ...report.machine, loadAverage: { start, end: os.loadavg() } },
+      result,
+    }
+    const md = journalMarkdown(rep)
+    await writeFile(join(resultsDir, 'journal.json'), `${JSON.stringify(rep, null, 2)}\n`)
+    await writeFile(join(resultsDir, 'journal.md'), md)
+    console.log(`\n${md}`)
+    console.log(`wrote ${join(resultsDir, 'journal.json')} and ${join(resultsDir, 'journal.md')}`)
+  }
+  // an rpc-, journal-, staking-, rewards- or messaging-only run leaves chain-core.json/.md alone
+  if (only.every((s) => ['rpc', 'journal', 'staking', 'rewards', 'messaging', 'testnet'].includes(s))) return
 
   if (only.includes('crypto')) {
     console.log('\n=== crypto ===')

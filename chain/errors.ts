@@ -29,6 +29,10 @@ export const ChainErrorCode = {
   TX_FEE_DENOM: 'TX_FEE_DENOM',
   TX_ALREADY_KNOWN: 'TX_ALREADY_KNOWN',
   TX_TIMEOUT: 'TX_TIMEOUT',
+  /** a journaled transaction older than the mempool's ttlBlocks when the node restarted */
+  TX_EXPIRED: 'TX_EXPIRED',
+  /** the transaction journal could not be written (disk full, I/O error): not accepted */
+  TX_JOURNAL_FAILED: 'TX_JOURNAL_FAILED',
   ACCOUNT_NOT_FOUND: 'ACCOUNT_NOT_FOUND',
   MEMPOOL_FULL: 'MEMPOOL_FULL',
   BLOCK_INVALID: 'BLOCK_INVALID',

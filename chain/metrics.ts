@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { TxJournalMetrics } from './mempool/journal.js'
 
 /**
  * Every Prometheus metric of the node, created in one place: this is the only file that imports
@@ -37,6 +38,38 @@ export class NodeMetrics {
   readonly mempoolBytes = new Gauge({
     name: 'gather_mempool_bytes',
     help: 'Bytes of transactions waiting in the mempool',
+    registers: [this.registry],
+  })
+  readonly journalAppends = new Counter({
+    name: 'gather_tx_journal_appends_total',
+    help: 'Transactions written to the transaction journal (RPC submissions), each fsynced before its answer',
+    registers: [this.registry],
+  })
+  readonly journalSyncs = new Counter({
+    name: 'gather_tx_journal_syncs_total',
+    help: 'Write + fsync rounds of the transaction journal (group commit: fewer than appends under load)',
+    registers: [this.registry],
+  })
+  readonly journalSyncSeconds = new Histogram({
+    name: 'gather_tx_journal_sync_seconds',
+    help: 'Time of one transaction journal write + fsync round, seconds',
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  })
+  readonly journalRecords = new Gauge({
+    name: 'gather_tx_journal_records',
+    help: 'Transactions in the transaction journal (accepted over RPC, not yet committed)',
+    registers: [this.registry],
+  })
+  readonly journalErrors = new Counter({
+    name: 'gather_tx_journal_errors_total',
+    help: 'Transaction journal writes that failed (their transactions were refused)',
+    registers: [this.registry],
+  })
+  readonly journalReplayed = new Counter({
+    name: 'gather_tx_journal_replayed_total',
+    help: 'Journaled transactions replayed on start, by outcome (readmitted, dropped)',
+    labelNames: ['outcome'] as const,
     registers: [this.registry],
   })
   readonly rpcRequests = new Counter({
@@ -109,6 +142,25 @@ export class NodeMetrics {
     },
   }
 
+  /** The transaction journal's hooks (see chain/mempool/journal.ts TxJournalMetrics). */
+  readonly txJournal: TxJournalMetrics = {
+    onSync: (seconds, appends) => {
+      this.journalSyncs.inc()
+      this.journalAppends.inc(appends)
+      this.journalSyncSeconds.observe(seconds)
+    },
+    onRecords: (count) => {
+      this.journalRecords.set(count)
+    },
+    onError: () => {
+      this.journalErrors.inc()
+    },
+    onReplay: (readmitted, dropped) => {
+      this.journalReplayed.inc({ outcome: 'readmitted' }, readmitted)
+      this.journalReplayed.inc({ outcome: 'dropped' }, dropped)
+    },
+  }
+
   /** A slot passed without a block from its scheduled producer. */
   onMissedSlot(producer: string): void {
     this.missedSlots.inc({ producer })
@@ -163,6 +215,8 @@ export interface BlockMetrics {
   onMempool(txs: number, bytes: number): void
   /** the node's health check, for a gauge read at scrape time */
   watchHealth?(isOk: () => boolean): void
+  /** the transaction journal's hooks */
+  readonly txJournal?: TxJournalMetrics
 }
 
 /** What the RPC server reports per call (implemented by NodeMetrics). */

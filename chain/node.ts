@@ -38,6 +38,7 @@ import { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
 import { type Invariant, invariantChecker } from './invariants.js'
 import { type Logger, silentLogger } from './logger.js'
+import { TxJournal } from './mempool/journal.js'
 import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from './mempool/mempool.js'
 import type { BlockMetrics } from './metrics.js'
 import { type BlockInfo, type Module, StateMachine } from './stateMachine.js'
@@ -59,8 +60,14 @@ export interface NodeOptions {
   produce?: boolean
   /** worker threads verifying block signatures (default: cores - 1; 0 verifies inline) */
   verifyThreads?: number
-  /** block and mempool metrics (the node runs without) */
+  /** block, mempool and transaction journal metrics (the node runs without) */
   metrics?: BlockMetrics
+  /**
+   * journal the transactions submitted with `submitTxDurable` (RPC) in the database, fsynced
+   * before they are accepted, and replay them into the mempool on open (default true;
+   * docs/adr/005-transaction-journal.md)
+   */
+  txJournal?: boolean
   /**
    * check the invariants (`chainInvariants`) on every block's state before committing it; a
    * block that breaks them is not written and the node halts (`--check-invariants`)
@@ -236,6 +243,8 @@ interface MissedSlot {
 export class GatherNode extends EventEmitter {
   readonly chain: Blockchain
   readonly mempool: Mempool
+  /** the journal of RPC-accepted transactions; undefined with `txJournal: false` */
+  readonly journal: TxJournal | undefined
   readonly log: Logger
   private readonly producer: BlockProducer | undefined
   private lock: Promise<unknown> = Promise.resolve()
@@ -270,6 +279,7 @@ export class GatherNode extends EventEmitter {
     private readonly opts: NodeOptions,
     log: Logger,
     private readonly verifyPool: VerifyPool,
+    journal: TxJournal | undefined,
   ) {
     super()
     this.chain = chain
@@ -278,6 +288,7 @@ export class GatherNode extends EventEmitter {
     this.finalityWatch = new FinalityWatch(this.healthParams.maxFinalityLagBlocks)
     this.missedWatch = new MissedSlotWatch(this.healthParams.maxMissedSlotsInRow)
     opts.metrics?.watchHealth?.(() => this.getHealth().status === 'ok')
+    this.journal = journal
     this.mempool = new Mempool(
       { ...DEFAULT_MEMPOOL_OPTIONS, ...opts.mempool },
       { machine: chain.machine, chain: { state: chain.state, nextBlockInfo: () => this.nextBlockInfo() } },
@@ -300,7 +311,10 @@ export class GatherNode extends EventEmitter {
     }
   }
 
-  /** Opens the database (writing genesis on first use) and resumes from the last committed block. */
+  /**
+   * Opens the database (writing genesis on first use), resumes from the last committed block and
+   * puts the journaled transactions back in the mempool.
+   */
   static async open(opts: NodeOptions): Promise<GatherNode> {
     const log = opts.logger ?? silentLogger()
     const db = await ChainDb.open(opts.dataDir)
@@ -329,7 +343,11 @@ export class GatherNode extends EventEmitter {
         },
         'chain opened',
       )
-      return new GatherNode(db, chain, opts, log, verifyPool)
+      const journal =
+        opts.txJournal === false ? undefined : await TxJournal.open(db, { metrics: opts.metrics?.txJournal })
+      const node = new GatherNode(db, chain, opts, log, verifyPool, journal)
+      await node.replayJournal()
+      return node
     } catch (e) {
       await verifyPool.close()
       await db.close()
@@ -415,8 +433,38 @@ export class GatherNode extends EventEmitter {
     await this.producer?.stop()
     await this.lock.catch(() => undefined)
     await this.finalising.catch(() => undefined)
+    await this.journal?.close()
     await this.verifyPool.close()
     await this.db.close()
+  }
+
+  /**
+   * Re-admits the journaled transactions in their admission order, each through the mempool's
+   * full checks, keeping the age they had; drops (and deletes) those that no longer pass: already
+   * committed or otherwise out of sequence, expired, or invalid now.
+   */
+  private async replayJournal(): Promise<void> {
+    if (this.journal === undefined) return
+    const r = await this.journal.replay((e) => {
+      this.mempool.add(e.raw, { addedAtHeight: e.addedAtHeight })
+    })
+    if (r.readmitted + r.dropped.length === 0) return
+    const reasons: Record<string, number> = {}
+    for (const d of r.dropped) {
+      reasons[d.code] = (reasons[d.code] ?? 0) + 1
+      this.log.debug({ hash: d.hash, code: d.code }, 'journaled transaction dropped')
+    }
+    this.log.info(
+      { readmitted: r.readmitted, dropped: r.dropped.length, reasons, mempool: this.mempool.size },
+      'transaction journal replayed',
+    )
+    this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
+  }
+
+  /** Deletes the journal records of transactions no longer pending (committed, evicted, invalid). */
+  private compactJournal(): void {
+    const removed = this.journal?.retain((hash) => this.mempool.has(hash)) ?? 0
+    if (removed > 0) this.log.debug({ removed, records: this.journal?.size }, 'transaction journal compacted')
   }
 
   /** Info of the block the next transaction would be executed in. */
@@ -475,7 +523,10 @@ export class GatherNode extends EventEmitter {
     return this.haltReason
   }
 
-  /** Submits raw TxRaw bytes to the mempool; throws ChainError when refused. */
+  /**
+   * Submits raw TxRaw bytes to the mempool; throws ChainError when refused. Not journaled: for
+   * gossip, evidence, tests and tools (RPC submissions use `submitTxDurable`).
+   */
   submitTx(raw: Uint8Array): { hash: string } {
     if (this.closed) throw new ChainError('NODE_STOPPED', 'node is stopping')
     const p = this.mempool.add(raw)
@@ -483,6 +534,34 @@ export class GatherNode extends EventEmitter {
     this.emit('tx', raw)
     this.log.debug({ hash: p.tx.hashHex, signer: p.tx.signer }, 'transaction admitted')
     return { hash: p.tx.hashHex }
+  }
+
+  /**
+   * Submits raw TxRaw bytes as `tx_broadcast` does: admitted to the mempool (held back from
+   * proposers meanwhile), then journaled and fsynced; resolves once the transaction would
+   * survive a crash of this node. Rejects with the mempool's ChainError when refused, and with
+   * TX_JOURNAL_FAILED when the journal cannot be written, in which case the transaction is taken
+   * out of the mempool again. Without a journal (`txJournal: false`) it is `submitTx`.
+   */
+  async submitTxDurable(raw: Uint8Array): Promise<{ hash: string }> {
+    if (this.journal === undefined) return this.submitTx(raw)
+    if (this.closed) throw new ChainError('NODE_STOPPED', 'node is stopping')
+    const addedAtHeight = this.nextBlockInfo().height
+    const p = this.mempool.add(raw, { held: true, addedAtHeight })
+    const hash = p.tx.hashHex
+    try {
+      await this.journal.append(hash, raw, addedAtHeight)
+    } catch (e) {
+      this.mempool.discard(hash)
+      this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
+      this.log.error({ hash, err: (e as Error).message }, 'transaction not accepted: journal write failed')
+      throw e
+    }
+    this.mempool.release(hash)
+    this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
+    this.emit('tx', raw)
+    this.log.debug({ hash, signer: p.tx.signer }, 'transaction admitted and journaled')
+    return { hash }
   }
 
   /**
@@ -499,6 +578,9 @@ export class GatherNode extends EventEmitter {
       // the default never reuses a slot this node already signed a block for (e.g. before a crash)
       const signed = await this.chain.lastSigned('proposal')
       const s = slot ?? Math.max(this.chain.head.slot + 1, signed + 1, slotAt(this.chain.clock, Date.now()))
+      // what was admitted before the slot and is still being journaled goes in this block,
+      // not the next one (held transactions are left out until their record is on disk)
+      await this.journal?.settled()
       const head = this.chain.head
       const missed = this.missedBefore(s)
       const committed = await this.chain.propose(
@@ -560,6 +642,7 @@ export class GatherNode extends EventEmitter {
         this.emit('revert', { height: h, hash })
       }
       this.mempool.restore(txs.flat())
+      this.compactJournal()
       this.opts.metrics?.onHead(this.chain.head.height, this.chain.finalBlock.height)
       this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
       return txs.length
@@ -568,6 +651,9 @@ export class GatherNode extends EventEmitter {
 
   private afterCommit(c: CommittedBlock): void {
     this.mempool.update(c.txHashes.map((h) => hex(h).toUpperCase()))
+    // the deletes wait for a synced write after this block's batch (TxJournal), so a crash
+    // cannot keep them and lose the block
+    this.compactJournal()
     const failed = c.results.filter((r) => r.code !== 0).length
     this.log.info(
       {

@@ -59,7 +59,10 @@ export interface AccountResult {
   address: string
   exists: boolean
   accountNumber: string
+  /** committed: transactions of the account in blocks */
   sequence: string
+  /** what the account's next transaction must carry here: `sequence` plus its transactions pending in this node's mempool */
+  nextSequence: string
   /** `gmt` is all the GMT the account holds, bound to nodes or not */
   balance: { ugat: string; gmt: string }
   /** GMT bound to registered nodes (part of `balance.gmt`) */
@@ -566,7 +569,7 @@ export class GatherClient {
     return this.call('state_getProof', { key })
   }
 
-  /** Submits TxRaw bytes; resolves once admitted to the mempool. */
+  /** Submits TxRaw bytes; resolves once admitted to the mempool and journaled (docs/rpc.md, `tx_broadcast`). */
   broadcast(tx: Uint8Array): Promise<{ hash: string }> {
     return this.call('tx_broadcast', { tx: Buffer.from(tx).toString('base64') })
   }

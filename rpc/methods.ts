@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { isValidAddress } from '../chain/crypto/address.js'
-import { ChainError } from '../chain/errors.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import type { GatherNode } from '../chain/node.js'
 import { PROOF_LIMITS, proofFromJson } from '../modules/messaging/groupchain/proof.js'
 import { RpcErrorCode, rpcError, txRejected } from './errors.js'
@@ -88,10 +88,16 @@ function decodeTxParam(tx: string): Uint8Array {
   return Buffer.from(tx, 'base64')
 }
 
-function submit(node: GatherNode, tx: string): { hash: string } {
+/**
+ * Admits and journals a transaction: the answer comes once it would survive a crash of this
+ * node. A journal failure is the node's fault, not the transaction's: -32000, not -32002.
+ */
+async function submit(node: GatherNode, tx: string): Promise<{ hash: string }> {
   try {
-    return node.submitTx(decodeTxParam(tx))
+    return await node.submitTxDurable(decodeTxParam(tx))
   } catch (e) {
+    if (e instanceof ChainError && e.code === ChainErrorCode.TX_JOURNAL_FAILED)
+      throw rpcError(RpcErrorCode.SERVER_ERROR, e.message, { code: e.code })
     if (e instanceof ChainError) throw txRejected(e)
     throw e
   }
@@ -164,7 +170,8 @@ export const rpcMethods = {
   }),
 
   tx_broadcast: method({
-    summary: 'Submits a base64 TxRaw to the mempool; answers once admitted.',
+    summary:
+      'Submits a base64 TxRaw to the mempool; answers once admitted and journaled (it survives a crash of this node).',
     params: z.object({ tx: txBase64 }).strict(),
     handler: (node, p) => submit(node, p.tx),
   }),
@@ -179,7 +186,7 @@ export const rpcMethods = {
       })
       .strict(),
     handler: async (node, p) => {
-      const { hash } = submit(node, p.tx)
+      const { hash } = await submit(node, p.tx)
       try {
         const r = await node.waitForTx(hash, p.timeoutMs ?? METHOD_LIMITS.defaultCommitTimeoutMs)
         return {
@@ -200,9 +207,12 @@ export const rpcMethods = {
 
   account_get: method({
     summary:
-      'An account: number, sequence, balances (decimal strings; GMT total and bound), spendable ugat and, for a genesis vesting account, its schedule.',
+      "An account: number, sequence, nextSequence (counting its transactions pending in this node's mempool), balances (decimal strings; GMT total and bound), spendable ugat and, for a genesis vesting account, its schedule.",
     params: z.object({ address }).strict(),
-    handler: (node, p) => node.getAccount(p.address),
+    handler: (node, p) => ({
+      ...node.getAccount(p.address),
+      nextSequence: (node.nextAccount(p.address)?.sequence ?? 0n).toString(),
+    }),
   }),
 
   token_getSupply: method({

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, test } from '@jest/globals'
+import { transferTx } from './helpers/devnet.js'
 import { call, startRpcNode } from './helpers/rpcNode.js'
 
 /** One sample line of the exposition. */
@@ -153,6 +154,12 @@ const OUR_METRICS = [
   ['gather_finality_lag_blocks', 'gauge'],
   ['gather_missed_slots_total', 'counter'],
   ['gather_health_ok', 'gauge'],
+  ['gather_tx_journal_appends_total', 'counter'],
+  ['gather_tx_journal_syncs_total', 'counter'],
+  ['gather_tx_journal_sync_seconds', 'histogram'],
+  ['gather_tx_journal_records', 'gauge'],
+  ['gather_tx_journal_errors_total', 'counter'],
+  ['gather_tx_journal_replayed_total', 'counter'],
 ] as const
 
 describe('GET /metrics and /health', () => {
@@ -251,6 +258,29 @@ describe('GET /metrics and /health', () => {
 
       // the mempool gauges follow submissions
       expect(sampleValue(f, 'gather_mempool_transactions')).toBe(0)
+
+      // a tx_broadcast is journaled (one write + fsync round) before its answer; its block
+      // compacts the record away
+      const { faucet, validator } = n.keys
+      const raw = transferTx(faucet, validator.address, 1_000n, {
+        chainId: n.genesis.chainId,
+        accountNumber: BigInt(n.node.getAccount(faucet.address).accountNumber),
+        sequence: 0n,
+      })
+      const broadcast = await call(n.url, 'tx_broadcast', { tx: Buffer.from(raw).toString('base64') })
+      expect(broadcast.reply.error).toBeUndefined()
+      f = parseExposition((await scrape(n.url)).text)
+      expect(sampleValue(f, 'gather_mempool_transactions')).toBe(1)
+      expect(sampleValue(f, 'gather_tx_journal_appends_total')).toBe(1)
+      expect(sampleValue(f, 'gather_tx_journal_syncs_total')).toBe(1)
+      expect(sampleValue(f, 'gather_tx_journal_sync_seconds_count')).toBe(1)
+      expect(sampleValue(f, 'gather_tx_journal_records')).toBe(1)
+      await n.node.produceBlock()
+      await n.node.journal?.flush()
+      f = parseExposition((await scrape(n.url)).text)
+      expect(sampleValue(f, 'gather_mempool_transactions')).toBe(0)
+      expect(sampleValue(f, 'gather_tx_journal_records')).toBe(0)
+      expect(sampleValue(f, 'gather_tx_journal_errors_total')).toBe(0)
     } finally {
       await n.close()
     }

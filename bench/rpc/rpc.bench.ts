@@ -63,7 +63,8 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 }
 
-function summarise(name: string, r: LoadResult): RpcCaseResult {
+/** Request count, rate and latency quantiles of one load run. */
+export function summarise(name: string, r: LoadResult): RpcCaseResult {
   const sorted = [...r.latenciesMs].sort((a, b) => a - b)
   const round = (x: number): number => Math.round(x * 1000) / 1000
   return {
@@ -82,7 +83,8 @@ function summarise(name: string, r: LoadResult): RpcCaseResult {
   }
 }
 
-function load(worker: Worker, job: LoadJob): Promise<LoadResult> {
+/** Runs one job on the load generator worker (bench/rpc/loadgen.ts). */
+export function load(worker: Worker, job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error): void => reject(e)
     worker.once('error', onError)
@@ -94,7 +96,8 @@ function load(worker: Worker, job: LoadJob): Promise<LoadResult> {
   })
 }
 
-function body(id: number, method: string, params: unknown): string {
+/** A JSON-RPC request body. */
+export function body(id: number, method: string, params: unknown): string {
   return JSON.stringify({ jsonrpc: '2.0', id, method, params })
 }
 

@@ -329,3 +329,66 @@ describe('mempool after a block', () => {
     }
   })
 })
+
+describe('held transactions (RPC submissions while their journal record is written)', () => {
+  test('a held transaction and everything admitted after it wait for release before a proposer sees them', async () => {
+    const { node, senders, close } = await openWithThreeSenders()
+    try {
+      const sink = freshSigner('sink').address
+      const pool = poolOver(node, {})
+      const a = transfer(node, senders.validator, sink, { sequence: 0n })
+      const held = transfer(node, senders.validator, sink, { sequence: 1n })
+      const after = transfer(node, senders.faucet, sink, { sequence: 1n })
+      pool.add(a)
+      pool.add(held, { held: true })
+      pool.add(after)
+      expect(pool.size).toBe(3)
+      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual([txHashHex(a)])
+      // the check state counts it: the sender's next sequence is after it
+      expect(pool.nextAccount(senders.validator.address)?.sequence).toBe(2n)
+      pool.release(txHashHex(held))
+      expect(pool.pending().map((p) => p.tx.hashHex)).toEqual([a, held, after].map(txHashHex))
+    } finally {
+      await close()
+    }
+  })
+
+  test('discarding a held transaction also drops what depended on it (the same sender after it)', async () => {
+    const { node, senders, close } = await openWithThreeSenders()
+    try {
+      const sink = freshSigner('sink').address
+      const pool = poolOver(node, {})
+      const held = transfer(node, senders.validator, sink, { sequence: 0n })
+      const dependent = transfer(node, senders.validator, sink, { sequence: 1n })
+      const independent = transfer(node, senders.faucet, sink, { sequence: 1n })
+      pool.add(held, { held: true })
+      pool.add(dependent, { held: true })
+      pool.add(independent)
+      pool.discard(txHashHex(held))
+      expect([held, dependent, independent].map((r) => pool.has(txHashHex(r)))).toEqual([false, false, true])
+      expect(pool.nextAccount(senders.validator.address)?.sequence).toBe(0n)
+      expect(pool.sizeBytes).toBe(independent.length)
+    } finally {
+      await close()
+    }
+  })
+
+  test('a transaction replayed with the height it was first admitted for keeps its age: ttlBlocks or older is TX_EXPIRED', async () => {
+    const { node, keys, close } = await openDevnetNode()
+    try {
+      for (let i = 0; i < 3; i++) await node.produceBlock(node.chain.head.slot + 1)
+      const pool = poolOver(node, { ttlBlocks: 2 })
+      const raw = transfer(node, keys.faucet, keys.validator.address, { sequence: 0n })
+      const next = node.nextBlockInfo().height
+      expect(refusal(() => pool.add(raw, { addedAtHeight: next - 2 })).code).toBe('TX_EXPIRED')
+      expect(pool.size).toBe(0)
+      pool.add(raw, { addedAtHeight: next - 1 })
+      // one block later it has been pending for ttlBlocks: evicted like any other
+      await node.produceBlock(node.chain.head.slot + 1)
+      pool.update([])
+      expect(pool.has(txHashHex(raw))).toBe(false)
+    } finally {
+      await close()
+    }
+  })
+})

@@ -43,6 +43,22 @@ interface Entry {
   addedAtHeight: number
   /** fee per byte, scaled, for eviction order */
   priority: bigint
+  /** admitted, but not offered to a proposer until `release` (its journal record is being written) */
+  held: boolean
+}
+
+/** How a transaction is admitted. */
+export interface AdmitOptions {
+  /**
+   * keep it from proposers until `release` (or `discard`): the RPC path holds a transaction
+   * while its journal record is fsynced, so a block never includes one whose acceptance failed
+   */
+  held?: boolean
+  /**
+   * the height it was first admitted for (a transaction replayed from the journal keeps its
+   * age); refused with TX_EXPIRED when that is ttlBlocks or more ago
+   */
+  addedAtHeight?: number
 }
 
 /**
@@ -90,19 +106,29 @@ export class Mempool {
     return this.deps.machine.account(this.checkState, address)
   }
 
-  /** Pending transactions in admission order (what a proposer includes). */
+  /**
+   * Pending transactions in admission order (what a proposer includes), up to the first held
+   * one: what was admitted after it may depend on it (the same sender's next sequence).
+   */
   pending(limit = Number.POSITIVE_INFINITY): PreparedTx[] {
     const out: PreparedTx[] = []
     for (const e of this.entries.values()) {
-      if (out.length >= limit) break
+      if (out.length >= limit || e.held) break
       out.push(e.prepared)
     }
     return out
   }
 
   /** Admits raw transaction bytes or throws a ChainError saying why not. Nothing is kept on failure. */
-  add(raw: Uint8Array): PreparedTx {
+  add(raw: Uint8Array, opts: AdmitOptions = {}): PreparedTx {
     try {
+      const height = this.deps.chain.nextBlockInfo().height
+      if (opts.addedAtHeight !== undefined && height - opts.addedAtHeight >= this.opts.ttlBlocks) {
+        throw new ChainError(
+          ChainErrorCode.TX_EXPIRED,
+          `transaction was admitted for block ${opts.addedAtHeight}, ${this.opts.ttlBlocks} or more blocks ago`,
+        )
+      }
       const prepared = this.deps.machine.prepare(raw)
       if (this.entries.has(prepared.tx.hashHex)) {
         throw new ChainError(
@@ -122,8 +148,9 @@ export class Mempool {
       this.deps.machine.checkTx(this.deps.chain.nextBlockInfo(), this.checkState, prepared)
       this.entries.set(prepared.tx.hashHex, {
         prepared,
-        addedAtHeight: this.deps.chain.nextBlockInfo().height,
+        addedAtHeight: opts.addedAtHeight ?? height,
         priority,
+        held: opts.held === true,
       })
       this.bytes += raw.length
       this.deps.metrics?.onAdmit?.()
@@ -167,6 +194,22 @@ export class Mempool {
     }
     for (const h of evict) this.remove(h)
     this.deps.metrics?.onEvict?.('fee', evict.length)
+    this.recheck()
+  }
+
+  /** Offers a held transaction to proposers. */
+  release(hashHex: string): void {
+    const e = this.entries.get(hashHex)
+    if (e !== undefined) e.held = false
+  }
+
+  /**
+   * Takes back a transaction whose acceptance failed (its journal record could not be written);
+   * what was admitted after it and no longer passes without it goes too.
+   */
+  discard(hashHex: string): void {
+    if (!this.entries.has(hashHex)) return
+    this.remove(hashHex)
     this.recheck()
   }
 
@@ -214,6 +257,7 @@ export class Mempool {
         prepared,
         addedAtHeight: height,
         priority: priorityOf(prepared),
+        held: false,
       })
     }
     for (const [h, e] of pending) if (!this.entries.has(h)) this.entries.set(h, e)

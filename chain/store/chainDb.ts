@@ -45,9 +45,14 @@ const fromUtf8 = new TextDecoder()
 const META_HEAD = utf8.encode('m:head')
 const META_GENESIS = utf8.encode('m:genesis')
 const META_FINAL = utf8.encode('m:final')
+const META_SYNC = utf8.encode('m:sync')
 const STATE = 's:'
 const UNDO = 'u:'
 const STATE_END = 's;'
+// The transaction journal (chain/mempool/journal.ts): this node's accepted, not yet committed
+// transactions. Not state: outside `s:`, so never in the state root.
+const JOURNAL = 'j:'
+const JOURNAL_END = 'j;'
 
 function heightKey(prefix: string, height: number, suffix?: number): Uint8Array {
   const out = Buffer.alloc(2 + 8 + (suffix === undefined ? 0 : 4))
@@ -110,6 +115,12 @@ function decodeHead(b: Uint8Array): HeadRecord {
     slot: Number(j.slot),
     timeMs: Number(j.timeMs),
   }
+}
+
+/** One record of the transaction journal: its sequence number (the key: admission order) and its bytes. */
+export interface JournalRecord {
+  seq: number
+  value: Uint8Array
 }
 
 /**
@@ -246,6 +257,40 @@ export class ChainDb {
     )
     for (let h = Math.max(1, previousFinal + 1); h <= height; h++) batch.del(heightKey(UNDO, h))
     await batch.write({ sync: true })
+  }
+
+  /** Every transaction journal record, in sequence order. */
+  async readJournal(): Promise<JournalRecord[]> {
+    const out: JournalRecord[] = []
+    const range = { gte: utf8.encode(JOURNAL), lt: utf8.encode(JOURNAL_END) }
+    for await (const [k, v] of this.db.iterator(range)) {
+      out.push({ seq: Number(Buffer.from(k).readBigUInt64BE(2)), value: v })
+    }
+    return out
+  }
+
+  /**
+   * Writes journal records and deletes others in one atomic batch, puts first; `sync` waits for
+   * the write to reach the disk (fdatasync of the write-ahead log, which also makes every write
+   * before it durable).
+   */
+  async writeJournal(
+    puts: readonly JournalRecord[],
+    dels: readonly number[],
+    opts: { sync: boolean },
+  ): Promise<void> {
+    const batch = this.db.batch()
+    for (const r of puts) batch.put(heightKey(JOURNAL, r.seq), r.value)
+    for (const seq of dels) batch.del(heightKey(JOURNAL, seq))
+    await batch.write({ sync: opts.sync })
+  }
+
+  /**
+   * Makes every write before it durable: one synced write of a marker record (LevelDB skips an
+   * empty batch, sync or not).
+   */
+  async sync(): Promise<void> {
+    await this.db.put(META_SYNC, new Uint8Array(0), { sync: true })
   }
 
   async getBlockBytes(height: number): Promise<Uint8Array | undefined> {
