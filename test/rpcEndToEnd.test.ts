@@ -15,6 +15,7 @@ import { messageTypes } from '../chain/codec/index.js'
 import { deriveAccountKey, TEST_MNEMONIC } from '../chain/crypto/hd.js'
 import { CLI, type DevnetProcess, runCli, startDevnet } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
+import { waitFor } from './helpers/network.js'
 
 const FAUCET = 'gat1erxf3sa9q2j4vgseu7jq4a258ckmk7cy2ry267'
 const PASSPHRASE = 'correct horse battery staple'
@@ -158,6 +159,42 @@ describe('JSON-RPC and CLI end to end against a `gather devnet` process', () => 
     expect(JSON.parse(found.stdout)).toMatchObject({ hash: r.hash, height: r.height, code: 0 })
   })
 
+  test('gather tx --async signs after the transactions still pending, so several can go in a row', async () => {
+    const before = await devnet!.client.getAccount(FAUCET)
+    const hashes: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const sent = await runCli([
+        'tx',
+        'transfer',
+        'faucet',
+        recipient,
+        `${i + 1}`,
+        '--async',
+        '--passphrase-file',
+        passFile,
+        '--home',
+        keysHome,
+        '--rpc',
+        devnet!.rpc,
+        '--json',
+      ])
+      expect({ i, code: sent.code, stderr: sent.stderr }).toEqual({ i, code: 0, stderr: '' })
+      hashes.push((JSON.parse(sent.stdout) as { hash: string }).hash)
+    }
+    const committed = new Map<string, number>()
+    await waitFor('the three transfers to be committed', async () => {
+      for (const hash of hashes) {
+        if (committed.has(hash)) continue
+        const r = await devnet!.client.getTx(hash).catch(() => undefined)
+        if (r !== undefined) committed.set(hash, r.code)
+      }
+      return committed.size === hashes.length
+    })
+    expect(hashes.map((h) => committed.get(h))).toEqual([0, 0, 0])
+    const after = await devnet!.client.getAccount(FAUCET)
+    expect(after.sequence).toBe(String(BigInt(before.sequence) + 3n))
+  })
+
   test('a wrong passphrase is a one-line error, exit 1, and nothing is sent', async () => {
     const before = await devnet!.client.getAccount(FAUCET)
     const r = await runCli([
@@ -243,6 +280,8 @@ describe('JSON-RPC and CLI end to end against a `gather devnet` process', () => 
     expect(block.stdout).toMatch(/^height +1$/m)
     const supply = await runCli(['query', 'supply', '--rpc', devnet!.rpc, '--json'])
     expect(supply.code).toBe(0)
-    expect(BigInt((JSON.parse(supply.stdout) as { burned: string }).burned)).toBe(5_000n + 1_000n + 1_000n)
+    // the fees burned by this file's committed transactions: cosmjs's (5,000), the CLI transfer,
+    // the three --async ones and the $GATHER_PASSPHRASE one (1,000 each)
+    expect(BigInt((JSON.parse(supply.stdout) as { burned: string }).burned)).toBe(5_000n + 5n * 1_000n)
   })
 })

@@ -80,7 +80,8 @@ async function signAndSubmit(
       messages,
       chainId,
       accountNumber: BigInt(account.accountNumber),
-      sequence: BigInt(account.sequence),
+      // after this account's transactions still pending on the node, so several can be sent in a row
+      sequence: BigInt(account.nextSequence),
       fee,
       memo: o.memo,
     },
