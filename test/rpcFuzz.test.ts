@@ -4,6 +4,7 @@ import { RpcErrorCode } from '../rpc/errors.js'
 import { rpcMethods } from '../rpc/methods.js'
 import { type DevnetProcess, startDevnet } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
+import { Rng, testSeed } from './helpers/rng.js'
 import {
   logProblems,
   openWs,
@@ -21,10 +22,7 @@ import {
  * must stay up, keep producing and log no error. GATHER_FUZZ_SEED=<n> replays a run.
  */
 
-const SEED =
-  process.env.GATHER_FUZZ_SEED !== undefined && process.env.GATHER_FUZZ_SEED !== ''
-    ? Number(process.env.GATHER_FUZZ_SEED) >>> 0
-    : (Date.now() ^ (process.pid << 16)) >>> 0
+const SEED = testSeed('GATHER_FUZZ_SEED')
 
 const HTTP_CASES = 1500
 const WS_CASES = 800
@@ -49,38 +47,7 @@ const ALLOWED_CODES = new Set<number>([
 ])
 const KNOWN_METHODS = new Set([...Object.keys(rpcMethods), 'chain_subscribe', 'chain_unsubscribe'])
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-class Rng {
-  private a: number
-
-  constructor(seed: number) {
-    this.a = seed >>> 0
-  }
-
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) | 0
-    let t = Math.imul(this.a ^ (this.a >>> 15), 1 | this.a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-
-  /** 0 to n-1 */
-  int(n: number): number {
-    return Math.floor(this.next() * n)
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p
-  }
-
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!
-  }
-
-  bytes(n: number): Buffer {
-    return Buffer.from(Array.from({ length: n }, () => this.int(256)))
-  }
-
+class FuzzRng extends Rng {
   /** Printable ASCII mostly, some other BMP characters (no lone surrogates: they would not round-trip). */
   string(maxLength: number): string {
     const n = this.int(maxLength + 1)
@@ -154,7 +121,7 @@ const BASES: { method: string; params?: unknown }[] = [
 
 type Call = Record<string, unknown>
 
-const ENVELOPE_MUTATIONS: ((c: Call, r: Rng) => void)[] = [
+const ENVELOPE_MUTATIONS: ((c: Call, r: FuzzRng) => void)[] = [
   (c, r) => {
     delete c[r.pick(['jsonrpc', 'method', 'id', 'params'])]
   },
@@ -184,7 +151,7 @@ const ENVELOPE_MUTATIONS: ((c: Call, r: Rng) => void)[] = [
   },
 ]
 
-const PARAMS_MUTATIONS: ((c: Call, r: Rng) => void)[] = [
+const PARAMS_MUTATIONS: ((c: Call, r: FuzzRng) => void)[] = [
   (c, r) => {
     const p = c.params
     if (typeof p === 'object' && p !== null && !Array.isArray(p)) {
@@ -211,7 +178,7 @@ const PARAMS_MUTATIONS: ((c: Call, r: Rng) => void)[] = [
   },
 ]
 
-function fuzzCall(r: Rng, id: number): unknown {
+function fuzzCall(r: FuzzRng, id: number): unknown {
   if (r.chance(0.03)) return r.pick<unknown>([null, 1, 'x', true, [], [1], {}])
   const base = r.pick(BASES)
   const call: Call = {
@@ -228,7 +195,7 @@ function fuzzCall(r: Rng, id: number): unknown {
 }
 
 /** A JSON-RPC body: a call or a batch, sometimes damaged as text. */
-function fuzzBody(r: Rng, id: number): string {
+function fuzzBody(r: FuzzRng, id: number): string {
   const roll = r.next()
   let text: string
   if (roll < 0.72) text = JSON.stringify(fuzzCall(r, id))
@@ -456,7 +423,7 @@ afterAll(async () => {
 
 describe(`JSON-RPC gateway fuzzing (GATHER_FUZZ_SEED=${SEED})`, () => {
   test('mutated JSON-RPC over HTTP: every complete request is answered, never with -32603', async () => {
-    const r = new Rng(SEED)
+    const r = new FuzzRng(SEED)
     const bodies = Array.from({ length: HTTP_CASES }, (_, i) => fuzzBody(r, i))
     // a few over the body limit
     for (let i = 0; i < 3; i++)
@@ -488,7 +455,7 @@ describe(`JSON-RPC gateway fuzzing (GATHER_FUZZ_SEED=${SEED})`, () => {
   })
 
   test('WebSocket frames: text (mutated, deep, huge, bad UTF-8) and binary; each answered or closed as documented', async () => {
-    const r = new Rng(SEED ^ 0x5eed)
+    const r = new FuzzRng(SEED ^ 0x5eed)
     const wsUrl = `${devnet.rpc.replace(/^http/, 'ws')}ws`
     const connect = async (): Promise<WsPeer> => {
       const c = await openWs(wsUrl)
@@ -564,7 +531,7 @@ describe(`JSON-RPC gateway fuzzing (GATHER_FUZZ_SEED=${SEED})`, () => {
   })
 
   test('malformed HTTP on raw sockets: random bytes, broken request lines and headers, truncated bodies, resets', async () => {
-    const r = new Rng(SEED ^ 0xbad)
+    const r = new FuzzRng(SEED ^ 0xbad)
     const port = Number(new URL(devnet.rpc).port)
     const host = `Host: 127.0.0.1:${port}\r\n`
     const post = (body: string, extra = ''): string =>
