@@ -81,10 +81,11 @@ const emptyRound = (): Round => ({ puts: [], waiters: [] })
  * go together in the next one, so under concurrent submissions the number of fsyncs (`syncs`)
  * stays far below the number of appends.
  *
- * Deletes wait for a sync: blocks are committed without one, so a record is deleted only once a
- * synced write that started after its transaction left the mempool has completed (the next
- * append round, or a barrier write when there is none). A crash, power loss included, can then
- * never keep the delete and lose the block that made it.
+ * Deletes wait for a sync: a record is deleted only once a synced write that started after its
+ * transaction left the mempool has completed (the next append round, or a barrier write when
+ * there is none). A crash, power loss included, can then never keep the delete and lose the
+ * block that made it, whether or not the block's own write was synced (ChainDb syncs it today;
+ * the journal does not rely on that).
  */
 export class TxJournal {
   /** hash → record sequence of every live record (written or on its way) */
