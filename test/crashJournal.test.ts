@@ -6,17 +6,9 @@ import { type GatherClient, RpcClientError } from '../rpc/client.js'
 import { CLI, type DevnetProcess, startDevnet } from './helpers/cli.js'
 import { tempDir, transferTx } from './helpers/devnet.js'
 import { call, startRpcNode } from './helpers/rpcNode.js'
+import { waitFor } from './helpers/wait.js'
 
 type Signer = Awaited<ReturnType<typeof deriveAccountKey>>
-
-/** Resolves when `cond` holds, polling every 50 ms; fails naming `what` after `timeoutMs`. */
-async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 /** A small seeded generator (mulberry32), so a failing run can be repeated with its seed. */
 function seeded(seed: number): () => number {

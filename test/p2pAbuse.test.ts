@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { protocolIds } from '../chain/p2p/index.js'
-import { CHAIN_ID, sleep, startPeer, stopAll, type TestPeer, waitFor } from './helpers/p2p.js'
+import { CHAIN_ID, sleep, startPeer, stopAll, type TestPeer } from './helpers/p2p.js'
+import { waitFor } from './helpers/wait.js'
 
 /** Opens a raw stream from `from` to `to` on `protocol`, sends `bytes`, returns everything answered. */
 async function rawRequest(

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { type GossipKind, P2pError } from '../chain/p2p/index.js'
-import { CHAIN_ID, sleep, startPeer, stopAll, type TestPeer, testStatus, waitFor } from './helpers/p2p.js'
+import { CHAIN_ID, sleep, startPeer, stopAll, type TestPeer, testStatus } from './helpers/p2p.js'
+import { waitFor } from './helpers/wait.js'
 
 const KINDS: GossipKind[] = ['tx', 'block', 'vote']
 
