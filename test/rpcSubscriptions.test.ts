@@ -30,8 +30,6 @@ function transfer(n: RpcNode, amount: bigint): Uint8Array {
   })
 }
 
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 100))
-
 describe('JSON-RPC subscriptions over /ws', () => {
   test('newHeads, finalHeads and txs of an address follow the blocks; unsubscribe stops them', async () => {
     const n = await startRpcNode()
@@ -84,12 +82,13 @@ describe('JSON-RPC subscriptions over /ws', () => {
       expect(recipientTxs.map((t) => t.hash)).toEqual([h1, h2])
       expect(allTxs.map((t) => t.hash)).toEqual([h1, h2])
 
-      // unsubscribe newHeads: the others keep coming, that one stops
+      // unsubscribe newHeads: the others keep coming, that one stops (stopHeads resolves once its
+      // socket has closed: nothing can reach `heads` after it; the third final head shows that
+      // block 3 went out to the subscriptions still open)
       await stopHeads()
       stops.splice(stops.indexOf(stopHeads), 1)
       await n.node.produceBlock()
       await waitFor('the third final head', () => finals.length === 3, 5_000)
-      await settle()
       expect(heads).toHaveLength(2)
       expect(finals.map((h) => h.height)).toEqual([1, 2, 3])
 
@@ -138,14 +137,17 @@ describe('JSON-RPC subscriptions over /ws', () => {
       )
       expect(await reply(3)).toBe(false)
       await n.node.produceBlock()
-      await settle()
+      // a block's notifications are sent while it commits, before produceBlock resolves: a reply
+      // asked for after it comes behind any of them on this socket
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'chain_getStatus', params: {} }))
+      expect(await reply(4)).toMatchObject({ height: 2 })
       expect(messages.filter((m) => m.method === 'chain_subscription')).toHaveLength(1)
 
       // a socket that closes mid-stream does not trouble the node
       ws.send(
-        JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'chain_subscribe', params: { event: 'newHeads' } }),
+        JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'chain_subscribe', params: { event: 'newHeads' } }),
       )
-      await reply(4)
+      await reply(5)
       ws.terminate()
       await n.node.produceBlock()
       await n.node.produceBlock()
