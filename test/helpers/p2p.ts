@@ -113,8 +113,3 @@ export async function startPeer(t: TestPeerOptions = {}): Promise<TestPeer> {
 export async function stopAll(peers: readonly (TestPeer | undefined)[]): Promise<void> {
   await Promise.allSettled(peers.map((p) => p?.net.stop()))
 }
-
-/** Sleeps (only to give something that must NOT happen a chance to happen). */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
-}
