@@ -13,6 +13,19 @@ export interface ProducerDeps {
   log: Logger
   /** the wall clock; tests may pass another */
   now?: () => number
+  /** the timers the loop waits with (Node's by default); tests may pass ones driven by `now` */
+  timers?: ProducerTimers
+}
+
+/** The two timer calls the slot loop makes. */
+export interface ProducerTimers {
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+const NODE_TIMERS: ProducerTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 }
 
 /**
@@ -22,7 +35,7 @@ export interface ProducerDeps {
  * previous slot has no block yet, it waits up to a third of the slot for it (gossip latency).
  */
 export class BlockProducer {
-  private timer: NodeJS.Timeout | undefined
+  private timer: unknown
   private running = false
   private inFlight: Promise<void> = Promise.resolve()
   /** the last slot the loop woke for: the next wake is for a later one */
@@ -39,13 +52,17 @@ export class BlockProducer {
   /** Stops the loop and waits for a block in progress to finish committing. */
   async stop(): Promise<void> {
     this.running = false
-    if (this.timer !== undefined) clearTimeout(this.timer)
+    if (this.timer !== undefined) this.timers().clearTimeout(this.timer)
     this.timer = undefined
     await this.inFlight
   }
 
   private now(): number {
     return (this.deps.now ?? Date.now)()
+  }
+
+  private timers(): ProducerTimers {
+    return this.deps.timers ?? NODE_TIMERS
   }
 
   private nextSlot(): number {
@@ -61,7 +78,7 @@ export class BlockProducer {
     if (!this.running) return
     const slot = this.nextSlot()
     const delay = Math.max(0, slotTime(this.deps.clock, slot) - this.now())
-    this.timer = setTimeout(() => {
+    this.timer = this.timers().setTimeout(() => {
       this.lastSlot = slot
       this.inFlight = this.runSlot(slot).finally(() => this.schedule())
     }, delay)
@@ -74,7 +91,7 @@ export class BlockProducer {
     const { clock } = this.deps
     const waitUntil = slotTime(clock, slot) + clock.blockTimeMs / 3
     while (this.running && this.deps.headSlot() < slot - 1 && this.now() < waitUntil) {
-      await new Promise((r) => setTimeout(r, Math.min(10, clock.blockTimeMs / 10)))
+      await new Promise<void>((r) => this.timers().setTimeout(r, Math.min(10, clock.blockTimeMs / 10)))
     }
     if (!this.running || slot <= this.deps.headSlot()) return
     try {

@@ -5,31 +5,16 @@ import { deriveAccountKey, TEST_MNEMONIC } from '../chain/crypto/hd.js'
 import { type GatherClient, RpcClientError } from '../rpc/client.js'
 import { CLI, type DevnetProcess, startDevnet } from './helpers/cli.js'
 import { tempDir, transferTx } from './helpers/devnet.js'
+import { Rng, testSeed } from './helpers/rng.js'
 import { call, startRpcNode } from './helpers/rpcNode.js'
+import { waitFor } from './helpers/wait.js'
 
 type Signer = Awaited<ReturnType<typeof deriveAccountKey>>
 
-/** Resolves when `cond` holds, polling every 50 ms; fails naming `what` after `timeoutMs`. */
-async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+/** The kill moments' seed, in the test's name: `GATHER_CRASH_SEED=<seed>` replays a failed run. */
+const CRASH_SEED = testSeed('GATHER_CRASH_SEED')
 
-/** A small seeded generator (mulberry32), so a failing run can be repeated with its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
+/** Paces the load (a sender's gap, a rate-limit hint, the seeded moment of a kill): never waited on before an assertion. */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
@@ -65,12 +50,12 @@ function transfer(s: Signer & { accountNumber: bigint }, to: string, chainId: st
 }
 
 describe('transaction journal across kill -9 (a real `gather devnet` process)', () => {
-  test('under a transfer load, killed with SIGKILL 10 times and restarted: every transaction tx_broadcast accepted is committed', async () => {
+  test(`under a transfer load, killed with SIGKILL 10 times and restarted: every transaction tx_broadcast accepted is committed (seed ${CRASH_SEED}; GATHER_CRASH_SEED replays)`, async () => {
     expect(existsSync(CLI)).toBe(true) // built by `npm test` (npm run build) before jest
-    const seed = Number(process.env.GATHER_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
+    const seed = CRASH_SEED
     // kill moments from the seed alone; the senders' pacing from a generator of their own
-    const killAt = seeded(seed)
-    const pace = seeded(seed ^ 0x5bd1e995)
+    const killAt = new Rng(seed)
+    const pace = new Rng(seed ^ 0x5bd1e995)
     const tmp = await tempDir('gather-crash-journal-')
     const home = join(tmp.dir, 'devnet')
     let devnet: DevnetProcess | undefined
@@ -135,7 +120,7 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
               throw e
             }
           }
-          await sleep(20 + Math.floor(pace() * 20))
+          await sleep(20 + pace.int(20))
         }
       }
 
@@ -148,7 +133,7 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
             throw new Error(`seed ${seed}, round ${round}: ${(e as Error).message}`)
           }),
         )
-        await sleep(400 + Math.floor(killAt() * 1200))
+        await sleep(400 + killAt.int(1200))
         await kill9(d)
         await Promise.all(load)
         devnet = await startAt(home, 300)

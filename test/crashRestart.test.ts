@@ -5,10 +5,13 @@ import { describe, expect, test } from '@jest/globals'
 import { GatherNode } from '../chain/node.js'
 import { buildDevnetGenesis } from '../genesis/devnet.js'
 import { tempDir } from './helpers/devnet.js'
+import { Rng, testSeed } from './helpers/rng.js'
 
 const FIXTURE = join(process.cwd(), 'dist/test/fixtures/commitLoop.js')
+/** The kill moments' seed, in the test's name: `GATHER_CRASH_SEED=<seed>` replays a failed run. */
+const CRASH_SEED = testSeed('GATHER_CRASH_SEED')
 
-/** Runs the commit loop until it has printed at least `minHeight`, then waits a random moment and kills it with SIGKILL. */
+/** Runs the commit loop (its transfers from `seed`) and kills it with SIGKILL `killAfterMs` after it opened its database. */
 function runAndKill(dataDir: string, seed: number, killAfterMs: number): Promise<{ lastPrinted: number }> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, [FIXTURE, dataDir, String(seed)], {
@@ -43,7 +46,7 @@ function runAndKill(dataDir: string, seed: number, killAfterMs: number): Promise
 }
 
 describe('crash safety', () => {
-  test('kill -9 at random moments of a commit loop: the node resumes at a committed height whose state equals a replay from genesis', async () => {
+  test(`kill -9 at random moments of a commit loop: the node resumes at a committed height whose state equals a replay from genesis (seed ${CRASH_SEED}; GATHER_CRASH_SEED replays)`, async () => {
     expect(existsSync(FIXTURE)).toBe(true) // built by `npm test` (npm run build) before jest
     const { dir, cleanup } = await tempDir()
     const dataDir = join(dir, 'data')
@@ -52,20 +55,28 @@ describe('crash safety', () => {
       genesisTime: new Date('2026-01-01T00:00:00Z'),
     })
     try {
+      const seed = CRASH_SEED
+      const killAt = new Rng(seed)
       let previousHeight = 0
       const rounds = 12
       for (let round = 0; round < rounds; round++) {
-        const killAfterMs = 150 + Math.floor(Math.random() * 700)
+        const killAfterMs = 150 + killAt.int(700)
         const { lastPrinted } = await runAndKill(dataDir, round + 1, killAfterMs)
         // Reopening checks the state rebuilt from disk against the head's committed root.
         const node = await GatherNode.open({ dataDir, genesis, nodeKey: keys.nodeKey, produce: false })
         try {
           const h = node.chain.head.height
-          expect({ round, resumedAtLeastPrinted: h >= lastPrinted }).toEqual({
+          expect({ seed, round, killAfterMs, resumedAtLeastPrinted: h >= lastPrinted }).toEqual({
+            seed,
             round,
+            killAfterMs,
             resumedAtLeastPrinted: true,
           })
-          expect({ round, neverBackwards: h >= previousHeight }).toEqual({ round, neverBackwards: true })
+          expect({ seed, round, neverBackwards: h >= previousHeight }).toEqual({
+            seed,
+            round,
+            neverBackwards: true,
+          })
           previousHeight = h
         } finally {
           await node.stop()

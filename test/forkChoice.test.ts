@@ -12,8 +12,9 @@ import { signVote } from '../consensus/finality.js'
 import { devnetKeys } from '../genesis/devnet.js'
 import type { Genesis } from '../genesis/schema.js'
 import { signNext, tempDir } from './helpers/devnet.js'
-import { type NetNode, networkGenesis, startNetNode, stopNetNode, waitFor } from './helpers/network.js'
+import { type NetNode, networkGenesis, startNetNode, stopNetNode } from './helpers/network.js'
 import { testAccount, type testNodeKey } from './helpers/staking.js'
+import { waitFor } from './helpers/wait.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 type Key = ReturnType<typeof testNodeKey>

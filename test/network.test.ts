@@ -8,8 +8,9 @@ import { afterEach, describe, expect, test } from '@jest/globals'
 import { signTx, transferMessage } from '../chain/tx/signTx.js'
 import { quorum } from '../consensus/finality.js'
 import { devnetKeys } from '../genesis/devnet.js'
-import { type NetNode, networkGenesis, startNetNode, stopNetNode, waitFor } from './helpers/network.js'
+import { type NetNode, networkGenesis, startNetNode, stopNetNode } from './helpers/network.js'
 import { testAccount, testNodeKey } from './helpers/staking.js'
+import { waitFor } from './helpers/wait.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { GatherClient } from '../rpc/client.js'
 import { freePort, runCli, spawnCli } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
-import { waitFor } from './helpers/network.js'
 import { Rng, testSeed } from './helpers/rng.js'
+import { waitFor } from './helpers/wait.js'
 import { logProblems, rawExchange, waitForNewBlock } from './helpers/wire.js'
 
 /**

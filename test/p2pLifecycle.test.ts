@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals'
 import { silentLogger } from '../chain/logger.js'
 import { P2pNetwork } from '../chain/p2p/index.js'
-import { CHAIN_ID, startPeer, stopAll, type TestPeer, waitFor } from './helpers/p2p.js'
+import { CHAIN_ID, startPeer, stopAll, type TestPeer } from './helpers/p2p.js'
+import { waitFor } from './helpers/wait.js'
 
 /** Counts of the resources that keep the event loop alive, by type. */
 function activeResources(): Map<string, number> {

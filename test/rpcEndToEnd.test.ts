@@ -15,7 +15,7 @@ import { messageTypes } from '../chain/codec/index.js'
 import { deriveAccountKey, TEST_MNEMONIC } from '../chain/crypto/hd.js'
 import { CLI, type DevnetProcess, runCli, startDevnet } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
-import { waitFor } from './helpers/network.js'
+import { waitFor } from './helpers/wait.js'
 
 const FAUCET = 'gat1erxf3sa9q2j4vgseu7jq4a258ckmk7cy2ry267'
 const PASSPHRASE = 'correct horse battery staple'

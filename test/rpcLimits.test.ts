@@ -3,7 +3,8 @@ import { describe, expect, test } from '@jest/globals'
 import WebSocket from 'ws'
 import { RpcErrorCode } from '../rpc/errors.js'
 import { transferTx } from './helpers/devnet.js'
-import { call, post, type RpcNode, type RpcReply, startRpcNode, waitUntil } from './helpers/rpcNode.js'
+import { call, post, type RpcNode, type RpcReply, startRpcNode } from './helpers/rpcNode.js'
+import { waitFor } from './helpers/wait.js'
 
 /** A signed faucet -> validator transfer at the faucet's current sequence. */
 function faucetTransfer(n: RpcNode, amount = 1_000n, sequenceOffset = 0n): string {
@@ -168,7 +169,7 @@ describe('JSON-RPC: domain errors', () => {
 
       // tx_broadcastCommit answers once a block includes the transaction
       const commit = call(n.url, 'tx_broadcastCommit', { tx: faucetTransfer(n, 2_000n), timeoutMs: 10_000 })
-      await waitUntil(() => n.node.mempool.size === 1, 10_000, 'the transaction in the mempool')
+      await waitFor('the transaction in the mempool', () => n.node.mempool.size === 1, 10_000)
       const block = await n.node.produceBlock()
       const committed = (await commit).reply
       expect(committed.error).toBeUndefined()
@@ -349,7 +350,7 @@ describe('JSON-RPC: rate limit', () => {
       }
 
       // the node keeps producing, and the flooder is served again after the hint
-      await waitUntil(() => n.node.chain.head.height >= heightBefore + 3, 10_000, 'three more blocks')
+      await waitFor('three more blocks', () => n.node.chain.head.height >= heightBefore + 3, 10_000)
       const wait = (limited[limited.length - 1]!.reply.error!.data as { retryAfterMs: number }).retryAfterMs
       await new Promise((r) => setTimeout(r, Math.max(wait, 250)))
       const after = await call(n.url, 'chain_getStatus', {}, flooder)

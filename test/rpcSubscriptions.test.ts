@@ -5,7 +5,8 @@ import { addressFromPubkey } from '../chain/crypto/address.js'
 import { publicKeyFromPrivateKey } from '../chain/crypto/secp256k1.js'
 import { GatherClient } from '../rpc/client.js'
 import { transferTx } from './helpers/devnet.js'
-import { type RpcNode, startRpcNode, waitUntil } from './helpers/rpcNode.js'
+import { type RpcNode, startRpcNode } from './helpers/rpcNode.js'
+import { waitFor } from './helpers/wait.js'
 
 interface Head {
   height: number
@@ -28,8 +29,6 @@ function transfer(n: RpcNode, amount: bigint): Uint8Array {
     sequence: BigInt(acc.sequence) + BigInt(n.node.mempool.size),
   })
 }
-
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 100))
 
 describe('JSON-RPC subscriptions over /ws', () => {
   test('newHeads, finalHeads and txs of an address follow the blocks; unsubscribe stops them', async () => {
@@ -58,7 +57,7 @@ describe('JSON-RPC subscriptions over /ws', () => {
 
       // an empty block: heads only
       const b1 = await n.node.produceBlock()
-      await waitUntil(() => heads.length === 1 && finals.length === 1, 5_000, 'the first head')
+      await waitFor('the first head', () => heads.length === 1 && finals.length === 1, 5_000)
       expect(heads[0]).toMatchObject({ height: 1, hash: Buffer.from(b1.hash).toString('hex'), txs: 0 })
       expect(finals[0]).toMatchObject({ height: 1 })
 
@@ -67,11 +66,11 @@ describe('JSON-RPC subscriptions over /ws', () => {
       const h2 = (await client.broadcast(transfer(n, 2_000n))).hash
       const b2 = await n.node.produceBlock()
       expect(b2.block.txs).toHaveLength(2)
-      await waitUntil(
+      await waitFor(
+        'the transfers',
         () =>
           heads.length === 2 && faucetTxs.length === 2 && recipientTxs.length === 2 && allTxs.length === 2,
         5_000,
-        'the transfers',
       )
       expect(heads[1]).toMatchObject({ height: 2, txs: 2 })
       expect(faucetTxs.map((t) => t.hash)).toEqual([h1, h2])
@@ -83,12 +82,13 @@ describe('JSON-RPC subscriptions over /ws', () => {
       expect(recipientTxs.map((t) => t.hash)).toEqual([h1, h2])
       expect(allTxs.map((t) => t.hash)).toEqual([h1, h2])
 
-      // unsubscribe newHeads: the others keep coming, that one stops
+      // unsubscribe newHeads: the others keep coming, that one stops (stopHeads resolves once its
+      // socket has closed: nothing can reach `heads` after it; the third final head shows that
+      // block 3 went out to the subscriptions still open)
       await stopHeads()
       stops.splice(stops.indexOf(stopHeads), 1)
       await n.node.produceBlock()
-      await waitUntil(() => finals.length === 3, 5_000, 'the third final head')
-      await settle()
+      await waitFor('the third final head', () => finals.length === 3, 5_000)
       expect(heads).toHaveLength(2)
       expect(finals.map((h) => h.height)).toEqual([1, 2, 3])
 
@@ -111,7 +111,7 @@ describe('JSON-RPC subscriptions over /ws', () => {
       const messages: { id?: number; result?: unknown; method?: string }[] = []
       ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as (typeof messages)[number]))
       const reply = async (id: number): Promise<unknown> => {
-        await waitUntil(() => messages.some((m) => m.id === id), 5_000, `reply ${id}`)
+        await waitFor(`reply ${id}`, () => messages.some((m) => m.id === id), 5_000)
         return messages.find((m) => m.id === id)?.result
       }
       ws.send(
@@ -120,7 +120,7 @@ describe('JSON-RPC subscriptions over /ws', () => {
       const sub = await reply(1)
       expect(sub).toMatch(/^0x[0-9a-f]+$/)
       await n.node.produceBlock()
-      await waitUntil(() => messages.some((m) => m.method === 'chain_subscription'), 5_000, 'a notification')
+      await waitFor('a notification', () => messages.some((m) => m.method === 'chain_subscription'), 5_000)
       const note = messages.find((m) => m.method === 'chain_subscription') as unknown as {
         jsonrpc: string
         params: { subscription: string; result: Head }
@@ -137,14 +137,17 @@ describe('JSON-RPC subscriptions over /ws', () => {
       )
       expect(await reply(3)).toBe(false)
       await n.node.produceBlock()
-      await settle()
+      // a block's notifications are sent while it commits, before produceBlock resolves: a reply
+      // asked for after it comes behind any of them on this socket
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'chain_getStatus', params: {} }))
+      expect(await reply(4)).toMatchObject({ height: 2 })
       expect(messages.filter((m) => m.method === 'chain_subscription')).toHaveLength(1)
 
       // a socket that closes mid-stream does not trouble the node
       ws.send(
-        JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'chain_subscribe', params: { event: 'newHeads' } }),
+        JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'chain_subscribe', params: { event: 'newHeads' } }),
       )
-      await reply(4)
+      await reply(5)
       ws.terminate()
       await n.node.produceBlock()
       await n.node.produceBlock()

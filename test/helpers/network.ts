@@ -78,16 +78,3 @@ export async function stopNetNode(n: NetNode, remove = false): Promise<void> {
   await n.node.stop()
   if (remove) await rm(n.dataDir, { recursive: true, force: true })
 }
-
-/** Waits until `cond` holds, polling every 50 ms; fails with `what` after `timeoutMs`. */
-export async function waitFor(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}

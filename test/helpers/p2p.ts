@@ -113,17 +113,3 @@ export async function startPeer(t: TestPeerOptions = {}): Promise<TestPeer> {
 export async function stopAll(peers: readonly (TestPeer | undefined)[]): Promise<void> {
   await Promise.allSettled(peers.map((p) => p?.net.stop()))
 }
-
-/** Polls `cond` every 100 ms until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
-/** Sleeps (only to give something that must NOT happen a chance to happen). */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
-}

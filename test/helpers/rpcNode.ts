@@ -113,12 +113,3 @@ export async function call(
   )
   return { status: r.status, headers: r.headers, reply: r.json as RpcReply }
 }
-
-/** Resolves when `check` holds, polling every 10 ms; rejects after `timeoutMs`. */
-export async function waitUntil(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
