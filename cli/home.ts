@@ -3,6 +3,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { ProposerKey } from '../chain/blockchain.js'
 import { nodeKeyFromSeed } from '../chain/crypto/ed25519.js'
+import { hex } from '../chain/hex.js'
 import { type Genesis, parseGenesis } from '../genesis/schema.js'
 
 /** Where a node keeps its files. */
@@ -54,8 +55,8 @@ export async function writeHome(paths: HomePaths, genesis: Genesis, nodeKey: Pro
   await writeFile(paths.genesis, `${JSON.stringify(genesis, null, 2)}\n`)
   const keyJson = {
     type: 'ed25519',
-    publicKey: Buffer.from(nodeKey.publicKey).toString('hex'),
-    privateKey: Buffer.from(nodeKey.privateKey).toString('hex'),
+    publicKey: hex(nodeKey.publicKey),
+    privateKey: hex(nodeKey.privateKey),
   }
   await writeFile(paths.nodeKey, `${JSON.stringify(keyJson, null, 2)}\n`, { mode: 0o600 })
   await chmod(paths.nodeKey, 0o600)

@@ -11,6 +11,7 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import { z } from 'zod'
 import type { CommittedBlock } from '../chain/blockchain.js'
 import { isValidAddress } from '../chain/crypto/address.js'
+import { hex } from '../chain/hex.js'
 import type { Logger } from '../chain/logger.js'
 import type { RpcMetrics } from '../chain/metrics.js'
 import type { GatherNode } from '../chain/node.js'
@@ -174,11 +175,11 @@ function headView(c: CommittedBlock): Record<string, unknown> {
   const h = c.block.header
   return {
     height: h.height,
-    hash: Buffer.from(c.hash).toString('hex'),
+    hash: hex(c.hash),
     slot: h.slot,
     time: new Date(h.timeMs).toISOString(),
-    proposer: Buffer.from(h.proposer).toString('hex'),
-    stateRoot: Buffer.from(h.stateRoot).toString('hex'),
+    proposer: hex(h.proposer),
+    stateRoot: hex(h.stateRoot),
     txs: c.block.txs.length,
   }
 }
@@ -773,11 +774,11 @@ export class RpcServer {
     const h = b.block.header
     const head = {
       height: h.height,
-      hash: Buffer.from(b.hash).toString('hex'),
+      hash: hex(b.hash),
       slot: h.slot,
       time: new Date(h.timeMs).toISOString(),
-      proposer: Buffer.from(h.proposer).toString('hex'),
-      stateRoot: Buffer.from(h.stateRoot).toString('hex'),
+      proposer: hex(h.proposer),
+      stateRoot: hex(h.stateRoot),
       txs: b.block.txs.length,
     }
     for (const ws of this.sockets) {
@@ -816,7 +817,7 @@ export class RpcServer {
               r.events.some((e) => e.attributes.some((a) => a.value === s.address))
             if (!involved) return
             this.notify(ws, s.id, {
-              hash: Buffer.from(c.txHashes[i]!).toString('hex').toUpperCase(),
+              hash: hex(c.txHashes[i]!).toUpperCase(),
               height: c.block.header.height,
               index: i,
               code: r.code,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { nodeKeyFromSeed } from '../../chain/crypto/ed25519.js'
+import { hex } from '../../chain/hex.js'
 import { statePath, stateValueHash } from '../../chain/store/committedState.js'
 import { proofFromJson as smtProofFromJson, verifyProof } from '../../chain/store/smt.js'
 import {
@@ -345,7 +346,7 @@ ${CHECKPOINT_HELP}`,
           summary: [
             ['group', String(checkpoint.groupId)],
             ['height', String(checkpoint.height)],
-            ['block hash', Buffer.from(checkpoint.blockHash).toString('hex')],
+            ['block hash', hex(checkpoint.blockHash)],
             ['signatures', signatures.map((s) => s.producer).join(', ') || '(none: the owner anchors)'],
           ],
         }
@@ -588,8 +589,8 @@ checkpoint. Exit status 1 when the proof does not verify, with the reason.`,
       checkpoint: {
         groupId: checkpoint.groupId,
         height: checkpoint.height,
-        blockHash: Buffer.from(checkpoint.blockHash).toString('hex'),
-        accumulatorRoot: Buffer.from(checkpoint.accumulatorRoot).toString('hex'),
+        blockHash: hex(checkpoint.blockHash),
+        accumulatorRoot: hex(checkpoint.accumulatorRoot),
         signers: checkpoint.signers,
       },
       mainChain: { height: sp.height, blockHash: header.hash, stateRoot: sp.stateRoot },

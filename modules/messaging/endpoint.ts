@@ -1,3 +1,4 @@
+import { hex } from '../../chain/hex.js'
 import type { ReadContext } from '../../chain/stateMachine.js'
 import type { GroupCheckpoint } from './groupchain/checkpoint.js'
 import {
@@ -20,8 +21,6 @@ import {
   pad20,
 } from './stores/index.js'
 import type { MessagingTokenMethod, Page } from './types.js'
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 /** A checkpoint as queries show it (hashes in hex; `key` is its state key, for `state_getProof`). */
 export function checkpointView(c: CheckpointRecord) {

@@ -1,3 +1,4 @@
+import { hex } from '../../chain/hex.js'
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
 import { type ElectionCandidate, electSuperNodes } from '../../consensus/election.js'
 import { parseStakingParams, periodSlots, type StakingParams } from './params.js'
@@ -91,7 +92,7 @@ export const stakingMethod = {
    */
   countProducedBlock(state: StateWriter, proposer: Uint8Array, height: number): void {
     if (proposer.length === 0) return
-    const id = Buffer.from(proposer).toString('hex')
+    const id = hex(proposer)
     const node = nodeStore.get(state, id)
     if (node !== undefined && BigInt(node.jailedUntil) > BigInt(height)) return
     dayBlocksStore.set(state, id, (dayBlocksStore.get(state, id) ?? 0n) + 1n)

@@ -1,6 +1,7 @@
 import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
 import { sha256Hex } from '../../../chain/crypto/hash.js'
 import { ChainError } from '../../../chain/errors.js'
+import { hex } from '../../../chain/hex.js'
 import type { Command, ReadContext } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../token/address.js'
 import { MessagingErrorCode } from '../errors.js'
@@ -71,7 +72,7 @@ function isValidSignature(
   cp: GroupCheckpoint,
   sig: { producer: string; signature: Uint8Array },
 ): boolean {
-  const key = `${sha256Hex(checkpointSignBytes(chainId, cp))}:${sig.producer}:${Buffer.from(sig.signature).toString('hex')}`
+  const key = `${sha256Hex(checkpointSignBytes(chainId, cp))}:${sig.producer}:${hex(sig.signature)}`
   if (verifiedSignatures.has(key)) return true
   if (!verifyCheckpointSignature(chainId, cp, sig)) return false
   if (verifiedSignatures.size >= SIGNATURE_CACHE_LIMIT) verifiedSignatures.clear()
@@ -244,7 +245,7 @@ export function anchorCheckpointCommand(): Command<AnchorCheckpoint> {
       ctx.emit('messaging.checkpoint_anchored', {
         group_id: group.id,
         height: cp.height.toString(),
-        block_hash: Buffer.from(cp.blockHash).toString('hex'),
+        block_hash: hex(cp.blockHash),
         signers: signers.join(','),
       })
     },
