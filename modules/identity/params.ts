@@ -1,3 +1,4 @@
+import { GAT_CAP_UGAT } from '../../chain/amount.js'
 import { ChainError, ChainErrorCode } from '../../chain/errors.js'
 
 /** Identity parameters (genesis; later changeable by governance). */
@@ -15,8 +16,7 @@ export function defaultIdentityParams(): IdentityParams {
 export function validateIdentityParams(p: IdentityParams): string[] {
   const problems: string[] = []
   if (p.registrationFee < 0n) problems.push('registrationFee: must not be negative')
-  if (p.registrationFee > 100_000_000n * 1_000_000n)
-    problems.push('registrationFee: must not exceed the GAT cap')
+  if (p.registrationFee > GAT_CAP_UGAT) problems.push('registrationFee: must not exceed the GAT cap')
   return problems
 }
 

@@ -1,3 +1,4 @@
+import { GAT_CAP_UGAT } from '../../chain/amount.js'
 import { ChainError, ChainErrorCode } from '../../chain/errors.js'
 
 /** SPEC §7: a group has at most 10,000 members. */
@@ -24,7 +25,7 @@ export function defaultMessagingParams(): MessagingParams {
 export function validateMessagingParams(p: MessagingParams): string[] {
   const problems: string[] = []
   if (p.creationFee < 0n) problems.push('creationFee: must not be negative')
-  if (p.creationFee > 100_000_000n * 1_000_000n) problems.push('creationFee: must not exceed the GAT cap')
+  if (p.creationFee > GAT_CAP_UGAT) problems.push('creationFee: must not exceed the GAT cap')
   if (!Number.isInteger(p.maxProducers) || p.maxProducers < 1 || p.maxProducers > MAX_PRODUCERS_HARD)
     problems.push(`maxProducers: must be a whole number from 1 to ${MAX_PRODUCERS_HARD}`)
   if (!Number.isInteger(p.maxGroupDepth) || p.maxGroupDepth < 0 || p.maxGroupDepth > 64)
