@@ -1,6 +1,7 @@
 import { protoType } from '../../../chain/codec/index.js'
 import {
   bigintCodec,
+  paddedId,
   protoCodec,
   SingletonStore,
   TypedStore,
@@ -47,5 +48,5 @@ export const paramsStore = new SingletonStore<Required<IdentityParamsJson>>(
 
 /** The store id of a GID: zero-padded to 20 digits so ids sort by number. */
 export function gidId(gid: bigint): string {
-  return gid.toString().padStart(20, '0')
+  return paddedId(gid)
 }

@@ -2,6 +2,7 @@ import { protoType } from '../../../chain/codec/index.js'
 import {
   bigintCodec,
   bytesCodec,
+  paddedId,
   protoCodec,
   SingletonStore,
   TypedStore,
@@ -113,12 +114,7 @@ export const paramsStore = new SingletonStore<Required<MessagingParamsJson>>(
   paramsCodec,
 )
 
-/** A number as a 20-digit store id, so ids sort numerically. */
-export function pad20(n: number | bigint | string): string {
-  return n.toString().padStart(20, '0')
-}
-
 /** The state key of a group's checkpoint at a height (what `state_getProof` proves). */
 export function checkpointKey(groupId: number | string, height: number | string): string {
-  return checkpointStore.key(`${pad20(groupId)}/${pad20(height)}`)
+  return checkpointStore.key(`${paddedId(groupId)}/${paddedId(height)}`)
 }

@@ -1,6 +1,7 @@
 import { protoType } from '../../../chain/codec/index.js'
 import {
   bigintCodec,
+  paddedId,
   protoCodec,
   SingletonStore,
   TypedStore,
@@ -100,12 +101,12 @@ export const totalUnbondingStore = new SingletonStore<bigint>(STAKING_MODULE, 't
 
 /** The key of a release-height bucket: zero-padded so keys sort by height. */
 export function heightId(height: number): string {
-  return height.toString().padStart(12, '0')
+  return paddedId(height, 12)
 }
 
 /** The id of the `index`-th unlock released at `height`: sorts by height, then queue order. */
 export function unbondingId(height: number, index: bigint): string {
-  return `${heightId(height)}/${index.toString().padStart(10, '0')}`
+  return `${heightId(height)}/${paddedId(index, 10)}`
 }
 
 /** `staking/dayBlocks/<nodeId>` → blocks the node produced in the current day (cleared at its end). */
