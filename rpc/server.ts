@@ -171,7 +171,8 @@ function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.infer<S
   return r.data
 }
 
-function headView(c: CommittedBlock): Record<string, unknown> {
+/** A block header as `newHeads` and `finalHeads` notifications show it. */
+function headView(c: Pick<CommittedBlock, 'block' | 'hash'>): Record<string, unknown> {
   const h = c.block.header
   return {
     height: h.height,
@@ -771,16 +772,7 @@ export class RpcServer {
     if (this.sockets.size === 0) return
     const b = await this.deps.node.chain.getBlock(height).catch(() => undefined)
     if (b === undefined) return
-    const h = b.block.header
-    const head = {
-      height: h.height,
-      hash: hex(b.hash),
-      slot: h.slot,
-      time: new Date(h.timeMs).toISOString(),
-      proposer: hex(h.proposer),
-      stateRoot: hex(h.stateRoot),
-      txs: b.block.txs.length,
-    }
+    const head = headView(b)
     for (const ws of this.sockets) {
       const subs = this.clients.get(ws)
       if (subs === undefined) continue
