@@ -80,15 +80,20 @@ export async function readGenesis(paths: HomePaths): Promise<Genesis> {
 }
 
 /** Reads the node key (ed25519 seed) of the home. */
-export async function readNodeKey(paths: HomePaths): Promise<ProposerKey> {
+export function readNodeKey(paths: HomePaths): Promise<ProposerKey> {
+  return readNodeKeyFile(paths.nodeKey)
+}
+
+/** Reads a node key file (`{ publicKey, privateKey }` as `writeHome` writes it; the seed is what counts). */
+export async function readNodeKeyFile(file: string): Promise<ProposerKey> {
   let j: { privateKey?: unknown }
   try {
-    j = JSON.parse(await readFile(paths.nodeKey, 'utf8')) as { privateKey?: unknown }
+    j = JSON.parse(await readFile(file, 'utf8')) as { privateKey?: unknown }
   } catch (e) {
-    throw new Error(`cannot read node key ${paths.nodeKey}: ${(e as Error).message}`)
+    throw new Error(`cannot read node key ${file}: ${(e as Error).message}`)
   }
-  if (typeof j.privateKey !== 'string' || !/^[0-9a-f]{64}$/.test(j.privateKey)) {
-    throw new Error(`${paths.nodeKey}: privateKey must be 64 hex characters`)
+  if (typeof j.privateKey !== 'string' || !/^[0-9a-fA-F]{64}$/.test(j.privateKey)) {
+    throw new Error(`${file}: privateKey must be 64 hex characters`)
   }
   return nodeKeyFromSeed(Buffer.from(j.privateKey, 'hex'))
 }
