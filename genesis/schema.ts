@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { GAT_CAP_UGAT, UGAT_PER_GAT } from '../chain/amount.js'
 import { isValidAddress } from '../chain/crypto/address.js'
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
+import { ugatJsonSchema } from '../chain/params.js'
 import { identityGenesisSchema } from '../modules/identity/genesis.js'
 import { messagingGenesisSchema } from '../modules/messaging/genesis.js'
 import { stakingGenesisSchema } from '../modules/staking/genesis.js'
@@ -50,10 +51,7 @@ export const genesisSchema = z
             nodeKey: hex32,
             owner: z.string(),
             /** ugat the owner locks on its node at genesis (default: the minimum lock) */
-            selfLock: z
-              .string()
-              .regex(/^(0|[1-9][0-9]{0,38})$/, 'must be a whole number of ugat as a decimal string')
-              .optional(),
+            selfLock: ugatJsonSchema.optional(),
           })
           .strict(),
       )

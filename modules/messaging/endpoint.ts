@@ -9,7 +9,7 @@ import {
   verifyInclusion,
 } from './groupchain/proof.js'
 import { messagingMethod } from './method.js'
-import { messagingParamsToJson } from './params.js'
+import { messagingParams } from './params.js'
 import {
   type CheckpointRecord,
   checkpointKey,
@@ -190,6 +190,6 @@ export const messagingEndpoint = {
   },
 
   getParams(ctx: ReadContext) {
-    return messagingParamsToJson(messagingMethod.getParams(ctx.state))
+    return messagingParams.toJson(messagingMethod.getParams(ctx.state))
   },
 }

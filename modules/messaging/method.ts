@@ -1,6 +1,6 @@
 import { paddedId } from '../../chain/store/typedStore.js'
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
-import { type MessagingParams, parseMessagingParams } from './params.js'
+import { type MessagingParams, messagingParams } from './params.js'
 import {
   type CheckpointRecord,
   checkpointStore,
@@ -21,7 +21,7 @@ const MAX_WALK = 64
 /** Reads and changes messaging state; shared by commands, hooks and endpoints. */
 export const messagingMethod = {
   getParams(state: StateReader): MessagingParams {
-    return parseMessagingParams(paramsStore.get(state))
+    return messagingParams.parse(paramsStore.get(state))
   },
 
   getGroup(state: StateReader, id: number | string): GroupRecord | undefined {

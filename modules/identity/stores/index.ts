@@ -5,9 +5,8 @@ import {
   protoCodec,
   SingletonStore,
   TypedStore,
-  type ValueCodec,
 } from '../../../chain/store/typedStore.js'
-import type { IdentityParamsJson } from '../params.js'
+import { type IdentityParamsJson, identityParams } from '../params.js'
 
 /** Module name and key prefix. */
 export const IDENTITY_MODULE = 'identity'
@@ -18,13 +17,6 @@ export interface GidRecord {
   owner: string
   registeredHeight: string
   transferredHeight: string
-}
-
-const utf8 = new TextEncoder()
-const fromUtf8 = new TextDecoder()
-const paramsCodec: ValueCodec<Required<IdentityParamsJson>> = {
-  encode: (v) => utf8.encode(JSON.stringify({ registrationFee: v.registrationFee })),
-  decode: (b) => JSON.parse(fromUtf8.decode(b)) as Required<IdentityParamsJson>,
 }
 
 /** `identity/gid/<gid, 20 digits>` → the binding. */
@@ -43,7 +35,7 @@ export const gidCountStore = new SingletonStore<bigint>(IDENTITY_MODULE, 'count'
 export const paramsStore = new SingletonStore<Required<IdentityParamsJson>>(
   IDENTITY_MODULE,
   'params',
-  paramsCodec,
+  identityParams.codec,
 )
 
 /** The store id of a GID: zero-padded to 20 digits so ids sort by number. */

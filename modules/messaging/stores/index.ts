@@ -6,9 +6,8 @@ import {
   protoCodec,
   SingletonStore,
   TypedStore,
-  type ValueCodec,
 } from '../../../chain/store/typedStore.js'
-import type { MessagingParamsJson } from '../params.js'
+import { type MessagingParamsJson, messagingParams } from '../params.js'
 
 /** Module name and key prefix. */
 export const MESSAGING_MODULE = 'messaging'
@@ -64,20 +63,6 @@ export interface EvidenceRecord {
   resolved: boolean
 }
 
-const utf8 = new TextEncoder()
-const fromUtf8 = new TextDecoder()
-const paramsCodec: ValueCodec<Required<MessagingParamsJson>> = {
-  encode: (v) =>
-    utf8.encode(
-      JSON.stringify({
-        creationFee: v.creationFee,
-        maxProducers: v.maxProducers,
-        maxGroupDepth: v.maxGroupDepth,
-      }),
-    ),
-  decode: (b) => JSON.parse(fromUtf8.decode(b)) as Required<MessagingParamsJson>,
-}
-
 /** `messaging/group/<id, 20 digits>` → the group. */
 export const groupStore = new TypedStore<GroupRecord>(
   MESSAGING_MODULE,
@@ -111,7 +96,7 @@ export const nextGroupIdStore = new SingletonStore<bigint>(MESSAGING_MODULE, 'ne
 export const paramsStore = new SingletonStore<Required<MessagingParamsJson>>(
   MESSAGING_MODULE,
   'params',
-  paramsCodec,
+  messagingParams.codec,
 )
 
 /** The state key of a group's checkpoint at a height (what `state_getProof` proves). */

@@ -5,9 +5,8 @@ import {
   protoCodec,
   SingletonStore,
   TypedStore,
-  type ValueCodec,
 } from '../../../chain/store/typedStore.js'
-import type { StakingParamsJson } from '../params.js'
+import { type StakingParamsJson, stakingParams } from '../params.js'
 
 /** Module name and key prefix. */
 export const STAKING_MODULE = 'staking'
@@ -34,25 +33,6 @@ export interface UnbondingRecord {
 export interface SuperNodeSetRecord {
   period: string
   nodeIds: string[]
-}
-
-const utf8 = new TextEncoder()
-const fromUtf8 = new TextDecoder()
-const paramsCodec: ValueCodec<Required<StakingParamsJson>> = {
-  encode: (v) =>
-    utf8.encode(
-      JSON.stringify({
-        maxSuperNodes: v.maxSuperNodes,
-        minNodeLock: v.minNodeLock,
-        maxNodeLock: v.maxNodeLock,
-        unbondingBlocks: v.unbondingBlocks,
-        electionPeriodRounds: v.electionPeriodRounds,
-        jailBlocks: v.jailBlocks,
-        slashFractionBps: v.slashFractionBps,
-        evidenceMaxAgeBlocks: v.evidenceMaxAgeBlocks,
-      }),
-    ),
-  decode: (b) => JSON.parse(fromUtf8.decode(b)) as Required<StakingParamsJson>,
 }
 
 /** `staking/node/<nodeId>` → node record. */
@@ -92,7 +72,7 @@ export const superNodesStore = new SingletonStore<SuperNodeSetRecord>(
 export const paramsStore = new SingletonStore<Required<StakingParamsJson>>(
   STAKING_MODULE,
   'params',
-  paramsCodec,
+  stakingParams.codec,
 )
 /** Total ugat locked on all nodes. */
 export const totalLockedStore = new SingletonStore<bigint>(STAKING_MODULE, 'totalLocked', bigintCodec)
