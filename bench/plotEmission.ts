@@ -4,15 +4,16 @@
  *
  * Usage: `node dist/bench/plotEmission.js [output.svg]` (default: docs/emission.svg).
  */
+
 import { writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { UGAT_PER_GAT } from '../chain/amount.js'
 import {
   dailyEmission,
   LAST_ISSUANCE_DAY,
   TOTAL_ISSUANCE,
   totalMintedThroughDay,
-  UGAT_PER_GAT,
 } from '../modules/token/logic/emission.js'
 
 /** The plotted range of days. */

@@ -1,5 +1,11 @@
 import { ChainError, ChainErrorCode } from './errors.js'
 
+/** Base units per GAT: 1 GAT is 1,000,000 ugat. */
+export const UGAT_PER_GAT = 1_000_000n
+
+/** The GAT cap in ugat: 100,000,000 GAT, all there will ever be (genesis plus issuance). */
+export const GAT_CAP_UGAT = 100_000_000n * UGAT_PER_GAT
+
 /** Largest amount any field may carry: far above the 1e14 ugat cap, far below overflow of anything. */
 export const MAX_AMOUNT = (1n << 127n) - 1n
 
@@ -41,7 +47,7 @@ export function parsePositiveAmount(value: unknown, field: string): bigint {
 
 /** Formats ugat as GAT with up to six decimals, for people: 1500000n → "1.5". */
 export function formatGat(ugat: bigint): string {
-  const whole = ugat / 1_000_000n
-  const frac = (ugat % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '')
+  const whole = ugat / UGAT_PER_GAT
+  const frac = (ugat % UGAT_PER_GAT).toString().padStart(6, '0').replace(/0+$/, '')
   return frac === '' ? whole.toString() : `${whole}.${frac}`
 }

@@ -39,6 +39,8 @@ export const ChainErrorCode = {
   BLOCK_FINAL: 'BLOCK_FINAL',
   DOUBLE_SIGN: 'DOUBLE_SIGN',
   GENESIS_INVALID: 'GENESIS_INVALID',
+  /** a param value (a change to a module's params) that the module's rules refuse */
+  PARAMS_INVALID: 'PARAMS_INVALID',
   STATE_CORRUPT: 'STATE_CORRUPT',
   INVARIANT_BROKEN: 'INVARIANT_BROKEN',
   NODE_HALTED: 'NODE_HALTED',

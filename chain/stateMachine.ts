@@ -1,5 +1,5 @@
 import type { ChainEvent, TxResult } from './codec/block.js'
-import { verifySecp256k1 } from './crypto/secp256k1.js'
+import { isLowS, verifySecp256k1 } from './crypto/secp256k1.js'
 import type { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
 import type { StateOverlay } from './store/overlay.js'
@@ -263,7 +263,7 @@ export class StateMachine {
     if (this.verifiedSigs.has(cacheKey)) return
     const s = tx.signature
     // node:crypto accepts both s and n - s; only the low one is canonical (no malleable twins).
-    if (!isLowSBytes(s)) {
+    if (!isLowS(s)) {
       throw new ChainError(
         ChainErrorCode.TX_SIGNATURE_HIGH_S,
         'signature has a high S value; sign with a library that normalises to low S (all Cosmos wallets do)',
@@ -351,11 +351,4 @@ export class StateMachine {
     if (endpoint === undefined) throw new ChainError('QUERY_UNKNOWN', `unknown query ${module}.${name}`)
     return endpoint({ block, state }, params)
   }
-}
-
-const HALF_ORDER = Buffer.from('7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0', 'hex')
-
-/** True when the S half of a 64-byte r||s signature is at most n/2. */
-function isLowSBytes(sig: Uint8Array): boolean {
-  return Buffer.compare(Buffer.from(sig.buffer, sig.byteOffset + 32, 32), HALF_ORDER) <= 0
 }

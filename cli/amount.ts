@@ -1,7 +1,4 @@
-import { MAX_AMOUNT } from '../chain/amount.js'
-
-/** ugat per GAT. */
-export const UGAT_PER_GAT = 1_000_000n
+import { MAX_AMOUNT, UGAT_PER_GAT } from '../chain/amount.js'
 
 const GAT = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?gat$/i
 const UGAT = /^(0|[1-9][0-9]*)(?:ugat)?$/i

@@ -3,6 +3,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { ProposerKey } from '../chain/blockchain.js'
 import { nodeKeyFromSeed } from '../chain/crypto/ed25519.js'
+import { hex } from '../chain/hex.js'
 import { type Genesis, parseGenesis } from '../genesis/schema.js'
 
 /** Where a node keeps its files. */
@@ -54,8 +55,8 @@ export async function writeHome(paths: HomePaths, genesis: Genesis, nodeKey: Pro
   await writeFile(paths.genesis, `${JSON.stringify(genesis, null, 2)}\n`)
   const keyJson = {
     type: 'ed25519',
-    publicKey: Buffer.from(nodeKey.publicKey).toString('hex'),
-    privateKey: Buffer.from(nodeKey.privateKey).toString('hex'),
+    publicKey: hex(nodeKey.publicKey),
+    privateKey: hex(nodeKey.privateKey),
   }
   await writeFile(paths.nodeKey, `${JSON.stringify(keyJson, null, 2)}\n`, { mode: 0o600 })
   await chmod(paths.nodeKey, 0o600)
@@ -79,15 +80,20 @@ export async function readGenesis(paths: HomePaths): Promise<Genesis> {
 }
 
 /** Reads the node key (ed25519 seed) of the home. */
-export async function readNodeKey(paths: HomePaths): Promise<ProposerKey> {
+export function readNodeKey(paths: HomePaths): Promise<ProposerKey> {
+  return readNodeKeyFile(paths.nodeKey)
+}
+
+/** Reads a node key file (`{ publicKey, privateKey }` as `writeHome` writes it; the seed is what counts). */
+export async function readNodeKeyFile(file: string): Promise<ProposerKey> {
   let j: { privateKey?: unknown }
   try {
-    j = JSON.parse(await readFile(paths.nodeKey, 'utf8')) as { privateKey?: unknown }
+    j = JSON.parse(await readFile(file, 'utf8')) as { privateKey?: unknown }
   } catch (e) {
-    throw new Error(`cannot read node key ${paths.nodeKey}: ${(e as Error).message}`)
+    throw new Error(`cannot read node key ${file}: ${(e as Error).message}`)
   }
-  if (typeof j.privateKey !== 'string' || !/^[0-9a-f]{64}$/.test(j.privateKey)) {
-    throw new Error(`${paths.nodeKey}: privateKey must be 64 hex characters`)
+  if (typeof j.privateKey !== 'string' || !/^[0-9a-fA-F]{64}$/.test(j.privateKey)) {
+    throw new Error(`${file}: privateKey must be 64 hex characters`)
   }
   return nodeKeyFromSeed(Buffer.from(j.privateKey, 'hex'))
 }

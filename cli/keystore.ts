@@ -5,6 +5,7 @@ import { Bip39, EnglishMnemonic, Random } from '@cosmjs/crypto'
 import { addressFromPubkey } from '../chain/crypto/address.js'
 import { type AccountKey, deriveAccountKey } from '../chain/crypto/hd.js'
 import { publicKeyFromPrivateKey } from '../chain/crypto/secp256k1.js'
+import { hex } from '../chain/hex.js'
 
 /** Version of the key file format. */
 export const KEYSTORE_VERSION = 1
@@ -109,9 +110,7 @@ function deriveKey(passphrase: string, salt: Buffer, kdf: KdfParams): Promise<Bu
 function serializeSecret(secret: KeySecret): Buffer {
   return Buffer.from(
     JSON.stringify(
-      secret.type === 'mnemonic'
-        ? secret
-        : { type: 'privateKey', privateKey: Buffer.from(secret.privateKey).toString('hex') },
+      secret.type === 'mnemonic' ? secret : { type: 'privateKey', privateKey: hex(secret.privateKey) },
     ),
     'utf8',
   )
@@ -163,7 +162,7 @@ export class Keystore {
       name,
       type: secret.type,
       address: key.address,
-      pubkey: Buffer.from(key.publicKey).toString('hex'),
+      pubkey: hex(key.publicKey),
       ...(secret.type === 'mnemonic' ? { index: secret.index } : {}),
       createdAt: new Date().toISOString(),
     }

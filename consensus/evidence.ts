@@ -2,6 +2,7 @@ import { headerHash } from '../chain/blockchain.js'
 import { type Block, decodeBlock, decodeVote, type Vote, voteSignBytes } from '../chain/codec/block.js'
 import { ED25519_KEY_LENGTH, verifyEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainError } from '../chain/errors.js'
+import { hex } from '../chain/hex.js'
 
 /**
  * Evidence of equivocation (SPEC §4): two signed headers for one slot, or two finality votes for
@@ -42,8 +43,6 @@ export interface DoubleVote {
   offender: string
   height: number
 }
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 function refuse(code: string, message: string, data?: Record<string, unknown>): ChainError {
   return new ChainError(code, `invalid evidence: ${message}`, data)

@@ -1,6 +1,7 @@
 import { type Vote, voteSignBytes } from '../chain/codec/block.js'
 import { signEd25519, verifyEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainError } from '../chain/errors.js'
+import { hex } from '../chain/hex.js'
 
 /**
  * BFT finality (SPEC §4): each super node signs a vote for each block it accepts; a block with
@@ -20,8 +21,6 @@ export const VoteErrorCode = {
 export function quorum(n: number): number {
   return Math.floor((2 * n) / 3) + 1
 }
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 /** Signs a vote for `blockHash` at `height` with a node key. */
 export function signVote(

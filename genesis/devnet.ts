@@ -1,4 +1,5 @@
 import { deriveAccountKey, deriveNodeKey, TEST_MNEMONIC } from '../chain/crypto/hd.js'
+import { hex } from '../chain/hex.js'
 import { type Genesis, parseGenesis } from './schema.js'
 
 /** The devnet's chain id. */
@@ -65,7 +66,7 @@ export async function buildDevnetGenesis(
     validators: [
       {
         name: 'devnet-validator',
-        nodeKey: Buffer.from(keys.nodeKey.publicKey).toString('hex'),
+        nodeKey: hex(keys.nodeKey.publicKey),
         owner: keys.validator.address,
         selfLock: DEVNET_VALIDATOR_SELF_LOCK_UGAT.toString(),
       },

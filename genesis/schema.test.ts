@@ -1,4 +1,8 @@
 import { describe, expect, test } from '@jest/globals'
+import { identityParams } from '../modules/identity/params.js'
+import { messagingParams } from '../modules/messaging/params.js'
+import { stakingParams } from '../modules/staking/params.js'
+import { tokenParams } from '../modules/token/params.js'
 import { buildDevnetGenesis } from './devnet.js'
 import { canonicalJson, genesisHash, parseGenesis } from './schema.js'
 
@@ -104,5 +108,50 @@ describe('genesis validation', () => {
     expect(Buffer.from(a)).toEqual(Buffer.from(b))
     ;(g.params as Record<string, number>).blockTimeMs = 3000
     expect(Buffer.from(genesisHash(parseGenesis(g)))).not.toEqual(Buffer.from(a))
+  })
+})
+
+describe('module params in genesis', () => {
+  test.each([
+    ['staking', 'maxSuperNodes', 0],
+    ['staking', 'minNodeLock', '0'],
+    ['staking', 'maxNodeLock', '5'],
+    ['staking', 'slashFractionBps', 10_001],
+    ['identity', 'registrationFee', '100000000000001'],
+    ['messaging', 'maxProducers', 101],
+    ['messaging', 'maxGroupDepth', 1.5],
+    ['token', 'blocksPerDay', 0],
+    ['token', 'superNodeRewardLockDays', 100_001],
+    ['token', 'minFee', '01'],
+  ] as const)('modules.%s.params.%s = %p is refused naming the field', async (module, key, value) => {
+    const g = await devnetJson()
+    const modules = g.modules as Record<string, { params?: Record<string, unknown> }>
+    modules[module] = { ...modules[module], params: { ...modules[module]?.params, [key]: value } }
+    expect(() => parseGenesis(g)).toThrow(new RegExp(`modules\\.${module}\\.params\\.${key}: must be`))
+  })
+
+  test('an unknown param is refused', async () => {
+    const g = await devnetJson()
+    ;(g.modules as Record<string, unknown>).staking = { params: { maxSuperNode: 5 } }
+    expect(() => parseGenesis(g)).toThrow(/modules\.staking\.params: Unrecognized key: "maxSuperNode"/)
+  })
+
+  test('the defaults, and the bytes the state holds for them, are what they were', () => {
+    const stored = (spec: {
+      codec: { encode(v: never): Uint8Array }
+      toJson(p: never): unknown
+      defaults(): unknown
+    }) => new TextDecoder().decode(spec.codec.encode(spec.toJson(spec.defaults() as never) as never))
+    expect(stored(identityParams)).toBe('{"registrationFee":"1000000"}')
+    expect(stored(messagingParams)).toBe('{"creationFee":"10000000","maxProducers":21,"maxGroupDepth":8}')
+    expect(stored(stakingParams)).toBe(
+      '{"maxSuperNodes":21,"minNodeLock":"1000000","maxNodeLock":"2000000000","unbondingBlocks":302400,' +
+        '"electionPeriodRounds":1,"jailBlocks":302400,"slashFractionBps":500,"evidenceMaxAgeBlocks":43200}',
+    )
+    expect(tokenParams.defaults()).toEqual({
+      minFee: 1_000n,
+      blocksPerDay: 43_200,
+      superNodeRewardLockDays: 730,
+    })
   })
 })

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
+import { GAT_CAP_UGAT, UGAT_PER_GAT } from '../chain/amount.js'
 import { isValidAddress } from '../chain/crypto/address.js'
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
+import { ugatJsonSchema } from '../chain/params.js'
 import { identityGenesisSchema } from '../modules/identity/genesis.js'
 import { messagingGenesisSchema } from '../modules/messaging/genesis.js'
 import { stakingGenesisSchema } from '../modules/staking/genesis.js'
 import { tokenGenesisSchema } from '../modules/token/genesis.js'
 
-/** GAT cap in ugat: 100,000,000 GAT. */
-export const GAT_CAP_UGAT = 100_000_000n * 1_000_000n
-/** What genesis may hold: the cap less the 90,000,000 GAT issuance will mint (SPEC §3). */
-export const GENESIS_MAX_UGAT = 10_000_000n * 1_000_000n
+/** What genesis may hold: the cap less the 90,000,000 GAT issuance will mint. */
+export const GENESIS_MAX_UGAT = 10_000_000n * UGAT_PER_GAT
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 32 bytes as 64 lower-case hex characters')
 
@@ -51,10 +51,7 @@ export const genesisSchema = z
             nodeKey: hex32,
             owner: z.string(),
             /** ugat the owner locks on its node at genesis (default: the minimum lock) */
-            selfLock: z
-              .string()
-              .regex(/^(0|[1-9][0-9]{0,38})$/, 'must be a whole number of ugat as a decimal string')
-              .optional(),
+            selfLock: ugatJsonSchema.optional(),
           })
           .strict(),
       )

@@ -1,4 +1,5 @@
 import { type AccountKey, deriveAccountKey, TEST_MNEMONIC } from '../chain/crypto/hd.js'
+import { hex } from '../chain/hex.js'
 import { type Genesis, parseGenesis } from './schema.js'
 
 /** The local testnet's chain id. */
@@ -48,7 +49,7 @@ export async function buildTestnetGenesis(
     },
     validators: opts.nodePublicKeys.map((key, i) => ({
       name: `node-${i}`,
-      nodeKey: Buffer.from(key).toString('hex'),
+      nodeKey: hex(key),
       owner: owners[i]?.address,
       selfLock: TESTNET_SELF_LOCK_UGAT.toString(),
     })),

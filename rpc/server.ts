@@ -11,6 +11,7 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import { z } from 'zod'
 import type { CommittedBlock } from '../chain/blockchain.js'
 import { isValidAddress } from '../chain/crypto/address.js'
+import { hex } from '../chain/hex.js'
 import type { Logger } from '../chain/logger.js'
 import type { RpcMetrics } from '../chain/metrics.js'
 import type { GatherNode } from '../chain/node.js'
@@ -170,15 +171,16 @@ function parseParams<S extends z.ZodType>(schema: S, params: unknown): z.infer<S
   return r.data
 }
 
-function headView(c: CommittedBlock): Record<string, unknown> {
+/** A block header as `newHeads` and `finalHeads` notifications show it. */
+function headView(c: Pick<CommittedBlock, 'block' | 'hash'>): Record<string, unknown> {
   const h = c.block.header
   return {
     height: h.height,
-    hash: Buffer.from(c.hash).toString('hex'),
+    hash: hex(c.hash),
     slot: h.slot,
     time: new Date(h.timeMs).toISOString(),
-    proposer: Buffer.from(h.proposer).toString('hex'),
-    stateRoot: Buffer.from(h.stateRoot).toString('hex'),
+    proposer: hex(h.proposer),
+    stateRoot: hex(h.stateRoot),
     txs: c.block.txs.length,
   }
 }
@@ -770,16 +772,7 @@ export class RpcServer {
     if (this.sockets.size === 0) return
     const b = await this.deps.node.chain.getBlock(height).catch(() => undefined)
     if (b === undefined) return
-    const h = b.block.header
-    const head = {
-      height: h.height,
-      hash: Buffer.from(b.hash).toString('hex'),
-      slot: h.slot,
-      time: new Date(h.timeMs).toISOString(),
-      proposer: Buffer.from(h.proposer).toString('hex'),
-      stateRoot: Buffer.from(h.stateRoot).toString('hex'),
-      txs: b.block.txs.length,
-    }
+    const head = headView(b)
     for (const ws of this.sockets) {
       const subs = this.clients.get(ws)
       if (subs === undefined) continue
@@ -816,7 +809,7 @@ export class RpcServer {
               r.events.some((e) => e.attributes.some((a) => a.value === s.address))
             if (!involved) return
             this.notify(ws, s.id, {
-              hash: Buffer.from(c.txHashes[i]!).toString('hex').toUpperCase(),
+              hash: hex(c.txHashes[i]!).toUpperCase(),
               height: c.block.header.height,
               index: i,
               code: r.code,

@@ -30,7 +30,7 @@ import { signTx } from '../../chain/tx/signTx.js'
 import { type ElectionCandidate, electSuperNodes } from '../../consensus/election.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
 import { stakingMethod } from '../../modules/staking/method.js'
-import { defaultStakingParams, stakingParamsToJson } from '../../modules/staking/params.js'
+import { stakingParams } from '../../modules/staking/params.js'
 import { nodeStore, paramsStore } from '../../modules/staking/stores/index.js'
 import { type Stats, stats, timeRuns } from '../stats.js'
 
@@ -122,7 +122,7 @@ function randomCandidates(n: number, seed: number): ElectionCandidate[] {
 /** A committed state holding the staking params and one node record per candidate. */
 function stateOf(cands: ElectionCandidate[]): CommittedState {
   const w = new StateOverlay(CommittedState.empty())
-  paramsStore.set(w, stakingParamsToJson(defaultStakingParams()))
+  paramsStore.set(w, stakingParams.toJson(stakingParams.defaults()))
   for (const c of cands) {
     nodeStore.set(w, c.nodeId, {
       nodeId: c.nodeId,

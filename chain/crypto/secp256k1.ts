@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { hex } from '../hex.js'
 import { isBytes, KeyObjectCache } from './keyCache.js'
 
 /** Order n of the secp256k1 group. */
@@ -163,9 +164,7 @@ function isZero32(a: Uint8Array, offset: number): boolean {
 
 /** Big-endian bytes to bigint. */
 function bytesToBigint(bytes: Uint8Array): bigint {
-  return bytes.length === 0
-    ? 0n
-    : BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'))
+  return bytes.length === 0 ? 0n : BigInt('0x' + hex(bytes))
 }
 
 /** Bigint to 32 big-endian bytes. */

@@ -26,13 +26,6 @@ export interface MempoolChainView {
   nextBlockInfo(): BlockInfo
 }
 
-/** Structural metrics hooks (the node wires prom-client here). */
-export interface MempoolMetrics {
-  onAdmit?(): void
-  onReject?(code: string): void
-  onEvict?(reason: 'ttl' | 'fee' | 'recheck', count: number): void
-}
-
 /** Fee per byte, scaled by 10^6: the eviction order. */
 function priorityOf(p: PreparedTx): bigint {
   return (p.tx.fee * 1_000_000n) / BigInt(p.tx.raw.length)
@@ -75,7 +68,7 @@ export class Mempool {
 
   constructor(
     private readonly opts: MempoolOptions,
-    private readonly deps: { machine: StateMachine; chain: MempoolChainView; metrics?: MempoolMetrics },
+    private readonly deps: { machine: StateMachine; chain: MempoolChainView },
   ) {
     this.checkState = new StateOverlay(deps.chain.state)
   }
@@ -121,44 +114,38 @@ export class Mempool {
 
   /** Admits raw transaction bytes or throws a ChainError saying why not. Nothing is kept on failure. */
   add(raw: Uint8Array, opts: AdmitOptions = {}): PreparedTx {
-    try {
-      const height = this.deps.chain.nextBlockInfo().height
-      if (opts.addedAtHeight !== undefined && height - opts.addedAtHeight >= this.opts.ttlBlocks) {
-        throw new ChainError(
-          ChainErrorCode.TX_EXPIRED,
-          `transaction was admitted for block ${opts.addedAtHeight}, ${this.opts.ttlBlocks} or more blocks ago`,
-        )
-      }
-      const prepared = this.deps.machine.prepare(raw)
-      if (this.entries.has(prepared.tx.hashHex)) {
-        throw new ChainError(
-          ChainErrorCode.TX_ALREADY_KNOWN,
-          `transaction ${prepared.tx.hashHex} is already pending`,
-        )
-      }
-      const priority = priorityOf(prepared)
-      if (this.isFullFor(raw.length)) {
-        // Check before evicting: a transaction that fails anyway (a forged signature claiming a
-        // high fee) must not flush the pool. The check's writes are undone; it runs again below.
-        const snapshot = this.checkState.snapshot()
-        this.deps.machine.checkTx(this.deps.chain.nextBlockInfo(), this.checkState, prepared)
-        this.checkState.restore(snapshot)
-        this.makeRoom(raw.length, priority, prepared.tx.signer)
-      }
-      this.deps.machine.checkTx(this.deps.chain.nextBlockInfo(), this.checkState, prepared)
-      this.entries.set(prepared.tx.hashHex, {
-        prepared,
-        addedAtHeight: opts.addedAtHeight ?? height,
-        priority,
-        held: opts.held === true,
-      })
-      this.bytes += raw.length
-      this.deps.metrics?.onAdmit?.()
-      return prepared
-    } catch (e) {
-      if (e instanceof ChainError) this.deps.metrics?.onReject?.(e.code)
-      throw e
+    const height = this.deps.chain.nextBlockInfo().height
+    if (opts.addedAtHeight !== undefined && height - opts.addedAtHeight >= this.opts.ttlBlocks) {
+      throw new ChainError(
+        ChainErrorCode.TX_EXPIRED,
+        `transaction was admitted for block ${opts.addedAtHeight}, ${this.opts.ttlBlocks} or more blocks ago`,
+      )
     }
+    const prepared = this.deps.machine.prepare(raw)
+    if (this.entries.has(prepared.tx.hashHex)) {
+      throw new ChainError(
+        ChainErrorCode.TX_ALREADY_KNOWN,
+        `transaction ${prepared.tx.hashHex} is already pending`,
+      )
+    }
+    const priority = priorityOf(prepared)
+    if (this.isFullFor(raw.length)) {
+      // Check before evicting: a transaction that fails anyway (a forged signature claiming a
+      // high fee) must not flush the pool. The check's writes are undone; it runs again below.
+      const snapshot = this.checkState.snapshot()
+      this.deps.machine.checkTx(this.deps.chain.nextBlockInfo(), this.checkState, prepared)
+      this.checkState.restore(snapshot)
+      this.makeRoom(raw.length, priority, prepared.tx.signer)
+    }
+    this.deps.machine.checkTx(this.deps.chain.nextBlockInfo(), this.checkState, prepared)
+    this.entries.set(prepared.tx.hashHex, {
+      prepared,
+      addedAtHeight: opts.addedAtHeight ?? height,
+      priority,
+      held: opts.held === true,
+    })
+    this.bytes += raw.length
+    return prepared
   }
 
   private isFullFor(bytes: number): boolean {
@@ -193,7 +180,6 @@ export class Mempool {
       )
     }
     for (const h of evict) this.remove(h)
-    this.deps.metrics?.onEvict?.('fee', evict.length)
     this.recheck()
   }
 
@@ -224,15 +210,12 @@ export class Mempool {
   update(includedHashes: Iterable<string>): void {
     for (const h of includedHashes) this.remove(h)
     const height = this.deps.chain.nextBlockInfo().height
-    let expired = 0
     for (const [h, e] of this.entries) {
       // added for block `addedAtHeight`: after ttlBlocks blocks without it, it goes
       if (height - e.addedAtHeight >= this.opts.ttlBlocks) {
         this.remove(h)
-        expired++
       }
     }
-    if (expired > 0) this.deps.metrics?.onEvict?.('ttl', expired)
     this.recheck()
   }
 
@@ -269,15 +252,12 @@ export class Mempool {
   private recheck(): void {
     this.checkState = new StateOverlay(this.deps.chain.state)
     const info = this.deps.chain.nextBlockInfo()
-    let dropped = 0
     for (const [h, e] of [...this.entries]) {
       try {
         this.deps.machine.checkTx(info, this.checkState, e.prepared)
       } catch {
         this.remove(h)
-        dropped++
       }
     }
-    if (dropped > 0) this.deps.metrics?.onEvict?.('recheck', dropped)
   }
 }

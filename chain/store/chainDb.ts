@@ -1,5 +1,6 @@
 import { ClassicLevel } from 'classic-level'
 import { protoType } from '../codec/index.js'
+import { hex } from '../hex.js'
 import { CommittedState } from './committedState.js'
 import type { StateChanges } from './types.js'
 
@@ -98,8 +99,8 @@ function encodeHead(h: HeadRecord): Uint8Array {
   return utf8.encode(
     JSON.stringify({
       height: h.height,
-      hash: Buffer.from(h.hash).toString('hex'),
-      stateRoot: Buffer.from(h.stateRoot).toString('hex'),
+      hash: hex(h.hash),
+      stateRoot: hex(h.stateRoot),
       slot: h.slot,
       timeMs: h.timeMs,
     }),
@@ -253,10 +254,7 @@ export class ChainDb {
    */
   async putFinal(height: number, hash: Uint8Array, previousFinal: number): Promise<void> {
     const batch = this.db.batch()
-    batch.put(
-      utf8.encode('m:final'),
-      utf8.encode(JSON.stringify({ height, hash: Buffer.from(hash).toString('hex') })),
-    )
+    batch.put(utf8.encode('m:final'), utf8.encode(JSON.stringify({ height, hash: hex(hash) })))
     for (let h = Math.max(1, previousFinal + 1); h <= height; h++) batch.del(heightKey(UNDO, h))
     await batch.write({ sync: true })
   }

@@ -7,6 +7,7 @@
  * n leaves is about log2(n) deep. Every internal node has at least two leaves below it.
  */
 import { hash } from 'node:crypto'
+import { hex } from '../hex.js'
 
 const HASH_BYTES = 32
 const MAX_DEPTH = 256
@@ -553,10 +554,6 @@ export interface SmtProofJson {
   leaf?: { path: string; valueHash: string }
 }
 
-function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
-}
-
 const HEX_HASH = /^[0-9a-fA-F]{64}$/
 
 function hashFromHex(x: unknown, what: string): Uint8Array {
@@ -566,8 +563,8 @@ function hashFromHex(x: unknown, what: string): Uint8Array {
 
 /** Converts a proof to its hex JSON form. */
 export function proofToJson(p: SmtProof): SmtProofJson {
-  const json: SmtProofJson = { siblings: p.siblings.map(toHex) }
-  if (p.leaf !== undefined) json.leaf = { path: toHex(p.leaf.path), valueHash: toHex(p.leaf.valueHash) }
+  const json: SmtProofJson = { siblings: p.siblings.map(hex) }
+  if (p.leaf !== undefined) json.leaf = { path: hex(p.leaf.path), valueHash: hex(p.leaf.valueHash) }
   return json
 }
 

@@ -38,6 +38,14 @@ export function protoCodec<V extends object>(type: {
 }
 
 /**
+ * A whole number as a fixed-width store id, zero-padded so that ids sort by number (20 digits
+ * hold any unsigned 64-bit value; a store whose numbers stay smaller may use fewer).
+ */
+export function paddedId(n: number | bigint | string, digits = 20): string {
+  return n.toString().padStart(digits, '0')
+}
+
+/**
  * A typed view of the keys under `<module>/<name>/`: every module's state goes through one of
  * these, so keys are namespaced and values always decode to the same type.
  */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { hex } from '../../chain/hex.js'
 import { columnTable, keyValueTable, output } from '../format.js'
 import {
   generateMnemonic,
@@ -157,7 +158,7 @@ This is the only command that reveals secrets: keep its output away from logs an
     const exported =
       secret.type === 'mnemonic'
         ? { name, address: info.address, mnemonic: secret.mnemonic, index: secret.index }
-        : { name, address: info.address, privateKey: Buffer.from(secret.privateKey).toString('hex') }
+        : { name, address: info.address, privateKey: hex(secret.privateKey) }
     output(o.json, exported, () =>
       keyValueTable(
         secret.type === 'mnemonic'
@@ -168,7 +169,7 @@ This is the only command that reveals secrets: keep its output away from logs an
             ]
           : [
               ['address', info.address],
-              ['private key', Buffer.from(secret.privateKey).toString('hex')],
+              ['private key', hex(secret.privateKey)],
             ],
       ),
     )

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { nodeKeyFromSeed } from '../../chain/crypto/ed25519.js'
+import { hex } from '../../chain/hex.js'
 import { statePath, stateValueHash } from '../../chain/store/committedState.js'
 import { proofFromJson as smtProofFromJson, verifyProof } from '../../chain/store/smt.js'
 import {
@@ -14,6 +14,7 @@ import type { CheckpointView, GroupView } from '../../rpc/client.js'
 import { parseCliAmount } from '../amount.js'
 import { parseAddressArg } from '../args.js'
 import { columnTable, formatUgat, keyValueTable, output } from '../format.js'
+import { readNodeKeyFile } from '../home.js'
 import { clientOf, examples, jsonOption, rpcOption } from '../options.js'
 import {
   anchorCheckpointMessage,
@@ -139,18 +140,6 @@ async function readCheckpointFile(file: string): Promise<{
       }
     }),
   }
-}
-
-async function readNodeKeyFile(file: string): Promise<{ privateKey: Uint8Array; publicKey: Uint8Array }> {
-  let j: { privateKey?: unknown }
-  try {
-    j = JSON.parse(await readFile(file, 'utf8')) as { privateKey?: unknown }
-  } catch (e) {
-    throw new Error(`cannot read node key ${file}: ${(e as Error).message}`)
-  }
-  if (typeof j.privateKey !== 'string' || !/^[0-9a-fA-F]{64}$/.test(j.privateKey))
-    throw new Error(`${file}: privateKey must be 64 hex characters`)
-  return nodeKeyFromSeed(Buffer.from(j.privateKey, 'hex'))
 }
 
 /** `gather tx register-gid|transfer-gid|create-group|update-group|anchor-checkpoint`. */
@@ -345,7 +334,7 @@ ${CHECKPOINT_HELP}`,
           summary: [
             ['group', String(checkpoint.groupId)],
             ['height', String(checkpoint.height)],
-            ['block hash', Buffer.from(checkpoint.blockHash).toString('hex')],
+            ['block hash', hex(checkpoint.blockHash)],
             ['signatures', signatures.map((s) => s.producer).join(', ') || '(none: the owner anchors)'],
           ],
         }
@@ -588,8 +577,8 @@ checkpoint. Exit status 1 when the proof does not verify, with the reason.`,
       checkpoint: {
         groupId: checkpoint.groupId,
         height: checkpoint.height,
-        blockHash: Buffer.from(checkpoint.blockHash).toString('hex'),
-        accumulatorRoot: Buffer.from(checkpoint.accumulatorRoot).toString('hex'),
+        blockHash: hex(checkpoint.blockHash),
+        accumulatorRoot: hex(checkpoint.accumulatorRoot),
         signers: checkpoint.signers,
       },
       mainChain: { height: sp.height, blockHash: header.hash, stateRoot: sp.stateRoot },

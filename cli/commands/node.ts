@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { generateNodeKey } from '../../chain/crypto/ed25519.js'
+import { hex } from '../../chain/hex.js'
 import { createLogger } from '../../chain/logger.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
 import { parseCliAmount } from '../amount.js'
@@ -98,9 +99,7 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
         chainId: o.chainId,
         genesisTime: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
         params: { blockTimeMs, maxBlockTxs: 10_000, maxBlockBytes: 8 * 1024 * 1024, maxTxBytes: 64 * 1024 },
-        validators: [
-          { name: o.moniker, nodeKey: Buffer.from(nodeKey.publicKey).toString('hex'), owner: owner.address },
-        ],
+        validators: [{ name: o.moniker, nodeKey: hex(nodeKey.publicKey), owner: owner.address }],
         modules: {
           token: {
             params: { minFee: '1000' },
@@ -110,14 +109,12 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
       })
     }
     await writeHome(paths, genesis, nodeKey)
-    const isValidator = genesis.validators.some(
-      (v) => v.nodeKey === Buffer.from(nodeKey.publicKey).toString('hex'),
-    )
+    const isValidator = genesis.validators.some((v) => v.nodeKey === hex(nodeKey.publicKey))
     const summary = {
       home: paths.home,
       genesis: paths.genesis,
       nodeKey: paths.nodeKey,
-      nodePubkey: Buffer.from(nodeKey.publicKey).toString('hex'),
+      nodePubkey: hex(nodeKey.publicKey),
       chainId: genesis.chainId,
       validator: isValidator,
     }

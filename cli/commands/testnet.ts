@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { generateNodeKey } from '../../chain/crypto/ed25519.js'
 import { TEST_MNEMONIC } from '../../chain/crypto/hd.js'
+import { hex } from '../../chain/hex.js'
 import { peerIdFromSeed } from '../../chain/p2p/identity.js'
 import { type Genesis, genesisHash } from '../../genesis/schema.js'
 import { buildTestnetGenesis, TESTNET_MAX_VALIDATORS } from '../../genesis/testnet.js'
@@ -137,7 +138,7 @@ async function createTestnet(
         dir,
         i,
         base,
-        Buffer.from(key.publicKey).toString('hex'),
+        hex(key.publicKey),
         owners[i]?.address ?? '',
         await peerIdFromSeed(key.privateKey),
       ),
@@ -146,7 +147,7 @@ async function createTestnet(
   const manifest: TestnetManifest = {
     createdBy: CREATED_BY,
     chainId: genesis.chainId,
-    genesisHash: Buffer.from(genesisHash(genesis)).toString('hex'),
+    genesisHash: hex(genesisHash(genesis)),
     basePort: base,
     faucet: { index: n, address: faucet.address },
     nodes,
@@ -169,11 +170,11 @@ async function reuseTestnet(
   for (let i = 0; i < old.nodes.length; i++) {
     const paths = homePaths(nodeDir(dir, i))
     const g = await readGenesis(paths)
-    const hash = Buffer.from(genesisHash(g)).toString('hex')
+    const hash = hex(genesisHash(g))
     if (hash !== old.genesisHash)
       throw new Error(`${paths.genesis} is not the genesis of ${join(dir, MANIFEST)} (hash ${hash})`)
     const key = await readNodeKey(paths)
-    const nodeId = Buffer.from(key.publicKey).toString('hex')
+    const nodeId = hex(key.publicKey)
     const validator = g.validators[i]
     if (validator?.nodeKey !== nodeId)
       throw new Error(`${paths.nodeKey} is not the key of validator ${i} of the testnet's genesis`)

@@ -1,6 +1,6 @@
 import type { ReadContext } from '../../chain/stateMachine.js'
 import { identityMethod } from './method.js'
-import { identityParamsToJson } from './params.js'
+import { identityParams } from './params.js'
 import type { GidRecord } from './stores/index.js'
 
 function view(r: GidRecord) {
@@ -25,7 +25,7 @@ export const identityEndpoint = {
   /** Params, the number of registered GIDs and the next free one. */
   getInfo(ctx: ReadContext) {
     return {
-      ...identityParamsToJson(identityMethod.getParams(ctx.state)),
+      ...identityParams.toJson(identityMethod.getParams(ctx.state)),
       registered: identityMethod.count(ctx.state).toString(),
       nextFreeGid: identityMethod.nextFreeGid(ctx.state).toString(),
     }

@@ -3,7 +3,7 @@ import { CommittedState } from '../../chain/store/committedState.js'
 import { StateOverlay } from '../../chain/store/overlay.js'
 import { identityInvariants } from './invariants.js'
 import { identityMethod } from './method.js'
-import { defaultIdentityParams, identityParamsToJson, parseIdentityParams } from './params.js'
+import { identityParams } from './params.js'
 import { gidByAddressStore, nextGidStore } from './stores/index.js'
 
 const check = (state: StateOverlay): string[] => identityInvariants.flatMap((i) => i.check(state))
@@ -45,10 +45,10 @@ describe('identity state', () => {
   })
 
   test('params: 1 GAT by default; a negative fee is refused', () => {
-    expect(defaultIdentityParams()).toEqual({ registrationFee: 1_000_000n })
-    expect(parseIdentityParams(identityParamsToJson(defaultIdentityParams()))).toEqual(
-      defaultIdentityParams(),
+    expect(identityParams.defaults()).toEqual({ registrationFee: 1_000_000n })
+    expect(identityParams.parse(identityParams.toJson(identityParams.defaults()))).toEqual(
+      identityParams.defaults(),
     )
-    expect(() => parseIdentityParams({ registrationFee: '-1' })).toThrow(/registrationFee/)
+    expect(() => identityParams.parse({ registrationFee: '-1' })).toThrow(/registrationFee/)
   })
 })

@@ -1,5 +1,5 @@
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
-import { type IdentityParams, parseIdentityParams } from './params.js'
+import { type IdentityParams, identityParams } from './params.js'
 import {
   type GidRecord,
   gidByAddressStore,
@@ -16,7 +16,7 @@ export const MAX_GID = (1n << 64n) - 1n
 /** Reads and changes identity state; shared by commands, endpoints and other modules. */
 export const identityMethod = {
   getParams(state: StateReader): IdentityParams {
-    return parseIdentityParams(paramsStore.get(state))
+    return identityParams.parse(paramsStore.get(state))
   },
 
   /** The binding of a GID, or undefined. */

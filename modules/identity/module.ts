@@ -3,7 +3,7 @@ import { registerGidCommand } from './commands/registerGid.js'
 import { transferGidCommand } from './commands/transferGid.js'
 import { identityEndpoint } from './endpoint.js'
 import type { IdentityGenesis } from './genesis.js'
-import { identityParamsToJson, parseIdentityParams } from './params.js'
+import { identityParams } from './params.js'
 import { IDENTITY_MODULE, paramsStore } from './stores/index.js'
 import type { IdentityTokenMethod } from './types.js'
 
@@ -17,8 +17,8 @@ export function createIdentityModule(token: IdentityTokenMethod): Module {
     commands: [registerGidCommand(token), transferGidCommand()],
 
     initGenesis(ctx: GenesisContext, section: unknown) {
-      const params = parseIdentityParams((section as IdentityGenesis | undefined)?.params)
-      paramsStore.set(ctx.state, identityParamsToJson(params))
+      const params = identityParams.parse((section as IdentityGenesis | undefined)?.params)
+      paramsStore.set(ctx.state, identityParams.toJson(params))
     },
 
     endpoints: {

@@ -1,4 +1,5 @@
-import { ChainError, ChainErrorCode } from '../../chain/errors.js'
+import { GAT_CAP_UGAT } from '../../chain/amount.js'
+import { defineParams, type ParamsJson } from '../../chain/params.js'
 
 /** Identity parameters (genesis; later changeable by governance). */
 export interface IdentityParams {
@@ -6,42 +7,14 @@ export interface IdentityParams {
   registrationFee: bigint
 }
 
-/** The defaults. */
-export function defaultIdentityParams(): IdentityParams {
-  return { registrationFee: 1_000_000n }
-}
+/** The identity params: defaults, validate, the JSON form and the genesis schema (chain/params.ts). */
+export const identityParams = defineParams<IdentityParams>({
+  module: 'identity',
+  fields: {
+    registrationFee: { kind: 'bigint', unit: 'ugat', min: 0n, max: GAT_CAP_UGAT, maxName: 'the GAT cap' },
+  },
+  defaults: () => ({ registrationFee: 1_000_000n }),
+})
 
-/** Problems with a set of params, each `field: reason`; empty when valid. */
-export function validateIdentityParams(p: IdentityParams): string[] {
-  const problems: string[] = []
-  if (p.registrationFee < 0n) problems.push('registrationFee: must not be negative')
-  if (p.registrationFee > 100_000_000n * 1_000_000n)
-    problems.push('registrationFee: must not exceed the GAT cap')
-  return problems
-}
-
-/** JSON form of params (amounts as decimal strings), as genesis and queries show them. */
-export interface IdentityParamsJson {
-  registrationFee?: string
-}
-
-/** Params from their JSON form over the defaults; throws GENESIS_INVALID naming each bad field. */
-export function parseIdentityParams(raw: IdentityParamsJson | undefined): IdentityParams {
-  const d = defaultIdentityParams()
-  const p: IdentityParams = {
-    registrationFee: raw?.registrationFee === undefined ? d.registrationFee : BigInt(raw.registrationFee),
-  }
-  const problems = validateIdentityParams(p)
-  if (problems.length > 0) {
-    throw new ChainError(
-      ChainErrorCode.GENESIS_INVALID,
-      `invalid genesis: ${problems.map((x) => `modules.identity.params.${x}`).join('; ')}`,
-    )
-  }
-  return p
-}
-
-/** Params to their JSON form. */
-export function identityParamsToJson(p: IdentityParams): Required<IdentityParamsJson> {
-  return { registrationFee: p.registrationFee.toString() }
-}
+/** JSON form of params (amounts as decimal strings), as genesis, the state and queries show them. */
+export type IdentityParamsJson = ParamsJson<IdentityParams>

@@ -1,4 +1,6 @@
+import { hex } from '../../chain/hex.js'
 import type { ReadContext } from '../../chain/stateMachine.js'
+import { paddedId } from '../../chain/store/typedStore.js'
 import type { GroupCheckpoint } from './groupchain/checkpoint.js'
 import {
   InclusionErrorCode,
@@ -7,7 +9,7 @@ import {
   verifyInclusion,
 } from './groupchain/proof.js'
 import { messagingMethod } from './method.js'
-import { messagingParamsToJson } from './params.js'
+import { messagingParams } from './params.js'
 import {
   type CheckpointRecord,
   checkpointKey,
@@ -17,11 +19,8 @@ import {
   groupByOwnerStore,
   groupByParentStore,
   groupStore,
-  pad20,
 } from './stores/index.js'
 import type { MessagingTokenMethod, Page } from './types.js'
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 /** A checkpoint as queries show it (hashes in hex; `key` is its state key, for `state_getProof`). */
 export function checkpointView(c: CheckpointRecord) {
@@ -89,7 +88,7 @@ export const messagingEndpoint = {
     const cp = last === 0 ? undefined : messagingMethod.getCheckpoint(ctx.state, id, last)
     return {
       ...groupView(g),
-      children: ctx.state.keys(`${groupByParentStore.prefix}${pad20(id)}/`).length,
+      children: ctx.state.keys(`${groupByParentStore.prefix}${paddedId(id)}/`).length,
       lastCheckpoint: cp === undefined ? null : checkpointView(cp),
       evidence: messagingMethod.evidenceOf(ctx.state, id).map(evidenceView),
     }
@@ -102,7 +101,7 @@ export const messagingEndpoint = {
       const prefix = `${groupByOwnerStore.prefix}${by.owner}/`
       ids = ctx.state.keys(prefix).map((k) => k.slice(prefix.length))
     } else if (by.parent !== undefined) {
-      const prefix = `${groupByParentStore.prefix}${pad20(by.parent)}/`
+      const prefix = `${groupByParentStore.prefix}${paddedId(by.parent)}/`
       ids = ctx.state.keys(prefix).map((k) => k.slice(prefix.length))
     } else {
       ids = ctx.state.keys(groupStore.prefix).map((k) => k.slice(groupStore.prefix.length))
@@ -121,7 +120,7 @@ export const messagingEndpoint = {
   /** A group's anchored checkpoints, newest first, paged; undefined if the group is unknown. */
   getCheckpoints(ctx: ReadContext, groupId: number, p: Page) {
     if (messagingMethod.getGroup(ctx.state, groupId) === undefined) return undefined
-    const prefix = `${checkpointStore.prefix}${pad20(groupId)}/`
+    const prefix = `${checkpointStore.prefix}${paddedId(groupId)}/`
     const keys = ctx.state.keys(prefix).reverse()
     const pg = page(keys, p)
     return {
@@ -191,6 +190,6 @@ export const messagingEndpoint = {
   },
 
   getParams(ctx: ReadContext) {
-    return messagingParamsToJson(messagingMethod.getParams(ctx.state))
+    return messagingParams.toJson(messagingMethod.getParams(ctx.state))
   },
 }

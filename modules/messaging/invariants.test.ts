@@ -1,9 +1,10 @@
 import { describe, expect, test } from '@jest/globals'
 import { CommittedState } from '../../chain/store/committedState.js'
 import { StateOverlay } from '../../chain/store/overlay.js'
+import { paddedId } from '../../chain/store/typedStore.js'
 import { messagingInvariants } from './invariants.js'
 import { messagingMethod } from './method.js'
-import { type GroupRecord, gatedStore, groupByOwnerStore, groupStore, pad20 } from './stores/index.js'
+import { type GroupRecord, gatedStore, groupByOwnerStore, groupStore } from './stores/index.js'
 
 const check = (state: StateOverlay): string[] => messagingInvariants.flatMap((i) => i.check(state))
 
@@ -60,10 +61,10 @@ describe('messaging invariants', () => {
   test('name each broken rule', () => {
     const state = new StateOverlay(CommittedState.empty())
     const a = messagingMethod.addGroup(state, group())
-    groupByOwnerStore.delete(state, `gat1owner/${pad20(a)}`)
-    gatedStore.set(state, pad20(a), 5n)
-    const g = groupStore.get(state, pad20(a))!
-    groupStore.set(state, pad20(a), { ...g, threshold: 1, frozen: true, lastCheckpointHeight: '3' })
+    groupByOwnerStore.delete(state, `gat1owner/${paddedId(a)}`)
+    gatedStore.set(state, paddedId(a), 5n)
+    const g = groupStore.get(state, paddedId(a))!
+    groupStore.set(state, paddedId(a), { ...g, threshold: 1, frozen: true, lastCheckpointHeight: '3' })
     expect(check(state)).toEqual([
       "group 1 is missing from its owner's index",
       'group 1 gates at 0 but the index says 5',

@@ -1,4 +1,5 @@
 import type { Invariant } from '../../chain/invariants.js'
+import { paddedId } from '../../chain/store/typedStore.js'
 import type { StateReader } from '../../chain/store/types.js'
 import { messagingMethod } from './method.js'
 import {
@@ -7,7 +8,6 @@ import {
   groupByOwnerStore,
   groupByParentStore,
   groupStore,
-  pad20,
 } from './stores/index.js'
 
 const MAX_LISTED = 5
@@ -43,7 +43,7 @@ export const messagingInvariants: readonly Invariant[] = [
         if (!owners.delete(`${g.owner}/${id}`))
           problems.push(`group ${g.id} is missing from its owner's index`)
         if (g.policy.parentGroup !== '0') {
-          if (!parents.delete(`${pad20(g.policy.parentGroup)}/${id}`))
+          if (!parents.delete(`${paddedId(g.policy.parentGroup)}/${id}`))
             problems.push(`group ${g.id} is missing from its parent's index`)
           if (messagingMethod.getGroup(state, g.policy.parentGroup) === undefined)
             problems.push(`group ${g.id} names parent ${g.policy.parentGroup}, which does not exist`)

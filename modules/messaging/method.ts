@@ -1,5 +1,6 @@
+import { paddedId } from '../../chain/store/typedStore.js'
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
-import { type MessagingParams, parseMessagingParams } from './params.js'
+import { type MessagingParams, messagingParams } from './params.js'
 import {
   type CheckpointRecord,
   checkpointStore,
@@ -11,7 +12,6 @@ import {
   groupByParentStore,
   groupStore,
   nextGroupIdStore,
-  pad20,
   paramsStore,
 } from './stores/index.js'
 
@@ -21,11 +21,11 @@ const MAX_WALK = 64
 /** Reads and changes messaging state; shared by commands, hooks and endpoints. */
 export const messagingMethod = {
   getParams(state: StateReader): MessagingParams {
-    return parseMessagingParams(paramsStore.get(state))
+    return messagingParams.parse(paramsStore.get(state))
   },
 
   getGroup(state: StateReader, id: number | string): GroupRecord | undefined {
-    return groupStore.get(state, pad20(id))
+    return groupStore.get(state, paddedId(id))
   },
 
   /** The ids of a group's ancestors, nearest first. */
@@ -52,19 +52,19 @@ export const messagingMethod = {
     const id = (nextGroupIdStore.get(state) ?? 1n).toString()
     nextGroupIdStore.set(state, BigInt(id) + 1n)
     const record = { ...g, id }
-    groupStore.set(state, pad20(id), record)
+    groupStore.set(state, paddedId(id), record)
     messagingMethod.index(state, undefined, record)
     return id
   },
 
   /** Writes a changed group and moves its index entries (owner, parent, holder gate). */
   putGroup(state: StateWriter, before: GroupRecord, after: GroupRecord): void {
-    groupStore.set(state, pad20(after.id), after)
+    groupStore.set(state, paddedId(after.id), after)
     messagingMethod.index(state, before, after)
   },
 
   index(state: StateWriter, before: GroupRecord | undefined, after: GroupRecord): void {
-    const id = pad20(after.id)
+    const id = paddedId(after.id)
     const empty = new Uint8Array(0)
     if (before?.owner !== after.owner) {
       if (before !== undefined) groupByOwnerStore.delete(state, `${before.owner}/${id}`)
@@ -72,9 +72,9 @@ export const messagingMethod = {
     }
     if (before?.policy.parentGroup !== after.policy.parentGroup) {
       if (before !== undefined && before.policy.parentGroup !== '0')
-        groupByParentStore.delete(state, `${pad20(before.policy.parentGroup)}/${id}`)
+        groupByParentStore.delete(state, `${paddedId(before.policy.parentGroup)}/${id}`)
       if (after.policy.parentGroup !== '0')
-        groupByParentStore.set(state, `${pad20(after.policy.parentGroup)}/${id}`, empty)
+        groupByParentStore.set(state, `${paddedId(after.policy.parentGroup)}/${id}`, empty)
     }
     const min = BigInt(after.policy.minGatBalance)
     if (min > 0n) gatedStore.set(state, id, min)
@@ -86,22 +86,22 @@ export const messagingMethod = {
     groupId: number | string,
     height: number | string,
   ): CheckpointRecord | undefined {
-    return checkpointStore.get(state, `${pad20(groupId)}/${pad20(height)}`)
+    return checkpointStore.get(state, `${paddedId(groupId)}/${paddedId(height)}`)
   },
 
   putCheckpoint(state: StateWriter, cp: CheckpointRecord): void {
-    checkpointStore.set(state, `${pad20(cp.groupId)}/${pad20(cp.height)}`, cp)
+    checkpointStore.set(state, `${paddedId(cp.groupId)}/${paddedId(cp.height)}`, cp)
   },
 
   /** Evidence records of a group, by height (a key scan of that group's evidence). */
   evidenceOf(state: StateReader, groupId: number | string): EvidenceRecord[] {
-    const prefix = `${evidenceStore.prefix}${pad20(groupId)}/`
+    const prefix = `${evidenceStore.prefix}${paddedId(groupId)}/`
     return state.keys(prefix).map((k) => evidenceStore.get(state, k.slice(evidenceStore.prefix.length))!)
   },
 
   /** Stores evidence under its group, group height and main-chain height (one per conflict found). */
   putEvidence(state: StateWriter, e: EvidenceRecord): void {
-    evidenceStore.set(state, `${pad20(e.groupId)}/${pad20(e.height)}/${pad20(e.mainHeight)}`, e)
+    evidenceStore.set(state, `${paddedId(e.groupId)}/${paddedId(e.height)}/${paddedId(e.mainHeight)}`, e)
   },
 
   /** Producers that must leave before a frozen group may anchor again. */

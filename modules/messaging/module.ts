@@ -6,7 +6,7 @@ import { messagingEndpoint } from './endpoint.js'
 import type { MessagingGenesis } from './genesis.js'
 import { proofFromJson } from './groupchain/proof.js'
 import { applyHolderGate } from './hooks/holderGate.js'
-import { messagingParamsToJson, parseMessagingParams } from './params.js'
+import { messagingParams } from './params.js'
 import { MESSAGING_MODULE, paramsStore } from './stores/index.js'
 import type { HolderBalanceView, MessagingTokenMethod } from './types.js'
 
@@ -26,8 +26,8 @@ export function createMessagingModule(token: MessagingTokenMethod, holders: Hold
     commands: [createGroupCommand(token), updateGroupCommand(), anchorCheckpointCommand()],
 
     initGenesis(ctx: GenesisContext, section: unknown) {
-      const params = parseMessagingParams((section as MessagingGenesis | undefined)?.params)
-      paramsStore.set(ctx.state, messagingParamsToJson(params))
+      const params = messagingParams.parse((section as MessagingGenesis | undefined)?.params)
+      paramsStore.set(ctx.state, messagingParams.toJson(params))
     },
 
     afterTransactions(ctx: ExecContext) {

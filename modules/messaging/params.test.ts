@@ -1,12 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { ChainError } from '../../chain/errors.js'
 import { decodePolicy, resolveThreshold } from './commands/shared.js'
-import {
-  defaultMessagingParams,
-  MAX_MEMBERS_LIMIT,
-  messagingParamsToJson,
-  parseMessagingParams,
-} from './params.js'
+import { MAX_MEMBERS_LIMIT, messagingParams } from './params.js'
 
 const code = (fn: () => unknown): string => {
   try {
@@ -64,14 +59,14 @@ describe('messaging rules on plain values', () => {
   })
 
   test('params: defaults round-trip; bad values are refused naming the field', () => {
-    const d = defaultMessagingParams()
+    const d = messagingParams.defaults()
     expect(d).toEqual({ creationFee: 10_000_000n, maxProducers: 21, maxGroupDepth: 8 })
-    expect(parseMessagingParams(messagingParamsToJson(d))).toEqual(d)
-    expect(() => parseMessagingParams({ maxProducers: 0 })).toThrow(
+    expect(messagingParams.parse(messagingParams.toJson(d))).toEqual(d)
+    expect(() => messagingParams.parse({ maxProducers: 0 })).toThrow(
       /modules\.messaging\.params\.maxProducers/,
     )
-    expect(() => parseMessagingParams({ maxProducers: 101 })).toThrow(/maxProducers/)
-    expect(() => parseMessagingParams({ maxGroupDepth: 1.5 })).toThrow(/maxGroupDepth/)
-    expect(() => parseMessagingParams({ creationFee: (10n ** 15n).toString() })).toThrow(/creationFee/)
+    expect(() => messagingParams.parse({ maxProducers: 101 })).toThrow(/maxProducers/)
+    expect(() => messagingParams.parse({ maxGroupDepth: 1.5 })).toThrow(/maxGroupDepth/)
+    expect(() => messagingParams.parse({ creationFee: (10n ** 15n).toString() })).toThrow(/creationFee/)
   })
 })

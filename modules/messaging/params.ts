@@ -1,6 +1,7 @@
-import { ChainError, ChainErrorCode } from '../../chain/errors.js'
+import { GAT_CAP_UGAT } from '../../chain/amount.js'
+import { defineParams, type ParamsJson } from '../../chain/params.js'
 
-/** SPEC §7: a group has at most 10,000 members. */
+/** A group has at most 10,000 members (a rule of the protocol, not a param). */
 export const MAX_MEMBERS_LIMIT = 10_000
 /** Producers a message may name at all (the param `maxProducers` is checked against state). */
 export const MAX_PRODUCERS_HARD = 100
@@ -15,53 +16,16 @@ export interface MessagingParams {
   maxGroupDepth: number
 }
 
-/** The defaults. */
-export function defaultMessagingParams(): MessagingParams {
-  return { creationFee: 10_000_000n, maxProducers: 21, maxGroupDepth: 8 }
-}
+/** The messaging params: defaults, validate, the JSON form and the genesis schema (chain/params.ts). */
+export const messagingParams = defineParams<MessagingParams>({
+  module: 'messaging',
+  fields: {
+    creationFee: { kind: 'bigint', unit: 'ugat', min: 0n, max: GAT_CAP_UGAT, maxName: 'the GAT cap' },
+    maxProducers: { kind: 'int', min: 1, max: MAX_PRODUCERS_HARD },
+    maxGroupDepth: { kind: 'int', min: 0, max: 64 },
+  },
+  defaults: () => ({ creationFee: 10_000_000n, maxProducers: 21, maxGroupDepth: 8 }),
+})
 
-/** Problems with a set of params, each `field: reason`; empty when valid. */
-export function validateMessagingParams(p: MessagingParams): string[] {
-  const problems: string[] = []
-  if (p.creationFee < 0n) problems.push('creationFee: must not be negative')
-  if (p.creationFee > 100_000_000n * 1_000_000n) problems.push('creationFee: must not exceed the GAT cap')
-  if (!Number.isInteger(p.maxProducers) || p.maxProducers < 1 || p.maxProducers > MAX_PRODUCERS_HARD)
-    problems.push(`maxProducers: must be a whole number from 1 to ${MAX_PRODUCERS_HARD}`)
-  if (!Number.isInteger(p.maxGroupDepth) || p.maxGroupDepth < 0 || p.maxGroupDepth > 64)
-    problems.push('maxGroupDepth: must be a whole number from 0 to 64')
-  return problems
-}
-
-/** JSON form of params, as genesis and queries show them. */
-export interface MessagingParamsJson {
-  creationFee?: string
-  maxProducers?: number
-  maxGroupDepth?: number
-}
-
-/** Params from their JSON form over the defaults; throws GENESIS_INVALID naming each bad field. */
-export function parseMessagingParams(raw: MessagingParamsJson | undefined): MessagingParams {
-  const d = defaultMessagingParams()
-  const p: MessagingParams = {
-    creationFee: raw?.creationFee === undefined ? d.creationFee : BigInt(raw.creationFee),
-    maxProducers: raw?.maxProducers ?? d.maxProducers,
-    maxGroupDepth: raw?.maxGroupDepth ?? d.maxGroupDepth,
-  }
-  const problems = validateMessagingParams(p)
-  if (problems.length > 0) {
-    throw new ChainError(
-      ChainErrorCode.GENESIS_INVALID,
-      `invalid genesis: ${problems.map((x) => `modules.messaging.params.${x}`).join('; ')}`,
-    )
-  }
-  return p
-}
-
-/** Params to their JSON form. */
-export function messagingParamsToJson(p: MessagingParams): Required<MessagingParamsJson> {
-  return {
-    creationFee: p.creationFee.toString(),
-    maxProducers: p.maxProducers,
-    maxGroupDepth: p.maxGroupDepth,
-  }
-}
+/** JSON form of params (amounts as decimal strings), as genesis, the state and queries show them. */
+export type MessagingParamsJson = ParamsJson<MessagingParams>

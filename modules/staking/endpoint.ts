@@ -1,6 +1,6 @@
 import type { ReadContext } from '../../chain/stateMachine.js'
 import { stakingMethod } from './method.js'
-import { stakingParamsToJson } from './params.js'
+import { stakingParams } from './params.js'
 import { lockStore, nodeStore, superNodesStore } from './stores/index.js'
 
 function nodeView(ctx: ReadContext, nodeId: string, rank?: number) {
@@ -68,6 +68,6 @@ export const stakingEndpoint = {
   },
 
   getParams(ctx: ReadContext) {
-    return stakingParamsToJson(stakingMethod.getParams(ctx.state))
+    return stakingParams.toJson(stakingMethod.getParams(ctx.state))
   },
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals'
 import { CommittedState } from '../../chain/store/committedState.js'
 import { StateOverlay } from '../../chain/store/overlay.js'
 import { stakingMethod } from './method.js'
-import { defaultStakingParams, parseStakingParams, periodSlots, stakingParamsToJson } from './params.js'
+import { periodSlots, stakingParams } from './params.js'
 import {
   nodeStore,
   paramsStore,
@@ -21,10 +21,10 @@ const OTHER = 'gat1other'
 /** A staking state with params and nodes written directly (no transactions). */
 function stateWith(
   nodes: { n: number; locked: bigint; height?: number; jailedUntil?: number }[],
-  params: Partial<ReturnType<typeof defaultStakingParams>> = {},
+  params: Partial<ReturnType<typeof stakingParams.defaults>> = {},
 ): StateOverlay {
   const state = new StateOverlay(CommittedState.empty())
-  paramsStore.set(state, stakingParamsToJson({ ...defaultStakingParams(), ...params }))
+  paramsStore.set(state, stakingParams.toJson({ ...stakingParams.defaults(), ...params }))
   for (const x of nodes) {
     nodeStore.set(state, id(x.n), {
       nodeId: id(x.n),
@@ -184,7 +184,7 @@ describe('stakingMethod locks and unbonding queue', () => {
 
 describe('staking params', () => {
   test('defaults follow SPEC §4 and bad values are refused naming the field', () => {
-    const d = defaultStakingParams()
+    const d = stakingParams.defaults()
     expect(d).toMatchObject({
       maxSuperNodes: 21,
       minNodeLock: GAT,
@@ -192,21 +192,21 @@ describe('staking params', () => {
       electionPeriodRounds: 1,
     })
     expect(d.unbondingBlocks).toBe(7 * 43_200)
-    expect(parseStakingParams(stakingParamsToJson(d))).toEqual(d)
-    expect(() => parseStakingParams({ maxSuperNodes: 0 })).toThrow(/modules\.staking\.params\.maxSuperNodes/)
-    expect(() => parseStakingParams({ minNodeLock: '5', maxNodeLock: '4' })).toThrow(/maxNodeLock/)
-    expect(() => parseStakingParams({ unbondingBlocks: 0 })).toThrow(/unbondingBlocks/)
-    expect(() => parseStakingParams({ electionPeriodRounds: 1.5 })).toThrow(/electionPeriodRounds/)
+    expect(stakingParams.parse(stakingParams.toJson(d))).toEqual(d)
+    expect(() => stakingParams.parse({ maxSuperNodes: 0 })).toThrow(/modules\.staking\.params\.maxSuperNodes/)
+    expect(() => stakingParams.parse({ minNodeLock: '5', maxNodeLock: '4' })).toThrow(/maxNodeLock/)
+    expect(() => stakingParams.parse({ unbondingBlocks: 0 })).toThrow(/unbondingBlocks/)
+    expect(() => stakingParams.parse({ electionPeriodRounds: 1.5 })).toThrow(/electionPeriodRounds/)
   })
 
   test('evidence params: 7 days of jail, 5 % slashed, evidence up to a day old; bad values refused', () => {
-    expect(defaultStakingParams()).toMatchObject({
+    expect(stakingParams.defaults()).toMatchObject({
       jailBlocks: 7 * 43_200,
       slashFractionBps: 500,
       evidenceMaxAgeBlocks: 43_200,
     })
-    expect(parseStakingParams({ slashFractionBps: 0 }).slashFractionBps).toBe(0)
-    expect(parseStakingParams({ slashFractionBps: 10_000 }).slashFractionBps).toBe(10_000)
+    expect(stakingParams.parse({ slashFractionBps: 0 }).slashFractionBps).toBe(0)
+    expect(stakingParams.parse({ slashFractionBps: 10_000 }).slashFractionBps).toBe(10_000)
     for (const [raw, field] of [
       [{ jailBlocks: 0 }, 'jailBlocks'],
       [{ jailBlocks: 2.5 }, 'jailBlocks'],
@@ -215,7 +215,7 @@ describe('staking params', () => {
       [{ slashFractionBps: 0.5 }, 'slashFractionBps'],
       [{ evidenceMaxAgeBlocks: 0 }, 'evidenceMaxAgeBlocks'],
     ] as const) {
-      expect(() => parseStakingParams(raw)).toThrow(new RegExp(`modules\\.staking\\.params\\.${field}`))
+      expect(() => stakingParams.parse(raw)).toThrow(new RegExp(`modules\\.staking\\.params\\.${field}`))
     }
   })
 })

@@ -1,6 +1,7 @@
+import { hex } from '../../chain/hex.js'
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
 import { type ElectionCandidate, electSuperNodes } from '../../consensus/election.js'
-import { parseStakingParams, periodSlots, type StakingParams } from './params.js'
+import { periodSlots, type StakingParams, stakingParams } from './params.js'
 import {
   dayBlocksStore,
   evidenceStore,
@@ -28,7 +29,7 @@ export type NodeStatus = 'active' | 'inactive' | 'jailed'
 /** Reads and changes staking state; shared by commands, hooks, endpoints and the schedule. */
 export const stakingMethod = {
   getParams(state: StateReader): StakingParams {
-    return parseStakingParams(paramsStore.get(state))
+    return stakingParams.parse(paramsStore.get(state))
   },
 
   getNode(state: StateReader, nodeId: string): NodeRecord | undefined {
@@ -91,7 +92,7 @@ export const stakingMethod = {
    */
   countProducedBlock(state: StateWriter, proposer: Uint8Array, height: number): void {
     if (proposer.length === 0) return
-    const id = Buffer.from(proposer).toString('hex')
+    const id = hex(proposer)
     const node = nodeStore.get(state, id)
     if (node !== undefined && BigInt(node.jailedUntil) > BigInt(height)) return
     dayBlocksStore.set(state, id, (dayBlocksStore.get(state, id) ?? 0n) + 1n)

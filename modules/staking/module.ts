@@ -7,7 +7,7 @@ import { transferNodeCommand } from './commands/transferNode.js'
 import { stakingEndpoint } from './endpoint.js'
 import type { StakingGenesis } from './genesis.js'
 import { stakingMethod } from './method.js'
-import { parseStakingParams, stakingParamsToJson } from './params.js'
+import { stakingParams } from './params.js'
 import { nodeStore, paramsStore, STAKING_MODULE, superNodesStore, totalLockedStore } from './stores/index.js'
 import type { GenesisValidator, StakingTokenMethod } from './types.js'
 
@@ -27,8 +27,8 @@ export function createStakingModule(token: StakingTokenMethod): Module {
     ],
 
     initGenesis(ctx: GenesisContext, section: unknown, genesis) {
-      const params = parseStakingParams((section as StakingGenesis | undefined)?.params)
-      paramsStore.set(ctx.state, stakingParamsToJson(params))
+      const params = stakingParams.parse((section as StakingGenesis | undefined)?.params)
+      paramsStore.set(ctx.state, stakingParams.toJson(params))
       totalLockedStore.set(ctx.state, 0n)
       const validators = (genesis.validators ?? []) as GenesisValidator[]
       validators.forEach((v, i) => {

@@ -1,7 +1,8 @@
+import { GAT_CAP_UGAT } from '../../chain/amount.js'
 import type { ReadContext } from '../../chain/stateMachine.js'
 import { dailyEmission, dayOfHeight, LAST_ISSUANCE_DAY, totalMintedThroughDay } from './logic/emission.js'
 import { lockedInBalance, unvestedAt } from './logic/vesting.js'
-import { GAT_CAP_UGAT, GMT_CAP, tokenMethod } from './method.js'
+import { GMT_CAP, tokenMethod } from './method.js'
 import { getBlocksPerDay } from './params.js'
 import { rewardsMethod } from './rewards.js'
 import {

@@ -1,8 +1,6 @@
 import { z } from 'zod'
-
-const decimal = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,38})$/, 'must be a whole number of base units as a decimal string')
+import { ugatJsonSchema } from '../../chain/params.js'
+import { tokenParams } from './params.js'
 
 const days = z.number().int('must be a whole number of days').min(0, 'must be at least 0').max(100_000)
 
@@ -25,26 +23,8 @@ export const vestingSchema = z
 /** The token module's section of genesis. */
 export const tokenGenesisSchema = z
   .object({
-    params: z
-      .object({
-        minFee: decimal.optional(),
-        /** blocks per issuance day (default 43,200: one day of 2 s blocks) */
-        blocksPerDay: z
-          .number()
-          .int('must be a whole number')
-          .min(1, 'must be at least 1')
-          .max(1_000_000_000, 'must be at most 1000000000')
-          .optional(),
-        /** super-node rewards earned before this day are locked until it (default 730: 2 years) */
-        superNodeRewardLockDays: z
-          .number()
-          .int('must be a whole number')
-          .min(0, 'must be at least 0')
-          .max(100_000, 'must be at most 100000')
-          .optional(),
-      })
-      .strict()
-      .optional(),
+    /** minFee, blocksPerDay (default 43,200: one day of 2 s blocks), superNodeRewardLockDays (default 730) */
+    params: tokenParams.genesisSchema().optional(),
     /** the only account that may issue GMT (MsgIssueDevice); absent: nobody */
     gmtIssuer: z.string().optional(),
     accounts: z
@@ -52,7 +32,7 @@ export const tokenGenesisSchema = z
         z
           .object({
             address: z.string().min(1, 'is required'),
-            ugat: decimal,
+            ugat: ugatJsonSchema,
             /** the whole amount vests: linearly from startDay over durationDays, nothing before the cliff */
             vesting: vestingSchema.optional(),
           })

@@ -1,3 +1,4 @@
+import { UGAT_PER_GAT } from '../../chain/amount.js'
 import { ChainError } from '../../chain/errors.js'
 import type { AccountInfo, ExecContext } from '../../chain/stateMachine.js'
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
@@ -46,10 +47,8 @@ function encodeVesting(v: Vesting): VestingRecord {
 
 /** GMT cap: one per device, 10,000,000 devices. */
 export const GMT_CAP = 10_000_000n
-/** ugat issuance may mint over the chain's life: 90,000,000 GAT (SPEC §3). */
-export const MINT_CAP_UGAT = 90_000_000n * 1_000_000n
-/** The GAT cap in ugat: 100,000,000 GAT. */
-export const GAT_CAP_UGAT = 100_000_000n * 1_000_000n
+/** ugat issuance may mint over the chain's life: 90,000,000 GAT (the invariants check the schedule against it). */
+export const MINT_CAP_UGAT = 90_000_000n * UGAT_PER_GAT
 
 /**
  * The token module's surface for other modules and the state machine: balances, accounts and

@@ -16,8 +16,7 @@ import { TokenErrorCode } from './errors.js'
 import type { TokenGenesis } from './genesis.js'
 import { applyBlockMint } from './hooks/mint.js'
 import { tokenMethod } from './method.js'
-import { getBlocksPerDay, parseTokenParams } from './params.js'
-import { rewardsMethod } from './rewards.js'
+import { getBlocksPerDay, getSuperNodeRewardLockDays, tokenParams } from './params.js'
 import {
   balanceStore,
   blocksPerDayStore,
@@ -69,7 +68,7 @@ export const tokenModule: Module = {
 
   initGenesis(ctx: GenesisContext, raw: unknown) {
     const genesis = (raw ?? { accounts: [] }) as TokenGenesis
-    const params = parseTokenParams(genesis.params)
+    const params = tokenParams.parse(genesis.params)
     minFeeStore.set(ctx.state, params.minFee)
     blocksPerDayStore.set(ctx.state, BigInt(params.blocksPerDay))
     superNodeLockDaysStore.set(ctx.state, BigInt(params.superNodeRewardLockDays))
@@ -105,11 +104,11 @@ export const tokenModule: Module = {
 
   exportGenesis(state: StateReader): TokenGenesis {
     return {
-      params: {
-        minFee: (minFeeStore.get(state) ?? 0n).toString(),
+      params: tokenParams.toJson({
+        minFee: minFeeStore.get(state) ?? 0n,
         blocksPerDay: getBlocksPerDay(state),
-        superNodeRewardLockDays: rewardsMethod.lockDays(state),
-      },
+        superNodeRewardLockDays: getSuperNodeRewardLockDays(state),
+      }),
       ...(gmtIssuerStore.get(state) === undefined ? {} : { gmtIssuer: gmtIssuerStore.get(state)! }),
       accounts: balanceStore.entries(state).map(([address, ugat]) => ({ address, ugat: ugat.toString() })),
     }

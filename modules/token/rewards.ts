@@ -13,7 +13,7 @@ import {
   splitDay,
 } from './logic/rewards.js'
 import { tokenMethod } from './method.js'
-import { getBlocksPerDay } from './params.js'
+import { getBlocksPerDay, getSuperNodeRewardLockDays } from './params.js'
 import {
   nodeStreamStore,
   nodesWaitingStore,
@@ -26,11 +26,7 @@ import {
   rewardsUnclaimedStore,
   stakerStreamStore,
   stakersWaitingStore,
-  superNodeLockDaysStore,
 } from './stores/index.js'
-
-/** Super-node rewards are locked for the first 2 years after genesis unless genesis says otherwise. */
-export const DEFAULT_SUPER_NODE_REWARD_LOCK_DAYS = 730
 
 /** A producer of the day's blocks and the account its super-node reward goes to. */
 export interface DayProducer {
@@ -126,10 +122,7 @@ export const rewardsMethod = {
   }),
 
   /** The first day on which locked super-node rewards can be claimed. */
-  lockDays(state: StateReader): number {
-    const stored = superNodeLockDaysStore.get(state)
-    return stored === undefined ? DEFAULT_SUPER_NODE_REWARD_LOCK_DAYS : Number(stored)
-  },
+  lockDays: (state: StateReader): number => getSuperNodeRewardLockDays(state),
 
   /** Moves what the account earned in both streams into its `unclaimed`; returns the record. */
   settleAccount(state: StateWriter, address: string): RewardAccount {

@@ -1,12 +1,12 @@
 import { protoType } from '../../../chain/codec/index.js'
 import {
   bigintCodec,
+  paddedId,
   protoCodec,
   SingletonStore,
   TypedStore,
-  type ValueCodec,
 } from '../../../chain/store/typedStore.js'
-import type { IdentityParamsJson } from '../params.js'
+import { type IdentityParamsJson, identityParams } from '../params.js'
 
 /** Module name and key prefix. */
 export const IDENTITY_MODULE = 'identity'
@@ -17,13 +17,6 @@ export interface GidRecord {
   owner: string
   registeredHeight: string
   transferredHeight: string
-}
-
-const utf8 = new TextEncoder()
-const fromUtf8 = new TextDecoder()
-const paramsCodec: ValueCodec<Required<IdentityParamsJson>> = {
-  encode: (v) => utf8.encode(JSON.stringify({ registrationFee: v.registrationFee })),
-  decode: (b) => JSON.parse(fromUtf8.decode(b)) as Required<IdentityParamsJson>,
 }
 
 /** `identity/gid/<gid, 20 digits>` → the binding. */
@@ -42,10 +35,10 @@ export const gidCountStore = new SingletonStore<bigint>(IDENTITY_MODULE, 'count'
 export const paramsStore = new SingletonStore<Required<IdentityParamsJson>>(
   IDENTITY_MODULE,
   'params',
-  paramsCodec,
+  identityParams.codec,
 )
 
 /** The store id of a GID: zero-padded to 20 digits so ids sort by number. */
 export function gidId(gid: bigint): string {
-  return gid.toString().padStart(20, '0')
+  return paddedId(gid)
 }

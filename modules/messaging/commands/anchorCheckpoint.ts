@@ -1,6 +1,7 @@
 import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
 import { sha256Hex } from '../../../chain/crypto/hash.js'
 import { ChainError } from '../../../chain/errors.js'
+import { hex } from '../../../chain/hex.js'
 import type { Command, ReadContext } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../token/address.js'
 import { MessagingErrorCode } from '../errors.js'
@@ -61,22 +62,30 @@ function toCheckpoint(r: CheckpointRecord): GroupCheckpoint {
   }
 }
 
-/** Valid producer signatures already checked (at admission), so the block does not check them again. */
-const verifiedSignatures = new Map<string, true>()
 const SIGNATURE_CACHE_LIMIT = 100_000
 
-/** `verifyCheckpointSignature`, remembering valid results (a pure function of its inputs, so safe to cache). */
-function isValidSignature(
+/** Checks producer signatures of checkpoints. */
+type SignatureCheck = (
   chainId: string,
   cp: GroupCheckpoint,
   sig: { producer: string; signature: Uint8Array },
-): boolean {
-  const key = `${sha256Hex(checkpointSignBytes(chainId, cp))}:${sig.producer}:${Buffer.from(sig.signature).toString('hex')}`
-  if (verifiedSignatures.has(key)) return true
-  if (!verifyCheckpointSignature(chainId, cp, sig)) return false
-  if (verifiedSignatures.size >= SIGNATURE_CACHE_LIMIT) verifiedSignatures.clear()
-  verifiedSignatures.set(key, true)
-  return true
+) => boolean
+
+/**
+ * `verifyCheckpointSignature`, remembering valid results so a block does not check again what
+ * admission checked (a pure function of its inputs, so safe to cache). One per command, so one
+ * per node: nodes in one process (tests, benchmarks) do not share it.
+ */
+function cachedSignatureCheck(): SignatureCheck {
+  const verified = new Map<string, true>()
+  return (chainId, cp, sig) => {
+    const key = `${sha256Hex(checkpointSignBytes(chainId, cp))}:${sig.producer}:${hex(sig.signature)}`
+    if (verified.has(key)) return true
+    if (!verifyCheckpointSignature(chainId, cp, sig)) return false
+    if (verified.size >= SIGNATURE_CACHE_LIMIT) verified.clear()
+    verified.set(key, true)
+    return true
+  }
 }
 
 /**
@@ -84,7 +93,12 @@ function isValidSignature(
  * each from a current producer, valid over the checkpoint and this chain's id, and enough of
  * them. An owner-produced group's checkpoint is signed by the owner's transaction itself.
  */
-function countedSigners(ctx: ReadContext, group: GroupRecord, msg: AnchorCheckpoint): string[] {
+function countedSigners(
+  ctx: ReadContext,
+  group: GroupRecord,
+  msg: AnchorCheckpoint,
+  isValidSignature: SignatureCheck,
+): string[] {
   if (group.producers.length === 0) {
     if (msg.submitter !== group.owner || msg.signatures.length > 0)
       throw new ChainError(
@@ -124,6 +138,7 @@ function countedSigners(ctx: ReadContext, group: GroupRecord, msg: AnchorCheckpo
  * producers that signed both.
  */
 export function anchorCheckpointCommand(): Command<AnchorCheckpoint> {
+  const isValidSignature = cachedSignatureCheck()
   return {
     typeUrl: typeUrlOf(MsgAnchorCheckpointType),
 
@@ -187,7 +202,7 @@ export function anchorCheckpointCommand(): Command<AnchorCheckpoint> {
           MessagingErrorCode.GROUP_FROZEN,
           `group ${group.id} is frozen after conflicting checkpoints; its owner must rotate the producers first`,
         )
-      countedSigners(ctx, group, msg)
+      countedSigners(ctx, group, msg, isValidSignature)
       const existing = messagingMethod.getCheckpoint(ctx.state, cp.groupId, cp.height)
       if (existing !== undefined) {
         if (sameCheckpoint(toCheckpoint(existing), cp))
@@ -244,7 +259,7 @@ export function anchorCheckpointCommand(): Command<AnchorCheckpoint> {
       ctx.emit('messaging.checkpoint_anchored', {
         group_id: group.id,
         height: cp.height.toString(),
-        block_hash: Buffer.from(cp.blockHash).toString('hex'),
+        block_hash: hex(cp.blockHash),
         signers: signers.join(','),
       })
     },

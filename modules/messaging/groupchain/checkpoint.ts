@@ -1,5 +1,6 @@
 import { protoType } from '../../../chain/codec/index.js'
 import { signEd25519, verifyEd25519 } from '../../../chain/crypto/ed25519.js'
+import { hex } from '../../../chain/hex.js'
 
 const SignDocType = protoType('gather.messaging.v1.CheckpointSignDoc')
 
@@ -47,7 +48,7 @@ export function signCheckpoint(
   key: { privateKey: Uint8Array; publicKey: Uint8Array },
 ): ProducerSignature {
   return {
-    producer: Buffer.from(key.publicKey).toString('hex'),
+    producer: hex(key.publicKey),
     signature: signEd25519(key.privateKey, checkpointSignBytes(chainId, cp)),
   }
 }

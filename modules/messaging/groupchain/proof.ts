@@ -1,3 +1,4 @@
+import { hex } from '../../../chain/hex.js'
 import { decodeGroupHeader, type GroupBlockHeader, groupBlockHash } from './block.js'
 import type { GroupCheckpoint } from './checkpoint.js'
 import { leafHash, rootFromAuditPath } from './merkle.js'
@@ -58,7 +59,6 @@ export const InclusionErrorCode = {
 /** One of the `InclusionErrorCode` values. */
 export type InclusionErrorCode = (typeof InclusionErrorCode)[keyof typeof InclusionErrorCode]
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const eq = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0
 const fail = (code: InclusionErrorCode, reason: string): InclusionFailure => ({ valid: false, code, reason })
 

@@ -2,12 +2,12 @@ import { protoType } from '../../../chain/codec/index.js'
 import {
   bigintCodec,
   bytesCodec,
+  paddedId,
   protoCodec,
   SingletonStore,
   TypedStore,
-  type ValueCodec,
 } from '../../../chain/store/typedStore.js'
-import type { MessagingParamsJson } from '../params.js'
+import { type MessagingParamsJson, messagingParams } from '../params.js'
 
 /** Module name and key prefix. */
 export const MESSAGING_MODULE = 'messaging'
@@ -63,20 +63,6 @@ export interface EvidenceRecord {
   resolved: boolean
 }
 
-const utf8 = new TextEncoder()
-const fromUtf8 = new TextDecoder()
-const paramsCodec: ValueCodec<Required<MessagingParamsJson>> = {
-  encode: (v) =>
-    utf8.encode(
-      JSON.stringify({
-        creationFee: v.creationFee,
-        maxProducers: v.maxProducers,
-        maxGroupDepth: v.maxGroupDepth,
-      }),
-    ),
-  decode: (b) => JSON.parse(fromUtf8.decode(b)) as Required<MessagingParamsJson>,
-}
-
 /** `messaging/group/<id, 20 digits>` → the group. */
 export const groupStore = new TypedStore<GroupRecord>(
   MESSAGING_MODULE,
@@ -110,15 +96,10 @@ export const nextGroupIdStore = new SingletonStore<bigint>(MESSAGING_MODULE, 'ne
 export const paramsStore = new SingletonStore<Required<MessagingParamsJson>>(
   MESSAGING_MODULE,
   'params',
-  paramsCodec,
+  messagingParams.codec,
 )
-
-/** A number as a 20-digit store id, so ids sort numerically. */
-export function pad20(n: number | bigint | string): string {
-  return n.toString().padStart(20, '0')
-}
 
 /** The state key of a group's checkpoint at a height (what `state_getProof` proves). */
 export function checkpointKey(groupId: number | string, height: number | string): string {
-  return checkpointStore.key(`${pad20(groupId)}/${pad20(height)}`)
+  return checkpointStore.key(`${paddedId(groupId)}/${paddedId(height)}`)
 }

@@ -1,12 +1,12 @@
 import { protoType } from '../../../chain/codec/index.js'
 import {
   bigintCodec,
+  paddedId,
   protoCodec,
   SingletonStore,
   TypedStore,
-  type ValueCodec,
 } from '../../../chain/store/typedStore.js'
-import type { StakingParamsJson } from '../params.js'
+import { type StakingParamsJson, stakingParams } from '../params.js'
 
 /** Module name and key prefix. */
 export const STAKING_MODULE = 'staking'
@@ -33,25 +33,6 @@ export interface UnbondingRecord {
 export interface SuperNodeSetRecord {
   period: string
   nodeIds: string[]
-}
-
-const utf8 = new TextEncoder()
-const fromUtf8 = new TextDecoder()
-const paramsCodec: ValueCodec<Required<StakingParamsJson>> = {
-  encode: (v) =>
-    utf8.encode(
-      JSON.stringify({
-        maxSuperNodes: v.maxSuperNodes,
-        minNodeLock: v.minNodeLock,
-        maxNodeLock: v.maxNodeLock,
-        unbondingBlocks: v.unbondingBlocks,
-        electionPeriodRounds: v.electionPeriodRounds,
-        jailBlocks: v.jailBlocks,
-        slashFractionBps: v.slashFractionBps,
-        evidenceMaxAgeBlocks: v.evidenceMaxAgeBlocks,
-      }),
-    ),
-  decode: (b) => JSON.parse(fromUtf8.decode(b)) as Required<StakingParamsJson>,
 }
 
 /** `staking/node/<nodeId>` → node record. */
@@ -91,7 +72,7 @@ export const superNodesStore = new SingletonStore<SuperNodeSetRecord>(
 export const paramsStore = new SingletonStore<Required<StakingParamsJson>>(
   STAKING_MODULE,
   'params',
-  paramsCodec,
+  stakingParams.codec,
 )
 /** Total ugat locked on all nodes. */
 export const totalLockedStore = new SingletonStore<bigint>(STAKING_MODULE, 'totalLocked', bigintCodec)
@@ -100,12 +81,12 @@ export const totalUnbondingStore = new SingletonStore<bigint>(STAKING_MODULE, 't
 
 /** The key of a release-height bucket: zero-padded so keys sort by height. */
 export function heightId(height: number): string {
-  return height.toString().padStart(12, '0')
+  return paddedId(height, 12)
 }
 
 /** The id of the `index`-th unlock released at `height`: sorts by height, then queue order. */
 export function unbondingId(height: number, index: bigint): string {
-  return `${heightId(height)}/${index.toString().padStart(10, '0')}`
+  return `${heightId(height)}/${paddedId(index, 10)}`
 }
 
 /** `staking/dayBlocks/<nodeId>` → blocks the node produced in the current day (cleared at its end). */

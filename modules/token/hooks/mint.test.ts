@@ -13,7 +13,7 @@ import {
 } from '../logic/emission.js'
 import { MINT_CAP_UGAT, tokenMethod } from '../method.js'
 import { tokenModule } from '../module.js'
-import { getBlocksPerDay, parseTokenParams } from '../params.js'
+import { getBlocksPerDay, tokenParams } from '../params.js'
 import { blocksPerDayStore, mintedStore, rewardPoolStore } from '../stores/index.js'
 import { applyBlockMint } from './mint.js'
 
@@ -144,7 +144,7 @@ describe('minting in block execution', () => {
 
 describe('the blocksPerDay parameter', () => {
   test.each([0, -1, 1.5, 1_000_000_001])('genesis refuses blocksPerDay %p', (blocksPerDay) => {
-    expect(() => parseTokenParams({ blocksPerDay })).toThrow(
+    expect(() => tokenParams.parse({ blocksPerDay })).toThrow(
       expect.objectContaining({
         code: 'GENESIS_INVALID',
         message: expect.stringMatching(/modules\.token\.params\.blocksPerDay/),
@@ -154,9 +154,9 @@ describe('the blocksPerDay parameter', () => {
   })
 
   test('genesis accepts 1 and the maximum, and exports what it stored', () => {
-    expect(parseTokenParams({ blocksPerDay: 1 }).blocksPerDay).toBe(1)
-    expect(parseTokenParams({ blocksPerDay: 1_000_000_000 }).blocksPerDay).toBe(1_000_000_000)
-    expect(parseTokenParams(undefined)).toEqual({
+    expect(tokenParams.parse({ blocksPerDay: 1 }).blocksPerDay).toBe(1)
+    expect(tokenParams.parse({ blocksPerDay: 1_000_000_000 }).blocksPerDay).toBe(1_000_000_000)
+    expect(tokenParams.parse(undefined)).toEqual({
       minFee: 1_000n,
       blocksPerDay: 43_200,
       superNodeRewardLockDays: 730,

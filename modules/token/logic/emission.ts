@@ -7,8 +7,7 @@
  * `blocksPerDay` blocks; heights start at 1 (block 1 is the first block of day 0).
  */
 
-/** ugat per GAT. */
-export const UGAT_PER_GAT = 1_000_000n
+import { UGAT_PER_GAT } from '../../../chain/amount.js'
 
 /** The shape of an issuance curve; the chain uses GAT_EMISSION, tests also try others. */
 export interface EmissionSchedule {
