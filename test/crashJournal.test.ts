@@ -14,7 +14,7 @@ type Signer = Awaited<ReturnType<typeof deriveAccountKey>>
 /** The kill moments' seed, in the test's name: `GATHER_CRASH_SEED=<seed>` replays a failed run. */
 const CRASH_SEED = testSeed('GATHER_CRASH_SEED')
 
-/** Paces the load (a sender's gap, a rate-limit hint, the seeded moment of a kill): never waited on before an assertion. */
+/** Paces the load (a sender's gap, a rate-limit hint): never waited on before an assertion. */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /**
@@ -53,7 +53,8 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
   test(`under a transfer load, killed with SIGKILL 10 times and restarted: every transaction tx_broadcast accepted is committed (seed ${CRASH_SEED}; GATHER_CRASH_SEED replays)`, async () => {
     expect(existsSync(CLI)).toBe(true) // built by `npm test` (npm run build) before jest
     const seed = CRASH_SEED
-    // kill moments from the seed alone; the senders' pacing from a generator of their own
+    // kill moments (how many more accepted transactions each round runs to) from the seed alone;
+    // the senders' pacing from a generator of their own
     const killAt = new Rng(seed)
     const pace = new Rng(seed ^ 0x5bd1e995)
     const tmp = await tempDir('gather-crash-journal-')
@@ -91,6 +92,8 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
       let inDoubt = 0
       let refusedSequence = 0
       let rateLimited = 0
+      /** called after each accepted transaction: the round's kill watches the count */
+      let onAccepted: () => void = () => undefined
 
       /**
        * One sender until the node dies: each transfer with the sequence the node expects
@@ -105,6 +108,7 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
             const { hash } = await client.broadcast(raw)
             accepted.push({ hash, sender: s.address, sequence, round })
             sequence++
+            onAccepted()
           } catch (e) {
             if (!(e instanceof RpcClientError)) {
               inDoubt++ // the node died with this one in flight: it may or may not be journaled
@@ -133,7 +137,28 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
             throw new Error(`seed ${seed}, round ${round}: ${(e as Error).message}`)
           }),
         )
-        await sleep(400 + killAt.int(1200))
+        // the kill moment: once this round's load has had a seeded number (31-90) of transfers
+        // accepted, while the other senders' calls are in flight; a load that stops fails the round
+        const due = accepted.length + 31 + killAt.int(60)
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () =>
+              reject(
+                new Error(`seed ${seed}, round ${round}: ${accepted.length} of ${due} accepted in 30 s`),
+              ),
+            30_000,
+          )
+          onAccepted = () => {
+            if (accepted.length < due) return
+            clearTimeout(timer)
+            resolve()
+          }
+          Promise.all(load).catch((e: unknown) => {
+            clearTimeout(timer)
+            reject(e)
+          })
+        })
+        onAccepted = () => undefined
         await kill9(d)
         await Promise.all(load)
         devnet = await startAt(home, 300)
@@ -174,6 +199,7 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
       // the load never reuses a sequence, so nothing it was told was accepted can fail in a block
       expect({ seed, failedInBlock }).toEqual({ seed, failedInBlock: 0 })
       expect({ seed, committed }).toEqual({ seed, committed: accepted.length })
+      // each round runs to 31 or more accepted transfers before its kill
       expect(accepted.length).toBeGreaterThan(30 * kills)
       expect(readmitted).toBeGreaterThan(0)
     } finally {

@@ -1,9 +1,9 @@
 /**
- * Fork choice (SPEC §4, issue 5): a node reverts blocks that are not final, atomically and with
- * their state, indexes and transactions restored, never a final one; on the network a node that
- * finds itself on a worse branch moves to the better one and then agrees with everyone.
+ * Fork choice: a node reverts blocks that are not final, atomically and with their state,
+ * indexes and transactions restored, never a final one; on the network a node that finds itself
+ * on a worse branch moves to the better one and then agrees with everyone.
  */
-import { afterEach, describe, expect, test } from '@jest/globals'
+import { afterAll, afterEach, describe, expect, test } from '@jest/globals'
 import type { CommittedBlock } from '../chain/blockchain.js'
 import { ChainErrorCode } from '../chain/errors.js'
 import { GatherNode } from '../chain/node.js'
@@ -19,21 +19,15 @@ import { waitFor } from './helpers/wait.js'
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 type Key = ReturnType<typeof testNodeKey>
 
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined)
-})
-
 /** A node without a node key of its own: it never votes, so nothing it holds becomes final by itself. */
-async function openKeyless(genesis: Genesis, dataDir?: string) {
-  const tmp = dataDir === undefined ? await tempDir('gather-fork-') : undefined
-  const dir = dataDir ?? tmp!.dir
-  const node = await GatherNode.open({ dataDir: dir, genesis, produce: false })
+async function openKeyless(genesis: Genesis, cleanups: (() => Promise<void>)[]) {
+  const tmp = await tempDir('gather-fork-')
+  const node = await GatherNode.open({ dataDir: tmp.dir, genesis, produce: false })
   cleanups.push(async () => {
     await node.stop()
-    await tmp?.cleanup()
+    await tmp.cleanup()
   })
-  return { node, dir }
+  return { node, dir: tmp.dir }
 }
 
 /** Produces the next block in `slot` (default: the next slot) as whichever super node it belongs to. */
@@ -44,79 +38,123 @@ function produceAs(node: GatherNode, keys: Key[], slot = node.chain.head.slot + 
   return node.produceBlock(slot, { key })
 }
 
+/** The encoded blocks `from`..`to` of a node's chain. */
+function blockBytes(node: GatherNode, from: number, to: number): Promise<Uint8Array[]> {
+  return Promise.all(
+    Array.from({ length: to - from + 1 }, async (_, i) => (await node.chain.getBlock(from + i))!.bytes),
+  )
+}
+
 describe('reverting blocks that are not final', () => {
-  test('state, indexes and mempool come back; the node reopens on the parent; a follower switches branch; a final block is never reverted', async () => {
+  const cleanups: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined)
+  })
+
+  /**
+   * A keyless node of a 4-validator genesis with blocks 1–3, then branch A: blocks 4–6 carrying
+   * three transfers (two in block 4, one in block 6); what block 3 looked like is kept.
+   */
+  async function onBranchA() {
     const { genesis, keys } = await networkGenesis(4, 'revert', {
       blockTimeMs: 100,
       genesisTime: new Date('2026-01-01T00:00:00Z'),
     })
-    const dev = await devnetKeys()
-    const payer = dev.validator
+    const payer = (await devnetKeys()).validator
     const payee = testAccount('revert-payee').address
-    const { node: a, dir } = await openKeyless(genesis)
+    const { node: a, dir } = await openKeyless(genesis, cleanups)
     for (let i = 0; i < 3; i++) await produceAs(a, keys)
-    const at3 = { head: { ...a.chain.head }, root: hex(a.chain.state.root) }
-    const payerAt3 = a.getAccount(payer.address)
-    const send = (amount: bigint) => {
-      const raw = signNext(a, payer, [transferMessage(payer.address, payee, amount)])
-      return a.submitTx(raw).hash
+    const at3 = {
+      hash: hex(a.chain.head.hash),
+      root: hex(a.chain.state.root),
+      payer: a.getAccount(payer.address),
     }
-
-    // branch A: blocks 4–6 with three transfers
+    const send = (amount: bigint): string =>
+      a.submitTx(signNext(a, payer, [transferMessage(payer.address, payee, amount)])).hash
     const sent = [send(1_000n), send(2_000n)]
     await produceAs(a, keys)
     await produceAs(a, keys)
     sent.push(send(3_000n))
     await produceAs(a, keys)
+    const hashA4 = hex((await a.chain.getBlock(4))!.hash)
+    return { genesis, keys, a, dir, payer, payee, at3, sent, hashA4, branchA: await blockBytes(a, 1, 6) }
+  }
+
+  /**
+   * {@link onBranchA} reverted to block 3, then branch B from there: blocks 4–5 in later slots
+   * (the double-sign guard keeps the slots already signed).
+   */
+  async function onBranchB() {
+    const s = await onBranchA()
+    await s.a.revertTo(3)
+    const b4 = await produceAs(s.a, s.keys, s.a.chain.head.slot + 10)
+    await produceAs(s.a, s.keys)
+    const headB = { height: 5, hash: hex(s.a.chain.head.hash), root: hex(s.a.chain.state.root) }
+    return { ...s, b4, headB, branchB: await blockBytes(s.a, 4, 5) }
+  }
+
+  test('revertTo(3) brings back the head, the state root and the accounts of block 3', async () => {
+    const { a, payer, payee, at3 } = await onBranchA()
     expect(a.chain.head.height).toBe(6)
     expect(a.getAccount(payee)?.balance.ugat).toBe('6000')
-    const branchA = await Promise.all([1, 2, 3, 4, 5, 6].map(async (h) => (await a.chain.getBlock(h))!.bytes))
-    const hashA4 = hex((await a.chain.getBlock(4))!.hash)
     expect(await a.chain.db.getUndo(6)).toBeDefined()
 
-    // revert to 3: head, state, balances, block and tx indexes as they were; txs pending again
     expect(await a.revertTo(3)).toBe(3)
     expect(a.chain.head.height).toBe(3)
-    expect(hex(a.chain.head.hash)).toBe(hex(at3.head.hash))
+    expect(hex(a.chain.head.hash)).toBe(at3.hash)
     expect(hex(a.chain.state.root)).toBe(at3.root)
-    expect(a.getAccount(payer.address)).toEqual(payerAt3)
+    expect(a.getAccount(payer.address)).toEqual(at3.payer)
     expect(a.getAccount(payee)).toMatchObject({ exists: false, balance: { ugat: '0' } })
-    for (let h = 4; h <= 6; h++) expect(await a.chain.getBlock(h)).toBeUndefined()
+  })
+
+  test('the reverted blocks leave the block, undo and transaction indexes; their transactions are pending again, in order', async () => {
+    const { a, sent } = await onBranchA()
+    await a.revertTo(3)
+    for (let h = 4; h <= 6; h++)
+      expect({ h, block: await a.chain.getBlock(h) }).toEqual({ h, block: undefined })
     expect(await a.chain.db.getUndo(4)).toBeUndefined()
     for (const h of sent) {
-      expect(await a.getTx(h)).toBeUndefined()
-      expect(a.mempool.has(h)).toBe(true)
+      expect({ h, tx: await a.getTx(h) }).toEqual({ h, tx: undefined })
+      expect({ h, pending: a.mempool.has(h) }).toEqual({ h, pending: true })
     }
     expect(a.mempool.pending().map((p) => p.tx.hashHex)).toEqual(sent)
+  })
 
-    // branch B from 3 (later slots: the double-sign guard keeps slots already signed): the
-    // restored transactions are included again
-    const b4 = await produceAs(a, keys, a.chain.head.slot + 10)
+  test('a new branch from the fork point includes the restored transactions again', async () => {
+    const { a, payee, sent, hashA4, b4 } = await onBranchB()
     expect(b4.txHashes.map((h) => hex(h).toUpperCase())).toEqual(sent)
     expect(hex(b4.hash)).not.toBe(hashA4)
-    await produceAs(a, keys)
-    const headB = { hash: hex(a.chain.head.hash), root: hex(a.chain.state.root) }
+    expect(a.chain.head.height).toBe(5)
     expect(a.getAccount(payee)?.balance.ugat).toBe('6000')
+  })
 
-    // reopen: the database holds branch B, with a state matching its head
+  test('reopened after the revert, the node is on the new branch with the state of its head', async () => {
+    const { genesis, a, dir, headB } = await onBranchB()
     await a.stop()
     const reopened = await GatherNode.open({ dataDir: dir, genesis, produce: false })
     cleanups.push(() => reopened.stop())
-    expect(reopened.chain.head.height).toBe(5)
+    expect(reopened.chain.head.height).toBe(headB.height)
     expect(hex(reopened.chain.head.hash)).toBe(headB.hash)
     expect(hex(reopened.chain.state.root)).toBe(headB.root)
-    const branchB = await Promise.all([4, 5].map(async (h) => (await reopened.chain.getBlock(h))!.bytes))
+  })
 
-    // a follower on branch A moves to branch B: revert to the fork, import B, same state
-    const { node: f } = await openKeyless(genesis)
+  test('a follower on the old branch reverts to the fork point and imports the new one: the same head and state', async () => {
+    const { genesis, branchA, branchB, headB } = await onBranchB()
+    const { node: f } = await openKeyless(genesis, cleanups)
     for (const b of branchA) await f.importBlock(b)
     expect(f.chain.head.height).toBe(6)
-    await f.revertTo(3)
+    expect(await f.revertTo(3)).toBe(3)
     for (const b of branchB) await f.importBlock(b)
     expect(hex(f.chain.head.hash)).toBe(headB.hash)
     expect(hex(f.chain.state.root)).toBe(headB.root)
+  })
 
-    // three of the four super nodes vote for block 5: it is final and can no longer be reverted
+  test('a final block is never reverted: revertTo and revertHead refuse with BLOCK_FINAL and change nothing', async () => {
+    const { genesis, keys, branchA, branchB, headB } = await onBranchB()
+    const { node: f } = await openKeyless(genesis, cleanups)
+    for (const b of [...branchA.slice(0, 3), ...branchB]) await f.importBlock(b)
+    expect(hex(f.chain.head.hash)).toBe(headB.hash)
+    // three of the four super nodes vote for block 5: it is final
     for (const k of keys.slice(0, 3)) f.addVote(signVote(genesis.chainId, 5, f.chain.head.hash, k))
     await f.settled()
     expect(f.chain.finalBlock.height).toBe(5)
@@ -125,16 +163,37 @@ describe('reverting blocks that are not final', () => {
     await expect(f.chain.revertHead()).rejects.toMatchObject({ code: ChainErrorCode.BLOCK_FINAL })
     expect(hex(f.chain.head.hash)).toBe(headB.hash)
     expect(hex(f.chain.state.root)).toBe(headB.root)
-  }, 60_000)
+  })
 })
 
-const running: NetNode[] = []
-afterEach(async () => {
-  for (const n of running.splice(0).reverse()) await stopNetNode(n, true).catch(() => undefined)
-})
+/**
+ * The cases are the steps of one network's story, in order (a network of four takes seconds to
+ * form, so it is formed once): each starts from what the one before left in `story` and fails at
+ * once, naming it, when that is missing.
+ */
+describe('fork choice on the network: a validator that produced alone rejoins', () => {
+  const story: {
+    net?: { genesis: Genesis; keys: Key[]; live: NetNode[]; loner: NetNode; bootstrap: string[] }
+    alone?: {
+      leftAt: number
+      finalAtLeave: { height: number; hash: Uint8Array }
+      ownBlocks: string[]
+      head: number
+    }
+    back?: NetNode
+  } = {}
+  const running: NetNode[] = []
+  const opened: GatherNode[] = []
+  afterAll(async () => {
+    for (const n of opened) await n.stop().catch(() => undefined)
+    for (const n of running.splice(0).reverse()) await stopNetNode(n, true).catch(() => undefined)
+  })
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is missing: an earlier case of this story failed`)
+    return value
+  }
 
-describe('fork choice on the network', () => {
-  test('a validator that produced alone on its own branch rejoins, reverts its blocks and follows the better chain', async () => {
+  test('four validators produce and finalise together', async () => {
     const { genesis, keys } = await networkGenesis(4, 'fork', { blockTimeMs: 300 })
     const first = await startNetNode(genesis, keys[0]!, 0, { bootstrap: [], produce: true })
     running.push(first)
@@ -147,9 +206,12 @@ describe('fork choice on the network', () => {
       () => nodes.every((n) => n.node.chain.head.height >= 6 && n.node.chain.finalBlock.height >= 3),
       60_000,
     )
+    story.net = { genesis, keys, live: nodes.slice(0, 3), loner: nodes[3]!, bootstrap }
+  }, 90_000)
 
+  test('cut off, one of them goes on producing alone: its blocks never become final (one vote of four)', async () => {
+    const { genesis, live, loner } = need(story.net, 'the network of four')
     // node 3 leaves the network and goes on producing in its own slots, alone
-    const loner = nodes[3]!
     await stopNetNode(loner)
     running.splice(running.indexOf(loner), 1)
     const leftAt = loner.node.chain.head.height
@@ -160,25 +222,28 @@ describe('fork choice on the network', () => {
       nodeKey: loner.key,
       produce: true,
     })
+    opened.push(alone)
     alone.start()
     await waitFor('2 blocks of its own', () => alone.chain.head.height >= leftAt + 2, 60_000)
     const ownBlocks: string[] = []
     for (let h = leftAt + 1; h <= alone.chain.head.height; h++)
       ownBlocks.push(hex((await alone.chain.getBlock(h))!.hash))
     await alone.stop()
-    // its own blocks never became final: one vote of four is no quorum
     expect(alone.chain.finalBlock.height).toBe(finalAtLeave.height)
+    const head = alone.chain.head.height
 
     // the others went on (3 of 4: final); make sure their chain is the longer one
-    const live = nodes.slice(0, 3)
-    const lonerHead = alone.chain.head.height
     await waitFor(
       'the network ahead of the loner',
-      () => live.every((n) => n.node.chain.head.height > lonerHead + 2),
+      () => live.every((n) => n.node.chain.head.height > head + 2),
       60_000,
     )
+    story.alone = { leftAt, finalAtLeave, ownBlocks, head }
+  }, 90_000)
 
-    // back on the network with its database: fork choice moves it to the network's branch
+  test('back on the network with its database, it reverts its own blocks, keeps its final block and follows the better chain', async () => {
+    const { genesis, keys, live, loner, bootstrap } = need(story.net, 'the network of four')
+    const { leftAt, finalAtLeave, ownBlocks, head } = need(story.alone, "the loner's own branch")
     const back = await startNetNode(genesis, keys[3]!, 3, {
       bootstrap,
       produce: true,
@@ -188,18 +253,24 @@ describe('fork choice on the network', () => {
     await waitFor(
       'the loner on the network chain',
       async () => {
-        const h = back.node.chain.head.height
-        if (h <= lonerHead + 2) return false
+        if (back.node.chain.head.height <= head + 2) return false
         const theirs = await live[0]!.node.chain.getBlock(leftAt + 1)
         const ours = await back.node.chain.getBlock(leftAt + 1)
         return ours !== undefined && hex(ours.hash) === hex(theirs!.hash)
       },
       60_000,
     )
-    // its own blocks are gone, the final block it had is still there, and it produces and agrees
-    for (let h = leftAt + 1; h < leftAt + 1 + ownBlocks.length; h++)
-      expect(hex((await back.node.chain.getBlock(h))!.hash)).not.toBe(ownBlocks[h - leftAt - 1])
+    for (const [i, own] of ownBlocks.entries()) {
+      const h = leftAt + 1 + i
+      expect({ h, own: hex((await back.node.chain.getBlock(h))!.hash) === own }).toEqual({ h, own: false })
+    }
     expect(hex((await back.node.chain.getBlock(finalAtLeave.height))!.hash)).toBe(hex(finalAtLeave.hash))
+    story.back = back
+  }, 90_000)
+
+  test('it produces on the network chain again: a block of its own becomes final everywhere, and all four agree', async () => {
+    const { keys, live } = need(story.net, 'the network of four')
+    const back = need(story.back, 'the loner back on the network')
     const all = [...live, back]
     const rejoined = back.node.chain.head.height
     await waitFor(
@@ -214,11 +285,17 @@ describe('fork choice on the network', () => {
       },
       60_000,
     )
-    const common = Math.min(...all.map((n) => n.node.chain.head.height))
-    for (let h = 1; h <= common; h++) {
+    // every final block is the same block with the same state on all four
+    const final = Math.min(...all.map((n) => n.node.chain.finalBlock.height))
+    for (let h = 1; h <= final; h++) {
       const views = await Promise.all(all.map((n) => n.node.chain.getBlock(h)))
       const ids = new Set(views.map((v) => `${hex(v!.hash)}/${hex(v!.block.header.stateRoot)}`))
-      expect({ height: h, distinct: ids.size }).toEqual({ height: h, distinct: 1 })
+      expect({ height: h, final, distinct: ids.size }).toEqual({ height: h, final, distinct: 1 })
     }
-  }, 180_000)
+    // above the final block, a slot's block may still be on its way to some: they reach one head
+    await waitFor(
+      'one head on all four',
+      () => new Set(all.map((n) => hex(n.node.chain.head.hash))).size === 1,
+    )
+  }, 90_000)
 })
