@@ -2,7 +2,7 @@ import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
 import { sha256Hex } from '../../../chain/crypto/hash.js'
 import { ChainError } from '../../../chain/errors.js'
 import type { Command, ReadContext } from '../../../chain/stateMachine.js'
-import { checkAddress } from '../../token/address.js'
+import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { MessagingErrorCode } from '../errors.js'
 import {
   checkpointSignBytes,
