@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { verifyLastCommit } from '../consensus/finality.js'
 import { proposerForSlot, roundOf, type SlotClock, slotTime } from '../consensus/schedule.js'
 import { type Genesis, genesisHash, genesisTimeMs } from '../genesis/schema.js'
@@ -8,9 +7,9 @@ import {
   type ChainEvent,
   decodeBlock,
   encodeBlock,
-  encodeHeader,
   encodeTxResult,
   type Header,
+  headerHash,
   type TxResult,
   type Vote,
 } from './codec/block.js'
@@ -63,11 +62,6 @@ export type SuperNodeSchedule = (state: StateReader, height: number, slot: numbe
 export interface ProposerKey {
   privateKey: Uint8Array
   publicKey: Uint8Array
-}
-
-/** Hash of a header: sha256 of its protobuf bytes. */
-export function headerHash(h: Header): Uint8Array {
-  return createHash('sha256').update(encodeHeader(h)).digest()
 }
 
 function invalid(reason: string): ChainError {

@@ -1,6 +1,13 @@
 import { quorum } from '../consensus/finality.js'
-import { headerHash } from './blockchain.js'
-import { type Block, decodeBlock, decodeVote, encodeBlock, encodeVote, type Vote } from './codec/block.js'
+import {
+  type Block,
+  decodeBlock,
+  decodeVote,
+  encodeBlock,
+  encodeVote,
+  headerHash,
+  type Vote,
+} from './codec/block.js'
 import { protoType } from './codec/index.js'
 import { verifyEd25519 } from './crypto/ed25519.js'
 import { ChainErrorCode, isChainError } from './errors.js'

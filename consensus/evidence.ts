@@ -1,5 +1,11 @@
-import { headerHash } from '../chain/blockchain.js'
-import { type Block, decodeBlock, decodeVote, type Vote, voteSignBytes } from '../chain/codec/block.js'
+import {
+  type Block,
+  decodeBlock,
+  decodeVote,
+  headerHash,
+  type Vote,
+  voteSignBytes,
+} from '../chain/codec/block.js'
 import { ED25519_KEY_LENGTH, verifyEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainError } from '../chain/errors.js'
 

@@ -7,8 +7,14 @@
  * replayed by a follower to the same state root.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { headerHash } from '../chain/blockchain.js'
-import { type Block, type ChainEvent, encodeBlock, encodeVote, voteSignBytes } from '../chain/codec/block.js'
+import {
+  type Block,
+  type ChainEvent,
+  encodeBlock,
+  encodeVote,
+  headerHash,
+  voteSignBytes,
+} from '../chain/codec/block.js'
 import { type NodeKey, signEd25519 } from '../chain/crypto/ed25519.js'
 import type { GatherNode } from '../chain/node.js'
 import { transferMessage } from '../chain/tx/signTx.js'

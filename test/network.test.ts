@@ -254,7 +254,7 @@ describe('double signing', () => {
     const cheat = nodes[3]!
     const cheatId = keys[3]!.id
     const { encodeBlock, decodeBlock } = await import('../chain/codec/block.js')
-    const { headerHash } = await import('../chain/blockchain.js')
+    const { headerHash } = await import('../chain/codec/block.js')
     const { signEd25519 } = await import('../chain/crypto/ed25519.js')
     // the cheat's next block, then a second one for the same slot with other contents, signed too
     const h0 = cheat.node.chain.head.height

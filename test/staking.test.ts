@@ -9,8 +9,7 @@
  * imports every block, checking the schedule independently.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { headerHash } from '../chain/blockchain.js'
-import { type Block, encodeBlock } from '../chain/codec/block.js'
+import { type Block, encodeBlock, headerHash } from '../chain/codec/block.js'
 import type { NodeKey } from '../chain/crypto/ed25519.js'
 import { signEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainError } from '../chain/errors.js'
