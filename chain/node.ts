@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { quorum, signVote, VotePool, verifyVote } from '../consensus/finality.js'
+import { quorum, signVote, VotePool, verifyLastCommit, verifyVote } from '../consensus/finality.js'
 import {
   assessHealth,
   defaultHealthParams,
@@ -10,8 +10,8 @@ import {
   validateHealthParams,
 } from '../consensus/liveness.js'
 import { BlockProducer } from '../consensus/producer.js'
-import { ROUND_SLOTS, roundOf, roundOrder, slotAt } from '../consensus/schedule.js'
-import type { Genesis } from '../genesis/schema.js'
+import { proposerForSlot, ROUND_SLOTS, roundOf, roundOrder, slotAt, slotTime } from '../consensus/schedule.js'
+import { type Genesis, genesisHash, genesisTimeMs } from '../genesis/schema.js'
 import { identityEndpoint } from '../modules/identity/endpoint.js'
 import { identityInvariants } from '../modules/identity/invariants.js'
 import { createIdentityModule } from '../modules/identity/module.js'
@@ -32,7 +32,14 @@ import { tokenAuthenticator, tokenModule } from '../modules/token/module.js'
 import { rewardsMethod } from '../modules/token/rewards.js'
 import { balanceStore } from '../modules/token/stores/index.js'
 import type { TokenStakingView } from '../modules/token/types.js'
-import { Blockchain, type CommittedBlock, type ProposerKey, type SuperNodeSchedule } from './blockchain.js'
+import {
+  Blockchain,
+  type ChainSpec,
+  type CommittedBlock,
+  type ConsensusRules,
+  type ProposerKey,
+  type SuperNodeSchedule,
+} from './blockchain.js'
 import { type Block, decodeBlock, decodeTxResult, type TxResult, type Vote } from './codec/block.js'
 import { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
@@ -191,6 +198,22 @@ function stakingSchedule(): SuperNodeSchedule {
   }
 }
 
+/** The consensus rules the block pipeline applies (consensus/schedule.ts, consensus/finality.ts). */
+export const consensusRules: ConsensusRules = { proposerForSlot, roundOf, slotTime, verifyLastCommit }
+
+/** What the block pipeline reads of a genesis file. */
+export function chainSpec(genesis: Genesis): ChainSpec {
+  return {
+    chainId: genesis.chainId,
+    genesisHash: genesisHash(genesis),
+    genesisTimeMs: genesisTimeMs(genesis),
+    blockTimeMs: genesis.params.blockTimeMs,
+    maxBlockTxs: genesis.params.maxBlockTxs,
+    maxBlockBytes: genesis.params.maxBlockBytes,
+    document: genesis,
+  }
+}
+
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 /** Turns a block into its JSON view. */
@@ -326,13 +349,13 @@ export class GatherNode extends EventEmitter {
         tokenAuthenticator,
         verifyPool,
       )
-      const chain = await Blockchain.open(
+      const chain = await Blockchain.open(chainSpec(opts.genesis), {
         db,
-        opts.genesis,
         machine,
-        stakingSchedule(),
-        opts.checkInvariants === true ? invariantChecker(chainInvariants()) : undefined,
-      )
+        schedule: stakingSchedule(),
+        rules: consensusRules,
+        checker: opts.checkInvariants === true ? invariantChecker(chainInvariants()) : undefined,
+      })
       log.info(
         {
           chainId: chain.chainId,
@@ -586,7 +609,7 @@ export class GatherNode extends EventEmitter {
       const committed = await this.chain.propose(
         s,
         key,
-        this.mempool.pending(this.chain.genesis.params.maxBlockTxs),
+        this.mempool.pending(this.chain.spec.maxBlockTxs),
         head.height === 0 ? [] : this.votes.votesFor(head.height, head.hash),
       )
       for (const d of committed.dropped) {
