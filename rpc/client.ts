@@ -1,7 +1,7 @@
 import WebSocket from 'ws'
 import type { TxResult } from '../chain/codec/block.js'
-import type { BlockView } from '../chain/node.js'
 import type { SmtProofJson } from '../chain/store/smt.js'
+import type { BlockView } from '../node/index.js'
 
 /** `chain_getStatus` result. */
 export interface StatusResult {

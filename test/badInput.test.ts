@@ -10,10 +10,10 @@ import { addressFromPubkey } from '../chain/crypto/address.js'
 import { nodeKeyFromSeed, signEd25519 } from '../chain/crypto/ed25519.js'
 import { malleateSignature, publicKeyFromPrivateKey, signDirect } from '../chain/crypto/secp256k1.js'
 import { ChainError } from '../chain/errors.js'
-import type { GatherNode } from '../chain/node.js'
 import { SECP256K1_PUBKEY_URL } from '../chain/tx/decodeTx.js'
 import { claimRewardsMessage } from '../cli/txMessages.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
+import type { GatherNode } from '../node/index.js'
 import { openDevnetNode, transferTx } from './helpers/devnet.js'
 
 /** An account key able to sign transactions. */

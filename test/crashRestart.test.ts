@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from '@jest/globals'
-import { GatherNode } from '../chain/node.js'
 import { buildDevnetGenesis } from '../genesis/devnet.js'
+import { GatherNode } from '../node/index.js'
 import { tempDir } from './helpers/devnet.js'
 
 const FIXTURE = join(process.cwd(), 'dist/test/fixtures/commitLoop.js')

@@ -16,11 +16,11 @@ import {
   voteSignBytes,
 } from '../chain/codec/block.js'
 import { type NodeKey, signEd25519 } from '../chain/crypto/ed25519.js'
-import type { GatherNode } from '../chain/node.js'
 import { transferMessage } from '../chain/tx/signTx.js'
 import { EvidenceErrorCode } from '../consensus/evidence.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
 import { dayBlocksStore } from '../modules/staking/stores/index.js'
+import type { GatherNode } from '../node/index.js'
 import { openDevnetNode, signNext } from './helpers/devnet.js'
 import { openMainnetStyle, refusalOf } from './helpers/mainnet.js'
 import {

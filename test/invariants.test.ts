@@ -9,7 +9,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { isChainError } from '../chain/errors.js'
 import { findViolations } from '../chain/invariants.js'
-import { chainInvariants, GatherNode } from '../chain/node.js'
 import type { Module } from '../chain/stateMachine.js'
 import { StateOverlay } from '../chain/store/overlay.js'
 import { transferMessage } from '../chain/tx/signTx.js'
@@ -17,6 +16,7 @@ import { burnMessage, claimRewardsMessage } from '../cli/txMessages.js'
 import { lockStore, nodeStore, totalLockedStore } from '../modules/staking/stores/index.js'
 import { tokenMethod } from '../modules/token/method.js'
 import { balanceStore, gmtStore, mintedStore } from '../modules/token/stores/index.js'
+import { chainInvariants, GatherNode } from '../node/index.js'
 import { openDevnetNode, signNext, tempDir } from './helpers/devnet.js'
 import {
   type AccountSigner,

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { pino } from 'pino'
-import type { GatherNode } from '../chain/node.js'
+import type { GatherNode } from '../node/index.js'
 import { openDevnetNode, signNext } from './helpers/devnet.js'
 import { issueDeviceMsg, lockMsg, registerNodeMsg, testNodeKey } from './helpers/staking.js'
 

@@ -6,11 +6,11 @@
  * invariants (the node runs with checkInvariants) and a follower replays the same state roots.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
-import type { GatherNode } from '../chain/node.js'
 import { transferMessage } from '../chain/tx/signTx.js'
 import { claimRewardsMessage } from '../cli/txMessages.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
 import { dailyEmission } from '../modules/token/logic/emission.js'
+import type { GatherNode } from '../node/index.js'
 import type { RewardsResult } from '../rpc/client.js'
 import { openDevnetNode, signNext } from './helpers/devnet.js'
 import { refusalOf } from './helpers/mainnet.js'

@@ -13,10 +13,10 @@ import { type Block, encodeBlock, headerHash } from '../chain/codec/block.js'
 import type { NodeKey } from '../chain/crypto/ed25519.js'
 import { signEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainError } from '../chain/errors.js'
-import type { GatherNode } from '../chain/node.js'
 import { signTx, transferMessage } from '../chain/tx/signTx.js'
 import { slotTime } from '../consensus/schedule.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
+import type { GatherNode } from '../node/index.js'
 import { openDevnetNode, signNext } from './helpers/devnet.js'
 import {
   type AccountSigner,

@@ -1,4 +1,3 @@
-import { quorum } from '../consensus/finality.js'
 import {
   type Block,
   decodeBlock,
@@ -7,15 +6,16 @@ import {
   encodeVote,
   headerHash,
   type Vote,
-} from './codec/block.js'
-import { protoType } from './codec/index.js'
-import { verifyEd25519 } from './crypto/ed25519.js'
-import { ChainErrorCode, isChainError } from './errors.js'
-import type { Logger } from './logger.js'
-import type { GatherNode } from './node.js'
-import { P2pNetwork } from './p2p/index.js'
-import type { P2pMetrics, Status, Verdict } from './p2p/types.js'
-import { signTx } from './tx/signTx.js'
+} from '../chain/codec/block.js'
+import { protoType } from '../chain/codec/index.js'
+import { verifyEd25519 } from '../chain/crypto/ed25519.js'
+import { ChainErrorCode, isChainError } from '../chain/errors.js'
+import type { Logger } from '../chain/logger.js'
+import { P2pNetwork } from '../chain/p2p/index.js'
+import type { P2pMetrics, Status, Verdict } from '../chain/p2p/types.js'
+import { signTx } from '../chain/tx/signTx.js'
+import { quorum } from '../consensus/finality.js'
+import type { GatherNode } from './gatherNode.js'
 
 /** Options of a node's network: where it listens and whom it dials first. */
 export interface NodeNetworkOptions {

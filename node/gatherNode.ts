@@ -1,4 +1,25 @@
 import { EventEmitter } from 'node:events'
+import {
+  Blockchain,
+  type ChainSpec,
+  type CommittedBlock,
+  type ConsensusRules,
+  type ProposerKey,
+  type SuperNodeSchedule,
+} from '../chain/blockchain.js'
+import { type Block, decodeBlock, decodeTxResult, type TxResult, type Vote } from '../chain/codec/block.js'
+import { VerifyPool } from '../chain/crypto/verifyPool.js'
+import { ChainError, ChainErrorCode, isChainError } from '../chain/errors.js'
+import { type Invariant, invariantChecker } from '../chain/invariants.js'
+import { type Logger, silentLogger } from '../chain/logger.js'
+import { TxJournal } from '../chain/mempool/journal.js'
+import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from '../chain/mempool/mempool.js'
+import type { BlockMetrics } from '../chain/metrics.js'
+import { type BlockInfo, type Module, StateMachine } from '../chain/stateMachine.js'
+import { ChainDb } from '../chain/store/chainDb.js'
+import { StateOverlay } from '../chain/store/overlay.js'
+import { proofToJson, type SmtProofJson } from '../chain/store/smt.js'
+import { txHashHex } from '../chain/tx/decodeTx.js'
 import { quorum, signVote, VotePool, verifyLastCommit, verifyVote } from '../consensus/finality.js'
 import {
   assessHealth,
@@ -32,27 +53,6 @@ import { tokenAuthenticator, tokenModule } from '../modules/token/module.js'
 import { rewardsMethod } from '../modules/token/rewards.js'
 import { balanceStore } from '../modules/token/stores/index.js'
 import type { TokenStakingView } from '../modules/token/types.js'
-import {
-  Blockchain,
-  type ChainSpec,
-  type CommittedBlock,
-  type ConsensusRules,
-  type ProposerKey,
-  type SuperNodeSchedule,
-} from './blockchain.js'
-import { type Block, decodeBlock, decodeTxResult, type TxResult, type Vote } from './codec/block.js'
-import { VerifyPool } from './crypto/verifyPool.js'
-import { ChainError, ChainErrorCode, isChainError } from './errors.js'
-import { type Invariant, invariantChecker } from './invariants.js'
-import { type Logger, silentLogger } from './logger.js'
-import { TxJournal } from './mempool/journal.js'
-import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from './mempool/mempool.js'
-import type { BlockMetrics } from './metrics.js'
-import { type BlockInfo, type Module, StateMachine } from './stateMachine.js'
-import { ChainDb } from './store/chainDb.js'
-import { StateOverlay } from './store/overlay.js'
-import { proofToJson, type SmtProofJson } from './store/smt.js'
-import { txHashHex } from './tx/decodeTx.js'
 
 /** Options of a node. */
 export interface NodeOptions {
@@ -239,7 +239,7 @@ export function blockView(block: Block, hash: Uint8Array): BlockView {
   }
 }
 
-/** What the node shows of an attached network (chain/network.ts implements it). */
+/** What the node shows of an attached network (node/nodeNetwork.ts implements it). */
 export interface NodeNetworkView {
   sync(): { syncing: boolean; targetHeight: number; peers: number; productionHold: string | null }
   peerId(): string
