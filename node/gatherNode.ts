@@ -1,58 +1,25 @@
-import { EventEmitter } from 'node:events'
-import {
-  Blockchain,
-  type ChainSpec,
-  type CommittedBlock,
-  type ConsensusRules,
-  type ProposerKey,
-  type SuperNodeSchedule,
-} from '../chain/blockchain.js'
-import { type Block, decodeBlock, decodeTxResult, type TxResult, type Vote } from '../chain/codec/block.js'
+import { Blockchain, type CommittedBlock, type ProposerKey } from '../chain/blockchain.js'
+import { decodeBlock, type TxResult, type Vote } from '../chain/codec/block.js'
 import { VerifyPool } from '../chain/crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from '../chain/errors.js'
-import { type Invariant, invariantChecker } from '../chain/invariants.js'
+import { invariantChecker } from '../chain/invariants.js'
 import { type Logger, silentLogger } from '../chain/logger.js'
 import { TxJournal } from '../chain/mempool/journal.js'
 import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from '../chain/mempool/mempool.js'
 import type { BlockMetrics } from '../chain/metrics.js'
-import { type BlockInfo, type Module, StateMachine } from '../chain/stateMachine.js'
+import { type Module, StateMachine } from '../chain/stateMachine.js'
 import { ChainDb } from '../chain/store/chainDb.js'
-import { StateOverlay } from '../chain/store/overlay.js'
-import { proofToJson, type SmtProofJson } from '../chain/store/smt.js'
 import { txHashHex } from '../chain/tx/decodeTx.js'
-import { quorum, signVote, VotePool, verifyLastCommit, verifyVote } from '../consensus/finality.js'
-import {
-  assessHealth,
-  defaultHealthParams,
-  FinalityWatch,
-  type Health,
-  type HealthParams,
-  MissedSlotWatch,
-  validateHealthParams,
-} from '../consensus/liveness.js'
+import type { VotePool } from '../consensus/finality.js'
+import type { Health, HealthParams } from '../consensus/liveness.js'
 import { BlockProducer } from '../consensus/producer.js'
-import { proposerForSlot, ROUND_SLOTS, roundOf, roundOrder, slotAt, slotTime } from '../consensus/schedule.js'
-import { type Genesis, genesisHash, genesisTimeMs } from '../genesis/schema.js'
-import { identityEndpoint } from '../modules/identity/endpoint.js'
-import { identityInvariants } from '../modules/identity/invariants.js'
-import { createIdentityModule } from '../modules/identity/module.js'
-import { messagingEndpoint } from '../modules/messaging/endpoint.js'
-import type { InclusionProof } from '../modules/messaging/groupchain/proof.js'
-import { messagingInvariants } from '../modules/messaging/invariants.js'
-import { createMessagingModule } from '../modules/messaging/module.js'
-import type { HolderBalanceView, Page } from '../modules/messaging/types.js'
-import { stakingEndpoint } from '../modules/staking/endpoint.js'
-import { stakingInvariants } from '../modules/staking/invariants.js'
-import { stakingMethod } from '../modules/staking/method.js'
-import { createStakingModule } from '../modules/staking/module.js'
-import type { StakingTokenMethod } from '../modules/staking/types.js'
-import { tokenEndpoint } from '../modules/token/endpoint.js'
-import { tokenInvariants } from '../modules/token/invariants.js'
-import { tokenMethod } from '../modules/token/method.js'
-import { tokenAuthenticator, tokenModule } from '../modules/token/module.js'
-import { rewardsMethod } from '../modules/token/rewards.js'
-import { balanceStore } from '../modules/token/stores/index.js'
-import type { TokenStakingView } from '../modules/token/types.js'
+import { slotAt } from '../consensus/schedule.js'
+import type { Genesis } from '../genesis/schema.js'
+import { tokenAuthenticator } from '../modules/token/module.js'
+import { NodeFinality } from './finality.js'
+import { type MissedSlot, NodeHealth } from './health.js'
+import { NodeReadApi, nextBlockInfo } from './readApi.js'
+import { chainInvariants, chainModules, chainSpec, consensusRules, stakingSchedule } from './wiring.js'
 
 /** Options of a node. */
 export interface NodeOptions {
@@ -93,208 +60,32 @@ export interface NodeOptions {
   extraModules?: readonly Module[]
 }
 
-/** JSON view of a block. */
-export interface BlockView {
-  height: number
-  hash: string
-  header: {
-    chainId: string
-    height: number
-    slot: number
-    time: string
-    previousHash: string
-    proposer: string
-    txRoot: string
-    stateRoot: string
-    resultRoot: string
-    lastCommit: number
-  }
-  txs: string[]
-  signature: string
-}
-
-/** The modules of Gather Chain, in execution order. */
-export function chainModules(): Module[] {
-  return [
-    tokenModule,
-    createStakingModule(stakingTokenMethod),
-    createIdentityModule(tokenMethod),
-    // last, so its holder gate sees every balance change of the block
-    createMessagingModule(tokenMethod, holderBalanceView),
-  ]
-}
-
-/** The token surface staking uses: balances, GMT, and the reward hooks. */
-export const stakingTokenMethod: StakingTokenMethod = {
-  ...tokenMethod,
-  changeStake: rewardsMethod.changeStake,
-  changeActiveNodes: rewardsMethod.changeActiveNodes,
-  isLastBlockOfDay: rewardsMethod.isLastBlockOfDay,
-  distributeDay: rewardsMethod.distributeDay,
-}
-
-/**
- * The balances a block changed, for messaging's holder gate: the token balance keys written in
- * the block's overlay, each read before (the parent state) and now.
- */
-export const holderBalanceView: HolderBalanceView = {
-  changedBalances(state) {
-    if (!(state instanceof StateOverlay)) return []
-    const before = { get: (k: string) => state.baseGet(k), keys: () => [] }
-    const out = []
-    for (const key of state.changes().keys()) {
-      if (!key.startsWith(balanceStore.prefix)) continue
-      const address = key.slice(balanceStore.prefix.length)
-      const b = tokenMethod.getBalance(before, address)
-      const a = tokenMethod.getBalance(state, address)
-      if (a !== b) out.push({ address, before: b, after: a })
-    }
-    return out
-  },
-}
-
-/** What the token module reads from staking (supply query, invariants). */
-export const tokenStakingView: TokenStakingView = {
-  totalLocked: (state) => stakingMethod.getTotalLocked(state),
-  totalUnbonding: (state) => stakingMethod.getTotalUnbonding(state),
-  registeredNodes: (state) => stakingMethod.countNodes(state),
-  activeNodes: (state, height) => stakingMethod.countActiveNodes(state, height),
-}
-
-/**
- * The invariants of Gather Chain (ARCHITECTURE.md, "Invariants"): each module's own, with the
- * cross-module ones (supply conservation, GMT bound per node) given staking's view.
- */
-export function chainInvariants(): Invariant[] {
-  return [
-    ...tokenInvariants(tokenStakingView),
-    ...stakingInvariants,
-    ...identityInvariants,
-    ...messagingInvariants,
-  ]
-}
-
-/** The block schedule from the staking module's elected set (memoised per parent state and period). */
-function stakingSchedule(): SuperNodeSchedule {
-  let memo: { root: string; height: number; period: number; keys: Uint8Array[] } | undefined
-  return (state, height, slot) => {
-    // The producer asks every slot; an election at a period boundary scans every node, so
-    // answer repeated questions about the same parent state and period from memory.
-    const root = (state as { root?: Uint8Array }).root
-    const rootHex = root === undefined ? '' : Buffer.from(root).toString('hex')
-    const period = stakingMethod.periodOf(state, slot)
-    if (
-      memo !== undefined &&
-      rootHex !== '' &&
-      memo.root === rootHex &&
-      memo.height === height &&
-      memo.period === period
-    ) {
-      return memo.keys
-    }
-    const keys = stakingMethod.superNodesFor(state, height, slot).nodeIds.map((id) => Buffer.from(id, 'hex'))
-    memo = { root: rootHex, height, period, keys }
-    return keys
-  }
-}
-
-/** The consensus rules the block pipeline applies (consensus/schedule.ts, consensus/finality.ts). */
-export const consensusRules: ConsensusRules = { proposerForSlot, roundOf, slotTime, verifyLastCommit }
-
-/** What the block pipeline reads of a genesis file. */
-export function chainSpec(genesis: Genesis): ChainSpec {
-  return {
-    chainId: genesis.chainId,
-    genesisHash: genesisHash(genesis),
-    genesisTimeMs: genesisTimeMs(genesis),
-    blockTimeMs: genesis.params.blockTimeMs,
-    maxBlockTxs: genesis.params.maxBlockTxs,
-    maxBlockBytes: genesis.params.maxBlockBytes,
-    document: genesis,
-  }
-}
-
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
-/** Turns a block into its JSON view. */
-export function blockView(block: Block, hash: Uint8Array): BlockView {
-  const h = block.header
-  return {
-    height: h.height,
-    hash: hex(hash),
-    header: {
-      chainId: h.chainId,
-      height: h.height,
-      slot: h.slot,
-      time: new Date(h.timeMs).toISOString(),
-      previousHash: hex(h.previousHash),
-      proposer: hex(h.proposer),
-      txRoot: hex(h.txRoot),
-      stateRoot: hex(h.stateRoot),
-      resultRoot: hex(h.resultRoot),
-      lastCommit: h.lastCommit.length,
-    },
-    txs: block.txs.map((t) => Buffer.from(t).toString('base64')),
-    signature: hex(block.signature),
-  }
-}
-
-/** What the node shows of an attached network (node/nodeNetwork.ts implements it). */
-export interface NodeNetworkView {
-  sync(): { syncing: boolean; targetHeight: number; peers: number; productionHold: string | null }
-  peerId(): string
-  addresses(): string[]
-  peers(): unknown[]
-}
-
-/** Recent blocks kept for checking votes that arrive after them. */
-const VOTE_WINDOW = 64
-
-/** A slot that passed without a block, and the super node scheduled to produce it. */
-interface MissedSlot {
-  slot: number
-  producer: string
-}
-
 /**
- * A Gather node: chain, mempool and (for a validator) the block producer, wired together.
- * Block commits are serialised; events: `block` (CommittedBlock) after each commit, `tx` (raw
- * bytes) for each transaction admitted to the mempool, `vote`
- * (Vote) for each vote this node signs, `final` ({ height, hash }) when the final block moves,
- * `revert` ({ height, hash }) for each block fork choice reverts.
+ * A Gather node: chain, mempool and (for a validator) the block producer, wired together. It
+ * orders every write: block commits and reverts are serialised, transactions go through the
+ * mempool and the journal. Its queries are `NodeReadApi`'s, its votes `NodeFinality`'s, its
+ * liveness `NodeHealth`'s. Events: `block` (CommittedBlock) after each commit, `tx` (raw bytes)
+ * for each transaction admitted to the mempool, `vote` (Vote) for each vote this node signs,
+ * `final` ({ height, hash }) when the final block moves, `revert` ({ height, hash }) for each
+ * block fork choice reverts, `halt` (ChainError) when an invariant broke.
  */
-export class GatherNode extends EventEmitter {
-  readonly chain: Blockchain
-  readonly mempool: Mempool
+export class GatherNode extends NodeReadApi {
   /** the journal of RPC-accepted transactions; undefined with `txJournal: false` */
   readonly journal: TxJournal | undefined
   readonly log: Logger
+  /** finality votes seen for recent blocks */
+  readonly votes: VotePool
+  private readonly finality: NodeFinality
+  private readonly health: NodeHealth
   private readonly producer: BlockProducer | undefined
   private lock: Promise<unknown> = Promise.resolve()
   private closed = false
   /** why the node stopped producing and importing, once an invariant broke */
   private haltReason: ChainError | undefined
-  /** finality votes seen for recent blocks */
-  readonly votes = new VotePool()
-  /** recent blocks on our chain: hash and voters, for checking votes */
-  private readonly recent = new Map<number, { hash: Uint8Array; superNodes: Uint8Array[] }>()
-  /** votes for blocks we do not have yet (they may arrive before the block), by height */
-  private readonly early = new Map<number, Vote[]>()
-  private finalising: Promise<unknown> = Promise.resolve()
-  /**
-   * This node's vote for the head, while it is being signed (the double-sign guard's write comes
-   * first). A proposal waits for it, so the votes a block carries never depend on timing.
-   */
-  private ownVote: Promise<unknown> = Promise.resolve()
   /** while it returns false the slot loop does not produce (the network sets it while syncing) */
   private productionGate: (() => boolean) | undefined
-  /** the network attached to this node (sync state, peers), for status queries */
-  private network: NodeNetworkView | undefined
-  private readonly healthParams: HealthParams
-  /** decides when a finality stall is logged (and its end) */
-  private readonly finalityWatch: FinalityWatch
-  /** per super node: its slots missed in a row; decides when that is logged */
-  private readonly missedWatch: MissedSlotWatch
 
   private constructor(
     private readonly db: ChainDb,
@@ -304,18 +95,34 @@ export class GatherNode extends EventEmitter {
     private readonly verifyPool: VerifyPool,
     journal: TxJournal | undefined,
   ) {
-    super()
-    this.chain = chain
+    super(
+      chain,
+      new Mempool(
+        { ...DEFAULT_MEMPOOL_OPTIONS, ...opts.mempool },
+        { machine: chain.machine, chain: { state: chain.state, nextBlockInfo: () => nextBlockInfo(chain) } },
+      ),
+    )
     this.log = log
-    this.healthParams = validateHealthParams({ ...defaultHealthParams(), ...opts.health })
-    this.finalityWatch = new FinalityWatch(this.healthParams.maxFinalityLagBlocks)
-    this.missedWatch = new MissedSlotWatch(this.healthParams.maxMissedSlotsInRow)
+    this.health = new NodeHealth(opts.health, {
+      chain,
+      nodeKey: opts.nodeKey,
+      log,
+      ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }),
+    })
+    this.finality = new NodeFinality({
+      chain,
+      nodeKey: opts.nodeKey,
+      log,
+      onOwnVote: (vote) => this.emit('vote', vote),
+      onFinal: (final) => {
+        this.opts.metrics?.onHead(this.chain.head.height, this.chain.finalBlock.height)
+        this.emit('final', final)
+        this.health.watchFinality()
+      },
+    })
+    this.votes = this.finality.votes
     opts.metrics?.watchHealth?.(() => this.getHealth().status === 'ok')
     this.journal = journal
-    this.mempool = new Mempool(
-      { ...DEFAULT_MEMPOOL_OPTIONS, ...opts.mempool },
-      { machine: chain.machine, chain: { state: chain.state, nextBlockInfo: () => this.nextBlockInfo() } },
-    )
     const key = opts.nodeKey
     // Any node with a node key runs the slot loop; it produces only in slots of its own, which
     // exist only while it is an elected super node.
@@ -383,62 +190,6 @@ export class GatherNode extends EventEmitter {
     return this.opts.nodeKey
   }
 
-  /** Attaches (or detaches) the network's views for `chain_getStatus` and `net_getPeers`. */
-  attachNetwork(view: NodeNetworkView | undefined): void {
-    this.network = view
-  }
-
-  /** Peers of the attached network (`net_getPeers`); empty without one. */
-  getPeers() {
-    return {
-      peerId: this.network?.peerId() ?? null,
-      addresses: this.network?.addresses() ?? [],
-      peers: this.network?.peers() ?? [],
-    }
-  }
-
-  /**
-   * The current round (`consensus_getRound`): the slot after the head, its round, the round's
-   * proposer order, and, for the round so far on this chain, which slots got blocks and which
-   * producers missed theirs.
-   */
-  async getRound() {
-    const head = this.chain.head
-    const slot = Math.max(head.slot + 1, slotAt(this.chain.clock, Date.now()))
-    const round = roundOf(slot)
-    const first = round * ROUND_SLOTS
-    const superNodes = this.chain.superNodesAt(slot)
-    const order = superNodes.length <= 1 ? superNodes : roundOrder(superNodes, this.chain.roundSeedFor(slot))
-    const produced = new Map<number, string>()
-    for (let h = head.height; h > 0; h--) {
-      const b = await this.chain.getBlock(h)
-      if (b === undefined || b.block.header.slot < first) break
-      produced.set(b.block.header.slot, hex(b.block.header.proposer))
-    }
-    const slots = []
-    for (let s = first; s < first + ROUND_SLOTS; s++) {
-      const proposer = hex(order[(s % ROUND_SLOTS) % order.length]!)
-      const status = produced.has(s)
-        ? 'produced'
-        : s <= head.slot
-          ? 'missed'
-          : s < slot
-            ? 'missed'
-            : 'pending'
-      slots.push({ slot: s, proposer, status })
-    }
-    return {
-      slot,
-      round,
-      roundStartSlot: first,
-      headHeight: head.height,
-      headSlot: head.slot,
-      order: order.map(hex),
-      slots,
-      missed: slots.filter((x) => x.status === 'missed').map((x) => ({ slot: x.slot, proposer: x.proposer })),
-    }
-  }
-
   /** Lets the network hold production back (e.g. while syncing); undefined lifts the gate. */
   setProductionGate(gate: (() => boolean) | undefined): void {
     this.productionGate = gate
@@ -455,7 +206,7 @@ export class GatherNode extends EventEmitter {
     this.closed = true
     await this.producer?.stop()
     await this.lock.catch(() => undefined)
-    await this.finalising.catch(() => undefined)
+    await this.finality.drained()
     await this.journal?.close()
     await this.verifyPool.close()
     await this.db.close()
@@ -488,18 +239,6 @@ export class GatherNode extends EventEmitter {
   private compactJournal(): void {
     const removed = this.journal?.retain((hash) => this.mempool.has(hash)) ?? 0
     if (removed > 0) this.log.debug({ removed, records: this.journal?.size }, 'transaction journal compacted')
-  }
-
-  /** Info of the block the next transaction would be executed in. */
-  nextBlockInfo(): BlockInfo {
-    const head = this.chain.head
-    return {
-      chainId: this.chain.chainId,
-      height: head.height + 1,
-      slot: head.slot + 1,
-      timeMs: head.timeMs + this.chain.clock.blockTimeMs,
-      proposer: new Uint8Array(0),
-    }
   }
 
   private serialise<T>(fn: () => Promise<T>): Promise<T> {
@@ -597,25 +336,24 @@ export class GatherNode extends EventEmitter {
     if (key === undefined) return Promise.reject(new Error('this node has no node key'))
     return this.serialise(async () => {
       // our vote for the head goes into this block's commit whenever we are one of its voters
-      await this.ownVote
+      await this.finality.ownVoteSigned()
       // the default never reuses a slot this node already signed a block for (e.g. before a crash)
       const signed = await this.chain.lastSigned('proposal')
       const s = slot ?? Math.max(this.chain.head.slot + 1, signed + 1, slotAt(this.chain.clock, Date.now()))
       // what was admitted before the slot and is still being journaled goes in this block,
       // not the next one (held transactions are left out until their record is on disk)
       await this.journal?.settled()
-      const head = this.chain.head
-      const missed = this.missedBefore(s)
+      const missed = this.health.missedBefore(s)
       const committed = await this.chain.propose(
         s,
         key,
         this.mempool.pending(this.chain.spec.maxBlockTxs),
-        head.height === 0 ? [] : this.votes.votesFor(head.height, head.hash),
+        this.finality.votesForHead(),
       )
       for (const d of committed.dropped) {
         this.log.debug({ hash: d.tx.tx.hashHex, code: d.error.code }, 'transaction dropped from block')
       }
-      this.afterSlots(missed, committed)
+      this.health.afterSlots(missed, committed)
       this.afterCommit(committed)
       return committed
     })
@@ -626,7 +364,7 @@ export class GatherNode extends EventEmitter {
     return this.serialise(async () => {
       let missed: MissedSlot[] = []
       try {
-        missed = this.missedBefore(decodeBlock(bytes).header.slot)
+        missed = this.health.missedBefore(decodeBlock(bytes).header.slot)
       } catch {
         // undecodable: chain.import says why
       }
@@ -634,7 +372,7 @@ export class GatherNode extends EventEmitter {
         const known = this.mempool.get(txHashHex(raw))
         return known ?? this.chain.machine.prepare(raw)
       })
-      this.afterSlots(missed, committed)
+      this.health.afterSlots(missed, committed)
       this.afterCommit(committed)
       return committed
     })
@@ -660,7 +398,7 @@ export class GatherNode extends EventEmitter {
         const { block, hash } = await this.chain.revertHead()
         const h = block.header.height
         txs.unshift(block.txs)
-        this.recent.delete(h)
+        this.finality.forget(h)
         this.log.warn({ height: h, hash: hex(hash).slice(0, 16), txs: block.txs.length }, 'block reverted')
         this.emit('revert', { height: h, hash })
       }
@@ -698,104 +436,8 @@ export class GatherNode extends EventEmitter {
     )
     this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
     this.emit('block', c)
-    this.afterBlockVotes(c)
-    this.watchFinality()
-  }
-
-  /**
-   * The empty slots before a new block: counted by producer (`gather_missed_slots_total`), and a
-   * warning when a super node keeps missing its slots (once a round at most) or an info line when
-   * it produces again.
-   */
-  private afterSlots(missed: readonly MissedSlot[], c: CommittedBlock): void {
-    for (const m of missed) this.opts.metrics?.onMissedSlot?.(m.producer)
-    const ours = this.opts.nodeKey === undefined ? undefined : hex(this.opts.nodeKey.publicKey)
-    const notices = this.missedWatch.onBlock(hex(c.block.header.proposer), missed, c.superNodes.map(hex))
-    for (const n of notices) {
-      if (n.kind === 'missing') {
-        this.log.warn(
-          {
-            producer: n.producer,
-            missedSlots: n.missedSlots,
-            rounds: n.rounds,
-            firstSlot: n.firstSlot,
-            lastSlot: n.lastSlot,
-            height: c.block.header.height,
-          },
-          n.producer === ours
-            ? 'this node is an elected super node and keeps missing its own slots'
-            : 'a super node keeps missing its slots (is its node running?)',
-        )
-      } else {
-        this.log.info({ producer: n.producer, missedSlots: n.missedSlots }, 'super node producing again')
-      }
-    }
-  }
-
-  /** Logs a finality stall when it starts, every few rounds while it lasts, and when it ends. */
-  private watchFinality(): void {
-    const head = this.chain.head
-    const n = this.finalityWatch.observe(head.height, this.chain.finalBlock.height, head.slot)
-    if (n === undefined) return
-    const context = {
-      height: n.height,
-      finalHeight: n.finalHeight,
-      finalityLag: n.finalityLag,
-      maxFinalityLag: this.healthParams.maxFinalityLagBlocks,
-      rounds: n.rounds,
-    }
-    if (n.kind === 'resumed') this.log.info(context, 'finality resumed')
-    else
-      this.log.warn(
-        context,
-        n.repeat
-          ? 'finality still stalled: the final block is not moving'
-          : 'finality stalled: fewer than 2n/3+1 of the super nodes vote (an elected node that is not running?)',
-      )
-  }
-
-  /**
-   * Finality bookkeeping after a commit: remember the block's voters; count the votes its header
-   * carries for the parent and any that arrived early; vote for it if we are one of its super
-   * nodes (never twice for a height, even across restarts).
-   */
-  private afterBlockVotes(c: CommittedBlock): void {
-    const h = c.block.header
-    this.recent.set(h.height, { hash: c.hash, superNodes: c.superNodes })
-    this.recent.delete(h.height - VOTE_WINDOW)
-    this.votes.prune(h.height - VOTE_WINDOW)
-    for (const v of h.lastCommit) this.countVote(v)
-    // votes seen for this block while we held another one at its height (before a branch switch)
-    const pooled = this.votes.votesFor(h.height, c.hash)
-    if (pooled.length > 0) this.checkQuorum(pooled[0]!)
-    const early = this.early.get(h.height) ?? []
-    this.early.delete(h.height)
-    for (const v of early) this.addVote(v)
-    for (const height of this.early.keys()) if (height < h.height) this.early.delete(height)
-    const key = this.opts.nodeKey
-    if (key === undefined || !c.superNodes.some((k) => Buffer.compare(k, key.publicKey) === 0)) return
-    this.finalising = this.finalising
-      .then(async () => {
-        await this.chain.guardSign('vote', h.height)
-        const vote = signVote(this.chain.chainId, h.height, c.hash, key)
-        this.emit('vote', vote)
-        this.countVote(vote)
-      })
-      .catch((e: unknown) => this.log.warn({ height: h.height, err: (e as Error).message }, 'not voting'))
-    this.ownVote = this.finalising
-  }
-
-  /** The empty slots between the head and a block at `slot`, with their scheduled producers (capped at 4 rounds). */
-  private missedBefore(slot: number): MissedSlot[] {
-    if (this.chain.head.height === 0) return []
-    const out: MissedSlot[] = []
-    const from = Math.max(this.chain.head.slot + 1, slot - 4 * ROUND_SLOTS)
-    try {
-      for (let s = from; s < slot; s++) out.push({ slot: s, producer: hex(this.chain.proposerOf(s)) })
-    } catch {
-      // no super nodes to schedule: propose or import of the block itself says why
-    }
-    return out
+    this.finality.afterBlock(c)
+    this.health.watchFinality()
   }
 
   /**
@@ -804,56 +446,12 @@ export class GatherNode extends EventEmitter {
    * `ignore` (unknown block, too old, already counted) or throws a ChainError when it is invalid.
    */
   addVote(vote: Vote): 'accept' | 'ignore' {
-    const head = this.chain.head.height
-    if (vote.height > head) {
-      if (vote.height > head + 2) return 'ignore'
-      const list = this.early.get(vote.height) ?? []
-      if (list.length < 4 * 21) list.push(vote)
-      this.early.set(vote.height, list)
-      return 'ignore'
-    }
-    const block = this.recent.get(vote.height)
-    if (block === undefined) return 'ignore'
-    verifyVote(this.chain.chainId, vote, block.superNodes)
-    if (Buffer.compare(vote.blockHash, block.hash) !== 0) {
-      // a valid vote for a block we do not have: keep it (a conflicting one is evidence), do not count it
-      this.votes.add(vote)
-      return 'ignore'
-    }
-    return this.countVote(vote) ? 'accept' : 'ignore'
-  }
-
-  /** Adds a checked vote; finalises its block when the quorum is reached. */
-  private countVote(vote: Vote): boolean {
-    if (!this.votes.add(vote)) return false
-    this.checkQuorum(vote)
-    return true
-  }
-
-  /** Finalises the block `vote` is for when its votes reach the quorum of its super nodes. */
-  private checkQuorum(vote: Vote): void {
-    const block = this.recent.get(vote.height)
-    if (block === undefined || Buffer.compare(block.hash, vote.blockHash) !== 0) return
-    if (this.votes.votesFor(vote.height, vote.blockHash).length < quorum(block.superNodes.length)) return
-    if (vote.height <= this.chain.finalBlock.height) return
-    this.finalising = this.finalising
-      .then(async () => {
-        if (await this.chain.markFinal(vote.height, vote.blockHash)) {
-          this.opts.metrics?.onHead(this.chain.head.height, this.chain.finalBlock.height)
-          this.emit('final', { height: vote.height, hash: vote.blockHash })
-          this.watchFinality()
-        }
-      })
-      .catch((e: unknown) => this.log.error({ err: (e as Error).message }, 'finality'))
+    return this.finality.addVote(vote)
   }
 
   /** Resolves when pending finality work (votes being signed, final blocks being written) is done. */
-  async settled(): Promise<void> {
-    // work queued while waiting (a vote finalising its block) is waited for too
-    for (let p = this.finalising; ; p = this.finalising) {
-      await p
-      if (p === this.finalising) return
-    }
+  settled(): Promise<void> {
+    return this.finality.settled()
   }
 
   /**
@@ -863,171 +461,7 @@ export class GatherNode extends EventEmitter {
    * node's thresholds for this answer (the RPC server's `maxHeadAgeMs`).
    */
   getHealth(overrides: Partial<HealthParams> = {}): Health {
-    const head = this.chain.head
-    const key = this.opts.nodeKey
-    const superNode =
-      key !== undefined && this.chain.headSuperNodes.some((k) => Buffer.compare(k, key.publicKey) === 0)
-    return assessHealth(
-      {
-        height: head.height,
-        finalHeight: this.chain.finalBlock.height,
-        headAgeMs: Date.now() - head.timeMs,
-        blockTimeMs: this.chain.clock.blockTimeMs,
-        superNode,
-        missedOwnSlots: key === undefined ? 0 : this.missedWatch.missedInRow(hex(key.publicKey)),
-      },
-      { ...this.healthParams, ...overrides },
-    )
-  }
-
-  /** Head, finality and mempool in one object (`chain_getStatus`). */
-  getStatus() {
-    const head = this.chain.head
-    const net = this.network?.sync()
-    const finalHeight = this.chain.finalBlock.height
-    return {
-      chainId: this.chain.chainId,
-      genesisHash: hex(this.chain.genesisHash),
-      height: head.height,
-      headHash: hex(head.hash),
-      stateRoot: hex(head.stateRoot),
-      headTime: new Date(head.timeMs).toISOString(),
-      finalHeight,
-      finalityLag: head.height - finalHeight,
-      mempool: { txs: this.mempool.size, bytes: this.mempool.sizeBytes },
-      blockTimeMs: this.chain.clock.blockTimeMs,
-      syncing: net?.syncing ?? false,
-      targetHeight: net?.targetHeight ?? head.height,
-      peers: net?.peers ?? 0,
-      productionHold: net?.productionHold ?? null,
-    }
-  }
-
-  /**
-   * The account number and the sequence an account's next transaction needs: its committed
-   * sequence plus its transactions pending in the mempool. Undefined for an unknown account.
-   */
-  nextAccount(address: string): { accountNumber: bigint; sequence: bigint } | undefined {
-    return this.mempool.nextAccount(address)
-  }
-
-  /** The minimum fee per transaction, ugat (decimal string). */
-  getMinFee(): string {
-    return tokenEndpoint.getMinFee(this.readContext())
-  }
-
-  /** An account (`account_get`). */
-  getAccount(address: string) {
-    return tokenEndpoint.getAccount({ block: this.chain.headInfo(), state: this.chain.state }, address)
-  }
-
-  /** Supply counters (`token_getSupply`), with staking's locked and unbonding totals. */
-  getSupply() {
-    return tokenEndpoint.getSupply(
-      { block: this.chain.headInfo(), state: this.chain.state },
-      tokenStakingView,
-    )
-  }
-
-  /** Issuance schedule and counters (`token_getEmission`); `day` defaults to the next block's day. */
-  getEmission(day?: number) {
-    return tokenEndpoint.getEmission({ block: this.chain.headInfo(), state: this.chain.state }, day)
-  }
-
-  /** An account's rewards (`token_getRewards`). */
-  getRewards(address: string) {
-    return tokenEndpoint.getRewards(this.readContext(), address)
-  }
-
-  /** The head's read context, for module endpoints. */
-  private readContext() {
-    return { block: this.chain.headInfo(), state: this.chain.state }
-  }
-
-  /** Current and next super nodes (`staking_getSuperNodes`). */
-  getSuperNodes() {
-    return stakingEndpoint.getSuperNodes(this.readContext())
-  }
-
-  /** A registered node, or undefined (`staking_getNode`). */
-  getNode(nodeId: string) {
-    return stakingEndpoint.getNode(this.readContext(), nodeId)
-  }
-
-  /** An account's locks (`staking_getLocks`). */
-  getLocks(address: string) {
-    return stakingEndpoint.getLocks(this.readContext(), address)
-  }
-
-  /** An account's pending unlocks (`staking_getUnbonding`). */
-  getUnbonding(address: string) {
-    return stakingEndpoint.getUnbonding(this.readContext(), address)
-  }
-
-  /** Staking parameters (`staking_getParams`). */
-  getStakingParams() {
-    return stakingEndpoint.getParams(this.readContext())
-  }
-
-  /** A GID's binding, by GID or address (`identity_resolve`). */
-  resolveIdentity(by: { gid?: bigint; address?: string }) {
-    return identityEndpoint.resolve(this.readContext(), by)
-  }
-
-  /** A group (`group_get`). */
-  getGroup(groupId: number) {
-    return messagingEndpoint.getGroup(this.readContext(), groupId)
-  }
-
-  /** Groups: all, an owner's or a parent's children, paged (`group_list`). */
-  listGroups(by: { owner?: string; parent?: number } & Page) {
-    return messagingEndpoint.listGroups(this.readContext(), by)
-  }
-
-  /** A group's anchored checkpoints, newest first, paged (`group_getCheckpoints`). */
-  getCheckpoints(groupId: number, page: Page) {
-    return messagingEndpoint.getCheckpoints(this.readContext(), groupId, page)
-  }
-
-  /** Holder-gate membership from main-chain balances (`group_isMember`). */
-  isGroupMember(groupId: number, address: string) {
-    return messagingEndpoint.isMember(this.readContext(), tokenMethod, groupId, address)
-  }
-
-  /** Verifies a message inclusion proof against its anchored checkpoint (`group_verifyInclusion`). */
-  verifyInclusion(proof: InclusionProof) {
-    return messagingEndpoint.verifyInclusion(this.readContext(), proof)
-  }
-
-  /** A proof of a state key's value or absence against the head's state root (`state_getProof`). */
-  getProof(key: string): {
-    key: string
-    value: string | null
-    height: number
-    stateRoot: string
-    proof: SmtProofJson
-  } {
-    const p = this.chain.state.prove(key)
-    return {
-      key,
-      value: p.value === undefined ? null : Buffer.from(p.value).toString('base64'),
-      height: this.chain.head.height,
-      stateRoot: hex(p.root),
-      proof: proofToJson(p.proof),
-    }
-  }
-
-  /** A block by height. */
-  async getBlock(height: number): Promise<BlockView | undefined> {
-    const b = await this.chain.getBlock(height)
-    return b === undefined ? undefined : blockView(b.block, b.hash)
-  }
-
-  /** A block by hash (hex). */
-  async getBlockByHash(hashHex: string): Promise<BlockView | undefined> {
-    if (!/^[0-9a-fA-F]{64}$/.test(hashHex)) return undefined
-    const b = await this.chain.getBlockByHash(Buffer.from(hashHex, 'hex'))
-    return b === undefined ? undefined : blockView(b.block, b.hash)
+    return this.health.getHealth(overrides)
   }
 
   /**
@@ -1070,33 +504,5 @@ export class GatherNode extends EventEmitter {
       }
       this.on('block', onBlock)
     })
-  }
-
-  /** A transaction by hash (hex): where it landed and its result. */
-  async getTx(hashHex: string): Promise<
-    | {
-        hash: string
-        height: number
-        index: number
-        result: TxResult
-        tx: string
-      }
-    | undefined
-  > {
-    if (!/^[0-9a-fA-F]{64}$/.test(hashHex)) return undefined
-    const loc = await this.chain.db.getTxLocation(Buffer.from(hashHex, 'hex'))
-    if (loc === undefined) return undefined
-    const [b, r] = await Promise.all([
-      this.chain.getBlock(loc.height),
-      this.chain.db.getTxResultBytes(loc.height, loc.index),
-    ])
-    if (b === undefined || r === undefined) return undefined
-    return {
-      hash: hashHex.toUpperCase(),
-      height: loc.height,
-      index: loc.index,
-      result: decodeTxResult(r),
-      tx: Buffer.from(b.block.txs[loc.index]!).toString('base64'),
-    }
   }
 }
