@@ -1,5 +1,5 @@
 /**
- * The chain's invariants (chain/invariants.ts, composed in chain/node.ts `chainInvariants`) on
+ * The chain's invariants (chain/invariants.ts, composed in node/wiring.ts `chainInvariants`) on
  * real blocks: they hold after every block of a seeded random run of transfers, burns, GMT
  * issuance, node registration, node transfers, locks, unlocks, unbonding releases, reward claims
  * and day boundaries (a 7-block day: rewards distributed, super-node rewards unlocking on day 4); a tampered state is reported
