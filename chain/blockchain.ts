@@ -1,16 +1,12 @@
-import { createHash } from 'node:crypto'
-import { verifyLastCommit } from '../consensus/finality.js'
-import { proposerForSlot, roundOf, type SlotClock, slotTime } from '../consensus/schedule.js'
-import { type Genesis, genesisHash, genesisTimeMs } from '../genesis/schema.js'
 import { merkleRoot } from './block/merkle.js'
 import {
   type Block,
   type ChainEvent,
   decodeBlock,
   encodeBlock,
-  encodeHeader,
   encodeTxResult,
   type Header,
+  headerHash,
   type TxResult,
   type Vote,
 } from './codec/block.js'
@@ -59,15 +55,62 @@ interface ExecutedBlock {
  */
 export type SuperNodeSchedule = (state: StateReader, height: number, slot: number) => Uint8Array[]
 
+/**
+ * What the block pipeline needs of a genesis: the wiring computes it from the genesis file
+ * (chain/ never imports genesis/).
+ */
+export interface ChainSpec {
+  chainId: string
+  /** hash of the genesis file: the parent of block 1, and what a database belongs to */
+  genesisHash: Uint8Array
+  /** when slot 0 starts; block times count from it */
+  genesisTimeMs: number
+  blockTimeMs: number
+  maxBlockTxs: number
+  maxBlockBytes: number
+  /** the genesis document, handed to the modules' `initGenesis` when the database is new */
+  document: Readonly<Record<string, unknown>>
+}
+
+/** Slot timing of the chain: slots of `blockTimeMs` counted from genesis time. */
+export interface ChainClock {
+  genesisTimeMs: number
+  blockTimeMs: number
+}
+
+/**
+ * The consensus rules blocks are built and checked by. The pipeline applies them; consensus/
+ * defines them and the wiring passes them in (chain/ never imports consensus/).
+ */
+export interface ConsensusRules {
+  /** the scheduled proposer of `slot` among `superNodes`, for a round ordered by `roundSeed` */
+  proposerForSlot(superNodes: readonly Uint8Array[], slot: number, roundSeed: Uint8Array): Uint8Array
+  /** the round of a slot (a new round takes a new seed) */
+  roundOf(slot: number): number
+  /** the time of a block in `slot` */
+  slotTime(clock: ChainClock, slot: number): number
+  /** throws a ChainError unless `votes` are valid votes of the parent's super nodes for the parent */
+  verifyLastCommit(
+    chainId: string,
+    votes: readonly Vote[],
+    parent: { height: number; hash: Uint8Array; superNodes: readonly Uint8Array[] },
+  ): void
+}
+
+/** What `Blockchain.open` is given besides the spec. */
+export interface BlockchainDeps {
+  db: ChainDb
+  machine: StateMachine
+  schedule: SuperNodeSchedule
+  rules: ConsensusRules
+  /** run on the opened state and on each block's state before its commit */
+  checker?: InvariantChecker
+}
+
 /** The node key of a block producer. */
 export interface ProposerKey {
   privateKey: Uint8Array
   publicKey: Uint8Array
-}
-
-/** Hash of a header: sha256 of its protobuf bytes. */
-export function headerHash(h: Header): Uint8Array {
-  return createHash('sha256').update(encodeHeader(h)).digest()
 }
 
 function invalid(reason: string): ChainError {
@@ -81,8 +124,13 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
  * headers, and commits each block (block, indexes, results, state) in one database batch.
  */
 export class Blockchain {
-  readonly clock: SlotClock
+  readonly clock: ChainClock
   readonly genesisHash: Uint8Array
+  readonly db: ChainDb
+  readonly machine: StateMachine
+  private readonly schedule: SuperNodeSchedule
+  private readonly rules: ConsensusRules
+  private readonly checker: InvariantChecker | undefined
   private headRecord: HeadRecord
   /** the hash of the last block before the head's round: the seed of the head's round order */
   private headRoundSeed: Uint8Array
@@ -96,19 +144,21 @@ export class Blockchain {
   private finality: Promise<unknown> = Promise.resolve()
 
   private constructor(
-    readonly db: ChainDb,
-    readonly genesis: Genesis,
-    readonly machine: StateMachine,
+    readonly spec: ChainSpec,
+    deps: BlockchainDeps,
     readonly state: CommittedState,
     head: HeadRecord,
-    private readonly schedule: SuperNodeSchedule,
-    private readonly checker: InvariantChecker | undefined,
   ) {
-    this.clock = { genesisTimeMs: genesisTimeMs(genesis), blockTimeMs: genesis.params.blockTimeMs }
-    this.genesisHash = genesisHash(genesis)
+    this.db = deps.db
+    this.machine = deps.machine
+    this.schedule = deps.schedule
+    this.rules = deps.rules
+    this.checker = deps.checker
+    this.clock = { genesisTimeMs: spec.genesisTimeMs, blockTimeMs: spec.blockTimeMs }
+    this.genesisHash = spec.genesisHash
     this.headRecord = head
     this.headRoundSeed = this.genesisHash
-    this.headVoters = head.height === 0 ? [] : schedule(state, head.height, head.slot)
+    this.headVoters = head.height === 0 ? [] : this.schedule(state, head.height, head.slot)
     this.final = { height: 0, hash: this.genesisHash }
   }
 
@@ -127,7 +177,7 @@ export class Blockchain {
     let b = (await this.getBlock(this.head.height))!.block.header
     while (b.height > 1) {
       const parent = (await this.getBlock(b.height - 1))!.block.header
-      if (roundOf(b.slot) > roundOf(parent.slot)) break
+      if (this.rules.roundOf(b.slot) > this.rules.roundOf(parent.slot)) break
       b = parent
     }
     this.headRoundSeed = b.previousHash
@@ -135,7 +185,7 @@ export class Blockchain {
 
   /** The seed of the round order for a block in `slot` after the head. */
   roundSeedFor(slot: number): Uint8Array {
-    return this.head.height === 0 || roundOf(slot) > roundOf(this.head.slot)
+    return this.head.height === 0 || this.rules.roundOf(slot) > this.rules.roundOf(this.head.slot)
       ? this.head.hash
       : this.headRoundSeed
   }
@@ -239,24 +289,19 @@ export class Blockchain {
   }
 
   /**
-   * Opens the chain in `db`: writes genesis on first use, otherwise checks the genesis matches
-   * and that the state rebuilt from disk has the root of the last committed block. With a
-   * `checker`, the opened state and every block's state before its commit must pass it
+   * Opens the chain in `deps.db`: writes genesis on first use, otherwise checks the genesis
+   * matches and that the state rebuilt from disk has the root of the last committed block. With
+   * a `checker`, the opened state and every block's state before its commit must pass it
    * (INVARIANT_BROKEN otherwise, and nothing is written).
    */
-  static async open(
-    db: ChainDb,
-    genesis: Genesis,
-    machine: StateMachine,
-    schedule: SuperNodeSchedule,
-    checker?: InvariantChecker,
-  ): Promise<Blockchain> {
-    const gHash = genesisHash(genesis)
+  static async open(spec: ChainSpec, deps: BlockchainDeps): Promise<Blockchain> {
+    const { db, machine, checker } = deps
+    const gHash = spec.genesisHash
     const stored = await db.getGenesisHash()
     if (stored === undefined) {
       const empty = CommittedState.empty()
       const overlay = new StateOverlay(empty)
-      machine.initGenesis(overlay, genesisTimeMs(genesis), genesis)
+      machine.initGenesis(overlay, spec.genesisTimeMs, spec.document)
       const violations = checker?.(overlay, 0) ?? []
       if (violations.length > 0) throw invariantError('the genesis state', violations)
       const tree = empty.treeWith(overlay.changes())
@@ -265,7 +310,7 @@ export class Blockchain {
         hash: gHash,
         stateRoot: tree.root,
         slot: 0,
-        timeMs: genesisTimeMs(genesis),
+        timeMs: spec.genesisTimeMs,
       }
       await db.commitGenesis(gHash, head, overlay.changes())
     } else if (Buffer.compare(stored, gHash) !== 0) {
@@ -286,7 +331,7 @@ export class Blockchain {
     }
     const violations = checker?.(state, head.height) ?? []
     if (violations.length > 0) throw invariantError(`the state at height ${head.height}`, violations)
-    const chain = new Blockchain(db, genesis, machine, state, head, schedule, checker)
+    const chain = new Blockchain(spec, deps, state, head)
     await chain.restore()
     return chain
   }
@@ -297,7 +342,7 @@ export class Blockchain {
   }
 
   get chainId(): string {
-    return this.genesis.chainId
+    return this.spec.chainId
   }
 
   /** Block info for read-only queries against the committed state. */
@@ -318,7 +363,7 @@ export class Blockchain {
 
   /** The scheduled proposer (node key) of `slot` for the block after the head. */
   proposerOf(slot: number): Uint8Array {
-    return proposerForSlot(this.superNodesAt(slot), slot, this.roundSeedFor(slot))
+    return this.rules.proposerForSlot(this.superNodesAt(slot), slot, this.roundSeedFor(slot))
   }
 
   private execute(info: BlockInfo, txs: PreparedTx[], building: boolean): ExecutedBlock {
@@ -328,8 +373,8 @@ export class Blockchain {
     const included: PreparedTx[] = []
     const dropped: { tx: PreparedTx; error: ChainError }[] = []
     const results: TxResult[] = []
-    const maxTxs = this.genesis.params.maxBlockTxs
-    const maxBytes = this.genesis.params.maxBlockBytes
+    const maxTxs = this.spec.maxBlockTxs
+    const maxBytes = this.spec.maxBlockBytes
     let bytes = 0
     for (const p of txs) {
       if (building && (included.length >= maxTxs || bytes + p.tx.raw.length > maxBytes)) break
@@ -383,10 +428,13 @@ export class Blockchain {
     if (slot <= this.head.slot && this.head.height > 0)
       throw new Error(`slot ${slot} is not after the head's ${this.head.slot}`)
     const superNodes = this.superNodesAt(slot)
-    if (Buffer.compare(proposerForSlot(superNodes, slot, this.roundSeedFor(slot)), key.publicKey) !== 0)
+    if (
+      Buffer.compare(this.rules.proposerForSlot(superNodes, slot, this.roundSeedFor(slot)), key.publicKey) !==
+      0
+    )
       throw new Error(`not the proposer of slot ${slot}`)
     if (this.head.height > 0) {
-      verifyLastCommit(this.chainId, lastCommit, {
+      this.rules.verifyLastCommit(this.chainId, lastCommit, {
         height: this.head.height,
         hash: this.head.hash,
         superNodes: this.headVoters,
@@ -396,7 +444,7 @@ export class Blockchain {
       chainId: this.chainId,
       height: this.head.height + 1,
       slot,
-      timeMs: slotTime(this.clock, slot),
+      timeMs: this.rules.slotTime(this.clock, slot),
       proposer: key.publicKey,
     }
     const ex = this.execute(info, candidates, true)
@@ -441,15 +489,20 @@ export class Blockchain {
     }
     if (this.head.height > 0 && h.slot <= this.head.slot)
       throw invalid(`slot ${h.slot} is not after ${this.head.slot}`)
-    if (h.timeMs !== slotTime(this.clock, h.slot))
+    if (h.timeMs !== this.rules.slotTime(this.clock, h.slot))
       throw invalid(`time ${h.timeMs} does not match slot ${h.slot}`)
     const superNodes = this.superNodesAt(h.slot)
-    if (Buffer.compare(h.proposer, proposerForSlot(superNodes, h.slot, this.roundSeedFor(h.slot))) !== 0) {
+    if (
+      Buffer.compare(
+        h.proposer,
+        this.rules.proposerForSlot(superNodes, h.slot, this.roundSeedFor(h.slot)),
+      ) !== 0
+    ) {
       throw invalid(`proposer ${hex(h.proposer)} is not scheduled for slot ${h.slot}`)
     }
     if (h.height > 1 || h.lastCommit.length > 0) {
       try {
-        verifyLastCommit(this.chainId, h.lastCommit, {
+        this.rules.verifyLastCommit(this.chainId, h.lastCommit, {
           height: this.head.height,
           hash: this.head.hash,
           superNodes: this.headVoters,
@@ -461,11 +514,10 @@ export class Blockchain {
     }
     const hash = headerHash(h)
     if (!verifyEd25519(h.proposer, hash, block.signature)) throw invalid('bad proposer signature')
-    if (block.txs.length > this.genesis.params.maxBlockTxs)
+    if (block.txs.length > this.spec.maxBlockTxs)
       throw invalid(`${block.txs.length} transactions, above the limit`)
     const total = block.txs.reduce((n, t) => n + t.length, 0)
-    if (total > this.genesis.params.maxBlockBytes)
-      throw invalid(`${total} bytes of transactions, above the limit`)
+    if (total > this.spec.maxBlockBytes) throw invalid(`${total} bytes of transactions, above the limit`)
     const prepared: PreparedTx[] = []
     for (const raw of block.txs) {
       try {
@@ -554,7 +606,7 @@ export class Blockchain {
     })
     this.state.apply(changes, ex.tree)
     const parentSlot = this.headRecord.slot
-    if (this.headRecord.height === 0 || roundOf(h.slot) > roundOf(parentSlot))
+    if (this.headRecord.height === 0 || this.rules.roundOf(h.slot) > this.rules.roundOf(parentSlot))
       this.headRoundSeed = h.previousHash
     this.headRecord = { height: h.height, hash, stateRoot: h.stateRoot, slot: h.slot, timeMs: h.timeMs }
     this.headVoters = superNodes

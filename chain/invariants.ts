@@ -2,7 +2,7 @@ import { ChainError, ChainErrorCode } from './errors.js'
 import type { StateReader } from './store/types.js'
 
 /**
- * A rule the whole state must satisfy after every block (SPEC §3: supply conservation, caps).
+ * A rule the whole state must satisfy after every block (docs/protocol/economics.md: supply conservation, caps).
  * `check` is pure over the state and returns the violations it finds, each a sentence with the
  * numbers; an empty list means the rule holds. Checks are linear in the state: they run in tests
  * and, with `--check-invariants`, before each commit, never in consensus code.

@@ -1,9 +1,8 @@
 import type { ProposerKey } from '../chain/blockchain.js'
 import type { Logger } from '../chain/logger.js'
 import { NodeMetrics } from '../chain/metrics.js'
-import { NodeNetwork, type NodeNetworkOptions } from '../chain/network.js'
-import { GatherNode } from '../chain/node.js'
 import type { Genesis } from '../genesis/schema.js'
+import { GatherNode, NodeNetwork, type NodeNetworkOptions } from '../node/index.js'
 import { isLoopbackHost } from '../rpc/access.js'
 import { defaultRpcOptions, RpcServer, type RpcServerOptions } from '../rpc/server.js'
 

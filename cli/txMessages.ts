@@ -76,7 +76,7 @@ export function transferGidMessage(owner: string, gid: bigint, newOwner: string)
   return encodeAnyMessage('gather.identity.v1.MsgTransferGid', { owner, gid: gid.toString(), newOwner })
 }
 
-/** A group policy as the group messages carry it (SPEC §7). */
+/** A group policy as the group messages carry it (docs/protocol/groups.md). */
 export interface GroupPolicyFields {
   /** 1..10,000; 0 or absent: 10,000 */
   maxMembers?: number

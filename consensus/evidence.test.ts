@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, test } from '@jest/globals'
-import { headerHash } from '../chain/blockchain.js'
-import { encodeBlock, encodeVote, type Header, voteSignBytes } from '../chain/codec/block.js'
+import { encodeBlock, encodeVote, type Header, headerHash, voteSignBytes } from '../chain/codec/block.js'
 import { type NodeKey, nodeKeyFromSeed, signEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainError } from '../chain/errors.js'
 import { EvidenceErrorCode, verifyDoubleProposal, verifyDoubleVote } from './evidence.js'

@@ -1,11 +1,17 @@
-import { headerHash } from '../chain/blockchain.js'
-import { type Block, decodeBlock, decodeVote, type Vote, voteSignBytes } from '../chain/codec/block.js'
+import {
+  type Block,
+  decodeBlock,
+  decodeVote,
+  headerHash,
+  type Vote,
+  voteSignBytes,
+} from '../chain/codec/block.js'
 import { ED25519_KEY_LENGTH, verifyEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainError } from '../chain/errors.js'
 import { hex } from '../chain/hex.js'
 
 /**
- * Evidence of equivocation (SPEC §4): two signed headers for one slot, or two finality votes for
+ * Evidence of equivocation (docs/protocol/consensus.md): two signed headers for one slot, or two finality votes for
  * different blocks at one height, from one node key. Pure: bytes in, the offence out, or a
  * ChainError naming what is wrong. Nothing here reads state; whether the offender is a registered
  * node, and whether the offence was already punished, is the staking module's business.

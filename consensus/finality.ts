@@ -4,7 +4,7 @@ import { ChainError } from '../chain/errors.js'
 import { hex } from '../chain/hex.js'
 
 /**
- * BFT finality (SPEC §4): each super node signs a vote for each block it accepts; a block with
+ * BFT finality (docs/protocol/consensus.md): each super node signs a vote for each block it accepts; a block with
  * votes from at least ⌊2n/3⌋ + 1 of the n super nodes that scheduled it is final, and so is every
  * block before it. Votes travel by gossip and in the next block's `lastCommit`.
  */

@@ -16,7 +16,7 @@ export function slotTime(clock: SlotClock, slot: number): number {
   return clock.genesisTimeMs + slot * clock.blockTimeMs
 }
 
-/** Slots per round (SPEC §4): every super node has at least one slot in each round of 21. */
+/** Slots per round (docs/protocol/consensus.md): every super node has at least one slot in each round of 21. */
 export const ROUND_SLOTS = 21
 
 /** The round a slot belongs to. */

@@ -48,7 +48,7 @@ export async function devnetKeys(mnemonic = TEST_MNEMONIC): Promise<DevnetKeys> 
   return { validator, faucet, nodeKey }
 }
 
-/** The default single-validator devnet genesis (SPEC §8). */
+/** The default single-validator devnet genesis (docs/protocol/README.md). */
 export async function buildDevnetGenesis(
   opts: DevnetGenesisOptions = {},
 ): Promise<{ genesis: Genesis; keys: DevnetKeys }> {

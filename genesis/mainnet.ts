@@ -1,7 +1,7 @@
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { GENESIS_MAX_UGAT, type Genesis, parseGenesis } from './schema.js'
 
-/** The four genesis allocations of SPEC §3. */
+/** The four genesis allocations of docs/protocol/economics.md. */
 export type AllocationName = 'technology' | 'operations' | 'investment' | 'communityGrowth'
 
 /** A vesting schedule in days from genesis (day 0). */
@@ -12,7 +12,7 @@ export interface VestingSchedule {
 }
 
 /**
- * SPEC §3: 10,000,000 GAT locked at genesis. Amounts are fixed by the white paper; the schedules
+ * docs/protocol/economics.md: 10,000,000 GAT locked at genesis. Amounts are fixed by the white paper; the schedules
  * are this preset's defaults (a genesis parameter: override them with `vesting`):
  * - technology 5,000,000 GAT: 1-year cliff, linear over 4 years
  * - operations 2,000,000 GAT: no cliff, linear over 2 years (it funds the first super nodes' locks)
@@ -61,7 +61,7 @@ export interface MainnetGenesisOptions {
 }
 
 /**
- * A mainnet-style genesis (SPEC §3): exactly the 10,000,000 GAT allocation as four vesting
+ * A mainnet-style genesis (docs/protocol/economics.md): exactly the 10,000,000 GAT allocation as four vesting
  * accounts, nothing else; every later GAT comes from issuance. Validators lock vesting coins
  * (locked coins can be staked), so their owners must be allocation holders.
  */

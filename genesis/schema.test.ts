@@ -15,7 +15,7 @@ async function devnetJson(): Promise<Record<string, unknown>> {
 type Mutation = (g: Record<string, any>) => void
 
 describe('genesis validation', () => {
-  test('the devnet genesis is valid and has the SPEC chain id, validator and faucet', async () => {
+  test('the devnet genesis is valid and has the documented chain id, validator and faucet', async () => {
     const { genesis, keys } = await buildDevnetGenesis()
     expect(genesis.chainId).toBe('gather-devnet-1')
     expect(genesis.validators[0]!.owner).toBe(keys.validator.address)

@@ -1,6 +1,6 @@
 import WebSocket from 'ws'
 import type { TxResult } from '../chain/codec/block.js'
-import type { BlockView } from '../chain/node.js'
+import type { BlockView } from '../chain/codec/blockView.js'
 import type { SmtProofJson } from '../chain/store/smt.js'
 
 /** `chain_getStatus` result. */

@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { isValidAddress } from '../chain/crypto/address.js'
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
-import type { GatherNode } from '../chain/node.js'
 import { PROOF_LIMITS, proofFromJson } from '../modules/messaging/groupchain/proof.js'
+import type { GatherNode } from '../node/index.js'
 import { RpcErrorCode, rpcError, txRejected } from './errors.js'
 
 /** Limits on what a single call may ask for. */

@@ -4,17 +4,16 @@ import { PubKey } from 'cosmjs-types/cosmos/crypto/secp256k1/keys'
 import { SignMode } from 'cosmjs-types/cosmos/tx/signing/v1beta1/signing'
 import { AuthInfo, SignDoc, TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
 import { merkleRoot } from '../chain/block/merkle.js'
-import { headerHash } from '../chain/blockchain.js'
-import { type Block, decodeBlock, encodeBlock, encodeTxResult } from '../chain/codec/block.js'
+import { type Block, decodeBlock, encodeBlock, encodeTxResult, headerHash } from '../chain/codec/block.js'
 import { protoType } from '../chain/codec/index.js'
 import { addressFromPubkey } from '../chain/crypto/address.js'
 import { nodeKeyFromSeed, signEd25519 } from '../chain/crypto/ed25519.js'
 import { malleateSignature, publicKeyFromPrivateKey, signDirect } from '../chain/crypto/secp256k1.js'
 import { ChainError } from '../chain/errors.js'
-import type { GatherNode } from '../chain/node.js'
 import { SECP256K1_PUBKEY_URL } from '../chain/tx/decodeTx.js'
 import { claimRewardsMessage } from '../cli/txMessages.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
+import type { GatherNode } from '../node/index.js'
 import { openDevnetNode, transferTx } from './helpers/devnet.js'
 
 /** An account key able to sign transactions. */
@@ -556,7 +555,7 @@ function expectRefusal({ thrown, expected: c }: { thrown: unknown; expected: Exp
   }
 }
 
-describe('bad transactions: a clear error, nothing written, the node keeps running (SPEC §9)', () => {
+describe('bad transactions: a clear error, nothing written, the node keeps running (docs/protocol/transactions.md)', () => {
   let open: Harness | undefined
   afterEach(async () => {
     await open?.close()

@@ -1,9 +1,9 @@
 /** MsgBurn on real blocks: anyone burns their own ugat; refusals write nothing. */
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { findViolations } from '../chain/invariants.js'
-import { chainInvariants } from '../chain/node.js'
 import { signTx } from '../chain/tx/signTx.js'
 import { type AnyMessage, burnMessage, encodeMessage } from '../cli/txMessages.js'
+import { chainInvariants } from '../node/index.js'
 import { openDevnetNode } from './helpers/devnet.js'
 
 const FEE = 1_000n

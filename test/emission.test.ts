@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { renderEmissionSvg } from '../bench/plotEmission.js'
 import type { ChainEvent } from '../chain/codec/block.js'
 import { NodeMetrics } from '../chain/metrics.js'
-import { GatherNode } from '../chain/node.js'
 import { buildDevnetGenesis } from '../genesis/devnet.js'
 import type { Genesis } from '../genesis/schema.js'
 import {
@@ -15,6 +14,7 @@ import {
   totalMintedThroughDay,
   totalMintedThroughHeight,
 } from '../modules/token/logic/emission.js'
+import { GatherNode } from '../node/index.js'
 import type { EmissionResult } from '../rpc/client.js'
 import { defaultRpcOptions, RpcServer } from '../rpc/server.js'
 import { CLI, runCli, startDevnet } from './helpers/cli.js'

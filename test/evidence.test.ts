@@ -1,5 +1,5 @@
 /**
- * Evidence on real blocks (SPEC §4, issue 5 item 4): a registered node key that signs two headers
+ * Evidence on real blocks (docs/protocol/consensus.md, issue 5 item 4): a registered node key that signs two headers
  * for one slot, or two votes for different blocks at one height, is reported with
  * MsgSubmitEvidence by any account; the node is jailed for `jailBlocks`, loses its blocks of the
  * reward day, and `slashFractionBps` (5 %) of every lock on it is burned. Every block is checked
@@ -7,14 +7,20 @@
  * replayed by a follower to the same state root.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { headerHash } from '../chain/blockchain.js'
-import { type Block, type ChainEvent, encodeBlock, encodeVote, voteSignBytes } from '../chain/codec/block.js'
+import {
+  type Block,
+  type ChainEvent,
+  encodeBlock,
+  encodeVote,
+  headerHash,
+  voteSignBytes,
+} from '../chain/codec/block.js'
 import { type NodeKey, signEd25519 } from '../chain/crypto/ed25519.js'
-import type { GatherNode } from '../chain/node.js'
 import { transferMessage } from '../chain/tx/signTx.js'
 import { EvidenceErrorCode } from '../consensus/evidence.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
 import { dayBlocksStore } from '../modules/staking/stores/index.js'
+import type { GatherNode } from '../node/index.js'
 import { openDevnetNode, signNext } from './helpers/devnet.js'
 import { openMainnetStyle, refusalOf } from './helpers/mainnet.js'
 import {

@@ -6,17 +6,17 @@
 import { afterAll, afterEach, describe, expect, test } from '@jest/globals'
 import type { CommittedBlock } from '../chain/blockchain.js'
 import { ChainErrorCode } from '../chain/errors.js'
-import { GatherNode } from '../chain/node.js'
+import { hex } from '../chain/hex.js'
 import { transferMessage } from '../chain/tx/signTx.js'
 import { signVote } from '../consensus/finality.js'
 import { devnetKeys } from '../genesis/devnet.js'
 import type { Genesis } from '../genesis/schema.js'
+import { GatherNode } from '../node/index.js'
 import { signNext, tempDir } from './helpers/devnet.js'
 import { type NetNode, networkGenesis, startNetNode, stopNetNode } from './helpers/network.js'
 import { testAccount, type testNodeKey } from './helpers/staking.js'
 import { waitFor } from './helpers/wait.js'
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 type Key = ReturnType<typeof testNodeKey>
 
 /** A node without a node key of its own: it never votes, so nothing it holds becomes final by itself. */

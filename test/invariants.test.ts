@@ -1,5 +1,5 @@
 /**
- * The chain's invariants (chain/invariants.ts, composed in chain/node.ts `chainInvariants`) on
+ * The chain's invariants (chain/invariants.ts, composed in node/wiring.ts `chainInvariants`) on
  * real blocks: they hold after every block of a seeded random run of transfers, burns, GMT
  * issuance, node registration, node transfers, locks, unlocks, unbonding releases, reward claims
  * and day boundaries (a 7-block day: rewards distributed, super-node rewards unlocking on day 4); a tampered state is reported
@@ -9,7 +9,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { isChainError } from '../chain/errors.js'
 import { findViolations } from '../chain/invariants.js'
-import { chainInvariants, GatherNode } from '../chain/node.js'
 import type { Module } from '../chain/stateMachine.js'
 import { StateOverlay } from '../chain/store/overlay.js'
 import { transferMessage } from '../chain/tx/signTx.js'
@@ -17,6 +16,7 @@ import { burnMessage, claimRewardsMessage } from '../cli/txMessages.js'
 import { lockStore, nodeStore, totalLockedStore } from '../modules/staking/stores/index.js'
 import { tokenMethod } from '../modules/token/method.js'
 import { balanceStore, gmtStore, mintedStore } from '../modules/token/stores/index.js'
+import { chainInvariants, GatherNode } from '../node/index.js'
 import { openDevnetNode, signNext, tempDir } from './helpers/devnet.js'
 import {
   type AccountSigner,

@@ -1,5 +1,5 @@
 /**
- * Groups, GIDs and checkpoint anchoring on real blocks (SPEC §6, §7): an in-process devnet node
+ * Groups, GIDs and checkpoint anchoring on real blocks (docs/protocol/groups.md): an in-process devnet node
  * (real classic-level database in a temp folder, real secp256k1 transactions, real ed25519
  * producer signatures); the group chain is built with the library in
  * modules/messaging/groupchain, as the group-chain runtime will.

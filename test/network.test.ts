@@ -1,18 +1,17 @@
 /**
- * A real network of in-process nodes on 127.0.0.1 (SPEC §4, issue 5): libp2p gossip of blocks,
+ * A real network of in-process nodes on 127.0.0.1 (docs/protocol/consensus.md, issue 5): libp2p gossip of blocks,
  * votes and transactions; the shuffled round schedule; BFT finality from gossiped votes; a node
  * that starts late catches up with blocks-by-range. Block times are short; every wait is for a
  * condition, with a generous deadline.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
+import { hex } from '../chain/hex.js'
 import { signTx, transferMessage } from '../chain/tx/signTx.js'
 import { quorum } from '../consensus/finality.js'
 import { devnetKeys } from '../genesis/devnet.js'
 import { type NetNode, networkGenesis, startNetNode, stopNetNode } from './helpers/network.js'
 import { testAccount, testNodeKey } from './helpers/staking.js'
 import { waitFor } from './helpers/wait.js'
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 const running: NetNode[] = []
 afterEach(async () => {
@@ -255,7 +254,7 @@ describe('double signing', () => {
     const cheat = nodes[3]!
     const cheatId = keys[3]!.id
     const { encodeBlock, decodeBlock } = await import('../chain/codec/block.js')
-    const { headerHash } = await import('../chain/blockchain.js')
+    const { headerHash } = await import('../chain/codec/block.js')
     const { signEd25519 } = await import('../chain/crypto/ed25519.js')
     // the cheat's next block, then a second one for the same slot with other contents, signed too
     const h0 = cheat.node.chain.head.height

@@ -6,11 +6,10 @@
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { pino } from 'pino'
-import type { GatherNode } from '../chain/node.js'
+import { hex } from '../chain/hex.js'
+import type { GatherNode } from '../node/index.js'
 import { openDevnetNode, signNext } from './helpers/devnet.js'
 import { issueDeviceMsg, lockMsg, registerNodeMsg, testNodeKey } from './helpers/staking.js'
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 let close: (() => Promise<void>) | undefined
 afterEach(async () => {

@@ -1,16 +1,16 @@
 /**
- * Rewards on real blocks (SPEC §3, issue 7): at the end of each day the reward pool is split
+ * Rewards on real blocks (docs/protocol/economics.md, issue 7): at the end of each day the reward pool is split
  * 30/65/5 — active nodes' owners, stakers by GAT locked, the day's producers by blocks (locked
  * until the lock day) — and paid lazily through reward-per-share streams: settled when a lock
  * or a node's owner changes, claimed with MsgClaimRewards. Every block is checked against the
  * invariants (the node runs with checkInvariants) and a follower replays the same state roots.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
-import type { GatherNode } from '../chain/node.js'
 import { transferMessage } from '../chain/tx/signTx.js'
 import { claimRewardsMessage } from '../cli/txMessages.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
 import { dailyEmission } from '../modules/token/logic/emission.js'
+import type { GatherNode } from '../node/index.js'
 import type { RewardsResult } from '../rpc/client.js'
 import { openDevnetNode, signNext } from './helpers/devnet.js'
 import { refusalOf } from './helpers/mainnet.js'

@@ -1,5 +1,5 @@
 /**
- * SPEC §3's worked example, on real blocks with a 40-block day: 10,000 active nodes, 20,000 GAT
+ * the worked example of docs/protocol/economics.md, on real blocks with a 40-block day: 10,000 active nodes, 20,000 GAT
  * locked in total, 20,000 GAT issued that day →
  * - 0.6 GAT per node from the 30 % (6,000 GAT over 10,000 active nodes),
  * - 0.65 GAT per locked GAT from the 65 % (13,000 GAT over 20,000 GAT),
@@ -14,12 +14,13 @@ import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { addressFromPubkey } from '../chain/crypto/address.js'
 import { type NodeKey, nodeKeyFromSeed } from '../chain/crypto/ed25519.js'
-import { GatherNode } from '../chain/node.js'
+import { hex } from '../chain/hex.js'
 import { signTx } from '../chain/tx/signTx.js'
 import { claimRewardsMessage } from '../cli/txMessages.js'
 import { buildDevnetGenesis } from '../genesis/devnet.js'
 import { parseGenesis } from '../genesis/schema.js'
 import { rewardsMethod } from '../modules/token/rewards.js'
+import { GatherNode } from '../node/index.js'
 import { tempDir } from './helpers/devnet.js'
 import { type AccountSigner, type AnyMsg, lockMsg, testAccount } from './helpers/staking.js'
 
@@ -28,7 +29,6 @@ const NODES = 10_000
 const BLOCKS_PER_DAY = 40
 const SUPER_NODES = 21
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const seed = (label: string): Uint8Array => new Uint8Array(createHash('sha256').update(label).digest())
 
 let node: GatherNode
@@ -127,7 +127,7 @@ afterAll(async () => {
   await cleanup?.()
 })
 
-describe("SPEC §3's worked example on real blocks", () => {
+describe('the worked example of docs/protocol/economics.md on real blocks', () => {
   test('the day is 40 blocks, 2 by each of 20 super nodes; the offline one missed its 2 slots', () => {
     expect(node.chain.head.height).toBe(BLOCKS_PER_DAY)
     expect([...produced.values()]).toEqual(Array(SUPER_NODES - 1).fill(2))

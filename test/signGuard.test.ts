@@ -3,7 +3,7 @@
  * restart (issue 5): the last signed slot and height are written durably before each signature.
  */
 import { describe, expect, test } from '@jest/globals'
-import { GatherNode } from '../chain/node.js'
+import { GatherNode } from '../node/index.js'
 import { openDevnetNode } from './helpers/devnet.js'
 
 describe('the double-sign guard', () => {

@@ -1,5 +1,5 @@
 /**
- * Staking and the DPoS election on real blocks (SPEC §3 GMT, §4): an in-process devnet node that
+ * Staking and the DPoS election on real blocks (docs/protocol/economics.md GMT, §4): an in-process devnet node that
  * does not run its slot loop; blocks are produced with explicit slots so they cross election
  * period boundaries on purpose. periodSlots = maxSuperNodes × electionPeriodRounds = 3 here, so
  * period p is slots 3p, 3p+1, 3p+2, and the proposer of a slot is set[slot % set.length].
@@ -9,15 +9,15 @@
  * imports every block, checking the schedule independently.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { headerHash } from '../chain/blockchain.js'
-import { type Block, encodeBlock } from '../chain/codec/block.js'
+import { type Block, encodeBlock, headerHash } from '../chain/codec/block.js'
 import type { NodeKey } from '../chain/crypto/ed25519.js'
 import { signEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainError } from '../chain/errors.js'
-import type { GatherNode } from '../chain/node.js'
+import { hex } from '../chain/hex.js'
 import { signTx, transferMessage } from '../chain/tx/signTx.js'
 import { slotTime } from '../consensus/schedule.js'
 import type { DevnetKeys } from '../genesis/devnet.js'
+import type { GatherNode } from '../node/index.js'
 import { openDevnetNode, signNext } from './helpers/devnet.js'
 import {
   type AccountSigner,
@@ -34,8 +34,6 @@ import {
 const GAT = 1_000_000n
 const FEE = 1_000n
 const STAKING = { maxSuperNodes: 3, electionPeriodRounds: 1, unbondingBlocks: 5 }
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 interface NodeView {
   nodeId: string

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto'
 import { describe, expect, test } from '@jest/globals'
 import { addressFromPubkey } from '../chain/crypto/address.js'
 import { publicKeyFromPrivateKey } from '../chain/crypto/secp256k1.js'
-import type { GatherNode } from '../chain/node.js'
 import { statePath, stateValueHash } from '../chain/store/committedState.js'
 import { proofFromJson, type SmtProof, verifyProof } from '../chain/store/smt.js'
+import type { GatherNode } from '../node/index.js'
 import { openDevnetNode, transferTx } from './helpers/devnet.js'
 
 interface AccountSigner {

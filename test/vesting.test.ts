@@ -1,5 +1,5 @@
 /**
- * Vesting accounts on the mainnet-style genesis (SPEC §3, issue 7): the 10,000,000 GAT allocation
+ * Vesting accounts on the mainnet-style genesis (docs/protocol/economics.md, issue 7): the 10,000,000 GAT allocation
  * in four vesting accounts; unvested coins cannot be transferred, burned or spent on fees, but can
  * be locked on nodes; coins coming back from unbonding are locked again while they still vest; the
  * cliff and the linear release follow the schedule. The node checks every invariant (including

@@ -43,12 +43,12 @@ import { addressFromPubkey } from '../../chain/crypto/address.js'
 import { type NodeKey, nodeKeyFromSeed } from '../../chain/crypto/ed25519.js'
 import { publicKeyFromPrivateKey, verifySecp256k1 } from '../../chain/crypto/secp256k1.js'
 import type { VerifyPool } from '../../chain/crypto/verifyPool.js'
-import { GatherNode } from '../../chain/node.js'
 import type { PreparedTx } from '../../chain/stateMachine.js'
 import { StateOverlay } from '../../chain/store/overlay.js'
 import { type DecodedTx, signBytesOf, txHashHex } from '../../chain/tx/decodeTx.js'
 import { signTx, transferMessage } from '../../chain/tx/signTx.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
+import { GatherNode } from '../../node/index.js'
 import { type Stats, stats } from '../stats.js'
 
 /** Options of {@link runBlockApplyBench}. */

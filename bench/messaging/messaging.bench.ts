@@ -20,7 +20,6 @@ import { join } from 'node:path'
 import { benchAccounts } from '../../bench/chain/blockApply.bench.js'
 import { measureNativeVerifyRate } from '../../bench/crypto/verify.bench.js'
 import { nodeKeyFromSeed, signEd25519, verifyEd25519 } from '../../chain/crypto/ed25519.js'
-import { GatherNode } from '../../chain/node.js'
 import { signTx } from '../../chain/tx/signTx.js'
 import { anchorCheckpointMessage, createGroupMessage } from '../../cli/txMessages.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
@@ -33,6 +32,7 @@ import {
   proofToJson,
   verifyInclusion,
 } from '../../modules/messaging/groupchain/proof.js'
+import { GatherNode } from '../../node/index.js'
 import { type Stats, stats } from '../stats.js'
 
 /** Options of {@link runMessagingBench}. */

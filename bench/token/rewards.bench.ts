@@ -1,6 +1,6 @@
 /**
  * Rewards cost (issue 7): the end-of-day distribution and a claim must cost the same with 1,000
- * and 1,000,000 stakers (reward-per-share streams; SPEC §3).
+ * and 1,000,000 stakers (reward-per-share streams; docs/protocol/economics.md).
  *
  * For each size, a chain whose genesis holds that many stakers, each with 0.1 GAT locked on one
  * of 100 device nodes (written at genesis by a bench-only module that runs the same token and
@@ -17,7 +17,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { toBech32 } from '@cosmjs/encoding'
 import { nodeKeyFromSeed } from '../../chain/crypto/ed25519.js'
-import { GatherNode, stakingTokenMethod } from '../../chain/node.js'
 import type { ExecContext, Module } from '../../chain/stateMachine.js'
 import { StateOverlay } from '../../chain/store/overlay.js'
 import { signTx, transferMessage } from '../../chain/tx/signTx.js'
@@ -28,6 +27,7 @@ import { nodeStore } from '../../modules/staking/stores/index.js'
 import { tokenMethod } from '../../modules/token/method.js'
 import { rewardsMethod } from '../../modules/token/rewards.js'
 import { genesisSupplyStore } from '../../modules/token/stores/index.js'
+import { GatherNode, stakingTokenMethod } from '../../node/index.js'
 import { type BenchAccount, benchAccounts } from '../chain/blockApply.bench.js'
 import { type Stats, stats, timeRuns } from '../stats.js'
 

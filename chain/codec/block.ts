@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { protoType, u64ToSafeNumber } from './index.js'
 
 const HeaderType = protoType('gather.chain.v1.Header')
@@ -14,7 +15,7 @@ export interface Vote {
   signature: Uint8Array
 }
 
-/** A block header (SPEC §2). */
+/** A block header (docs/protocol/transactions.md). */
 export interface Header {
   chainId: string
   height: number
@@ -79,6 +80,11 @@ function headerFromProto(h: Record<string, unknown>): Header {
 /** Encodes a header; the block hash is sha256 of these bytes. */
 export function encodeHeader(h: Header): Uint8Array {
   return HeaderType.encode(HeaderType.fromObject(h)).finish()
+}
+
+/** Hash of a header: sha256 of its protobuf bytes (what the proposer signs, what the next block links to). */
+export function headerHash(h: Header): Uint8Array {
+  return createHash('sha256').update(encodeHeader(h)).digest()
 }
 
 /** Decodes a header; throws on malformed bytes or out-of-range numbers. */

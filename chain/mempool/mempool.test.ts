@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, test } from '@jest/globals'
+import type { GatherNode } from '../../node/index.js'
 import { openDevnetNode, transferTx } from '../../test/helpers/devnet.js'
 import { addressFromPubkey } from '../crypto/address.js'
 import { publicKeyFromPrivateKey } from '../crypto/secp256k1.js'
 import { ChainError } from '../errors.js'
-import type { GatherNode } from '../node.js'
 import { txHashHex } from '../tx/decodeTx.js'
 import { Mempool, type MempoolOptions } from './mempool.js'
 

@@ -9,7 +9,7 @@ import {
   signCheckpoint,
 } from '../../modules/messaging/groupchain/checkpoint.js'
 import { proofFromJson, verifyInclusion } from '../../modules/messaging/groupchain/proof.js'
-import { checkpointKey } from '../../modules/messaging/stores/index.js'
+import { checkpointKey } from '../../modules/messaging/method.js'
 import type { CheckpointView, GroupView } from '../../rpc/client.js'
 import { parseCliAmount } from '../amount.js'
 import { parseAddressArg } from '../args.js'

@@ -8,7 +8,7 @@ import { IDENTITY_MODULE, paramsStore } from './stores/index.js'
 import type { IdentityTokenMethod } from './types.js'
 
 /**
- * The identity module (SPEC §6): GIDs, unique numbers bound to addresses (one per address),
+ * The identity module (docs/protocol/groups.md): GIDs, unique numbers bound to addresses (one per address),
  * chosen or next free, transferable; the registration fee is burned through `token`.
  */
 export function createIdentityModule(token: IdentityTokenMethod): Module {

@@ -1,7 +1,7 @@
 import type { ExecContext } from '../../chain/stateMachine.js'
 import type { StateReader } from '../../chain/store/types.js'
 
-/** What identity needs from the token module (wired in chain/node.ts): balances and burns. */
+/** What identity needs from the token module (wired in node/wiring.ts): balances and burns. */
 export interface IdentityTokenMethod {
   getBalance(state: StateReader, address: string): bigint
   /** burns ugat from an address and counts them in the supply's `burned` */

@@ -15,6 +15,13 @@ import {
   paramsStore,
 } from './stores/index.js'
 
+/**
+ * The state key of a group's checkpoint at a height: what a light client proves against a main
+ * chain header with `state_getProof` (`gather verify-inclusion`). Published here so that no
+ * reader outside the module depends on its stores.
+ */
+export { checkpointKey } from './stores/index.js'
+
 /** Parent links followed at most this far, whatever the params say (a guard, not a rule). */
 const MAX_WALK = 64
 

@@ -11,7 +11,7 @@ import { MESSAGING_MODULE, paramsStore } from './stores/index.js'
 import type { HolderBalanceView, MessagingTokenMethod } from './types.js'
 
 /**
- * The messaging module, main-chain side (SPEC §7): groups and their policies, group-chain
+ * The messaging module, main-chain side (docs/protocol/groups.md): groups and their policies, group-chain
  * checkpoints anchored with the producers' signatures, evidence that freezes a group, and the
  * holder gate. `token` burns the creation fee and answers balances; `holders` lists the
  * balances a block changed.

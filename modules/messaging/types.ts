@@ -1,7 +1,7 @@
 import type { ExecContext } from '../../chain/stateMachine.js'
 import type { StateReader } from '../../chain/store/types.js'
 
-/** What messaging needs from the token module (wired in chain/node.ts): balances and burns. */
+/** What messaging needs from the token module (wired in node/wiring.ts): balances and burns. */
 export interface MessagingTokenMethod {
   getBalance(state: StateReader, address: string): bigint
   /** burns ugat from an address and counts them in the supply's `burned` */
@@ -19,7 +19,7 @@ export interface BalanceChange {
 
 /**
  * The balances a block has changed so far, for the holder gate's join/leave events (wired in
- * chain/node.ts from the block's state overlay). Linear in the block's writes.
+ * node/wiring.ts from the block's state overlay). Linear in the block's writes.
  */
 export interface HolderBalanceView {
   changedBalances(state: StateReader): BalanceChange[]

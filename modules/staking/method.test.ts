@@ -183,7 +183,7 @@ describe('stakingMethod locks and unbonding queue', () => {
 })
 
 describe('staking params', () => {
-  test('defaults follow SPEC §4 and bad values are refused naming the field', () => {
+  test('defaults follow docs/protocol/consensus.md and bad values are refused naming the field', () => {
     const d = stakingParams.defaults()
     expect(d).toMatchObject({
       maxSuperNodes: 21,

@@ -8,7 +8,7 @@ export interface DayProducer {
   blocks: bigint
 }
 
-/** What staking needs from the token module (wired in chain/node.ts). */
+/** What staking needs from the token module (wired in node/wiring.ts). */
 export interface StakingTokenMethod {
   getBalance(state: StateReader, address: string): bigint
   getGmt(state: StateReader, address: string): { total: bigint; bound: bigint }

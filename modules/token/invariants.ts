@@ -20,7 +20,7 @@ import type { TokenStakingView } from './types.js'
 const MAX_LISTED = 5
 
 /**
- * The token module's invariants (SPEC §3). `staking` tells where the ugat outside balances
+ * The token module's invariants (docs/protocol/economics.md). `staking` tells where the ugat outside balances
  * are and how many GMT staking binds. Linear in the token state.
  *
  * - token.supply: spendable balances + vesting-locked + locked + unbonding + reward pool +

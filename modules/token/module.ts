@@ -118,6 +118,6 @@ export const tokenModule: Module = {
     getAccount: (ctx, p) => tokenEndpoint.getAccount(ctx, String(p.address)),
     getEmission: (ctx, p) => tokenEndpoint.getEmission(ctx, p.day === undefined ? undefined : Number(p.day)),
     getRewards: (ctx, p) => tokenEndpoint.getRewards(ctx, String(p.address)),
-    // token_getSupply is served by the node (chain/node.ts), which adds staking's totals.
+    // token_getSupply is served by the node (node/readApi.ts), which adds staking's totals.
   },
 }

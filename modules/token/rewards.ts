@@ -103,7 +103,7 @@ const addTo = (state: StateWriter, store: typeof rewardsUnclaimedStore, delta: b
 }
 
 /**
- * Rewards (SPEC §3): the end-of-day split of the reward pool, the two reward-per-share streams,
+ * Rewards (docs/protocol/economics.md): the end-of-day split of the reward pool, the two reward-per-share streams,
  * super-node rewards and claims. Every operation is O(1) in the number of nodes and stakers;
  * the end of a day is O(producers of that day).
  */

@@ -2,7 +2,7 @@ import type { StateReader } from '../../chain/store/types.js'
 
 /**
  * What the token module needs to know from staking, which holds ugat taken out of balances and
- * binds GMT to nodes (wired in chain/node.ts). Used by the supply query and the invariants.
+ * binds GMT to nodes (wired in node/wiring.ts). Used by the supply query and the invariants.
  */
 export interface TokenStakingView {
   /** ugat locked on nodes */

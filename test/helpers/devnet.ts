@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { GatherNode, type NodeOptions } from '../../chain/node.js'
 import { signTx, transferMessage } from '../../chain/tx/signTx.js'
 import { buildDevnetGenesis, type DevnetGenesisOptions, type DevnetKeys } from '../../genesis/devnet.js'
 import type { Genesis } from '../../genesis/schema.js'
+import { GatherNode, type NodeOptions } from '../../node/index.js'
 
 /** A temporary folder removed by `cleanup`. */
 export async function tempDir(

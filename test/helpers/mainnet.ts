@@ -1,9 +1,9 @@
 import { expect } from '@jest/globals'
 import type { TxResult } from '../../chain/codec/block.js'
 import { ChainError } from '../../chain/errors.js'
-import { GatherNode } from '../../chain/node.js'
 import { devnetKeys } from '../../genesis/devnet.js'
 import { buildMainnetGenesis } from '../../genesis/mainnet.js'
+import { GatherNode } from '../../node/index.js'
 import { signNext, tempDir } from './devnet.js'
 import { type AccountSigner, type AnyMsg, testAccount } from './staking.js'
 

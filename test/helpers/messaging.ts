@@ -1,10 +1,10 @@
 import { expect } from '@jest/globals'
 import type { ChainEvent } from '../../chain/codec/block.js'
 import { ChainError } from '../../chain/errors.js'
-import type { GatherNode } from '../../chain/node.js'
 import { transferMessage } from '../../chain/tx/signTx.js'
 import type { AnyMessage } from '../../cli/txMessages.js'
 import type { DevnetKeys } from '../../genesis/devnet.js'
+import type { GatherNode } from '../../node/index.js'
 import { signNext } from './devnet.js'
 import type { AccountSigner } from './staking.js'
 

@@ -2,10 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { silentLogger } from '../../chain/logger.js'
-import { NodeNetwork } from '../../chain/network.js'
-import { GatherNode } from '../../chain/node.js'
 import { buildDevnetGenesis } from '../../genesis/devnet.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
+import { GatherNode, NodeNetwork } from '../../node/index.js'
 import { testNodeKey } from './staking.js'
 
 /** One in-process node of a test network: a GatherNode on its own database, and its network. */

@@ -1,7 +1,7 @@
 import { NodeMetrics } from '../../chain/metrics.js'
-import { GatherNode } from '../../chain/node.js'
 import { buildDevnetGenesis, type DevnetKeys } from '../../genesis/devnet.js'
 import type { Genesis } from '../../genesis/schema.js'
+import { GatherNode } from '../../node/index.js'
 import { defaultRpcOptions, RpcServer, type RpcServerOptions } from '../../rpc/server.js'
 import { tempDir } from './devnet.js'
 

@@ -1,7 +1,7 @@
 import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
 import { ChainError } from '../../../chain/errors.js'
 import type { Command } from '../../../chain/stateMachine.js'
-import { checkAddress } from '../../token/address.js'
+import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { IdentityErrorCode } from '../errors.js'
 import { identityMethod } from '../method.js'
 import { decodeGid } from './shared.js'

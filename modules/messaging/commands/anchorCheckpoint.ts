@@ -3,7 +3,7 @@ import { sha256Hex } from '../../../chain/crypto/hash.js'
 import { ChainError } from '../../../chain/errors.js'
 import { hex } from '../../../chain/hex.js'
 import type { Command, ReadContext } from '../../../chain/stateMachine.js'
-import { checkAddress } from '../../token/address.js'
+import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { MessagingErrorCode } from '../errors.js'
 import {
   checkpointSignBytes,

@@ -1,7 +1,7 @@
 import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
 import { ChainError } from '../../../chain/errors.js'
 import type { Command } from '../../../chain/stateMachine.js'
-import { checkAddress } from '../../token/address.js'
+import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { MessagingErrorCode } from '../errors.js'
 import { messagingMethod } from '../method.js'
 import type { PolicyRecord } from '../stores/index.js'
@@ -22,7 +22,7 @@ export interface CreateGroup {
 
 /**
  * `/gather.messaging.v1.MsgCreateGroup`: registers a group, its group chain's producers and
- * threshold, and its policy (SPEC §7); the creation fee is burned. A child group (policy
+ * threshold, and its policy (docs/protocol/groups.md); the creation fee is burned. A child group (policy
  * `parent_group`) may only be created by whoever manages the parent.
  */
 export function createGroupCommand(token: MessagingTokenMethod): Command<CreateGroup> {

@@ -12,7 +12,7 @@ import { type MessagingParamsJson, messagingParams } from '../params.js'
 /** Module name and key prefix. */
 export const MESSAGING_MODULE = 'messaging'
 
-/** A group's policy as stored (SPEC §7). */
+/** A group's policy as stored (docs/protocol/groups.md). */
 export interface PolicyRecord {
   /** 1..10,000 */
   maxMembers: number

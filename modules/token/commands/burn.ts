@@ -1,7 +1,7 @@
 import { parsePositiveAmount } from '../../../chain/amount.js'
 import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
 import type { Command, TxContext } from '../../../chain/stateMachine.js'
-import { checkAddress } from '../address.js'
+import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { tokenMethod } from '../method.js'
 
 const MsgBurnType = protoType('gather.token.v1.MsgBurn')

@@ -1,6 +1,6 @@
 import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
 import type { Command, TxContext } from '../../../chain/stateMachine.js'
-import { checkAddress } from '../address.js'
+import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { nothingToClaim, rewardsMethod } from '../rewards.js'
 
 const MsgClaimRewardsType = protoType('gather.token.v1.MsgClaimRewards')

@@ -1,5 +1,5 @@
 /**
- * GAT issuance (SPEC §3), as pure bigint math over day numbers and block heights.
+ * GAT issuance (docs/protocol/economics.md), as pure bigint math over day numbers and block heights.
  *
  * Days are numbered from 0 (the genesis day). The daily amount starts at 20,000 GAT and halves
  * every 1,460 days down to 2,500 GAT, then stays at 2,500 GAT until exactly 90,000,000 GAT have
@@ -21,7 +21,7 @@ export interface EmissionSchedule {
   halvings: number
 }
 
-/** SPEC §3: 90,000,000 GAT; 20,000 GAT a day, halving every 1,460 days three times, then 2,500. */
+/** docs/protocol/economics.md: 90,000,000 GAT; 20,000 GAT a day, halving every 1,460 days three times, then 2,500. */
 export const GAT_EMISSION: EmissionSchedule = {
   total: 90_000_000n * UGAT_PER_GAT,
   baseDaily: 20_000n * UGAT_PER_GAT,

@@ -14,7 +14,7 @@ const GAT = 1_000_000n
 
 describe('splitDay', () => {
   test.each([
-    // SPEC §3 worked example: 20,000 GAT → 6,000 / 13,000 / 1,000
+    // docs/protocol/economics.md worked example: 20,000 GAT → 6,000 / 13,000 / 1,000
     [20_000n * GAT, 6_000n * GAT, 13_000n * GAT, 1_000n * GAT],
     [2_500n * GAT, 750n * GAT, 1_625n * GAT, 125n * GAT],
     [0n, 0n, 0n, 0n],
@@ -33,7 +33,7 @@ describe('splitDay', () => {
 })
 
 describe('reward-per-share streams', () => {
-  test('SPEC worked example: 6,000 GAT over 10,000 nodes is 0.6 GAT each; 13,000 GAT over 20,000 GAT locked is 0.65 per GAT', () => {
+  test('the worked example of docs/protocol/economics.md: 6,000 GAT over 10,000 nodes is 0.6 GAT each; 13,000 GAT over 20,000 GAT locked is 0.65 per GAT', () => {
     const nodes = allocate({ acc: 0n, carry: 0n, totalShares: 10_000n }, 6_000n * GAT)
     expect(pendingOf({ shares: 1n, debt: 0n, frac: 0n }, nodes.acc)).toBe(600_000n)
     expect(nodes.carry).toBe(0n)

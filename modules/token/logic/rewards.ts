@@ -1,5 +1,5 @@
 /**
- * The daily reward split (SPEC §3) and reward-per-share accounting, as pure bigint math.
+ * The daily reward split (docs/protocol/economics.md) and reward-per-share accounting, as pure bigint math.
  *
  * A day's rewards are split 30 % to active nodes (one share per active node), 65 % to stakers
  * (one share per ugat locked) and 5 % to the day's super nodes by blocks produced. The first two
@@ -17,7 +17,7 @@
 /** Fixed-point scale of the accumulators. */
 export const REWARD_SCALE = 10n ** 24n
 
-/** Shares of a day's rewards in basis points (SPEC §3: 30 / 65 / 5). */
+/** Shares of a day's rewards in basis points (docs/protocol/economics.md: 30 / 65 / 5). */
 export const NODE_SHARE_BPS = 3_000n
 export const STAKER_SHARE_BPS = 6_500n
 export const SUPER_NODE_SHARE_BPS = 500n

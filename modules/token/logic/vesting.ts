@@ -1,5 +1,5 @@
 /**
- * Vesting accounts (SPEC §3: the 10,000,000 GAT genesis allocation), as pure bigint math.
+ * Vesting accounts (docs/protocol/economics.md: the 10,000,000 GAT genesis allocation), as pure bigint math.
  *
  * An allocation of `original` ugat vests linearly from `start` to `end` (block heights), with
  * nothing vested before `cliff`. Unvested coins sit in the account's balance but cannot be spent;

@@ -1,5 +1,5 @@
-import { decodeAddress, InvalidAddressError } from '../../chain/crypto/address.js'
-import { ChainError, ChainErrorCode } from '../../chain/errors.js'
+import { decodeAddress, InvalidAddressError } from '../crypto/address.js'
+import { ChainError, ChainErrorCode } from '../errors.js'
 
 /** Checks a message's address field, naming the field in the error. */
 export function checkAddress(value: unknown, field: string): string {

@@ -1,14 +1,23 @@
+import {
+  type Block,
+  decodeBlock,
+  decodeVote,
+  encodeBlock,
+  encodeVote,
+  headerHash,
+  type Vote,
+} from '../chain/codec/block.js'
+import { protoType } from '../chain/codec/index.js'
+import { verifyEd25519 } from '../chain/crypto/ed25519.js'
+import { ChainErrorCode, isChainError } from '../chain/errors.js'
+import { hex } from '../chain/hex.js'
+import type { Logger } from '../chain/logger.js'
+import { P2pNetwork } from '../chain/p2p/index.js'
+import type { P2pMetrics, Status, Verdict } from '../chain/p2p/types.js'
+import { signTx } from '../chain/tx/signTx.js'
 import { quorum } from '../consensus/finality.js'
-import { headerHash } from './blockchain.js'
-import { type Block, decodeBlock, decodeVote, encodeBlock, encodeVote, type Vote } from './codec/block.js'
-import { protoType } from './codec/index.js'
-import { verifyEd25519 } from './crypto/ed25519.js'
-import { ChainErrorCode, isChainError } from './errors.js'
-import type { Logger } from './logger.js'
-import type { GatherNode } from './node.js'
-import { P2pNetwork } from './p2p/index.js'
-import type { P2pMetrics, Status, Verdict } from './p2p/types.js'
-import { signTx } from './tx/signTx.js'
+import { forkChoice } from '../consensus/forkChoice.js'
+import type { GatherNode } from './gatherNode.js'
 
 /** Options of a node's network: where it listens and whom it dials first. */
 export interface NodeNetworkOptions {
@@ -49,8 +58,6 @@ const BROKEN_TX = new Set<string>([
   ChainErrorCode.TX_SIGNATURE_INVALID,
   ChainErrorCode.TX_SIGNATURE_HIGH_S,
 ])
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 /** A block received in sync: decoded, with the bytes it came in. */
 interface Synced {
@@ -461,11 +468,11 @@ export class NodeNetwork {
   }
 
   /**
-   * Fork choice (SPEC §4) with a peer whose chain parts from ours: finds the last block both
-   * chains share (above our final block: a branch that parts at or below it is refused, loudly)
-   * and moves to the peer's branch when it is better, i.e. its final block is above the fork
-   * (ours can then never become final) or it is longer. Our blocks above the fork are reverted,
-   * then the peer's are imported. Returns whether this node moved to the peer's branch.
+   * Fork choice with a peer whose chain parts from ours: finds the last block both chains share
+   * (walking back no further than our final block), asks `forkChoice` (consensus/forkChoice.ts)
+   * and applies its decision: stay; refuse loudly a branch that conflicts with our final block;
+   * or switch: our blocks above the fork are reverted, then the peer's are imported. Returns
+   * whether this node moved to the peer's branch.
    */
   private async switchBranch(peer: string): Promise<boolean> {
     const { node, log } = this.deps
@@ -501,22 +508,25 @@ export class NodeNetwork {
           theirs = theirs.slice(k)
         }
       }
-      if (fork !== undefined) break
-      if (from <= final + 1) {
-        log.error(
-          { peer, final, finalHash: hex(chain.finalBlock.hash) },
-          "the peer's chain conflicts with our final block; refusing it (a final block is never reverted)",
-        )
-        this.p2p.reportPeer(peer, 20, 'chain conflicts with our final block')
-        return false
-      }
+      if (from <= final + 1) break // down to our final block: nothing older may be reverted
       top = from - 1
     }
     const ourHead = chain.head.height
-    const better = status.finalHeight > fork || status.headHeight > ourHead
-    if (!better) {
+    const choice = forkChoice(
+      { finalHeight: final, finalHash: chain.finalBlock.hash, headHeight: ourHead },
+      { forkHeight: fork, finalHeight: status.finalHeight, headHeight: status.headHeight },
+    )
+    if (choice.decision === 'refuse') {
+      log.error(
+        { peer, final, finalHash: hex(chain.finalBlock.hash), reason: choice.reason },
+        "the peer's chain conflicts with our final block; refusing it (a final block is never reverted)",
+      )
+      this.p2p.reportPeer(peer, 20, 'chain conflicts with our final block')
+      return false
+    }
+    if (choice.decision === 'stay') {
       log.debug(
-        { peer, fork, ourHead, theirHead: status.headHeight },
+        { peer, fork, ourHead, theirHead: status.headHeight, reason: choice.reason },
         'peer on another branch, not a better one',
       )
       return false
@@ -533,11 +543,18 @@ export class NodeNetwork {
       }
     }
     log.warn(
-      { peer, fork, ourHead, theirHead: status.headHeight, theirFinal: status.finalHeight },
+      {
+        peer,
+        fork: choice.revertTo,
+        ourHead,
+        theirHead: status.headHeight,
+        theirFinal: status.finalHeight,
+        reason: choice.reason,
+      },
       'switching to a better branch (fork choice)',
     )
     try {
-      await node.revertTo(fork)
+      await node.revertTo(choice.revertTo)
     } catch (e) {
       log.error({ err: (e as Error).message }, 'cannot revert to the fork point')
       return false

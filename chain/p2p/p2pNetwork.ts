@@ -1,0 +1,289 @@
+import '../polyfills.js'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { identify } from '@libp2p/identify'
+import type { PeerId } from '@libp2p/interface'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Logger } from '../logger.js'
+import { P2pError, P2pErrorCode } from './errors.js'
+import { Gossip } from './gossip.js'
+import { parseBootstrap, peerIdOf, type ResolvedOptions, resolveOptions } from './options.js'
+import { PeerScoreBook } from './peerScore.js'
+import { PeerManager } from './peers.js'
+import { RateLimiter } from './rateLimiter.js'
+import { ReqResp } from './reqResp.js'
+import type { P2pRuntime, Services } from './runtime.js'
+import type { GossipKind, P2pDeps, P2pOptions, PeerView, Status } from './types.js'
+import { dhtProtocol } from './wire.js'
+
+/**
+ * The Gather p2p network: libp2p (TCP, noise, yamux, identify, ping, kad-dht), gossipsub topics for
+ * transactions, blocks and votes with validation before relay (`gossip.ts`), `status` and
+ * `blocks-by-range` request/response protocols with per-peer rate limits (`reqResp.ts`), and
+ * peer scoring with bans, handshakes and discovery (`peers.ts`). This class starts and stops
+ * libp2p and is the one surface of the three.
+ *
+ * An adapter: it knows nothing of blocks or state; the node passes callbacks in `deps`.
+ */
+export class P2pNetwork {
+  private readonly opts: ResolvedOptions
+  private readonly log: Logger
+  private readonly rt: P2pRuntime
+  private readonly peerManager: PeerManager
+  private readonly reqResp: ReqResp
+  private readonly gossip: Gossip
+  private readonly background = new Set<Promise<unknown>>()
+  private node: Libp2p<Services> | undefined
+  private timer: NodeJS.Timeout | undefined
+  private running = false
+
+  constructor(opts: P2pOptions, deps: P2pDeps) {
+    this.opts = resolveOptions(opts)
+    this.log = deps.logger.child({ module: 'p2p' })
+    this.rt = {
+      opts: this.opts,
+      deps,
+      log: this.log,
+      node: () => this.requireNode(),
+      runningNode: () => this.requireRunning(),
+      startedNode: () => this.node,
+      isRunning: () => this.running,
+      track: (p) => this.track(p),
+    }
+    const scores = new PeerScoreBook({
+      banThreshold: this.opts.banThreshold,
+      banDurationMs: this.opts.banDurationMs,
+      halfLifeMs: this.opts.scoreHalfLifeMs,
+    })
+    const limiters = {
+      status: new RateLimiter(this.opts.rateLimits.status),
+      blocksByRange: new RateLimiter(this.opts.rateLimits.blocksByRange),
+    }
+    const bootstrap = this.opts.bootstrap.map(parseBootstrap)
+    this.peerManager = new PeerManager(this.rt, scores, bootstrap, (peer) => this.reqResp.requestStatus(peer))
+    this.reqResp = new ReqResp(this.rt, this.peerManager, limiters)
+    this.gossip = new Gossip(this.rt, this.peerManager)
+  }
+
+  /** Starts libp2p, subscribes to the topics, dials the bootstrap peers (in the background). */
+  async start(): Promise<void> {
+    if (this.node !== undefined) throw new P2pError(P2pErrorCode.P2P_BAD_ARGUMENT, 'network already started')
+    const privateKey = await generateKeyPairFromSeed('Ed25519', this.opts.privateKey)
+    const isBanned = (peer: PeerId): boolean => this.peerManager.isBanned(peer.toString())
+    const services: Record<string, unknown> = {
+      identify: identify(),
+      ping: ping(),
+      pubsub: this.gossip.service(),
+    }
+    if (this.opts.dht) {
+      services.dht = kadDHT({
+        protocol: dhtProtocol(this.opts.chainId),
+        clientMode: false,
+        peerInfoMapper: passthroughMapper,
+      })
+    }
+    const node = (await createLibp2p({
+      privateKey,
+      start: false,
+      addresses: { listen: [`/ip4/${this.opts.host}/tcp/${this.opts.port}`] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: { maxConnections: this.opts.maxPeers },
+      // libp2p pings every connection and by default aborts one whose ping is late: on a busy
+      // machine that drops healthy peers, and every redial costs a noise handshake. Peers that
+      // really went away close their TCP connection; ping only measures round trips.
+      connectionMonitor: { pingInterval: 30_000, abortConnectionOnPingFailure: false },
+      connectionGater: {
+        denyDialPeer: isBanned,
+        denyInboundEncryptedConnection: isBanned,
+        denyOutboundEncryptedConnection: isBanned,
+        denyInboundUpgradedConnection: isBanned,
+        denyOutboundUpgradedConnection: isBanned,
+        denyDialMultiaddr: (ma) => {
+          const id = peerIdOf(ma)
+          return id !== undefined && this.peerManager.isBanned(id)
+        },
+      },
+      services: services as never,
+    })) as Libp2p<Services>
+    this.node = node
+    const pubsub = node.services.pubsub
+    this.gossip.attach(pubsub)
+    node.addEventListener('peer:connect', (evt) => this.peerManager.onConnect(evt.detail))
+    node.addEventListener('peer:disconnect', (evt) => this.peerManager.onDisconnect(evt.detail))
+    node.addEventListener('peer:discovery', (evt) => this.peerManager.onDiscovery(evt.detail))
+    await this.reqResp.handle(node)
+    try {
+      await node.start()
+    } catch (e) {
+      this.node = undefined
+      await Promise.resolve(node.stop()).catch(() => undefined)
+      throw new P2pError(
+        P2pErrorCode.P2P_NOT_STARTED,
+        `could not start p2p on ${this.opts.host}:${this.opts.port}: ${(e as Error).message}`,
+      )
+    }
+    this.gossip.subscribe(pubsub)
+    this.running = true
+    this.timer = setInterval(() => this.maintain(), this.opts.maintenanceIntervalMs)
+    this.timer.unref()
+    this.maintain()
+    this.log.info({ peerId: this.peerId, addrs: this.multiaddrs() }, 'p2p started')
+  }
+
+  /** Stops libp2p and every timer; safe to call twice or before start. */
+  async stop(): Promise<void> {
+    const node = this.node
+    if (node === undefined) return
+    this.running = false
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+    await node.stop()
+    await Promise.allSettled([...this.background])
+    this.node = undefined
+    this.log.info('p2p stopped')
+  }
+
+  /** Our libp2p peer id (derived from the private key, so stable across restarts). */
+  get peerId(): string {
+    return this.requireNode().peerId.toString()
+  }
+
+  /** The addresses we listen on, each ending with `/p2p/<peerId>` (usable as bootstrap entries). */
+  multiaddrs(): string[] {
+    return this.requireNode()
+      .getMultiaddrs()
+      .map((ma) => ma.toString())
+  }
+
+  /** The gossip topic names of this chain. */
+  get topicNames(): Readonly<Record<GossipKind, string>> {
+    return this.gossip.topics
+  }
+
+  /** Publishes a transaction; returns how many peers it was sent to. */
+  publishTx(bytes: Uint8Array): Promise<number> {
+    return this.gossip.publish('tx', bytes)
+  }
+
+  /** Publishes a block; returns how many peers it was sent to. */
+  publishBlock(bytes: Uint8Array): Promise<number> {
+    return this.gossip.publish('block', bytes)
+  }
+
+  /** Publishes a vote; returns how many peers it was sent to. */
+  publishVote(bytes: Uint8Array): Promise<number> {
+    return this.gossip.publish('vote', bytes)
+  }
+
+  /** Peers in our gossipsub mesh for a kind (a message we publish reaches at least these). */
+  meshPeers(kind: GossipKind): string[] {
+    return this.gossip.meshPeers(kind)
+  }
+
+  /** Peers known to subscribe to a kind's topic. */
+  subscribers(kind: GossipKind): string[] {
+    return this.gossip.subscribers(kind)
+  }
+
+  /**
+   * Asks a connected peer for its status (sending ours). A peer of another chain is banned and
+   * disconnected, and the call fails with `P2P_WRONG_CHAIN`.
+   */
+  requestStatus(peerId: string): Promise<Status> {
+    return this.reqResp.requestStatus(peerId)
+  }
+
+  /**
+   * Asks a connected peer for blocks `from .. from+count-1` (`1 ≤ count ≤ maxBlocksPerRequest`).
+   * Returns the encoded blocks it sent (possibly fewer than asked, never more); the caller checks
+   * them and calls {@link reportPeer} for invalid ones.
+   */
+  requestBlocks(peerId: string, from: number, count: number): Promise<Uint8Array[]> {
+    return this.reqResp.requestBlocks(peerId, from, count)
+  }
+
+  /**
+   * Lowers a peer's score by `penalty` (a positive number) for `reason`; at the ban threshold the
+   * peer is disconnected and banned for the ban duration.
+   */
+  reportPeer(peerId: string, penalty: number, reason: string): void {
+    this.peerManager.reportPeer(peerId, penalty, reason)
+  }
+
+  /** Bans a peer now (default: the configured ban duration) and disconnects it. */
+  banPeer(peerId: string, reason: string, durationMs = this.opts.banDurationMs): void {
+    this.peerManager.banPeer(peerId, reason, durationMs)
+  }
+
+  /** Whether a peer is banned now. */
+  isBanned(peerId: string): boolean {
+    return this.peerManager.isBanned(peerId)
+  }
+
+  /** A peer's current score (0 when never penalised). */
+  peerScore(peerId: string): number {
+    return this.peerManager.peerScore(peerId)
+  }
+
+  /** Connected peers, plus disconnected ones that still have a score or a ban. */
+  peers(): PeerView[] {
+    return this.peerManager.peers()
+  }
+
+  /** Ids of the connected peers. */
+  connectedPeers(): string[] {
+    return this.peerManager.connectedPeers()
+  }
+
+  /**
+   * Dials a multiaddr (with `/p2p/<peerId>`) and exchanges status; resolves with the peer id once
+   * the peer is connected and of our chain. Fails with the reason otherwise (a peer that banned us
+   * accepts the TCP connection and then drops it: that fails here too).
+   */
+  connect(addr: string): Promise<string> {
+    return this.peerManager.connect(addr)
+  }
+
+  /** Closes every connection to a peer (it may reconnect; use {@link banPeer} to keep it out). */
+  disconnect(peerId: string): Promise<void> {
+    return this.peerManager.disconnect(peerId)
+  }
+
+  /**
+   * The underlying libp2p node: an escape hatch for diagnostics and tests, not for protocols
+   * (everything the chain needs is a method here).
+   */
+  get libp2p(): Libp2p {
+    return this.requireNode()
+  }
+
+  /** The maintenance tick: rate-limit buckets and scores pruned, peers redialled or discovered. */
+  private maintain(): void {
+    if (!this.running) return
+    this.reqResp.prune()
+    this.peerManager.maintain()
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.background.add(p)
+    void p.finally(() => this.background.delete(p))
+  }
+
+  private requireNode(): Libp2p<Services> {
+    if (this.node === undefined)
+      throw new P2pError(P2pErrorCode.P2P_NOT_STARTED, 'p2p network is not started')
+    return this.node
+  }
+
+  private requireRunning(): Libp2p<Services> {
+    const node = this.requireNode()
+    if (!this.running) throw new P2pError(P2pErrorCode.P2P_NOT_STARTED, 'p2p network is stopping')
+    return node
+  }
+}

@@ -1,0 +1,296 @@
+import { EventEmitter } from 'node:events'
+import type { Blockchain } from '../chain/blockchain.js'
+import { decodeTxResult, type TxResult } from '../chain/codec/block.js'
+import { type BlockView, blockView } from '../chain/codec/blockView.js'
+import { hex } from '../chain/hex.js'
+import type { Mempool } from '../chain/mempool/mempool.js'
+import type { BlockInfo } from '../chain/stateMachine.js'
+import { proofToJson, type SmtProofJson } from '../chain/store/smt.js'
+import { ROUND_SLOTS, roundOf, roundOrder, slotAt } from '../consensus/schedule.js'
+import { identityEndpoint } from '../modules/identity/endpoint.js'
+import { messagingEndpoint } from '../modules/messaging/endpoint.js'
+import type { InclusionProof } from '../modules/messaging/groupchain/proof.js'
+import type { Page } from '../modules/messaging/types.js'
+import { stakingEndpoint } from '../modules/staking/endpoint.js'
+import { tokenEndpoint } from '../modules/token/endpoint.js'
+import { tokenMethod } from '../modules/token/method.js'
+import { tokenStakingView } from './wiring.js'
+
+export { type BlockView, blockView }
+
+/** What the node shows of an attached network (node/nodeNetwork.ts implements it). */
+export interface NodeNetworkView {
+  sync(): { syncing: boolean; targetHeight: number; peers: number; productionHold: string | null }
+  peerId(): string
+  addresses(): string[]
+  peers(): unknown[]
+}
+
+/** Info of the block the next transaction on `chain` would be executed in. */
+export function nextBlockInfo(chain: Blockchain): BlockInfo {
+  const head = chain.head
+  return {
+    chainId: chain.chainId,
+    height: head.height + 1,
+    slot: head.slot + 1,
+    timeMs: head.timeMs + chain.clock.blockTimeMs,
+    proposer: new Uint8Array(0),
+  }
+}
+
+/**
+ * The node's queries, what the RPC methods read: the module endpoints at the head, blocks,
+ * transactions and state proofs, the round, status and peers. Nothing here writes.
+ * `GatherNode` extends it; it is an EventEmitter only because `GatherNode` is one and a class
+ * has one parent.
+ */
+export class NodeReadApi extends EventEmitter {
+  /** the network attached to this node (sync state, peers), for status queries */
+  private network: NodeNetworkView | undefined
+
+  constructor(
+    readonly chain: Blockchain,
+    readonly mempool: Mempool,
+  ) {
+    super()
+  }
+
+  /** Attaches (or detaches) the network's views for `chain_getStatus` and `net_getPeers`. */
+  attachNetwork(view: NodeNetworkView | undefined): void {
+    this.network = view
+  }
+
+  /** Peers of the attached network (`net_getPeers`); empty without one. */
+  getPeers() {
+    return {
+      peerId: this.network?.peerId() ?? null,
+      addresses: this.network?.addresses() ?? [],
+      peers: this.network?.peers() ?? [],
+    }
+  }
+
+  /**
+   * The current round (`consensus_getRound`): the slot after the head, its round, the round's
+   * proposer order, and, for the round so far on this chain, which slots got blocks and which
+   * producers missed theirs.
+   */
+  async getRound() {
+    const head = this.chain.head
+    const slot = Math.max(head.slot + 1, slotAt(this.chain.clock, Date.now()))
+    const round = roundOf(slot)
+    const first = round * ROUND_SLOTS
+    const superNodes = this.chain.superNodesAt(slot)
+    const order = superNodes.length <= 1 ? superNodes : roundOrder(superNodes, this.chain.roundSeedFor(slot))
+    const produced = new Map<number, string>()
+    for (let h = head.height; h > 0; h--) {
+      const b = await this.chain.getBlock(h)
+      if (b === undefined || b.block.header.slot < first) break
+      produced.set(b.block.header.slot, hex(b.block.header.proposer))
+    }
+    const slots = []
+    for (let s = first; s < first + ROUND_SLOTS; s++) {
+      const proposer = hex(order[(s % ROUND_SLOTS) % order.length]!)
+      const status = produced.has(s)
+        ? 'produced'
+        : s <= head.slot
+          ? 'missed'
+          : s < slot
+            ? 'missed'
+            : 'pending'
+      slots.push({ slot: s, proposer, status })
+    }
+    return {
+      slot,
+      round,
+      roundStartSlot: first,
+      headHeight: head.height,
+      headSlot: head.slot,
+      order: order.map(hex),
+      slots,
+      missed: slots.filter((x) => x.status === 'missed').map((x) => ({ slot: x.slot, proposer: x.proposer })),
+    }
+  }
+
+  /** Info of the block the next transaction would be executed in. */
+  nextBlockInfo(): BlockInfo {
+    return nextBlockInfo(this.chain)
+  }
+
+  /** Head, finality and mempool in one object (`chain_getStatus`). */
+  getStatus() {
+    const head = this.chain.head
+    const net = this.network?.sync()
+    const finalHeight = this.chain.finalBlock.height
+    return {
+      chainId: this.chain.chainId,
+      genesisHash: hex(this.chain.genesisHash),
+      height: head.height,
+      headHash: hex(head.hash),
+      stateRoot: hex(head.stateRoot),
+      headTime: new Date(head.timeMs).toISOString(),
+      finalHeight,
+      finalityLag: head.height - finalHeight,
+      mempool: { txs: this.mempool.size, bytes: this.mempool.sizeBytes },
+      blockTimeMs: this.chain.clock.blockTimeMs,
+      syncing: net?.syncing ?? false,
+      targetHeight: net?.targetHeight ?? head.height,
+      peers: net?.peers ?? 0,
+      productionHold: net?.productionHold ?? null,
+    }
+  }
+
+  /**
+   * The account number and the sequence an account's next transaction needs: its committed
+   * sequence plus its transactions pending in the mempool. Undefined for an unknown account.
+   */
+  nextAccount(address: string): { accountNumber: bigint; sequence: bigint } | undefined {
+    return this.mempool.nextAccount(address)
+  }
+
+  /** The minimum fee per transaction, ugat (decimal string). */
+  getMinFee(): string {
+    return tokenEndpoint.getMinFee(this.readContext())
+  }
+
+  /** An account (`account_get`). */
+  getAccount(address: string) {
+    return tokenEndpoint.getAccount({ block: this.chain.headInfo(), state: this.chain.state }, address)
+  }
+
+  /** Supply counters (`token_getSupply`), with staking's locked and unbonding totals. */
+  getSupply() {
+    return tokenEndpoint.getSupply(
+      { block: this.chain.headInfo(), state: this.chain.state },
+      tokenStakingView,
+    )
+  }
+
+  /** Issuance schedule and counters (`token_getEmission`); `day` defaults to the next block's day. */
+  getEmission(day?: number) {
+    return tokenEndpoint.getEmission({ block: this.chain.headInfo(), state: this.chain.state }, day)
+  }
+
+  /** An account's rewards (`token_getRewards`). */
+  getRewards(address: string) {
+    return tokenEndpoint.getRewards(this.readContext(), address)
+  }
+
+  /** The head's read context, for module endpoints. */
+  private readContext() {
+    return { block: this.chain.headInfo(), state: this.chain.state }
+  }
+
+  /** Current and next super nodes (`staking_getSuperNodes`). */
+  getSuperNodes() {
+    return stakingEndpoint.getSuperNodes(this.readContext())
+  }
+
+  /** A registered node, or undefined (`staking_getNode`). */
+  getNode(nodeId: string) {
+    return stakingEndpoint.getNode(this.readContext(), nodeId)
+  }
+
+  /** An account's locks (`staking_getLocks`). */
+  getLocks(address: string) {
+    return stakingEndpoint.getLocks(this.readContext(), address)
+  }
+
+  /** An account's pending unlocks (`staking_getUnbonding`). */
+  getUnbonding(address: string) {
+    return stakingEndpoint.getUnbonding(this.readContext(), address)
+  }
+
+  /** Staking parameters (`staking_getParams`). */
+  getStakingParams() {
+    return stakingEndpoint.getParams(this.readContext())
+  }
+
+  /** A GID's binding, by GID or address (`identity_resolve`). */
+  resolveIdentity(by: { gid?: bigint; address?: string }) {
+    return identityEndpoint.resolve(this.readContext(), by)
+  }
+
+  /** A group (`group_get`). */
+  getGroup(groupId: number) {
+    return messagingEndpoint.getGroup(this.readContext(), groupId)
+  }
+
+  /** Groups: all, an owner's or a parent's children, paged (`group_list`). */
+  listGroups(by: { owner?: string; parent?: number } & Page) {
+    return messagingEndpoint.listGroups(this.readContext(), by)
+  }
+
+  /** A group's anchored checkpoints, newest first, paged (`group_getCheckpoints`). */
+  getCheckpoints(groupId: number, page: Page) {
+    return messagingEndpoint.getCheckpoints(this.readContext(), groupId, page)
+  }
+
+  /** Holder-gate membership from main-chain balances (`group_isMember`). */
+  isGroupMember(groupId: number, address: string) {
+    return messagingEndpoint.isMember(this.readContext(), tokenMethod, groupId, address)
+  }
+
+  /** Verifies a message inclusion proof against its anchored checkpoint (`group_verifyInclusion`). */
+  verifyInclusion(proof: InclusionProof) {
+    return messagingEndpoint.verifyInclusion(this.readContext(), proof)
+  }
+
+  /** A proof of a state key's value or absence against the head's state root (`state_getProof`). */
+  getProof(key: string): {
+    key: string
+    value: string | null
+    height: number
+    stateRoot: string
+    proof: SmtProofJson
+  } {
+    const p = this.chain.state.prove(key)
+    return {
+      key,
+      value: p.value === undefined ? null : Buffer.from(p.value).toString('base64'),
+      height: this.chain.head.height,
+      stateRoot: hex(p.root),
+      proof: proofToJson(p.proof),
+    }
+  }
+
+  /** A block by height. */
+  async getBlock(height: number): Promise<BlockView | undefined> {
+    const b = await this.chain.getBlock(height)
+    return b === undefined ? undefined : blockView(b.block, b.hash)
+  }
+
+  /** A block by hash (hex). */
+  async getBlockByHash(hashHex: string): Promise<BlockView | undefined> {
+    if (!/^[0-9a-fA-F]{64}$/.test(hashHex)) return undefined
+    const b = await this.chain.getBlockByHash(Buffer.from(hashHex, 'hex'))
+    return b === undefined ? undefined : blockView(b.block, b.hash)
+  }
+
+  /** A transaction by hash (hex): where it landed and its result. */
+  async getTx(hashHex: string): Promise<
+    | {
+        hash: string
+        height: number
+        index: number
+        result: TxResult
+        tx: string
+      }
+    | undefined
+  > {
+    if (!/^[0-9a-fA-F]{64}$/.test(hashHex)) return undefined
+    const loc = await this.chain.db.getTxLocation(Buffer.from(hashHex, 'hex'))
+    if (loc === undefined) return undefined
+    const [b, r] = await Promise.all([
+      this.chain.getBlock(loc.height),
+      this.chain.db.getTxResultBytes(loc.height, loc.index),
+    ])
+    if (b === undefined || r === undefined) return undefined
+    return {
+      hash: hashHex.toUpperCase(),
+      height: loc.height,
+      index: loc.index,
+      result: decodeTxResult(r),
+      tx: Buffer.from(b.block.txs[loc.index]!).toString('base64'),
+    }
+  }
+}
