@@ -10,7 +10,7 @@ import { tempDir } from './helpers/devnet.js'
 const VALIDATOR = 'gat15yk64u7zc9g9k2yr2wmzeva5qgwxps6yr03wyz'
 const FAUCET = 'gat1erxf3sa9q2j4vgseu7jq4a258ckmk7cy2ry267'
 // long enough for the five CLI calls below to finish before the release on a loaded machine
-const UNBONDING_BLOCKS = 30
+const UNBONDING_BLOCKS = 60
 
 interface NodeJson {
   nodeId: string
