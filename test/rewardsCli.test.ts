@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { TEST_MNEMONIC } from '../chain/crypto/hd.js'
 import { type DevnetProcess, runCli, startDevnet } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
+import { waitFor } from './helpers/wait.js'
 
 const VALIDATOR = 'gat15yk64u7zc9g9k2yr2wmzeva5qgwxps6yr03wyz'
 const FAUCET = 'gat1erxf3sa9q2j4vgseu7jq4a258ckmk7cy2ry267'
@@ -42,7 +43,7 @@ describe('rewards from the CLI', () => {
       expect(r.code).toBe(0)
     }
     // wait for the end of day 0 (block 5)
-    while ((await devnet.client.getStatus()).height < 6) await new Promise((r) => setTimeout(r, 100))
+    await waitFor('the end of day 0', async () => (await devnet!.client.getStatus()).height >= 6)
   }, 60_000)
 
   afterAll(async () => {

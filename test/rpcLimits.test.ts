@@ -288,7 +288,8 @@ describe('JSON-RPC: size and count limits', () => {
       // plain calls work over the socket too
       expect((await wsCall(ws, 5, 'chain_getStatus', {})).result).toMatchObject({ height: 0 })
 
-      // closing a connection frees a slot
+      // closing a connection frees a slot, once the server has seen the close: nothing tells a
+      // client when, so the opening is polled (bounded)
       await closeWs(open.pop()!)
       let again: WebSocket | undefined
       for (let i = 0; i < 50 && again === undefined; i++) {
@@ -352,6 +353,8 @@ describe('JSON-RPC: rate limit', () => {
       // the node keeps producing, and the flooder is served again after the hint
       await waitFor('three more blocks', () => n.node.chain.head.height >= heightBefore + 3, 10_000)
       const wait = (limited[limited.length - 1]!.reply.error!.data as { retryAfterMs: number }).retryAfterMs
+      // the hint itself is under test (served again once it has passed): the limiter refills
+      // with time, so waiting it out is the one sleep here, with no event to wait for instead
       await new Promise((r) => setTimeout(r, Math.max(wait, 250)))
       const after = await call(n.url, 'chain_getStatus', {}, flooder)
       expect(after.status).toBe(200)
