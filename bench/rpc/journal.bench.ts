@@ -15,19 +15,16 @@
  *    fsync.
  * Reported: per mode the median of the rounds' rates and latencies, and with / without.
  */
-import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { nodeKeyFromSeed } from '../../chain/crypto/ed25519.js'
+import type { nodeKeyFromSeed } from '../../chain/crypto/ed25519.js'
 import { silentLogger } from '../../chain/logger.js'
-import { signTx, transferMessage } from '../../chain/tx/signTx.js'
 import type { Genesis } from '../../genesis/schema.js'
 import { GatherNode } from '../../node/index.js'
 import { defaultRpcOptions, RpcServer } from '../../rpc/server.js'
-import { benchAccounts, benchGenesis } from '../chain/blockApply.bench.js'
-import { body, load, type RpcCaseResult, summarise } from './rpc.bench.js'
+import { load, type RpcCaseResult, summarise, transferSetup } from './rpc.bench.js'
 
 /** Options of {@link runJournalBench}. */
 export interface JournalBenchOptions {
@@ -120,26 +117,7 @@ export async function runJournalBench(opts: JournalBenchOptions = {}): Promise<J
   const rounds = opts.rounds ?? 5
   const concurrency = opts.concurrency ?? 16
   const t = performance.now()
-  const accounts = benchAccounts(count)
-  const nodeKey = nodeKeyFromSeed(createHash('sha256').update('gather-bench-node-key').digest())
-  const genesis = benchGenesis(accounts, nodeKey.publicKey)
-  const bodies = accounts.map((a, i) =>
-    body(i, 'tx_broadcast', {
-      tx: Buffer.from(
-        signTx(
-          {
-            messages: [transferMessage(a.address, accounts[(i + 1) % count]!.address, 1_000n)],
-            chainId: genesis.chainId,
-            accountNumber: BigInt(i),
-            sequence: 0n,
-            fee: 1_000n,
-          },
-          a.privateKey,
-          a.publicKey,
-        ),
-      ).toString('base64'),
-    }),
-  )
+  const { nodeKey, genesis, bodies } = transferSetup(count)
   log(`setup: ${count} accounts and signed transfers in ${((performance.now() - t) / 1000).toFixed(1)} s`)
 
   const worker = new Worker(new URL('./loadgen.js', import.meta.url))

@@ -101,18 +101,15 @@ export function body(id: number, method: string, params: unknown): string {
   return JSON.stringify({ jsonrpc: '2.0', id, method, params })
 }
 
-/** Runs the RPC benchmark; see the file comment. */
-export async function runRpcBench(opts: RpcBenchOptions = {}): Promise<RpcBenchResult> {
-  const log = opts.log ?? ((l: string) => console.log(l))
-  const count = opts.accounts ?? 10_000
-  const reads = opts.reads ?? 20_000
-  const concurrency = opts.concurrency ?? 16
-  let t = performance.now()
+/**
+ * The accounts, node key and genesis of an RPC benchmark, with one `tx_broadcast` body per
+ * account: a transfer at sequence 0 to the next account.
+ */
+export function transferSetup(count: number) {
   const accounts = benchAccounts(count)
   const nodeKey = nodeKeyFromSeed(createHash('sha256').update('gather-bench-node-key').digest())
   const genesis = benchGenesis(accounts, nodeKey.publicKey)
-  // one transfer per account, sequence 0, to the next account
-  const txBodies = accounts.map((a, i) =>
+  const bodies = accounts.map((a, i) =>
     body(i, 'tx_broadcast', {
       tx: Buffer.from(
         signTx(
@@ -129,6 +126,17 @@ export async function runRpcBench(opts: RpcBenchOptions = {}): Promise<RpcBenchR
       ).toString('base64'),
     }),
   )
+  return { accounts, nodeKey, genesis, bodies }
+}
+
+/** Runs the RPC benchmark; see the file comment. */
+export async function runRpcBench(opts: RpcBenchOptions = {}): Promise<RpcBenchResult> {
+  const log = opts.log ?? ((l: string) => console.log(l))
+  const count = opts.accounts ?? 10_000
+  const reads = opts.reads ?? 20_000
+  const concurrency = opts.concurrency ?? 16
+  let t = performance.now()
+  const { accounts, nodeKey, genesis, bodies: txBodies } = transferSetup(count)
   let seed = 12345
   const rand = (): number => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff
