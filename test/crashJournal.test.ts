@@ -91,7 +91,6 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
       const accepted: { hash: string; sender: string; sequence: bigint; round: number }[] = []
       let inDoubt = 0
       let refusedSequence = 0
-      let rateLimited = 0
       /** called after each accepted transaction: the round's kill watches the count */
       let onAccepted: () => void = () => undefined
 
@@ -117,9 +116,6 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
             if (e.chainCode === 'TX_BAD_SEQUENCE') {
               refusedSequence++
               sequence = BigInt((e.data as { expected: string }).expected)
-            } else if (e.code === -32005) {
-              rateLimited++
-              await sleep((e.data as { retryAfterMs: number }).retryAfterMs)
             } else {
               throw e
             }
@@ -185,7 +181,7 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
       const dropped = replays.reduce((s, r) => s + r.dropped, 0)
       console.log(
         `seed ${seed}: ${accepted.length} transactions accepted by tx_broadcast over ${kills} kill -9 restarts ` +
-          `(${inDoubt} in flight at a kill, ${refusedSequence} refused for their sequence, ${rateLimited} rate limited); ` +
+          `(${inDoubt} in flight at a kill, ${refusedSequence} refused for their sequence); ` +
           `committed with code 0: ${committed}, failed in a block: ${failedInBlock}, lost: ${lost.length}; ` +
           `journal replays re-admitted ${readmitted} and dropped ${dropped} (already committed) ${JSON.stringify(replays.map((r) => r.reasons))}`,
       )
