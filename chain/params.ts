@@ -99,6 +99,8 @@ export interface ParamsSpec<P> {
   change(current: P, key: string, value: unknown): P
   /** The genesis schema of `modules.<module>.params` (strict: unknown keys are errors). */
   genesisSchema(): z.ZodType<ParamsJson<P>>
+  /** The JSON form as a query answers it (every field, typed by its kind): a query's result schema. */
+  jsonSchema(): z.ZodType<Required<ParamsJson<P>>>
   /** The stored form: the JSON form as UTF-8 JSON, fields in definition order. */
   readonly codec: ValueCodec<Required<ParamsJson<P>>>
 }
@@ -294,6 +296,16 @@ export function defineParams<P extends object>(def: ParamsDefinition<P>): Params
           for (const x of decode(raw as ParamsJson<P>, def.defaults()).problems)
             ctx.addIssue({ code: 'custom', path: [x.key], message: x.reason })
         }) as unknown as z.ZodType<ParamsJson<P>>
+    },
+    jsonSchema() {
+      const kinds = {
+        bigint: () => ugatJsonSchema,
+        int: () => z.number().int(),
+        bool: () => z.boolean(),
+        string: () => z.string(),
+      }
+      const shape = Object.fromEntries(fields.map((c) => [c.key, kinds[c.kind]()]))
+      return z.object(shape).strict() as unknown as z.ZodType<Required<ParamsJson<P>>>
     },
     codec: {
       encode: (v) => {

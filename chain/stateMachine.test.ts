@@ -8,8 +8,8 @@ describe('state machine: failed transactions', () => {
     try {
       const faucet = keys.faucet
       const recipient = keys.validator.address
-      const before = node.getAccount(faucet.address)
-      const recipientBefore = node.getAccount(recipient).balance.ugat
+      const before = node.query.token.getAccount({ address: faucet.address })
+      const recipientBefore = node.query.token.getAccount({ address: recipient }).balance.ugat
       // Message 0 succeeds on its own, message 1 overdraws: the whole transaction must revert.
       const raw = signTx(
         {
@@ -38,11 +38,11 @@ describe('state machine: failed transactions', () => {
       expect(committed.results[0]!.log).toMatch(/insufficient balance/)
       expect(committed.results[0]!.events.map((e) => e.type)).toEqual(['token.burn'])
 
-      const after = node.getAccount(faucet.address)
+      const after = node.query.token.getAccount({ address: faucet.address })
       expect(BigInt(after.balance.ugat)).toBe(BigInt(before.balance.ugat) - 7_000n)
       expect(after.sequence).toBe((BigInt(before.sequence) + 1n).toString())
-      expect(node.getAccount(recipient).balance.ugat).toBe(recipientBefore)
-      expect(node.getSupply().burned).toBe('7000')
+      expect(node.query.token.getAccount({ address: recipient }).balance.ugat).toBe(recipientBefore)
+      expect(node.query.token.getSupply({}).burned).toBe('7000')
 
       const tx = await node.getTx(prepared.tx.hashHex)
       expect(tx?.result).toMatchObject({ code: 1, codespace: 'TOKEN_INSUFFICIENT_BALANCE' })

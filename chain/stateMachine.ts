@@ -58,10 +58,10 @@ export interface GenesisContext {
   emit(type: string, attributes: Record<string, string>): void
 }
 
-/** A read-only query a module exposes (to RPC and the CLI). */
-export type Endpoint = (ctx: ReadContext, params: Record<string, unknown>) => unknown
-
-/** The module contract: genesis, commands, block hooks, endpoints. */
+/**
+ * The module contract: genesis, commands, block hooks — what runs in blocks. A module's read-only
+ * queries are its `endpoint.ts` (chain/endpoint.ts), which the node serves beside it.
+ */
 export interface Module {
   readonly name: string
   readonly commands: readonly Command<unknown>[]
@@ -70,7 +70,6 @@ export interface Module {
   exportGenesis?(state: StateReader): unknown
   beforeTransactions?(ctx: ExecContext): void
   afterTransactions?(ctx: ExecContext): void
-  readonly endpoints?: Record<string, Endpoint>
 }
 
 /** An account's replay-protection counters. */
@@ -336,19 +335,5 @@ export class StateMachine {
       state.restore(snapshot)
       throw new ChainError(executed.result.codespace, executed.result.log)
     }
-  }
-
-  /** Runs a read-only endpoint of a module. */
-  query(
-    module: string,
-    name: string,
-    block: BlockInfo,
-    state: StateReader,
-    params: Record<string, unknown>,
-  ): unknown {
-    const m = this.modules.find((x) => x.name === module)
-    const endpoint = m?.endpoints?.[name]
-    if (endpoint === undefined) throw new ChainError('QUERY_UNKNOWN', `unknown query ${module}.${name}`)
-    return endpoint({ block, state }, params)
   }
 }

@@ -126,7 +126,7 @@ export async function runNode(o: RunOptions): Promise<void> {
         'evidence signer set: double signing this node sees is submitted as MsgSubmitEvidence, paid by this account',
       )
       // not an error: the account may be funded later; until then evidence is only logged
-      if (!node.getAccount(signer.address).exists)
+      if (!node.query.token.getAccount({ address: signer.address }).exists)
         o.log.warn(
           { evidenceSigner: signer.address },
           'the evidence signer has no account on this chain yet: fund it, or evidence cannot be submitted',

@@ -331,7 +331,7 @@ export class NodeNetwork {
           chainId: node.chain.chainId,
           accountNumber: acc.accountNumber,
           sequence: acc.sequence,
-          fee: BigInt(node.getMinFee()),
+          fee: BigInt(node.query.token.getMinFee({}).minFee),
         },
         signer.privateKey,
         signer.publicKey,

@@ -2,19 +2,14 @@ import { EventEmitter } from 'node:events'
 import type { Blockchain } from '../chain/blockchain.js'
 import { decodeTxResult, type TxResult } from '../chain/codec/block.js'
 import { type BlockView, blockView } from '../chain/codec/blockView.js'
+import { type BoundEndpoint, bindEndpoint } from '../chain/endpoint.js'
 import { hex } from '../chain/hex.js'
 import type { Mempool } from '../chain/mempool/mempool.js'
+import type { PeerView } from '../chain/p2p/types.js'
 import type { BlockInfo } from '../chain/stateMachine.js'
 import { proofToJson, type SmtProofJson } from '../chain/store/smt.js'
 import { ROUND_SLOTS, roundOf, roundOrder, slotAt } from '../consensus/schedule.js'
-import { identityEndpoint } from '../modules/identity/endpoint.js'
-import { messagingEndpoint } from '../modules/messaging/endpoint.js'
-import type { InclusionProof } from '../modules/messaging/groupchain/proof.js'
-import type { Page } from '../modules/messaging/types.js'
-import { stakingEndpoint } from '../modules/staking/endpoint.js'
-import { tokenEndpoint } from '../modules/token/endpoint.js'
-import { tokenMethod } from '../modules/token/method.js'
-import { tokenStakingView } from './wiring.js'
+import { type ChainEndpoints, chainEndpoints } from './wiring.js'
 
 export { type BlockView, blockView }
 
@@ -23,7 +18,7 @@ export interface NodeNetworkView {
   sync(): { syncing: boolean; targetHeight: number; peers: number; productionHold: string | null }
   peerId(): string
   addresses(): string[]
-  peers(): unknown[]
+  peers(): PeerView[]
 }
 
 /** Info of the block the next transaction on `chain` would be executed in. */
@@ -38,21 +33,38 @@ export function nextBlockInfo(chain: Blockchain): BlockInfo {
   }
 }
 
+/** The modules' queries bound to the head state: `node.query.token.getAccount({ address })`. */
+export type NodeQueries = {
+  readonly [M in keyof ChainEndpoints]: BoundEndpoint<ChainEndpoints[M]['queries']>
+}
+
 /**
- * The node's queries, what the RPC methods read: the module endpoints at the head, blocks,
- * transactions and state proofs, the round, status and peers. Nothing here writes.
+ * The node's queries, what the RPC methods read: the module endpoints at the head (`query`),
+ * blocks, transactions and state proofs, the round, status and peers. Nothing here writes.
  * `GatherNode` extends it; it is an EventEmitter only because `GatherNode` is one and a class
  * has one parent.
  */
 export class NodeReadApi extends EventEmitter {
   /** the network attached to this node (sync state, peers), for status queries */
   private network: NodeNetworkView | undefined
+  /** the modules' endpoints (what `query` binds) */
+  readonly endpoints: ChainEndpoints = chainEndpoints()
+  /** every module query, answered at the head */
+  readonly query: NodeQueries
 
   constructor(
     readonly chain: Blockchain,
     readonly mempool: Mempool,
   ) {
     super()
+    const head = () => ({ block: this.chain.headInfo(), state: this.chain.state })
+    const e = this.endpoints
+    this.query = {
+      token: bindEndpoint(e.token, head),
+      staking: bindEndpoint(e.staking, head),
+      identity: bindEndpoint(e.identity, head),
+      messaging: bindEndpoint(e.messaging, head),
+    }
   }
 
   /** Attaches (or detaches) the network's views for `chain_getStatus` and `net_getPeers`. */
@@ -90,7 +102,7 @@ export class NodeReadApi extends EventEmitter {
     const slots = []
     for (let s = first; s < first + ROUND_SLOTS; s++) {
       const proposer = hex(order[(s % ROUND_SLOTS) % order.length]!)
-      const status = produced.has(s)
+      const status: 'produced' | 'missed' | 'pending' = produced.has(s)
         ? 'produced'
         : s <= head.slot
           ? 'missed'
@@ -145,94 +157,6 @@ export class NodeReadApi extends EventEmitter {
    */
   nextAccount(address: string): { accountNumber: bigint; sequence: bigint } | undefined {
     return this.mempool.nextAccount(address)
-  }
-
-  /** The minimum fee per transaction, ugat (decimal string). */
-  getMinFee(): string {
-    return tokenEndpoint.getMinFee(this.readContext())
-  }
-
-  /** An account (`account_get`). */
-  getAccount(address: string) {
-    return tokenEndpoint.getAccount({ block: this.chain.headInfo(), state: this.chain.state }, address)
-  }
-
-  /** Supply counters (`token_getSupply`), with staking's locked and unbonding totals. */
-  getSupply() {
-    return tokenEndpoint.getSupply(
-      { block: this.chain.headInfo(), state: this.chain.state },
-      tokenStakingView,
-    )
-  }
-
-  /** Issuance schedule and counters (`token_getEmission`); `day` defaults to the next block's day. */
-  getEmission(day?: number) {
-    return tokenEndpoint.getEmission({ block: this.chain.headInfo(), state: this.chain.state }, day)
-  }
-
-  /** An account's rewards (`token_getRewards`). */
-  getRewards(address: string) {
-    return tokenEndpoint.getRewards(this.readContext(), address)
-  }
-
-  /** The head's read context, for module endpoints. */
-  private readContext() {
-    return { block: this.chain.headInfo(), state: this.chain.state }
-  }
-
-  /** Current and next super nodes (`staking_getSuperNodes`). */
-  getSuperNodes() {
-    return stakingEndpoint.getSuperNodes(this.readContext())
-  }
-
-  /** A registered node, or undefined (`staking_getNode`). */
-  getNode(nodeId: string) {
-    return stakingEndpoint.getNode(this.readContext(), nodeId)
-  }
-
-  /** An account's locks (`staking_getLocks`). */
-  getLocks(address: string) {
-    return stakingEndpoint.getLocks(this.readContext(), address)
-  }
-
-  /** An account's pending unlocks (`staking_getUnbonding`). */
-  getUnbonding(address: string) {
-    return stakingEndpoint.getUnbonding(this.readContext(), address)
-  }
-
-  /** Staking parameters (`staking_getParams`). */
-  getStakingParams() {
-    return stakingEndpoint.getParams(this.readContext())
-  }
-
-  /** A GID's binding, by GID or address (`identity_resolve`). */
-  resolveIdentity(by: { gid?: bigint; address?: string }) {
-    return identityEndpoint.resolve(this.readContext(), by)
-  }
-
-  /** A group (`group_get`). */
-  getGroup(groupId: number) {
-    return messagingEndpoint.getGroup(this.readContext(), groupId)
-  }
-
-  /** Groups: all, an owner's or a parent's children, paged (`group_list`). */
-  listGroups(by: { owner?: string; parent?: number } & Page) {
-    return messagingEndpoint.listGroups(this.readContext(), by)
-  }
-
-  /** A group's anchored checkpoints, newest first, paged (`group_getCheckpoints`). */
-  getCheckpoints(groupId: number, page: Page) {
-    return messagingEndpoint.getCheckpoints(this.readContext(), groupId, page)
-  }
-
-  /** Holder-gate membership from main-chain balances (`group_isMember`). */
-  isGroupMember(groupId: number, address: string) {
-    return messagingEndpoint.isMember(this.readContext(), tokenMethod, groupId, address)
-  }
-
-  /** Verifies a message inclusion proof against its anchored checkpoint (`group_verifyInclusion`). */
-  verifyInclusion(proof: InclusionProof) {
-    return messagingEndpoint.verifyInclusion(this.readContext(), proof)
   }
 
   /** A proof of a state key's value or absence against the head's state root (`state_getProof`). */

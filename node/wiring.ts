@@ -8,15 +8,19 @@ import { StateOverlay } from '../chain/store/overlay.js'
 import { verifyLastCommit } from '../consensus/finality.js'
 import { proposerForSlot, roundOf, slotTime } from '../consensus/schedule.js'
 import { type Genesis, genesisHash, genesisTimeMs } from '../genesis/schema.js'
+import { identityEndpoint } from '../modules/identity/endpoint.js'
 import { identityInvariants } from '../modules/identity/invariants.js'
 import { createIdentityModule } from '../modules/identity/module.js'
+import { createMessagingEndpoint } from '../modules/messaging/endpoint.js'
 import { messagingInvariants } from '../modules/messaging/invariants.js'
 import { createMessagingModule } from '../modules/messaging/module.js'
 import type { HolderBalanceView } from '../modules/messaging/types.js'
+import { stakingEndpoint } from '../modules/staking/endpoint.js'
 import { stakingInvariants } from '../modules/staking/invariants.js'
 import { stakingMethod } from '../modules/staking/method.js'
 import { createStakingModule } from '../modules/staking/module.js'
 import type { StakingTokenMethod } from '../modules/staking/types.js'
+import { createTokenEndpoint } from '../modules/token/endpoint.js'
 import { tokenInvariants } from '../modules/token/invariants.js'
 import { tokenMethod } from '../modules/token/method.js'
 import { tokenModule } from '../modules/token/module.js'
@@ -34,6 +38,22 @@ export function chainModules(): Module[] {
     createMessagingModule(tokenMethod, holderBalanceView),
   ]
 }
+
+/**
+ * The modules' endpoints, by module name: every read-only query the node serves (the RPC
+ * methods map onto them, rpc/api.ts). Built here because two of them read another module.
+ */
+export function chainEndpoints() {
+  return {
+    token: createTokenEndpoint(tokenStakingView),
+    staking: stakingEndpoint,
+    identity: identityEndpoint,
+    messaging: createMessagingEndpoint(tokenMethod),
+  }
+}
+
+/** The endpoints of {@link chainEndpoints}, by module name. */
+export type ChainEndpoints = ReturnType<typeof chainEndpoints>
 
 /** The token surface staking uses: balances, GMT, and the reward hooks. */
 export const stakingTokenMethod: StakingTokenMethod = {

@@ -1,347 +1,55 @@
 import WebSocket from 'ws'
-import type { TxResult } from '../chain/codec/block.js'
-import type { BlockView } from '../chain/codec/blockView.js'
-import type { SmtProofJson } from '../chain/store/smt.js'
+import type { RpcMethodName, RpcParams, RpcResult } from './api.js'
+
+/** What a method answers (rpc/api.ts declares every method's result; the server is checked against it). */
+export type { RpcMethodName, RpcParams, RpcResult }
 
 /** `chain_getStatus` result. */
-export interface StatusResult {
-  chainId: string
-  genesisHash: string
-  height: number
-  headHash: string
-  stateRoot: string
-  headTime: string
-  finalHeight: number
-  /** head height − final height: blocks not final yet */
-  finalityLag: number
-  mempool: { txs: number; bytes: number }
-  blockTimeMs: number
-  /** catching up with peers (blocks-by-range); a validator does not produce meanwhile */
-  syncing: boolean
-  /** the highest head a peer reported (the head itself without a network) */
-  targetHeight: number
-  /** connected peers */
-  peers: number
-  /** why this validator does not produce now (waiting for peers, syncing…); null: it may */
-  productionHold: string | null
-}
-
+export type StatusResult = RpcResult<'chain_getStatus'>
 /** `net_getPeers` result. */
-export interface PeersResult {
-  peerId: string | null
-  addresses: string[]
-  peers: {
-    id: string
-    address?: string
-    direction?: string
-    connected: boolean
-    score: number
-    banned: boolean
-    bannedUntil?: number
-  }[]
-}
-
+export type PeersResult = RpcResult<'net_getPeers'>
 /** `consensus_getRound` result. */
-export interface RoundResult {
-  slot: number
-  round: number
-  roundStartSlot: number
-  headHeight: number
-  headSlot: number
-  /** the round's proposer order (node ids) */
-  order: string[]
-  slots: { slot: number; proposer: string; status: 'produced' | 'missed' | 'pending' }[]
-  missed: { slot: number; proposer: string }[]
-}
-
+export type RoundResult = RpcResult<'consensus_getRound'>
 /** `account_get` result: counters and amounts as decimal strings. */
-export interface AccountResult {
-  address: string
-  exists: boolean
-  accountNumber: string
-  /** committed: transactions of the account in blocks */
-  sequence: string
-  /** what the account's next transaction must carry here: `sequence` plus its transactions pending in this node's mempool */
-  nextSequence: string
-  /** `gmt` is all the GMT the account holds, bound to nodes or not */
-  balance: { ugat: string; gmt: string }
-  /** GMT bound to registered nodes (part of `balance.gmt`) */
-  gmtBound: string
-  /** ugat the account can transfer, burn or pay fees with now (balance less still-vesting coins) */
-  spendable: string
-  /** only for a genesis vesting account: its schedule (heights) and what still vests */
-  vesting?: {
-    original: string
-    unvested: string
-    /** unvested coins in the balance (unvested coins locked on nodes are not here) */
-    lockedInBalance: string
-    delegatedVesting: string
-    delegatedFree: string
-    startHeight: number
-    cliffHeight: number
-    endHeight: number
-  }
-}
-
+export type AccountResult = RpcResult<'account_get'>
 /** `token_getSupply` result (ugat). */
-export interface SupplyResult {
-  denom: string
-  cap: string
-  genesis: string
-  minted: string
-  burned: string
-  /** genesis + minted − burned */
-  total: string
-  /** locked on nodes (staking) */
-  staked: string
-  /** unlocked, waiting to return to balances */
-  unbonding: string
-  /** minted, not yet distributed (the current day's issuance and carried rounding) */
-  rewardPool: string
-  /** distributed to the nodes' and stakers' reward streams, not yet settled to accounts */
-  rewardsOutstanding: string
-  /** settled to accounts and not yet claimed, including locked super-node rewards */
-  rewardsUnclaimed: string
-  /** super-node rewards locked until their lock day (part of rewardsUnclaimed) */
-  superNodeRewardsLocked: string
-  /** unvested genesis allocation coins in balances (unvested coins that are staked count as staked) */
-  vestingLocked: string
-  /** every genesis allocation's unvested amount, staked or not */
-  vestingUnvested: string
-  /** total − staked − unbonding − rewardPool − rewardsOutstanding − rewardsUnclaimed − vestingLocked */
-  circulating: string
-  /** GMT: cap, issued so far, and the issuer account (null when the chain has none) */
-  gmt: { cap: string; issued: string; issuer: string | null }
-}
-
+export type SupplyResult = RpcResult<'token_getSupply'>
 /** `token_getEmission` result: amounts in ugat as decimal strings, days numbered from 0. */
-export interface EmissionResult {
-  /** the day asked for (default: `today`) */
-  day: number
-  /** ugat minted on `day` by the schedule */
-  amount: string
-  /** ugat minted on days 0..`day` by the schedule */
-  totalMintedThroughDay: string
-  /** the last day of issuance (19,939) */
-  lastDay: number
-  /** the day of the next block */
-  today: number
-  todayAmount: string
-  blocksPerDay: number
-  /** the head height `minted` and `rewardPool` are read at */
-  height: number
-  /** ugat actually minted so far (state) */
-  minted: string
-  /** minted ugat not yet distributed (state) */
-  rewardPool: string
-}
-
+export type EmissionResult = RpcResult<'token_getEmission'>
 /** `token_getRewards` result: ugat as decimal strings. */
-export interface RewardsResult {
-  address: string
-  /** the head height the rewards are read at */
-  height: number
-  /** what MsgClaimRewards would pay in the next block */
-  claimable: string
-  /** earned by the account's locked GAT (65 %) since it was last settled */
-  stakePending: string
-  /** earned by the account's active nodes (30 %) since it was last settled */
-  nodePending: string
-  /** settled (at a lock change or a node transfer) and not yet claimed */
-  unclaimed: string
-  /** super-node rewards (5 %) locked until `superNodeUnlockDay` */
-  superNodeLocked: string
-  superNodeUnlockDay: number
-  /** ugat the account has locked on nodes: its shares of the 65 % */
-  lockedStake: string
-  /** active nodes the account owns: its shares of the 30 % */
-  activeNodes: string
-}
-
+export type RewardsResult = RpcResult<'token_getRewards'>
 /** A node as staking queries show it (`power` and `locked`: ugat locked on it by all stakers). */
-export interface StakingNodeView {
-  nodeId: string
-  owner: string
-  moniker: string
-  power: string
-  locked: string
-  registeredHeight: number
-  status: 'active' | 'inactive' | 'jailed'
-  jailedUntil: number
-  superNode: boolean
-  /** place in the `current` or `next` list, from 1 */
-  rank?: number
-}
-
+export type StakingNodeView = RpcResult<'staking_getNode'>
 /** `staking_getSuperNodes` result. */
-export interface SuperNodesResult {
-  period: number
-  periodSlots: number
-  nextElectionSlot: number
-  current: StakingNodeView[]
-  next: StakingNodeView[]
-}
-
+export type SuperNodesResult = RpcResult<'staking_getSuperNodes'>
 /** `staking_getLocks` result (ugat). */
-export interface LocksResult {
-  address: string
-  total: string
-  locks: { nodeId: string; amount: string }[]
-}
-
+export type LocksResult = RpcResult<'staking_getLocks'>
 /** `staking_getUnbonding` result (ugat). */
-export interface UnbondingResult {
-  address: string
-  total: string
-  entries: { nodeId: string; amount: string; releaseHeight: number }[]
-}
-
+export type UnbondingResult = RpcResult<'staking_getUnbonding'>
 /** `staking_getParams` result (amounts in ugat). */
-export interface StakingParamsResult {
-  maxSuperNodes: number
-  minNodeLock: string
-  maxNodeLock: string
-  unbondingBlocks: number
-  electionPeriodRounds: number
-  jailBlocks: number
-  slashFractionBps: number
-  evidenceMaxAgeBlocks: number
-}
-
+export type StakingParamsResult = RpcResult<'staking_getParams'>
 /** `chain_getTx` result. */
-export interface TxLookupResult {
-  hash: string
-  height: number
-  index: number
-  code: number
-  codespace: string
-  log: string
-  events: TxResult['events']
-  tx: string
-}
-
+export type TxLookupResult = RpcResult<'chain_getTx'>
 /** `tx_broadcastCommit` result: `code` 0 is success. */
-export interface BroadcastCommitResult {
-  hash: string
-  height: number
-  index: number
-  code: number
-  codespace: string
-  log: string
-}
-
+export type BroadcastCommitResult = RpcResult<'tx_broadcastCommit'>
 /** `state_getProof` result. */
-export interface ProofResult {
-  key: string
-  value: string | null
-  height: number
-  stateRoot: string
-  proof: SmtProofJson
-}
-
+export type ProofResult = RpcResult<'state_getProof'>
 /** `identity_resolve` result. */
-export interface GidResult {
-  /** decimal string (GIDs are uint64) */
-  gid: string
-  address: string
-  registeredHeight: number
-  /** 0 if never transferred */
-  transferredHeight: number
-}
-
-/** A group as `group_get` and `group_list` show it (ugat as decimal strings). */
-export interface GroupView {
-  id: number
-  owner: string
-  name: string
-  /** hex ed25519 keys of the group chain's producers; empty when the owner produces */
-  producers: string[]
-  ownerProduces: boolean
-  threshold: number
-  policy: {
-    maxMembers: number
-    minGatBalance: string
-    holderGated: boolean
-    /** 0: none */
-    parentGroup: number
-    membersMayBefriend: boolean
-  }
-  createdHeight: number
-  updatedHeight: number
-  frozen: boolean
-  lastCheckpointHeight: number
-  checkpointCount: number
-}
-
-/** An anchored checkpoint (hashes in hex); `key` is its state key, for `state_getProof`. */
-export interface CheckpointView {
-  groupId: number
-  height: number
-  blockHash: string
-  stateRoot: string
-  accumulatorRoot: string
-  signers: string[]
-  anchoredHeight: number
-  submitter: string
-  key: string
-}
-
+export type GidResult = RpcResult<'identity_resolve'>
 /** `group_get` result. */
-export interface GroupResult extends GroupView {
-  children: number
-  lastCheckpoint: CheckpointView | null
-  evidence: {
-    height: number
-    anchored: CheckpointView
-    conflicting: CheckpointView
-    culprits: string[]
-    mainHeight: number
-    resolved: boolean
-  }[]
-}
-
+export type GroupResult = RpcResult<'group_get'>
+/** A group as `group_list` shows it (ugat as decimal strings). */
+export type GroupView = GroupListResult['groups'][number]
+/** An anchored checkpoint (hashes in hex); `key` is its state key, for `state_getProof`. */
+export type CheckpointView = CheckpointsResult['checkpoints'][number]
 /** `group_list` result. */
-export interface GroupListResult {
-  owner?: string
-  parent?: number
-  total: number
-  offset: number
-  limit: number
-  groups: GroupView[]
-}
-
+export type GroupListResult = RpcResult<'group_list'>
 /** `group_getCheckpoints` result (newest first). */
-export interface CheckpointsResult {
-  groupId: number
-  total: number
-  offset: number
-  limit: number
-  checkpoints: CheckpointView[]
-}
-
+export type CheckpointsResult = RpcResult<'group_getCheckpoints'>
 /** `group_isMember` result; `member` is null for groups that are not holder-gated. */
-export interface MembershipResult {
-  groupId: number
-  address: string
-  holderGated: boolean
-  member: boolean | null
-  balance: string
-  minGatBalance: string
-  height: number
-}
-
+export type MembershipResult = RpcResult<'group_isMember'>
 /** `group_verifyInclusion` result. */
-export type InclusionResultJson =
-  | {
-      valid: true
-      groupId: number
-      height: number
-      txIndex: number
-      checkpointHeight: number
-      blockHash: string
-      checkpoint: CheckpointView
-    }
-  | { valid: false; code: string; reason: string; checkpoint: CheckpointView | null }
+export type InclusionResultJson = RpcResult<'group_verifyInclusion'>
 
 /** A JSON-RPC error returned by the node. */
 export class RpcClientError extends Error {
@@ -429,8 +137,16 @@ export class GatherClient {
     private readonly opts: { timeoutMs?: number } = {},
   ) {}
 
-  /** Calls a method with named params; throws RpcClientError for JSON-RPC errors. */
-  async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+  /**
+   * Calls a method with named params; throws RpcClientError for JSON-RPC errors. A method of the
+   * node's API gets its declared params and result types; any other name answers `unknown`.
+   */
+  call<M extends RpcMethodName>(
+    method: M,
+    ...params: Partial<RpcParams<M>> extends RpcParams<M> ? [RpcParams<M>?] : [RpcParams<M>]
+  ): Promise<RpcResult<M>>
+  call<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T>
+  async call(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
     const id = this.nextId++
     let res: Response
     try {
@@ -469,7 +185,7 @@ export class GatherClient {
     }
     if (body.error !== undefined)
       throw new RpcClientError(body.error.code, body.error.message, body.error.data)
-    return body.result as T
+    return body.result
   }
 
   getStatus(): Promise<StatusResult> {
@@ -486,7 +202,7 @@ export class GatherClient {
     return this.call('consensus_getRound')
   }
 
-  getBlock(by: { height?: number; hash?: string } = {}): Promise<BlockView> {
+  getBlock(by: RpcParams<'chain_getBlock'> = {}): Promise<RpcResult<'chain_getBlock'>> {
     return this.call('chain_getBlock', by)
   }
 
@@ -505,6 +221,11 @@ export class GatherClient {
   /** Issuance for `day` (default: the day of the next block). */
   getEmission(day?: number): Promise<EmissionResult> {
     return this.call('token_getEmission', day === undefined ? {} : { day })
+  }
+
+  /** `token_getMinFee`: the minimum fee per transaction, ugat. */
+  getMinFee(): Promise<RpcResult<'token_getMinFee'>> {
+    return this.call('token_getMinFee')
   }
 
   /** `token_getRewards`: an account's pending, unclaimed and locked rewards. */
@@ -534,8 +255,18 @@ export class GatherClient {
   }
 
   /** Throws RpcClientError -32001 when nothing is bound. */
-  resolveIdentity(by: { gid: string } | { address: string }): Promise<GidResult> {
+  resolveIdentity(by: RpcParams<'identity_resolve'>): Promise<GidResult> {
     return this.call('identity_resolve', by)
+  }
+
+  /** `identity_getInfo`: identity params, GIDs registered, the next free GID. */
+  getIdentityInfo(): Promise<RpcResult<'identity_getInfo'>> {
+    return this.call('identity_getInfo')
+  }
+
+  /** `group_getParams`: the messaging module's params. */
+  getGroupParams(): Promise<RpcResult<'group_getParams'>> {
+    return this.call('group_getParams')
   }
 
   /** Throws RpcClientError -32001 for an unknown group. */
@@ -543,9 +274,7 @@ export class GatherClient {
     return this.call('group_get', { groupId })
   }
 
-  listGroups(
-    by: { owner?: string; parent?: number; offset?: number; limit?: number } = {},
-  ): Promise<GroupListResult> {
+  listGroups(by: RpcParams<'group_list'> = {}): Promise<GroupListResult> {
     return this.call('group_list', by)
   }
 
@@ -562,7 +291,7 @@ export class GatherClient {
 
   /** `proof` is the JSON form of an inclusion proof (`InclusionProofJson`). */
   verifyInclusion(proof: unknown): Promise<InclusionResultJson> {
-    return this.call('group_verifyInclusion', { proof })
+    return this.call('group_verifyInclusion', { proof } as RpcParams<'group_verifyInclusion'>)
   }
 
   getProof(key: string): Promise<ProofResult> {

@@ -142,7 +142,7 @@ async function openHarness(): Promise<Harness> {
     keys: s.keys,
     chainId: s.genesis.chainId,
     counters(address) {
-      const a = s.node.getAccount(address)
+      const a = s.node.query.token.getAccount({ address: address })
       return { accountNumber: BigInt(a.accountNumber), sequence: BigInt(a.sequence) }
     },
     nextSequence: (address) => s.node.nextAccount(address)?.sequence ?? 0n,
@@ -179,8 +179,8 @@ function observable(node: GatherNode, addresses: string[]) {
     headHash: status.headHash,
     stateRoot: status.stateRoot,
     mempool: status.mempool,
-    supply: node.getSupply(),
-    accounts: addresses.map((a) => node.getAccount(a)),
+    supply: node.query.token.getSupply({}),
+    accounts: addresses.map((a) => node.query.token.getAccount({ address: a })),
   }
 }
 
@@ -374,7 +374,9 @@ const BAD_TXS: BadTxCase[] = [
     name: 'insufficient balance',
     code: 'TOKEN_INSUFFICIENT_BALANCE',
     message: (h) => {
-      const balance = BigInt(h.subject.getAccount(h.keys.validator.address).balance.ugat)
+      const balance = BigInt(
+        h.subject.query.token.getAccount({ address: h.keys.validator.address }).balance.ugat,
+      )
       return new RegExp(`has ${balance - 1000n} ugat after fees, cannot send ${balance} ugat`)
     },
     // the whole balance: affordable without the fee, not with it
@@ -382,18 +384,22 @@ const BAD_TXS: BadTxCase[] = [
       h.transfer(
         h.keys.validator,
         h.keys.faucet.address,
-        BigInt(h.subject.getAccount(h.keys.validator.address).balance.ugat),
+        BigInt(h.subject.query.token.getAccount({ address: h.keys.validator.address }).balance.ugat),
       ),
   },
   {
     name: 'insufficient balance for the fee',
     code: 'TOKEN_INSUFFICIENT_FEE_BALANCE',
     message: (h) => {
-      const balance = BigInt(h.subject.getAccount(h.keys.validator.address).balance.ugat)
+      const balance = BigInt(
+        h.subject.query.token.getAccount({ address: h.keys.validator.address }).balance.ugat,
+      )
       return new RegExp(`can spend ${balance} ugat, the fee is ${balance + 1n} ugat`)
     },
     build: (h) => {
-      const balance = BigInt(h.subject.getAccount(h.keys.validator.address).balance.ugat)
+      const balance = BigInt(
+        h.subject.query.token.getAccount({ address: h.keys.validator.address }).balance.ugat,
+      )
       return h.transfer(h.keys.validator, h.keys.faucet.address, 1n, { fee: balance + 1n })
     },
   },
@@ -593,16 +599,16 @@ describe('bad transactions: a clear error, nothing written, the node keeps runni
     // The duplicate case left its good transaction pending; the next ones queue behind it.
     expect(h.subject.mempool.size).toBe(1)
 
-    const faucetBefore = h.subject.getAccount(h.keys.faucet.address)
-    const validatorBefore = h.subject.getAccount(h.keys.validator.address)
+    const faucetBefore = h.subject.query.token.getAccount({ address: h.keys.faucet.address })
+    const validatorBefore = h.subject.query.token.getAccount({ address: h.keys.validator.address })
     h.good(h.transfer(h.keys.faucet, h.keys.validator.address, 123_456n, { fee: 2_000n }))
     h.good(h.transfer(h.keys.validator, h.keys.faucet.address, 1_000n))
     const slot = h.subject.chain.head.slot + 1
     const committed = await h.subject.produceBlock(slot)
     await h.control.produceBlock(slot)
     expect(committed.results.map((r) => r.code)).toEqual([0, 0, 0])
-    const faucetAfter = h.subject.getAccount(h.keys.faucet.address)
-    const validatorAfter = h.subject.getAccount(h.keys.validator.address)
+    const faucetAfter = h.subject.query.token.getAccount({ address: h.keys.faucet.address })
+    const validatorAfter = h.subject.query.token.getAccount({ address: h.keys.validator.address })
     // pending duplicate-case transfer (7,000 + fee 1,000), then 123,456 + fee 2,000 out, 1,000 in
     expect(BigInt(faucetAfter.balance.ugat)).toBe(
       BigInt(faucetBefore.balance.ugat) - 8_000n - 125_456n + 1_000n,
@@ -733,7 +739,7 @@ describe('bad blocks: refused on import, nothing written', () => {
     try {
       const { keys } = a
       const chainId = a.genesis.chainId
-      const faucet = a.node.getAccount(keys.faucet.address)
+      const faucet = a.node.query.token.getAccount({ address: keys.faucet.address })
       a.node.submitTx(
         transferTx(keys.faucet, keys.validator.address, 250_000n, {
           chainId,

@@ -20,7 +20,7 @@ async function open() {
   const { node, keys, genesis } = net
   const faucet = keys.faucet
   const sign = (messages: AnyMessage[]): Uint8Array => {
-    const acc = node.getAccount(faucet.address)
+    const acc = node.query.token.getAccount({ address: faucet.address })
     return signTx(
       {
         messages,
@@ -33,14 +33,14 @@ async function open() {
       faucet.publicKey,
     )
   }
-  const balance = (): bigint => BigInt(node.getAccount(faucet.address).balance.ugat)
+  const balance = (): bigint => BigInt(node.query.token.getAccount({ address: faucet.address }).balance.ugat)
   return { net, node, faucet, sign, balance }
 }
 
 describe('MsgBurn', () => {
   test('burns reduce the balance and the total, count in supply.burned, and emit token.burn', async () => {
     const { node, faucet, sign, balance } = await open()
-    const before = node.getSupply()
+    const before = node.query.token.getSupply({})
     const bal = balance()
     node.submitTx(sign([burnMessage(faucet.address, 2_500_000n)]))
     const c = await node.produceBlock(1)
@@ -51,7 +51,7 @@ describe('MsgBurn', () => {
       { address: faucet.address, amount: '1000', reason: 'fee' },
       { address: faucet.address, amount: '2500000', reason: 'burn' },
     ])
-    const after = node.getSupply()
+    const after = node.query.token.getSupply({})
     expect(balance()).toBe(bal - 2_500_000n - FEE)
     expect(BigInt(after.burned) - BigInt(before.burned)).toBe(2_500_000n + FEE)
     // the total moves by what was burned and by what issuance minted in the block
@@ -74,7 +74,7 @@ describe('MsgBurn', () => {
   test('burning more than the balance is refused at admission and writes nothing', async () => {
     const { node, faucet, sign, balance } = await open()
     const bal = balance()
-    const supply = node.getSupply()
+    const supply = node.query.token.getSupply({})
     const root = Buffer.from(node.chain.state.root).toString('hex')
     // the fee comes first: the whole balance is more than is left for the burn
     expect(() => node.submitTx(sign([burnMessage(faucet.address, bal)]))).toThrow(
@@ -85,14 +85,14 @@ describe('MsgBurn', () => {
     )
     expect(node.mempool.size).toBe(0)
     expect(Buffer.from(node.chain.state.root).toString('hex')).toBe(root)
-    expect(node.getSupply()).toEqual(supply)
+    expect(node.query.token.getSupply({})).toEqual(supply)
     expect(balance()).toBe(bal)
   })
 
   test('in a block anyway, it fails: only the fee is burned, the burn is reverted', async () => {
     const { net, node, faucet, sign, balance } = await open()
     const bal = balance()
-    const burnedBefore = BigInt(node.getSupply().burned)
+    const burnedBefore = BigInt(node.query.token.getSupply({}).burned)
     const prepared = node.chain.machine.prepare(sign([burnMessage(faucet.address, bal)]))
     // a proposer that includes it anyway (the mempool would not)
     const c = await node.chain.propose(1, net.keys.nodeKey, [prepared])
@@ -101,7 +101,7 @@ describe('MsgBurn', () => {
       'fee',
     ])
     expect(balance()).toBe(bal - FEE)
-    expect(BigInt(node.getSupply().burned)).toBe(burnedBefore + FEE)
+    expect(BigInt(node.query.token.getSupply({}).burned)).toBe(burnedBefore + FEE)
   })
 
   test.each([

@@ -37,7 +37,7 @@ describe('chain core end to end', () => {
           memo: 'hello from cosmjs',
         },
       })
-      const before = node.getAccount(account!.address)
+      const before = node.query.token.getAccount({ address: account!.address })
       const authInfoBytes = makeAuthInfoBytes(
         [{ pubkey: encodePubkey(encodeSecp256k1Pubkey(account!.pubkey)), sequence: Number(before.sequence) }],
         [{ denom: 'ugat', amount: '5000' }],
@@ -60,14 +60,14 @@ describe('chain core end to end', () => {
       expect(committed.results[0]!.code).toBe(0)
       expect(node.mempool.size).toBe(0)
 
-      const after = node.getAccount(account!.address)
+      const after = node.query.token.getAccount({ address: account!.address })
       expect(BigInt(after.balance.ugat)).toBe(BigInt(before.balance.ugat) - 2_500_000n - 5_000n)
       expect(after.sequence).toBe('1')
       // the validator's owner locked 1,000 GAT of its 10,000 on its node at genesis
-      expect(node.getAccount(recipient).balance.ugat).toBe(
+      expect(node.query.token.getAccount({ address: recipient }).balance.ugat).toBe(
         (10_000_000_000n - 1_000_000_000n + 2_500_000n).toString(),
       )
-      expect(node.getSupply().burned).toBe('5000')
+      expect(node.query.token.getSupply({}).burned).toBe('5000')
 
       const found = await node.getTx(hash)
       expect(found).toMatchObject({ height: 1, index: 0, result: { code: 0 } })

@@ -252,7 +252,7 @@ describe('tx_broadcast and the journal (in-process node)', () => {
     const n = await startRpcNode()
     try {
       const { faucet, validator } = n.keys
-      const accountNumber = BigInt(n.node.getAccount(faucet.address).accountNumber)
+      const accountNumber = BigInt(n.node.query.token.getAccount({ address: faucet.address }).accountNumber)
       for (const sequence of [0n, 1n]) {
         const raw = transferTx(faucet, validator.address, 1n, {
           chainId: n.genesis.chainId,
@@ -278,7 +278,7 @@ describe('tx_broadcast and the journal (in-process node)', () => {
       const { faucet, validator } = n.keys
       const raw = transferTx(faucet, validator.address, 1n, {
         chainId: n.genesis.chainId,
-        accountNumber: BigInt(n.node.getAccount(faucet.address).accountNumber),
+        accountNumber: BigInt(n.node.query.token.getAccount({ address: faucet.address }).accountNumber),
         sequence: 0n,
       })
       // the database goes away under the node: the journal's write fails as on a full disk

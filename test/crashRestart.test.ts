@@ -101,7 +101,9 @@ describe('crash safety', () => {
         expect(Buffer.from(replay.chain.state.root).toString('hex')).toBe(
           Buffer.from(crashed.chain.state.root).toString('hex'),
         )
-        expect(replay.getAccount(keys.faucet.address)).toEqual(crashed.getAccount(keys.faucet.address))
+        expect(replay.query.token.getAccount({ address: keys.faucet.address })).toEqual(
+          crashed.query.token.getAccount({ address: keys.faucet.address }),
+        )
       } finally {
         await crashed.stop()
         await replay.stop()

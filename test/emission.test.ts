@@ -80,7 +80,7 @@ describe('GAT issuance on a devnet with 5 blocks a day', () => {
     const expected = totalMintedThroughDay(1) + blockMint(11, BLOCKS_PER_DAY) + blockMint(12, BLOCKS_PER_DAY)
     expect(expected).toBe(48_000n * GAT) // 2 × 20,000 GAT + 2 × 4,000 GAT
     expect(expected).toBe(totalMintedThroughHeight(BLOCKS, BLOCKS_PER_DAY))
-    const supply = node.getSupply()
+    const supply = node.query.token.getSupply({})
     expect(BigInt(supply.minted)).toBe(expected)
     // days 0 and 1 were distributed at their last blocks (5 and 10): the pool holds day 2's blocks
     expect(BigInt(supply.rewardPool)).toBe(8_000n * GAT)
@@ -114,7 +114,7 @@ describe('GAT issuance on a devnet with 5 blocks a day', () => {
     try {
       for (const b of blocks) await follower.importBlock(b)
       expect(Buffer.from(follower.chain.head.stateRoot)).toEqual(Buffer.from(node.chain.head.stateRoot))
-      expect(follower.getSupply().minted).toBe(node.getSupply().minted)
+      expect(follower.query.token.getSupply({}).minted).toBe(node.query.token.getSupply({}).minted)
     } finally {
       await follower.stop()
     }

@@ -130,9 +130,11 @@ async function openNet(): Promise<Net> {
       while (node.chain.head.height < height) events.push(...(await api.block()).events)
       return events
     },
-    burned: () => BigInt(node.getSupply().burned),
+    burned: () => BigInt(node.query.token.getSupply({}).burned),
     lock: (staker) => {
-      const l = (node.getLocks(staker) as { locks: { nodeId: string; amount: string }[] }).locks
+      const l = (
+        node.query.staking.getLocks({ address: staker }) as { locks: { nodeId: string; amount: string }[] }
+      ).locks
       return BigInt(l.find((x) => x.nodeId === nodeA.id)?.amount ?? '0')
     },
   }
@@ -186,11 +188,13 @@ describe('evidence on real blocks', () => {
       const b = await net.block()
       if (b.proposer === nodeA.id) produced = b
     }
-    expect(node.getSuperNodes().current.map((n) => n.nodeId)).toEqual([nodeA.id, v]) // A has 1 ugat more locked
+    expect(node.query.staking.getSuperNodes({}).current.map((n) => n.nodeId)).toEqual([nodeA.id, v]) // A has 1 ugat more locked
     expect(dayBlocksStore.get(node.chain.state, nodeA.id)).toBe(1n)
-    expect(node.getRewards(alice.address)).toMatchObject({ activeNodes: '1' })
-    expect(node.getRewards(bob.address)).toMatchObject({ lockedStake: BOB_LOCK.toString() })
-    const stakedBefore = BigInt(node.getSupply().staked)
+    expect(node.query.token.getRewards({ address: alice.address })).toMatchObject({ activeNodes: '1' })
+    expect(node.query.token.getRewards({ address: bob.address })).toMatchObject({
+      lockedStake: BOB_LOCK.toString(),
+    })
+    const stakedBefore = BigInt(node.query.token.getSupply({}).staked)
     const burnedBefore = net.burned()
 
     // the same slot signed twice with A's key; Carol, who only holds a few GAT, reports it
@@ -222,7 +226,7 @@ describe('evidence on real blocks', () => {
         burned: (bobCut + faucetCut).toString(),
       },
     ])
-    expect(node.getNode(nodeA.id)).toMatchObject({
+    expect(node.query.staking.getNode({ nodeId: nodeA.id })).toMatchObject({
       status: 'jailed',
       jailedUntil: h + JAIL_BLOCKS,
       locked: (BOB_LOCK + FAUCET_LOCK - bobCut - faucetCut).toString(),
@@ -231,10 +235,12 @@ describe('evidence on real blocks', () => {
     expect(net.lock(keys.faucet.address)).toBe(FAUCET_LOCK - faucetCut)
     // exactly the slash (and Carol's fee) burned; the stake shrank by the slash
     expect(net.burned() - burnedBefore).toBe(bobCut + faucetCut + FEE)
-    expect(BigInt(node.getSupply().staked)).toBe(stakedBefore - bobCut - faucetCut)
+    expect(BigInt(node.query.token.getSupply({}).staked)).toBe(stakedBefore - bobCut - faucetCut)
     // the stakers' shares of the 65 % follow their locks; Alice's node no longer counts as active
-    expect(node.getRewards(bob.address)).toMatchObject({ lockedStake: (BOB_LOCK - bobCut).toString() })
-    expect(node.getRewards(alice.address)).toMatchObject({ activeNodes: '0' })
+    expect(node.query.token.getRewards({ address: bob.address })).toMatchObject({
+      lockedStake: (BOB_LOCK - bobCut).toString(),
+    })
+    expect(node.query.token.getRewards({ address: alice.address })).toMatchObject({ activeNodes: '0' })
     // its blocks of the day are forgotten
     expect(dayBlocksStore.get(node.chain.state, nodeA.id)).toBeUndefined()
 
@@ -254,7 +260,7 @@ describe('evidence on real blocks', () => {
 
     // jailed: out of the next election; its blocks, if any, earn nothing; at the day's end it gets no super-node reward
     const toDayEnd = await net.toHeight(BLOCKS_PER_DAY)
-    expect(node.getSuperNodes().current.map((n) => n.nodeId)).toEqual([v])
+    expect(node.query.staking.getSuperNodes({}).current.map((n) => n.nodeId)).toEqual([v])
     const superRewards = attrsOf(toDayEnd, 'token.super_node_reward')
     expect(superRewards.map((r) => r.node_id)).toEqual([v])
     expect(attrsOf(toDayEnd, 'token.rewards_distributed')[0]).toMatchObject({ active_nodes: '1' })
@@ -262,16 +268,16 @@ describe('evidence on real blocks', () => {
     // the jail ends at its height: A is active again (one share of the 30 % for Alice) and is elected
     const beforeEnd = await net.toHeight(h + JAIL_BLOCKS - 1)
     expect(attrsOf(beforeEnd, 'staking.unjailed')).toEqual([])
-    expect(node.getNode(nodeA.id)).toMatchObject({ status: 'jailed' })
+    expect(node.query.staking.getNode({ nodeId: nodeA.id })).toMatchObject({ status: 'jailed' })
     const end = await net.block()
     expect(end.height).toBe(h + JAIL_BLOCKS)
     expect(attrsOf(end.events, 'staking.unjailed')).toEqual([{ node_id: nodeA.id, status: 'active' }])
-    expect(node.getNode(nodeA.id)).toMatchObject({ status: 'active' })
-    expect(node.getRewards(alice.address)).toMatchObject({ activeNodes: '1' })
+    expect(node.query.staking.getNode({ nodeId: nodeA.id })).toMatchObject({ status: 'active' })
+    expect(node.query.token.getRewards({ address: alice.address })).toMatchObject({ activeNodes: '1' })
     let again = false
     for (let i = 0; i < 6 && !again; i++) again = (await net.block()).proposer === nodeA.id
     expect(again).toBe(true)
-    expect(node.getSuperNodes().current.map((n) => n.nodeId)).toContain(nodeA.id)
+    expect(node.query.staking.getSuperNodes({}).current.map((n) => n.nodeId)).toContain(nodeA.id)
   })
 
   test('a double vote: jailed and slashed the same way; once per height; a second offence while jailed extends the jail', async () => {
@@ -295,13 +301,13 @@ describe('evidence on real blocks', () => {
         burned: (bobCut + faucetCut).toString(),
       },
     ])
-    expect(node.getNode(nodeA.id)).toMatchObject({
+    expect(node.query.staking.getNode({ nodeId: nodeA.id })).toMatchObject({
       status: 'jailed',
       jailedUntil: included.height + JAIL_BLOCKS,
     })
     expect(net.burned() - burnedBefore).toBe(bobCut + faucetCut + FEE)
     expect(net.lock(bob.address)).toBe(BOB_LOCK - bobCut)
-    expect(node.getRewards(alice.address)).toMatchObject({ activeNodes: '0' })
+    expect(node.query.token.getRewards({ address: alice.address })).toMatchObject({ activeNodes: '0' })
     // another pair of votes at the same height is the same offence
     const third = signedVote(chainId, nodeA, head.height, new Uint8Array(32).fill(4))
     expect(
@@ -331,14 +337,17 @@ describe('evidence on real blocks', () => {
       { node_id: nodeA.id, owner: alice.address, until: String(secondEnd) },
     ])
     expect(net.lock(bob.address)).toBe(BOB_LOCK - bobCut - bobCut2)
-    expect(node.getRewards(alice.address)).toMatchObject({ activeNodes: '0' })
+    expect(node.query.token.getRewards({ address: alice.address })).toMatchObject({ activeNodes: '0' })
     // the first jail's end passes without freeing it; the second's does
     const toFirstEnd = await net.toHeight(firstEnd)
     expect(attrsOf(toFirstEnd, 'staking.unjailed')).toEqual([])
-    expect(node.getNode(nodeA.id)).toMatchObject({ status: 'jailed', jailedUntil: secondEnd })
+    expect(node.query.staking.getNode({ nodeId: nodeA.id })).toMatchObject({
+      status: 'jailed',
+      jailedUntil: secondEnd,
+    })
     const toSecondEnd = await net.toHeight(secondEnd)
     expect(attrsOf(toSecondEnd, 'staking.unjailed')).toEqual([{ node_id: nodeA.id, status: 'active' }])
-    expect(node.getRewards(alice.address)).toMatchObject({ activeNodes: '1' })
+    expect(node.query.token.getRewards({ address: alice.address })).toMatchObject({ activeNodes: '1' })
   })
 
   test('invalid evidence is refused at admission with its code and nothing is written', async () => {
@@ -445,7 +454,7 @@ describe('evidence on real blocks', () => {
       },
     ]
     const root = hex(node.chain.head.stateRoot)
-    const carolBefore = node.getAccount(carol.address)
+    const carolBefore = node.query.token.getAccount({ address: carol.address })
     for (const c of cases) {
       const e = refusalOf(() =>
         net.send(carol, [submitEvidenceMsg(carol.address, c.kind, c.first, c.second)]),
@@ -453,8 +462,11 @@ describe('evidence on real blocks', () => {
       expect({ what: c.what, code: e.code }).toEqual({ what: c.what, code: c.code })
     }
     expect(node.mempool.size).toBe(0)
-    expect(node.getAccount(carol.address)).toEqual(carolBefore)
-    expect(node.getNode(nodeA.id)).toMatchObject({ status: 'active', jailedUntil: 0 })
+    expect(node.query.token.getAccount({ address: carol.address })).toEqual(carolBefore)
+    expect(node.query.staking.getNode({ nodeId: nodeA.id })).toMatchObject({
+      status: 'active',
+      jailedUntil: 0,
+    })
 
     expect(hex(node.chain.head.stateRoot)).toBe(root)
 
@@ -486,7 +498,7 @@ describe('slashing a vesting account’s lock', () => {
     // technology: nothing vests before its cliff at day 4 (block 20); operations vests from day 0
     const { technology, operations } = holders
     const account = (a: AccountSigner) =>
-      node.getAccount(a.address) as unknown as {
+      node.query.token.getAccount({ address: a.address }) as unknown as {
         spendable: string
         vesting: { delegatedVesting: string; delegatedFree: string }
       }
@@ -504,7 +516,7 @@ describe('slashing a vesting account’s lock', () => {
     expect(spendable).toBe(GAT - FEE)
 
     // the validator votes twice at height 2; operations reports it
-    const burnedBefore = BigInt(node.getSupply().burned)
+    const burnedBefore = BigInt(node.query.token.getSupply({}).burned)
     const hash = node.chain.head.hash
     send(operations, [
       submitEvidenceMsg(
@@ -522,7 +534,7 @@ describe('slashing a vesting account’s lock', () => {
         [operations.address, (50n * GAT).toString()],
       ].sort(),
     )
-    expect(BigInt(node.getSupply().burned) - burnedBefore).toBe(100n * GAT + FEE)
+    expect(BigInt(node.query.token.getSupply({}).burned) - burnedBefore).toBe(100n * GAT + FEE)
     // the slash took no free coins (there were none in the stake); the 50 burned vesting coins stay counted
     expect(account(technology).vesting).toMatchObject({
       delegatedVesting: (1_000n * GAT).toString(),

@@ -67,7 +67,7 @@ describe('reverting blocks that are not final', () => {
     const at3 = {
       hash: hex(a.chain.head.hash),
       root: hex(a.chain.state.root),
-      payer: a.getAccount(payer.address),
+      payer: a.query.token.getAccount({ address: payer.address }),
     }
     const send = (amount: bigint): string =>
       a.submitTx(signNext(a, payer, [transferMessage(payer.address, payee, amount)])).hash
@@ -96,15 +96,18 @@ describe('reverting blocks that are not final', () => {
   test('revertTo(3) brings back the head, the state root and the accounts of block 3', async () => {
     const { a, payer, payee, at3 } = await onBranchA()
     expect(a.chain.head.height).toBe(6)
-    expect(a.getAccount(payee)?.balance.ugat).toBe('6000')
+    expect(a.query.token.getAccount({ address: payee })?.balance.ugat).toBe('6000')
     expect(await a.chain.db.getUndo(6)).toBeDefined()
 
     expect(await a.revertTo(3)).toBe(3)
     expect(a.chain.head.height).toBe(3)
     expect(hex(a.chain.head.hash)).toBe(at3.hash)
     expect(hex(a.chain.state.root)).toBe(at3.root)
-    expect(a.getAccount(payer.address)).toEqual(at3.payer)
-    expect(a.getAccount(payee)).toMatchObject({ exists: false, balance: { ugat: '0' } })
+    expect(a.query.token.getAccount({ address: payer.address })).toEqual(at3.payer)
+    expect(a.query.token.getAccount({ address: payee })).toMatchObject({
+      exists: false,
+      balance: { ugat: '0' },
+    })
   })
 
   test('the reverted blocks leave the block, undo and transaction indexes; their transactions are pending again, in order', async () => {
@@ -125,7 +128,7 @@ describe('reverting blocks that are not final', () => {
     expect(b4.txHashes.map((h) => hex(h).toUpperCase())).toEqual(sent)
     expect(hex(b4.hash)).not.toBe(hashA4)
     expect(a.chain.head.height).toBe(5)
-    expect(a.getAccount(payee)?.balance.ugat).toBe('6000')
+    expect(a.query.token.getAccount({ address: payee })?.balance.ugat).toBe('6000')
   })
 
   test('reopened after the revert, the node is on the new branch with the state of its head', async () => {

@@ -99,7 +99,7 @@ describe('invariants on a randomised run', () => {
           count(`${kind} refused`)
         }
       }
-      const balance = (a: string): bigint => BigInt(node.getAccount(a).balance.ugat)
+      const balance = (a: string): bigint => BigInt(node.query.token.getAccount({ address: a }).balance.ugat)
 
       const check = async (): Promise<void> => {
         const c = await node.produceBlock(node.chain.head.slot + 1)
@@ -117,7 +117,7 @@ describe('invariants on a randomised run', () => {
           height,
           violations: [],
         })
-        const s = node.getSupply()
+        const s = node.query.token.getSupply({})
         const balances = balanceStore.entries(state).reduce((sum, [, v]) => sum + v, 0n)
         const locked = nodeStore.entries(state).reduce((sum, [, n]) => sum + BigInt(n.locked), 0n)
         expect({ height, staked: s.staked, circulating: s.circulating, total: s.total }).toEqual({
@@ -182,7 +182,7 @@ describe('invariants on a randomised run', () => {
               break
             case 'register': {
               const k = testNodeKey(`invariants-${seed}-${nodes.length}-${b}-${t}`)
-              const gmt = node.getAccount(a.address)
+              const gmt = node.query.token.getAccount({ address: a.address })
               if (BigInt(gmt.balance.gmt) > BigInt(gmt.gmtBound)) {
                 send(kind, a, [registerNodeMsg(a.address, k.id, `n${nodes.length}`)])
                 nodes.push({ id: k.id, owner: a.address })
@@ -193,7 +193,7 @@ describe('invariants on a randomised run', () => {
               const n = nodes.length === 0 ? undefined : r.pick(nodes)
               const amount = r.big(10n * GAT)
               // keep every node far below the validator's 1,000 GAT, so it stays the one producer
-              const onNode = BigInt(node.getNode(n?.id ?? '')?.locked ?? '0')
+              const onNode = BigInt(node.query.staking.getNode({ nodeId: n?.id ?? '' })?.locked ?? '0')
               if (n !== undefined && onNode + amount < 500n * GAT)
                 send(kind, a, [lockMsg(a.address, n.id, amount)])
               break
@@ -215,7 +215,7 @@ describe('invariants on a randomised run', () => {
               break
             }
             case 'unlock': {
-              const locks = node.getLocks(a.address).locks
+              const locks = node.query.staking.getLocks({ address: a.address }).locks
               if (locks.length > 0) {
                 const l = r.pick(locks)
                 send(kind, a, [unlockMsg(a.address, l.nodeId, r.big(BigInt(l.amount)))])
@@ -245,7 +245,7 @@ describe('invariants on a randomised run', () => {
         'day end',
       ])
         expect({ kind: k, seen: (counts[k] ?? 0) > 0 }).toEqual({ kind: k, seen: true })
-      const s = node.getSupply()
+      const s = node.query.token.getSupply({})
       expect(BigInt(s.unbonding)).toBeGreaterThanOrEqual(0n)
       expect(BigInt(s.burned)).toBeGreaterThan(0n)
     },
@@ -268,7 +268,7 @@ describe('a broken state is reported with the numbers', () => {
     const state = new StateOverlay(node.chain.state)
     expect(findViolations(state, chainInvariants())).toEqual([])
 
-    const s = node.getSupply()
+    const s = node.query.token.getSupply({})
     const [genesis, minted, burned, staked, unbonding, pool] = [
       s.genesis,
       s.minted,
@@ -395,7 +395,7 @@ describe('a node with checkInvariants refuses to commit a block that breaks them
     // nothing written: same head, same state, the transaction still waits in the mempool
     expect(node.chain.head.height).toBe(2)
     expect(Buffer.from(node.chain.head.stateRoot).toString('hex')).toBe(root)
-    expect(node.getAccount(to).exists).toBe(false)
+    expect(node.query.token.getAccount({ address: to }).exists).toBe(false)
     expect(node.mempool.size).toBe(1)
     // halted: a clear log line, an event, and every later block refused
     expect(halted).toBe(err)
@@ -440,7 +440,7 @@ describe('a node with checkInvariants refuses to commit a block that breaks them
     const b1 = await producer.node.produceBlock(1)
     // without the check the broken block commits, and the invariants tell what went wrong
     const b2 = await producer.node.produceBlock(2)
-    expect(producer.node.getAccount(to).balance.ugat).toBe('7')
+    expect(producer.node.query.token.getAccount({ address: to }).balance.ugat).toBe('7')
     expect(findViolations(producer.node.chain.state, chainInvariants())).toEqual([
       expect.stringMatching(/^token\.supply: .* \(off by \+7 ugat\)$/),
     ])

@@ -95,7 +95,7 @@ describe('GID identity', () => {
       AccountSigner,
     ]
     const { dn, d } = await setup([alice, bob, carol])
-    const burnedBefore = BigInt(dn.node.getSupply().burned)
+    const burnedBefore = BigInt(dn.node.query.token.getSupply({}).burned)
     const aliceBefore = d.balance(alice.address)
 
     // alice takes 2 by choice, bob asks for the next free (1), carol asks next (3: 2 is taken)
@@ -103,12 +103,12 @@ describe('GID identity', () => {
     expect(b1.txs[0]!.events).toContain(`identity.gid_registered gid=2 owner=${alice.address} fee=${GID_FEE}`)
     await d.commit(bob, [registerGidMessage(bob.address, 0n)])
     await d.commit(carol, [registerGidMessage(carol.address, 0n)])
-    expect(dn.node.resolveIdentity({ gid: 1n })?.address).toBe(bob.address)
-    expect(dn.node.resolveIdentity({ address: carol.address })?.gid).toBe('3')
-    expect(dn.node.resolveIdentity({ gid: 99n })).toBeUndefined()
+    expect(dn.node.query.identity.resolve({ gid: 1n })?.address).toBe(bob.address)
+    expect(dn.node.query.identity.resolve({ address: carol.address })?.gid).toBe('3')
+    expect(dn.node.query.identity.resolve({ gid: 99n })).toBeUndefined()
 
     // the fee is burned: the supply's burned grows by 3 registrations and 3 tx fees
-    expect(BigInt(dn.node.getSupply().burned) - burnedBefore).toBe(3n * (GID_FEE + FEE))
+    expect(BigInt(dn.node.query.token.getSupply({}).burned) - burnedBefore).toBe(3n * (GID_FEE + FEE))
     expect(aliceBefore - d.balance(alice.address)).toBe(GID_FEE + FEE)
 
     // refusals, nothing written
@@ -137,15 +137,15 @@ describe('GID identity', () => {
     expect(t.txs[0]!.events).toContain(
       `identity.gid_transferred gid=1 from=${bob.address} to=${dave.address}`,
     )
-    expect(dn.node.resolveIdentity({ gid: 1n })).toMatchObject({ gid: '1', address: dave.address })
-    expect(dn.node.resolveIdentity({ address: bob.address })).toBeUndefined()
+    expect(dn.node.query.identity.resolve({ gid: 1n })).toMatchObject({ gid: '1', address: dave.address })
+    expect(dn.node.query.identity.resolve({ address: bob.address })).toBeUndefined()
     await d.commit(bob, [registerGidMessage(bob.address, 0n)])
-    expect(dn.node.resolveIdentity({ address: bob.address })?.gid).toBe('4')
+    expect(dn.node.query.identity.resolve({ address: bob.address })?.gid).toBe('4')
     // the largest uint64 is a valid choice
     await d.fund(dn.keys, [eve], 2n * GAT)
     await d.commit(eve, [registerGidMessage(eve.address, (1n << 64n) - 1n)])
-    expect(dn.node.resolveIdentity({ address: eve.address })?.gid).toBe('18446744073709551615')
-    expect(dn.node.resolveIdentity({ gid: 5n })).toBeUndefined()
+    expect(dn.node.query.identity.resolve({ address: eve.address })?.gid).toBe('18446744073709551615')
+    expect(dn.node.query.identity.resolve({ gid: 5n })).toBeUndefined()
   }, 60_000)
 })
 
@@ -156,7 +156,7 @@ describe('groups', () => {
       AccountSigner,
     ]
     const { dn, d } = await setup([alice, bob])
-    const burnedBefore = BigInt(dn.node.getSupply().burned)
+    const burnedBefore = BigInt(dn.node.query.token.getSupply({}).burned)
     const ids = producers.map((p) => p.id)
 
     const created = await d.commit(alice, [
@@ -168,8 +168,8 @@ describe('groups', () => {
     expect(created.txs[0]!.events).toContain(
       `token.burn address=${alice.address} amount=${GROUP_FEE} reason=group_creation`,
     )
-    expect(BigInt(dn.node.getSupply().burned) - burnedBefore).toBe(GROUP_FEE + FEE)
-    expect(dn.node.getGroup(1)).toMatchObject({
+    expect(BigInt(dn.node.query.token.getSupply({}).burned) - burnedBefore).toBe(GROUP_FEE + FEE)
+    expect(dn.node.query.messaging.getGroup({ groupId: 1 })).toMatchObject({
       id: 1,
       owner: alice.address,
       name: 'gardeners',
@@ -200,8 +200,8 @@ describe('groups', () => {
       createGroupMessage(alice.address, { name: 'max', policy: { maxMembers: 10_000 } }),
       createGroupMessage(alice.address, { name: 'default' }),
     ])
-    expect(dn.node.getGroup(2)?.policy.maxMembers).toBe(10_000)
-    expect(dn.node.getGroup(3)).toMatchObject({
+    expect(dn.node.query.messaging.getGroup({ groupId: 2 })?.policy.maxMembers).toBe(10_000)
+    expect(dn.node.query.messaging.getGroup({ groupId: 3 })).toMatchObject({
       policy: { maxMembers: 10_000 },
       producers: [],
       ownerProduces: true,
@@ -241,7 +241,10 @@ describe('groups', () => {
     // groups of groups: alice creates a child of 1 and hands it to bob; both manage it now
     await d.commit(alice, [createGroupMessage(alice.address, { name: 'seeds', policy: { parentGroup: 1 } })])
     await d.commit(alice, [updateGroupMessage(alice.address, 4, { newOwner: bob.address })])
-    expect(dn.node.getGroup(4)).toMatchObject({ owner: bob.address, policy: { parentGroup: 1 } })
+    expect(dn.node.query.messaging.getGroup({ groupId: 4 })).toMatchObject({
+      owner: bob.address,
+      policy: { parentGroup: 1 },
+    })
     await d.commit(bob, [updateGroupMessage(bob.address, 4, { name: 'seed swap' })])
     const byParent = await d.commit(alice, [
       updateGroupMessage(alice.address, 4, { policy: { parentGroup: 1, maxMembers: 50 } }),
@@ -249,7 +252,10 @@ describe('groups', () => {
     expect(byParent.txs[0]!.events).toContain(
       `messaging.group_updated group_id=4 by=${alice.address} owner=${bob.address} producers= threshold=1`,
     )
-    expect(dn.node.getGroup(4)).toMatchObject({ name: 'seed swap', policy: { maxMembers: 50 } })
+    expect(dn.node.query.messaging.getGroup({ groupId: 4 })).toMatchObject({
+      name: 'seed swap',
+      policy: { maxMembers: 50 },
+    })
     expect(d.refusal(bob, [updateGroupMessage(bob.address, 1, { name: 'up' })]).code).toBe(
       'MESSAGING_NOT_GROUP_MANAGER',
     )
@@ -257,18 +263,26 @@ describe('groups', () => {
     expect(
       d.refusal(alice, [updateGroupMessage(alice.address, 1, { policy: { parentGroup: 4 } })]).code,
     ).toBe('MESSAGING_PARENT_CYCLE')
-    expect(dn.node.getGroup(1)?.children).toBe(1)
+    expect(dn.node.query.messaging.getGroup({ groupId: 1 })?.children).toBe(1)
 
     // lists: by owner, by parent, paged
-    expect(dn.node.listGroups({ owner: alice.address }).groups.map((g) => g.id)).toEqual([1, 2, 3])
-    expect(dn.node.listGroups({ owner: bob.address }).groups.map((g) => g.id)).toEqual([4])
-    expect(dn.node.listGroups({ parent: 1 })).toMatchObject({
+    expect(dn.node.query.messaging.listGroups({ owner: alice.address }).groups.map((g) => g.id)).toEqual([
+      1, 2, 3,
+    ])
+    expect(dn.node.query.messaging.listGroups({ owner: bob.address }).groups.map((g) => g.id)).toEqual([4])
+    expect(dn.node.query.messaging.listGroups({ parent: 1 })).toMatchObject({
       parent: 1,
       total: 1,
       groups: [{ id: 4, name: 'seed swap' }],
     })
-    expect(dn.node.listGroups({ offset: 1, limit: 2 })).toMatchObject({ total: 4, offset: 1, limit: 2 })
-    expect(dn.node.listGroups({ offset: 1, limit: 2 }).groups.map((g) => g.id)).toEqual([2, 3])
+    expect(dn.node.query.messaging.listGroups({ offset: 1, limit: 2 })).toMatchObject({
+      total: 4,
+      offset: 1,
+      limit: 2,
+    })
+    expect(dn.node.query.messaging.listGroups({ offset: 1, limit: 2 }).groups.map((g) => g.id)).toEqual([
+      2, 3,
+    ])
   }, 60_000)
 
   test('holder gate: membership from main-chain balances and an event when an account crosses minGatBalance either way', async () => {
@@ -283,8 +297,11 @@ describe('groups', () => {
     await d.commit(alice, [
       createGroupMessage(alice.address, { name: 'whales', policy: { minGatBalance: 500n * GAT } }),
     ])
-    expect(dn.node.isGroupMember(1, alice.address)).toMatchObject({ holderGated: true, member: true })
-    expect(dn.node.isGroupMember(1, zed.address)).toMatchObject({
+    expect(dn.node.query.messaging.isMember({ groupId: 1, address: alice.address })).toMatchObject({
+      holderGated: true,
+      member: true,
+    })
+    expect(dn.node.query.messaging.isMember({ groupId: 1, address: zed.address })).toMatchObject({
       holderGated: true,
       member: false,
       balance: '0',
@@ -299,7 +316,7 @@ describe('groups', () => {
       `messaging.holder_joined group_id=1 address=${zed.address} balance=${150n * GAT} min_gat_balance=${100n * GAT}`,
     )
     expect(joined.events.filter((e) => e.includes('group_id=2'))).toEqual([])
-    expect(dn.node.isGroupMember(1, zed.address)?.member).toBe(true)
+    expect(dn.node.query.messaging.isMember({ groupId: 1, address: zed.address })?.member).toBe(true)
 
     // zed sends 60 GAT away (and pays the fee): below 100 GAT, it leaves; alice crosses nothing
     const left = await d.commit(zed, [transferMessage(zed.address, alice.address, 60n * GAT)])
@@ -307,7 +324,7 @@ describe('groups', () => {
       `messaging.holder_left group_id=1 address=${zed.address} balance=${90n * GAT - FEE} min_gat_balance=${100n * GAT}`,
     )
     expect(left.events.filter((e) => e.includes(alice.address))).toEqual([])
-    expect(dn.node.isGroupMember(1, zed.address)?.member).toBe(false)
+    expect(dn.node.query.messaging.isMember({ groupId: 1, address: zed.address })?.member).toBe(false)
     // exactly at a threshold is in: one transfer lands zed on 500 GAT and crosses both gates at once
     const both = await d.commit(dn.keys.faucet, [
       transferMessage(dn.keys.faucet.address, zed.address, 410n * GAT + FEE),
@@ -316,16 +333,22 @@ describe('groups', () => {
       `messaging.holder_joined group_id=1 address=${zed.address} balance=${500n * GAT} min_gat_balance=${100n * GAT}`,
       `messaging.holder_joined group_id=2 address=${zed.address} balance=${500n * GAT} min_gat_balance=${500n * GAT}`,
     ])
-    expect(dn.node.isGroupMember(2, zed.address)?.member).toBe(true)
+    expect(dn.node.query.messaging.isMember({ groupId: 2, address: zed.address })?.member).toBe(true)
     // the owner lifts the gate of "whales": no more events for it
     await d.commit(alice, [updateGroupMessage(alice.address, 2, { policy: { minGatBalance: 0n } })])
     const after = await d.commit(zed, [transferMessage(zed.address, alice.address, GAT)])
     expect(after.events.filter((e) => e.includes(zed.address))).toEqual([])
-    expect(dn.node.isGroupMember(2, zed.address)).toMatchObject({ holderGated: false, member: null })
+    expect(dn.node.query.messaging.isMember({ groupId: 2, address: zed.address })).toMatchObject({
+      holderGated: false,
+      member: null,
+    })
     // a group that is not holder-gated decides membership on its group chain
     await d.commit(alice, [createGroupMessage(alice.address, { name: 'open' })])
-    expect(dn.node.isGroupMember(3, zed.address)).toMatchObject({ holderGated: false, member: null })
-    expect(dn.node.isGroupMember(9, zed.address)).toBeUndefined()
+    expect(dn.node.query.messaging.isMember({ groupId: 3, address: zed.address })).toMatchObject({
+      holderGated: false,
+      member: null,
+    })
+    expect(dn.node.query.messaging.isMember({ groupId: 9, address: zed.address })).toBeUndefined()
     await replayOnFollower(d)
   }, 60_000)
 })
@@ -539,7 +562,11 @@ describe('checkpoint anchoring and inclusion proofs', () => {
       refused(anchorCheckpointMessage(bob.address, { ...cp(5), blockHash: new Uint8Array(31) }, [s1])),
     ).toMatchObject({ code: 'MESSAGING_INVALID_CHECKPOINT' })
     expect(dn.node.mempool.size).toBe(0)
-    expect(dn.node.getGroup(1)).toMatchObject({ lastCheckpointHeight: 3, checkpointCount: 1, frozen: false })
+    expect(dn.node.query.messaging.getGroup({ groupId: 1 })).toMatchObject({
+      lastCheckpointHeight: 3,
+      checkpointCount: 1,
+      frozen: false,
+    })
 
     // a fork of the group chain: another block 3, signed by p2 and p3; p2 signed both
     const fork = groupChain(1, 6, 'fork ')
@@ -547,7 +574,7 @@ describe('checkpoint anchoring and inclusion proofs', () => {
     expect(conflict.txs[0]!.events).toContain(
       `messaging.group_frozen group_id=1 height=3 culprits=${p2.id} submitter=${bob.address}`,
     )
-    const frozen = dn.node.getGroup(1)!
+    const frozen = dn.node.query.messaging.getGroup({ groupId: 1 })!
     expect(frozen).toMatchObject({ frozen: true, lastCheckpointHeight: 3, checkpointCount: 1 })
     expect(frozen.evidence).toHaveLength(1)
     expect(frozen.evidence[0]).toMatchObject({ height: 3, culprits: [p2.id], resolved: false })
@@ -555,7 +582,7 @@ describe('checkpoint anchoring and inclusion proofs', () => {
       Buffer.from(fork.checkpoint(3).blockHash).toString('hex'),
     )
     // the anchored checkpoint stays the first one
-    expect(dn.node.getCheckpoints(1, {})?.checkpoints[0]?.blockHash).toBe(
+    expect(dn.node.query.messaging.getCheckpoints({ groupId: 1, ...{} })?.checkpoints[0]?.blockHash).toBe(
       Buffer.from(cp(3).blockHash).toString('hex'),
     )
 
@@ -571,19 +598,26 @@ describe('checkpoint anchoring and inclusion proofs', () => {
       code: 'MESSAGING_NOT_GROUP_MANAGER',
     })
     await d.commit(alice, [updateGroupMessage(alice.address, 1, { name: 'council (frozen)' })])
-    expect(dn.node.getGroup(1)?.frozen).toBe(true)
+    expect(dn.node.query.messaging.getGroup({ groupId: 1 })?.frozen).toBe(true)
     const rotated = await d.commit(alice, [
       updateGroupMessage(alice.address, 1, { producers: [p1.id, p3.id, p4.id] }),
     ])
     expect(rotated.txs[0]!.events).toContain(
       `messaging.group_unfrozen group_id=1 producers=${p1.id},${p3.id},${p4.id}`,
     )
-    expect(dn.node.getGroup(1)).toMatchObject({ frozen: false, threshold: 2, evidence: [{ resolved: true }] })
+    expect(dn.node.query.messaging.getGroup({ groupId: 1 })).toMatchObject({
+      frozen: false,
+      threshold: 2,
+      evidence: [{ resolved: true }],
+    })
 
     // anchoring resumes with the new producers; p2 no longer counts
     expect(refused(anchor(cp(5), [p1, p2]))).toMatchObject({ code: 'MESSAGING_NOT_PRODUCER' })
     await d.commit(bob, [anchor(cp(5), [p1, p4])])
-    expect(dn.node.getGroup(1)).toMatchObject({ lastCheckpointHeight: 5, checkpointCount: 2 })
+    expect(dn.node.query.messaging.getGroup({ groupId: 1 })).toMatchObject({
+      lastCheckpointHeight: 5,
+      checkpointCount: 2,
+    })
     // another node importing these blocks checks every signature and reaches the same state
     await replayOnFollower(d)
   }, 60_000)
@@ -597,7 +631,10 @@ describe('checkpoint anchoring and inclusion proofs', () => {
     await d.commit(alice, [createGroupMessage(alice.address, { name: 'diary' })])
     const chain = groupChain(1, 3)
     await d.commit(alice, [anchorCheckpointMessage(alice.address, chain.checkpoint(2), [])])
-    expect(dn.node.getCheckpoints(1, {})?.checkpoints[0]).toMatchObject({ height: 2, signers: ['owner'] })
+    expect(dn.node.query.messaging.getCheckpoints({ groupId: 1, ...{} })?.checkpoints[0]).toMatchObject({
+      height: 2,
+      signers: ['owner'],
+    })
     expect(d.refusal(bob, [anchorCheckpointMessage(bob.address, chain.checkpoint(3), [])]).code).toBe(
       'MESSAGING_NOT_PRODUCER',
     )
@@ -613,12 +650,19 @@ describe('checkpoint anchoring and inclusion proofs', () => {
     // the owner contradicts itself: frozen, and it must hand production to producers
     const fork = groupChain(1, 3, 'fork ')
     await d.commit(alice, [anchorCheckpointMessage(alice.address, fork.checkpoint(2), [])])
-    expect(dn.node.getGroup(1)).toMatchObject({ frozen: true, evidence: [{ culprits: ['owner'] }] })
+    expect(dn.node.query.messaging.getGroup({ groupId: 1 })).toMatchObject({
+      frozen: true,
+      evidence: [{ culprits: ['owner'] }],
+    })
     expect(d.refusal(alice, [updateGroupMessage(alice.address, 1, { ownerProduces: true })]).code).toBe(
       'MESSAGING_CULPRIT_RETAINED',
     )
     await d.commit(alice, [updateGroupMessage(alice.address, 1, { producers: [p1.id] })])
-    expect(dn.node.getGroup(1)).toMatchObject({ frozen: false, producers: [p1.id], threshold: 1 })
+    expect(dn.node.query.messaging.getGroup({ groupId: 1 })).toMatchObject({
+      frozen: false,
+      producers: [p1.id],
+      threshold: 1,
+    })
     await d.commit(bob, [
       anchorCheckpointMessage(bob.address, chain.checkpoint(3), sigs(d.chainId, chain.checkpoint(3), [p1])),
     ])
@@ -742,7 +786,7 @@ describe('bad input', () => {
     expect(dn.node.mempool.size).toBe(0)
     await d.block()
     // nothing of it reached the chain
-    expect(dn.node.listGroups({}).total).toBe(1)
-    expect(dn.node.resolveIdentity({ address: alice.address })).toBeUndefined()
+    expect(dn.node.query.messaging.listGroups({}).total).toBe(1)
+    expect(dn.node.query.identity.resolve({ address: alice.address })).toBeUndefined()
   }, 60_000)
 })

@@ -264,7 +264,7 @@ describe('GET /metrics and /health', () => {
       const { faucet, validator } = n.keys
       const raw = transferTx(faucet, validator.address, 1_000n, {
         chainId: n.genesis.chainId,
-        accountNumber: BigInt(n.node.getAccount(faucet.address).accountNumber),
+        accountNumber: BigInt(n.node.query.token.getAccount({ address: faucet.address }).accountNumber),
         sequence: 0n,
       })
       const broadcast = await call(n.url, 'tx_broadcast', { tx: Buffer.from(raw).toString('base64') })

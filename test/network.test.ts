@@ -75,8 +75,8 @@ describe('a 4-validator network', () => {
     const { faucet } = await devnetKeys()
     const to = testAccount('net-recipient').address
     const n3 = nodes[3]!.node
-    const acc = n3.getAccount(faucet.address)
-    const before = BigInt(nodes[0]!.node.getAccount(to).balance.ugat)
+    const acc = n3.query.token.getAccount({ address: faucet.address })
+    const before = BigInt(nodes[0]!.node.query.token.getAccount({ address: to }).balance.ugat)
     n3.submitTx(
       signTx(
         {
@@ -92,7 +92,10 @@ describe('a 4-validator network', () => {
     )
     await waitFor(
       'the transfer applied on every node',
-      () => nodes.every((n) => BigInt(n.node.getAccount(to).balance.ugat) === before + 777n),
+      () =>
+        nodes.every(
+          (n) => BigInt(n.node.query.token.getAccount({ address: to }).balance.ugat) === before + 777n,
+        ),
       30_000,
     ).catch((e: unknown) => {
       const view = nodes.map((n) => ({
@@ -100,7 +103,7 @@ describe('a 4-validator network', () => {
         final: n.node.chain.finalBlock.height,
         mempool: n.node.mempool.size,
         peers: n.net.p2p.connectedPeers().length,
-        balance: n.node.getAccount(to).balance.ugat,
+        balance: n.node.query.token.getAccount({ address: to }).balance.ugat,
       }))
       throw new Error(`${(e as Error).message}: ${JSON.stringify(view)} (before ${before})`)
     })
@@ -303,7 +306,7 @@ describe('double signing', () => {
       signature: signEd25519(keys[3]!.privateKey, headerHash(header)),
     })
     expect(decodeBlock(second).header.slot).toBe(own!.block.header.slot)
-    const supplyBefore = BigInt(nodes[0]!.node.getSupply().burned)
+    const supplyBefore = BigInt(nodes[0]!.node.query.token.getSupply({}).burned)
     await cheat.net.p2p.publishBlock(second)
 
     const honest = nodes.slice(0, 3)
@@ -311,19 +314,21 @@ describe('double signing', () => {
       'the cheat jailed on every honest node',
       () =>
         honest.every((n) => {
-          const v = n.node.getNode(cheatId) as { jailedUntil: number } | undefined
+          const v = n.node.query.staking.getNode({ nodeId: cheatId }) as { jailedUntil: number } | undefined
           return v !== undefined && v.jailedUntil > n.node.chain.head.height
         }),
       60_000,
     )
     for (const n of honest) {
-      const v = n.node.getNode(cheatId) as { locked: string; status: string }
+      const v = n.node.query.staking.getNode({ nodeId: cheatId }) as { locked: string; status: string }
       // 5 % of its 1,000 GAT self-lock burned
       expect({ locked: v.locked, status: v.status }).toEqual({
         locked: (950n * 1_000_000n).toString(),
         status: 'jailed',
       })
-      expect(BigInt(n.node.getSupply().burned) - supplyBefore).toBeGreaterThanOrEqual(50n * 1_000_000n)
+      expect(BigInt(n.node.query.token.getSupply({}).burned) - supplyBefore).toBeGreaterThanOrEqual(
+        50n * 1_000_000n,
+      )
     }
     // the chain goes on and stays final and consistent
     const h = Math.max(...honest.map((n) => n.node.chain.finalBlock.height))

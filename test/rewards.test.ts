@@ -85,8 +85,8 @@ async function openNet(): Promise<Net> {
     async toHeight(height) {
       while (node.chain.head.height < height) await api.block()
     },
-    rewards: (address) => node.getRewards(address),
-    balance: (address) => BigInt(node.getAccount(address).balance.ugat),
+    rewards: (address) => node.query.token.getRewards({ address: address }),
+    balance: (address) => BigInt(node.query.token.getAccount({ address: address }).balance.ugat),
   }
   return api
 }
@@ -148,7 +148,7 @@ describe('the daily 30/65/5 split on real blocks', () => {
       superNodeLocked: (1_000n * GAT).toString(),
       superNodeUnlockDay: LOCK_DAYS,
     })
-    const supply = net.node.getSupply()
+    const supply = net.node.query.token.getSupply({})
     expect(supply.rewardPool).toBe('0')
     expect(supply.rewardsOutstanding).toBe((19_000n * GAT).toString())
     expect(supply.rewardsUnclaimed).toBe((1_000n * GAT).toString())
@@ -230,7 +230,7 @@ describe('the daily 30/65/5 split on real blocks', () => {
     expect(pending(net.rewards(carol.address))).toEqual({ stake: 0n, nodes: 3_000n * GAT })
     // rounding: 1/3 ugat of day 0 stayed in Alice's and the validator's fractions, none was lost
     // (the node checks the exact identity after every block); the stream totals add up to the ugat:
-    const supply = net.node.getSupply()
+    const supply = net.node.query.token.getSupply({})
     const unclaimedSum = BigInt(supply.rewardsUnclaimed)
     expect(unclaimedSum).toBe(
       day0.v.stake + day0.v.nodes + day0.alice.stake + day0.alice.nodes + 2_000n * GAT, // + 2 days of the producer's 5 %
@@ -258,14 +258,14 @@ describe('the daily 30/65/5 split on real blocks', () => {
     // the validator unlocks everything: no stake, no active node (it still produces: the set stays)
     net.send(keys.validator, [unlockMsg(v, nodeId, 1_000n * GAT)])
     await net.toHeight(BLOCKS_PER_DAY)
-    expect(net.node.getSupply()).toMatchObject({
+    expect(net.node.query.token.getSupply({})).toMatchObject({
       staked: '0',
       rewardPool: (19_000n * GAT).toString(),
       rewardsOutstanding: '0',
       superNodeRewardsLocked: (1_000n * GAT).toString(),
     })
     await net.toHeight(2 * BLOCKS_PER_DAY)
-    expect(net.node.getSupply().rewardPool).toBe((38_000n * GAT).toString())
+    expect(net.node.query.token.getSupply({}).rewardPool).toBe((38_000n * GAT).toString())
     // block 21: the unbonded coins are back; the validator locks 100 GAT again
     net.send(keys.validator, [lockMsg(v, nodeId, 100n * GAT)])
     await net.toHeight(3 * BLOCKS_PER_DAY)
@@ -273,7 +273,7 @@ describe('the daily 30/65/5 split on real blocks', () => {
     // super nodes only day 2's 1,000 GAT (paid unlocked: day 2 is the lock day)
     const r = net.rewards(v)
     expect(pending(r)).toEqual({ stake: 39_000n * GAT, nodes: 18_000n * GAT })
-    expect(net.node.getSupply()).toMatchObject({
+    expect(net.node.query.token.getSupply({})).toMatchObject({
       rewardPool: '0',
       superNodeRewardsLocked: (2_000n * GAT).toString(),
       rewardsUnclaimed: (3_000n * GAT).toString(),

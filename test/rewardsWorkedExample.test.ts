@@ -40,7 +40,7 @@ let dayEnd: { type: string; attributes: Record<string, string> }[]
 let produced: Map<string, number>
 
 function sign(signer: AccountSigner, msgs: AnyMsg[]): Uint8Array {
-  const acc = node.getAccount(signer.address)
+  const acc = node.query.token.getAccount({ address: signer.address })
   return signTx(
     {
       messages: msgs,
@@ -91,7 +91,7 @@ beforeAll(async () => {
   const byId = new Map(
     keys.map((k, i) => [hex(k.publicKey), { key: k, id: hex(k.publicKey), owner: owners[i]! }]),
   )
-  superNodes = node.getSuperNodes().current.map((n) => byId.get(n.nodeId)!)
+  superNodes = node.query.staking.getSuperNodes({}).current.map((n) => byId.get(n.nodeId)!)
   expect(superNodes.map((s) => s.id)).toEqual([...byId.keys()].sort().slice(0, SUPER_NODES))
 
   // the two stakers lock 250 GAT on each of the first 20 super nodes: 2 × 5,000 GAT
@@ -159,20 +159,22 @@ describe('the worked example of docs/protocol/economics.md on real blocks', () =
 
   test('each staker earned 0.65 GAT per GAT locked: 3,250 GAT for 5,000 GAT, and claims exactly that', async () => {
     for (const s of stakers) {
-      expect(node.getRewards(s.address)).toMatchObject({
+      expect(node.query.token.getRewards({ address: s.address })).toMatchObject({
         stakePending: (3_250n * GAT).toString(),
         lockedStake: (5_000n * GAT).toString(),
         claimable: (3_250n * GAT).toString(),
       })
     }
     const s = stakers[0]!
-    const before = BigInt(node.getAccount(s.address).balance.ugat)
+    const before = BigInt(node.query.token.getAccount({ address: s.address }).balance.ugat)
     node.submitTx(sign(s, [claimRewardsMessage(s.address)]))
     const next = node.chain.head.slot + 1
     const proposer = hex(node.chain.proposerOf(next))
     const key = superNodes.find((n) => n.id === proposer)!.key
     await node.produceBlock(next, { key })
-    expect(BigInt(node.getAccount(s.address).balance.ugat)).toBe(before + 3_250n * GAT - 1_000n)
+    expect(BigInt(node.query.token.getAccount({ address: s.address }).balance.ugat)).toBe(
+      before + 3_250n * GAT - 1_000n,
+    )
   })
 
   test('the 1,000 GAT went by blocks produced: 50 GAT to each producing super node, locked; none to the offline one', () => {
@@ -181,11 +183,13 @@ describe('the worked example of docs/protocol/economics.md on real blocks', () =
     for (const r of rewards)
       expect(r).toMatchObject({ blocks: '2', amount: (50n * GAT).toString(), locked: 'true' })
     for (const s of superNodes.slice(0, SUPER_NODES - 1))
-      expect(node.getRewards(s.owner)).toMatchObject({
+      expect(node.query.token.getRewards({ address: s.owner })).toMatchObject({
         superNodeLocked: (50n * GAT).toString(),
         superNodeUnlockDay: 730,
       })
-    expect(node.getRewards(superNodes[SUPER_NODES - 1]!.owner).superNodeLocked).toBe('0')
-    expect(node.getSupply().superNodeRewardsLocked).toBe((1_000n * GAT).toString())
+    expect(node.query.token.getRewards({ address: superNodes[SUPER_NODES - 1]!.owner }).superNodeLocked).toBe(
+      '0',
+    )
+    expect(node.query.token.getSupply({}).superNodeRewardsLocked).toBe((1_000n * GAT).toString())
   })
 })

@@ -8,7 +8,7 @@ import { waitFor } from './helpers/wait.js'
 
 /** A signed faucet -> validator transfer at the faucet's current sequence. */
 function faucetTransfer(n: RpcNode, amount = 1_000n, sequenceOffset = 0n): string {
-  const acc = n.node.getAccount(n.keys.faucet.address)
+  const acc = n.node.query.token.getAccount({ address: n.keys.faucet.address })
   const raw = transferTx(n.keys.faucet, n.keys.validator.address, amount, {
     chainId: n.genesis.chainId,
     accountNumber: BigInt(acc.accountNumber),

@@ -22,7 +22,7 @@ interface TxEvent {
 }
 
 function transfer(n: RpcNode, amount: bigint): Uint8Array {
-  const acc = n.node.getAccount(n.keys.faucet.address)
+  const acc = n.node.query.token.getAccount({ address: n.keys.faucet.address })
   return transferTx(n.keys.faucet, n.keys.validator.address, amount, {
     chainId: n.genesis.chainId,
     accountNumber: BigInt(acc.accountNumber),

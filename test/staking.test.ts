@@ -134,14 +134,15 @@ async function openNet(): Promise<Net> {
       throw new Error(`${nodeId} has no slot soon`)
     },
     query<T>(name: string, params: Record<string, unknown> = {}) {
-      return node.chain.machine.query('staking', name, node.chain.headInfo(), node.chain.state, params) as T
+      const q = node.query.staking as unknown as Record<string, (p: unknown) => unknown>
+      return q[name]!(params) as T
     },
     current() {
       return net.query<{ current: { nodeId: string }[] }>('getSuperNodes').current.map((n) => n.nodeId)
     },
-    balance: (address) => BigInt(node.getAccount(address).balance.ugat),
+    balance: (address) => BigInt(node.query.token.getAccount({ address: address }).balance.ugat),
     gmt: (address) => {
-      const acc = node.getAccount(address)
+      const acc = node.query.token.getAccount({ address: address })
       return { total: acc.balance.gmt, bound: acc.gmtBound }
     },
     nodeView: (nodeId) => net.query<NodeView | undefined>('getNode', { nodeId }),
@@ -306,8 +307,8 @@ describe('election on real blocks (maxSuperNodes 3, a period of 3 slots)', () =>
 function stakingObservable(net: Net, addresses: string[], nodeIds: string[]) {
   return {
     stateRoot: hex(net.node.chain.head.stateRoot),
-    supply: net.node.getSupply(),
-    accounts: addresses.map((a) => net.node.getAccount(a)),
+    supply: net.node.query.token.getSupply({}),
+    accounts: addresses.map((a) => net.node.query.token.getAccount({ address: a })),
     nodes: nodeIds.map((id) => net.nodeView(id) ?? null),
     locks: addresses.map((a) => net.query('getLocks', { address: a })),
     unbonding: addresses.map((a) => net.query('getUnbonding', { address: a })),
@@ -567,7 +568,7 @@ describe('staking and GMT error paths: a clear error and nothing written', () =>
     const before = stakingObservable(net, watched, [net.v, spare.id])
     const seq = new Map<string, bigint>()
     const prepared = cases.map((x) => {
-      const acc = net.node.getAccount(x.signer.address)
+      const acc = net.node.query.token.getAccount({ address: x.signer.address })
       const s = seq.get(x.signer.address) ?? BigInt(acc.sequence)
       seq.set(x.signer.address, s + 1n)
       const raw = signTx(
@@ -622,7 +623,7 @@ describe('staking and GMT error paths: a clear error and nothing written', () =>
     // 1 (genesis) + 2 issued: 9,999,997 remain; issuing exactly that reaches the cap
     net.send(val, [issueDeviceMsg(val.address, f.address, 9_999_997n)])
     await net.block(3)
-    expect(net.node.getSupply().gmt).toMatchObject({ cap: '10000000', issued: '10000000' })
+    expect(net.node.query.token.getSupply({}).gmt).toMatchObject({ cap: '10000000', issued: '10000000' })
     expect(() => net.send(val, [issueDeviceMsg(val.address, f.address, 1n)])).toThrow(
       expect.objectContaining({ code: 'TOKEN_GMT_CAP_EXCEEDED' }),
     )
@@ -699,11 +700,7 @@ describe('unbonding and node credentials', () => {
     // unlock 1.5 GAT in our next block (mid-period): 0.5 GAT left
     net.send(a1, [unlockMsg(a1.address, k.id, 1_500_000n)])
     const u = await net.ourBlock()
-    expect(
-      net.node.chain.machine.query('staking', 'getNode', net.node.chain.headInfo(), net.node.chain.state, {
-        nodeId: k.id,
-      }),
-    ).toMatchObject({
+    expect(net.node.query.staking.getNode({ nodeId: k.id })).toMatchObject({
       status: 'inactive',
       locked: '500000',
       superNode: true,
@@ -742,7 +739,7 @@ describe('unbonding and node credentials', () => {
     await net.block(2)
     const locksBefore = [a1, a2].map((a) => net.query('getLocks', { address: a.address }))
     const fLocks = net.query('getLocks', { address: f.address })
-    const supplyBefore = net.node.getSupply()
+    const supplyBefore = net.node.query.token.getSupply({})
     expect(net.gmt(a1.address)).toEqual({ total: '1', bound: '1' })
     expect(net.gmt(a2.address)).toEqual({ total: '1', bound: '0' })
 
@@ -754,7 +751,7 @@ describe('unbonding and node credentials', () => {
     expect(net.gmt(a2.address)).toEqual({ total: '2', bound: '1' })
     expect([a1, a2].map((a) => net.query('getLocks', { address: a.address }))).toEqual(locksBefore)
     expect(net.query('getLocks', { address: f.address })).toEqual(fLocks)
-    expect(net.node.getSupply().gmt).toEqual(supplyBefore.gmt)
+    expect(net.node.query.token.getSupply({}).gmt).toEqual(supplyBefore.gmt)
 
     // the old owner keeps its stake (it can unlock it) but no longer controls the credential
     expect(() => net.send(a1, [transferNodeMsg(a1.address, k.id, a3.address)])).toThrow(
@@ -767,7 +764,7 @@ describe('unbonding and node credentials', () => {
     expect(net.nodeView(k.id)).toMatchObject({ owner: a3.address, locked: (20n * GAT).toString() })
     expect(net.gmt(a2.address)).toEqual({ total: '1', bound: '0' })
     expect(net.gmt(a3.address)).toEqual({ total: '1', bound: '1' })
-    expect(net.node.getAccount(a3.address).exists).toBe(true)
+    expect(net.node.query.token.getAccount({ address: a3.address }).exists).toBe(true)
     // with its free GMT the seller can register another device
     const k2 = holdKey(net, 'second-device')
     net.send(a2, [registerNodeMsg(a2.address, k2.id)])

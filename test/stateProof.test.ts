@@ -27,7 +27,7 @@ const balanceKey = (address: string): string => `token/balance/${address}`
 
 /** A signed transfer with the sender's committed counters, submitted to the node. */
 function send(node: GatherNode, from: AccountSigner, to: string, amount: bigint): void {
-  const a = node.getAccount(from.address)
+  const a = node.query.token.getAccount({ address: from.address })
   node.submitTx(
     transferTx(from, to, amount, {
       chainId: node.chain.chainId,
@@ -64,7 +64,7 @@ async function nodeWithTransfers() {
   await node.produceBlock(node.chain.head.slot + 1)
   send(node, keys.faucet, alice.address, 42n)
   await node.produceBlock(node.chain.head.slot + 1)
-  expect(node.getAccount(emptied.address).balance.ugat).toBe('0')
+  expect(node.query.token.getAccount({ address: emptied.address }).balance.ugat).toBe('0')
   return { ...opened, alice, emptied }
 }
 
@@ -87,7 +87,9 @@ describe('state proofs against the header state root', () => {
       const present = proofOf(node, aliceKey)
       expect(present.stateRoot).toBe(Buffer.from(root).toString('hex'))
       expect(present.value).not.toBeNull()
-      expect(new TextDecoder().decode(present.value!)).toBe(node.getAccount(alice.address).balance.ugat)
+      expect(new TextDecoder().decode(present.value!)).toBe(
+        node.query.token.getAccount({ address: alice.address }).balance.ugat,
+      )
       expect(present.proof.siblings.length).toBeGreaterThan(0)
       const alicePath = sha256(utf8.encode(aliceKey))
       expect(statePath(aliceKey)).toEqual(alicePath)
@@ -128,7 +130,13 @@ describe('state proofs against the header state root', () => {
           check: verifyProof(
             root,
             alicePath,
-            sha256(utf8.encode((BigInt(node.getAccount(alice.address).balance.ugat) + 1n).toString())),
+            sha256(
+              utf8.encode(
+                (
+                  BigInt(node.query.token.getAccount({ address: alice.address }).balance.ugat) + 1n
+                ).toString(),
+              ),
+            ),
             present.proof,
           ),
           reason: /holds a different value/,
@@ -226,7 +234,7 @@ describe('replay', () => {
       }
       expect(replica.node.getStatus().stateRoot).toBe(node.getStatus().stateRoot)
       expect(replica.node.getStatus().headHash).toBe(node.getStatus().headHash)
-      expect(replica.node.getSupply()).toEqual(node.getSupply())
+      expect(replica.node.query.token.getSupply({})).toEqual(node.query.token.getSupply({}))
       // a proof from the replica verifies against the original chain's header
       const key = balanceKey(freshSigner('alice').address)
       const p = proofOf(replica.node, key)

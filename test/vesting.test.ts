@@ -33,7 +33,7 @@ describe('the mainnet-style genesis', () => {
       [(1_000_000n * GAT).toString(), { startDay: 0, cliffDays: 0, durationDays: 1_460 }],
     ])
     expect(Object.values(MAINNET_ALLOCATIONS).reduce((s, a) => s + a.ugat, 0n)).toBe(10_000_000n * GAT)
-    const s = node.getSupply()
+    const s = node.query.token.getSupply({})
     expect(s).toMatchObject({
       genesis: (10_000_000n * GAT).toString(),
       staked: (1_000n * GAT).toString(),
@@ -42,7 +42,7 @@ describe('the mainnet-style genesis', () => {
       vestingLocked: (9_999_000n * GAT).toString(),
       circulating: '0',
     })
-    expect(node.getAccount(holders.operations.address).vesting).toMatchObject({
+    expect(node.query.token.getAccount({ address: holders.operations.address }).vesting).toMatchObject({
       original: (2_000_000n * GAT).toString(),
       delegatedVesting: (1_000n * GAT).toString(),
       delegatedFree: '0',
@@ -97,12 +97,12 @@ describe('vesting on real blocks', () => {
     )
     expect(net.refusal(tech, [burnMessage(tech.address, 100n * GAT)]).code).toBe('TOKEN_VESTING_LOCKED')
     // nothing was written by the refusals
-    expect(node.getAccount(tech.address).sequence).toBe('0')
+    expect(node.query.token.getAccount({ address: tech.address }).sequence).toBe('0')
 
     // locking vesting coins is allowed: 900 GAT on the genesis node (cap 2,000 GAT)
     net.send(tech, [lockMsg(tech.address, net.nodeId, 900n * GAT)])
     await net.block()
-    expect(node.getAccount(tech.address).vesting).toMatchObject({
+    expect(node.query.token.getAccount({ address: tech.address }).vesting).toMatchObject({
       delegatedVesting: (900n * GAT).toString(),
       delegatedFree: '0',
       lockedInBalance: (4_999_100n * GAT).toString(),
@@ -113,8 +113,11 @@ describe('vesting on real blocks', () => {
     await net.block()
     const unlockedAt = node.chain.head.height
     await net.toHeight(unlockedAt + 3)
-    expect(node.getUnbonding(tech.address).entries).toHaveLength(0)
-    expect(node.getAccount(tech.address).vesting).toMatchObject({ delegatedVesting: '0', delegatedFree: '0' })
+    expect(node.query.staking.getUnbonding({ address: tech.address }).entries).toHaveLength(0)
+    expect(node.query.token.getAccount({ address: tech.address }).vesting).toMatchObject({
+      delegatedVesting: '0',
+      delegatedFree: '0',
+    })
     expect(net.spendable(tech)).toBe(10n * GAT - 2n * FEE)
     const again = net.refusal(tech, [transferMessage(tech.address, ops.address, 11n * GAT)])
     expect(again.code).toBe('TOKEN_VESTING_LOCKED')
@@ -129,7 +132,7 @@ describe('vesting on real blocks', () => {
     const operations = 2_000_000n * GAT - (2_000_000n * GAT * 19n) / 50n // linear over 50 blocks
     const community = 1_000_000n * GAT - (1_000_000n * GAT * 19n) / 7_300n // linear over 1,460 days
     // technology and investment are before their cliffs
-    expect(BigInt(node.getSupply().vestingUnvested)).toBe(
+    expect(BigInt(node.query.token.getSupply({}).vestingUnvested)).toBe(
       5_000_000n * GAT + operations + 2_000_000n * GAT + community,
     )
     await net.block() // block 20: the cliff (day 4 of 8): half of 5,000,000 GAT
@@ -138,10 +141,13 @@ describe('vesting on real blocks', () => {
     expect(net.spendable(tech)).toBe((5_000_000n * GAT * 21n) / 40n)
     await net.toHeight(40)
     expect(net.spendable(tech)).toBe(5_000_000n * GAT)
-    expect(node.getAccount(tech.address).vesting).toMatchObject({ unvested: '0', lockedInBalance: '0' })
+    expect(node.query.token.getAccount({ address: tech.address }).vesting).toMatchObject({
+      unvested: '0',
+      lockedInBalance: '0',
+    })
     // fully vested: technology can send everything but the fee
     net.send(tech, [transferMessage(tech.address, holders.investment.address, 5_000_000n * GAT - FEE)])
     await net.block()
-    expect(node.getAccount(tech.address).balance.ugat).toBe('0')
+    expect(node.query.token.getAccount({ address: tech.address }).balance.ugat).toBe('0')
   })
 })

@@ -402,7 +402,7 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
 
     t = performance.now()
     const accountNumbers = accounts.map((a) => {
-      const acc = producer.getAccount(a.address)
+      const acc = producer.query.token.getAccount({ address: a.address })
       if (!acc.exists) throw new Error(`genesis account ${a.address} missing`)
       return BigInt(acc.accountNumber)
     })
@@ -664,7 +664,7 @@ async function runMicro(node: GatherNode, blockBytes: Uint8Array, folder: string
     .slice(0, 1_000)
   const numbers = new Map<string, bigint>()
   for (const p of prepared) {
-    const a = node.getAccount(p.tx.signer)
+    const a = node.query.token.getAccount({ address: p.tx.signer })
     numbers.set(p.tx.signer, BigInt(a.accountNumber))
   }
   const info = { ...node.nextBlockInfo(), proposer: block.header.proposer }

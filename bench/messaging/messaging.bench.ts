@@ -262,7 +262,9 @@ export async function runMessagingBench(opts: MessagingBenchOptions = {}): Promi
     // 30 producer keys; group i is produced by three of them
     const keys = Array.from({ length: 30 }, (_, i) => nodeKeyFromSeed(h(`gather-bench-group-producer/${i}`)))
     const trio = (i: number) => [keys[(3 * i) % 30]!, keys[(3 * i + 1) % 30]!, keys[(3 * i + 2) % 30]!]
-    const accountNumbers = accounts.map((a) => BigInt(producerNode.getAccount(a.address).accountNumber))
+    const accountNumbers = accounts.map((a) =>
+      BigInt(producerNode.query.token.getAccount({ address: a.address }).accountNumber),
+    )
     const sequences = accounts.map(() => 0n)
     const heights = accounts.map(() => 0)
     const sign = (s: number, m: ReturnType<typeof createGroupMessage>): Uint8Array => {

@@ -168,7 +168,7 @@ export async function runRpcBench(opts: RpcBenchOptions = {}): Promise<RpcBenchR
   try {
     const { url } = await server.listen()
     // account numbers follow the genesis order; check the one the transfers rely on
-    const probe = node.getAccount(accounts[count - 1]!.address)
+    const probe = node.query.token.getAccount({ address: accounts[count - 1]!.address })
     if (probe.accountNumber !== String(count - 1)) {
       throw new Error(`account numbers are not in genesis order (${probe.accountNumber})`)
     }

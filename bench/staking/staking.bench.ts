@@ -235,7 +235,9 @@ export async function runStakingBench(opts: StakingBenchOptions = {}): Promise<S
       Buffer.from(nodeKey.publicKey).toString('hex'),
       ...Array.from({ length: EXTRA_NODES }, (_, i) => nodeIdOf(i)),
     ]
-    const accountNumbers = accounts.map((a) => BigInt(producer.getAccount(a.address).accountNumber))
+    const accountNumbers = accounts.map((a) =>
+      BigInt(producer.query.token.getAccount({ address: a.address }).accountNumber),
+    )
     const sequences = accounts.map(() => 0n)
     // what each account has locked, per node (tracked so every unlock is valid)
     const locks = accounts.map(() => new Map<number, bigint>())

@@ -145,7 +145,7 @@ async function runSize(stakers: number, log: (line: string) => void): Promise<Re
     const claim: number[] = []
     const seq = new Map<string, bigint>()
     const sign = (s: BenchAccount, msg: ReturnType<typeof claimRewardsMessage>): Uint8Array => {
-      const a = node.getAccount(s.address)
+      const a = node.query.token.getAccount({ address: s.address })
       const sequence = seq.get(s.address) ?? BigInt(a.sequence)
       seq.set(s.address, sequence + 1n)
       return signTx(

@@ -1,25 +1,34 @@
+import { z } from 'zod'
 import { hex } from '../hex.js'
 import type { Block } from './block.js'
 
+/** JSON view of a block (`chain_getBlock`): hashes and keys in hex, transactions as base64 TxRaw. */
+export const blockViewSchema = z
+  .object({
+    height: z.number(),
+    hash: z.string(),
+    header: z
+      .object({
+        chainId: z.string(),
+        height: z.number(),
+        slot: z.number(),
+        time: z.string(),
+        previousHash: z.string(),
+        proposer: z.string(),
+        txRoot: z.string(),
+        stateRoot: z.string(),
+        resultRoot: z.string(),
+        /** how many finality votes for the parent the header carries */
+        lastCommit: z.number(),
+      })
+      .strict(),
+    txs: z.array(z.string()),
+    signature: z.string(),
+  })
+  .strict()
+
 /** JSON view of a block. */
-export interface BlockView {
-  height: number
-  hash: string
-  header: {
-    chainId: string
-    height: number
-    slot: number
-    time: string
-    previousHash: string
-    proposer: string
-    txRoot: string
-    stateRoot: string
-    resultRoot: string
-    lastCommit: number
-  }
-  txs: string[]
-  signature: string
-}
+export type BlockView = z.output<typeof blockViewSchema>
 
 /** Turns a block into its JSON view. */
 export function blockView(block: Block, hash: Uint8Array): BlockView {

@@ -237,7 +237,7 @@ describe('a node with its journal', () => {
   const send = (o: Opened, sequence: bigint, amount = 1_000n) =>
     transferTx(o.keys.faucet, o.keys.validator.address, amount, {
       chainId: o.node.chain.chainId,
-      accountNumber: BigInt(o.node.getAccount(o.keys.faucet.address).accountNumber),
+      accountNumber: BigInt(o.node.query.token.getAccount({ address: o.keys.faucet.address }).accountNumber),
       sequence,
     })
 

@@ -28,7 +28,7 @@ function transfer(
   to: string,
   o: { sequence: bigint; fee?: bigint; amount?: bigint; chainId?: string },
 ): Uint8Array {
-  const account = node.getAccount(from.address)
+  const account = node.query.token.getAccount({ address: from.address })
   return transferTx(from, to, o.amount ?? 1_000n, {
     chainId: o.chainId ?? node.chain.chainId,
     accountNumber: BigInt(account.accountNumber),
@@ -66,7 +66,7 @@ async function openWithThreeSenders() {
   const third = freshSigner('third')
   node.submitTx(transfer(node, keys.faucet, third.address, { sequence: 0n, amount: 1_000_000_000n }))
   await node.produceBlock(node.chain.head.slot + 1)
-  expect(node.getAccount(third.address).exists).toBe(true)
+  expect(node.query.token.getAccount({ address: third.address }).exists).toBe(true)
   return { ...opened, senders: { faucet: keys.faucet, validator: keys.validator, third } }
 }
 
@@ -89,12 +89,14 @@ describe('mempool ordering', () => {
       node.submitTx(raws[2]!)
       expect(node.mempool.pending().map((p) => p.tx.sequence)).toEqual([0n, 1n, 2n])
 
-      const before = BigInt(node.getAccount(to).balance.ugat)
+      const before = BigInt(node.query.token.getAccount({ address: to }).balance.ugat)
       const committed = await node.produceBlock(node.chain.head.slot + 1)
       expect(committed.block.txs.map(txHashHex)).toEqual(raws.map(txHashHex))
       expect(committed.results.map((r) => r.code)).toEqual([0, 0, 0])
-      expect(node.getAccount(keys.faucet.address).sequence).toBe('3')
-      expect(BigInt(node.getAccount(to).balance.ugat)).toBe(before + 1_000n + 1_001n + 1_002n)
+      expect(node.query.token.getAccount({ address: keys.faucet.address }).sequence).toBe('3')
+      expect(BigInt(node.query.token.getAccount({ address: to }).balance.ugat)).toBe(
+        before + 1_000n + 1_001n + 1_002n,
+      )
       expect(node.mempool.size).toBe(0)
     } finally {
       await close()
@@ -106,7 +108,7 @@ describe('mempool ordering', () => {
     try {
       const { faucet, validator, third } = senders
       const sink = freshSigner('sink').address
-      const third0 = BigInt(node.getAccount(third.address).sequence)
+      const third0 = BigInt(node.query.token.getAccount({ address: third.address }).sequence)
       const raws = [
         transfer(node, validator, sink, { sequence: 0n }),
         transfer(node, third, sink, { sequence: third0, fee: 50_000n }), // a higher fee does not jump the queue
@@ -258,7 +260,7 @@ describe('mempool after a block', () => {
       const next = await a.node.produceBlock(a.node.chain.head.slot + 1)
       expect(next.block.txs.map(txHashHex)).toEqual([txHashHex(pendingSeq1)])
       expect(next.results[0]).toMatchObject({ code: 0 })
-      expect(a.node.getAccount(faucet.address).sequence).toBe('2')
+      expect(a.node.query.token.getAccount({ address: faucet.address }).sequence).toBe('2')
     } finally {
       await a.close()
       await b.close()
@@ -270,7 +272,7 @@ describe('mempool after a block', () => {
     try {
       const { third, faucet } = senders
       const pool = poolOver(node, {})
-      const balance = BigInt(node.getAccount(third.address).balance.ugat)
+      const balance = BigInt(node.query.token.getAccount({ address: third.address }).balance.ugat)
       // spends all but what one fee needs: fine against the committed state...
       const spendAll = transfer(node, third, faucet.address, { sequence: 0n, amount: balance - 1_000n })
       pool.add(spendAll)

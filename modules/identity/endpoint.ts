@@ -1,6 +1,7 @@
-import type { ReadContext } from '../../chain/stateMachine.js'
+import { defineEndpoint } from '../../chain/endpoint.js'
 import { identityMethod } from './method.js'
 import { identityParams } from './params.js'
+import { identityQueries } from './queries.js'
 import type { GidRecord } from './stores/index.js'
 
 function view(r: GidRecord) {
@@ -12,22 +13,22 @@ function view(r: GidRecord) {
   }
 }
 
-/** Read-only queries of the identity module (RPC `identity_resolve`). */
-export const identityEndpoint = {
+/** The identity module's queries (queries.ts declares them). */
+export const identityEndpoint = defineEndpoint(identityQueries, {
   /** GID → address, or address → GID; undefined when nothing is bound. */
-  resolve(ctx: ReadContext, by: { gid?: bigint; address?: string }) {
-    const gid = by.gid ?? (by.address === undefined ? undefined : identityMethod.gidOf(ctx.state, by.address))
+  resolve(ctx, by) {
+    const gid = 'gid' in by ? by.gid : identityMethod.gidOf(ctx.state, by.address)
     if (gid === undefined) return undefined
     const r = identityMethod.getGid(ctx.state, gid)
     return r === undefined ? undefined : view(r)
   },
 
   /** Params, the number of registered GIDs and the next free one. */
-  getInfo(ctx: ReadContext) {
+  getInfo(ctx) {
     return {
       ...identityParams.toJson(identityMethod.getParams(ctx.state)),
       registered: identityMethod.count(ctx.state).toString(),
       nextFreeGid: identityMethod.nextFreeGid(ctx.state).toString(),
     }
   },
-}
+})

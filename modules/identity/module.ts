@@ -1,7 +1,6 @@
 import type { GenesisContext, Module } from '../../chain/stateMachine.js'
 import { registerGidCommand } from './commands/registerGid.js'
 import { transferGidCommand } from './commands/transferGid.js'
-import { identityEndpoint } from './endpoint.js'
 import type { IdentityGenesis } from './genesis.js'
 import { identityParams } from './params.js'
 import { IDENTITY_MODULE, paramsStore } from './stores/index.js'
@@ -19,15 +18,6 @@ export function createIdentityModule(token: IdentityTokenMethod): Module {
     initGenesis(ctx: GenesisContext, section: unknown) {
       const params = identityParams.parse((section as IdentityGenesis | undefined)?.params)
       paramsStore.set(ctx.state, identityParams.toJson(params))
-    },
-
-    endpoints: {
-      resolve: (ctx, p) =>
-        identityEndpoint.resolve(ctx, {
-          ...(p.gid === undefined ? {} : { gid: BigInt(String(p.gid)) }),
-          ...(p.address === undefined ? {} : { address: String(p.address) }),
-        }),
-      getInfo: (ctx) => identityEndpoint.getInfo(ctx),
     },
   }
 }

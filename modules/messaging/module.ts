@@ -2,25 +2,19 @@ import type { ExecContext, GenesisContext, Module } from '../../chain/stateMachi
 import { anchorCheckpointCommand } from './commands/anchorCheckpoint.js'
 import { createGroupCommand } from './commands/createGroup.js'
 import { updateGroupCommand } from './commands/updateGroup.js'
-import { messagingEndpoint } from './endpoint.js'
 import type { MessagingGenesis } from './genesis.js'
-import { proofFromJson } from './groupchain/proof.js'
 import { applyHolderGate } from './hooks/holderGate.js'
 import { messagingParams } from './params.js'
 import { MESSAGING_MODULE, paramsStore } from './stores/index.js'
 import type { HolderBalanceView, MessagingTokenMethod } from './types.js'
 
 /**
- * The messaging module, main-chain side (docs/protocol/groups.md): groups and their policies, group-chain
- * checkpoints anchored with the producers' signatures, evidence that freezes a group, and the
- * holder gate. `token` burns the creation fee and answers balances; `holders` lists the
+ * The messaging module, main-chain side (docs/protocol/groups.md): groups and their policies,
+ * group-chain checkpoints anchored with the producers' signatures, evidence that freezes a group,
+ * and the holder gate. `token` burns the creation fee and answers balances; `holders` lists the
  * balances a block changed.
  */
 export function createMessagingModule(token: MessagingTokenMethod, holders: HolderBalanceView): Module {
-  const page = (p: Record<string, unknown>) => ({
-    ...(p.offset === undefined ? {} : { offset: Number(p.offset) }),
-    ...(p.limit === undefined ? {} : { limit: Number(p.limit) }),
-  })
   return {
     name: MESSAGING_MODULE,
     commands: [createGroupCommand(token), updateGroupCommand(), anchorCheckpointCommand()],
@@ -32,19 +26,6 @@ export function createMessagingModule(token: MessagingTokenMethod, holders: Hold
 
     afterTransactions(ctx: ExecContext) {
       applyHolderGate(ctx, holders)
-    },
-
-    endpoints: {
-      getGroup: (ctx, p) => messagingEndpoint.getGroup(ctx, Number(p.groupId)),
-      listGroups: (ctx, p) =>
-        messagingEndpoint.listGroups(ctx, {
-          ...(p.owner === undefined ? {} : { owner: String(p.owner) }),
-          ...(p.parent === undefined ? {} : { parent: Number(p.parent) }),
-          ...page(p),
-        }),
-      getCheckpoints: (ctx, p) => messagingEndpoint.getCheckpoints(ctx, Number(p.groupId), page(p)),
-      isMember: (ctx, p) => messagingEndpoint.isMember(ctx, token, Number(p.groupId), String(p.address)),
-      verifyInclusion: (ctx, p) => messagingEndpoint.verifyInclusion(ctx, proofFromJson(p.proof)),
     },
   }
 }

@@ -1,6 +1,8 @@
+import { defineEndpoint } from '../../chain/endpoint.js'
 import type { ReadContext } from '../../chain/stateMachine.js'
 import { stakingMethod } from './method.js'
 import { stakingParams } from './params.js'
+import { stakingQueries } from './queries.js'
 import { lockStore, nodeStore, superNodesStore } from './stores/index.js'
 
 function nodeView(ctx: ReadContext, nodeId: string, rank?: number) {
@@ -22,10 +24,10 @@ function nodeView(ctx: ReadContext, nodeId: string, rank?: number) {
   }
 }
 
-/** Read-only queries of the staking module (RPC `staking_*`). */
-export const stakingEndpoint = {
+/** The staking module's queries (queries.ts declares them). */
+export const stakingEndpoint = defineEndpoint(stakingQueries, {
   /** The current super nodes, and the set an election over the current state would give next. */
-  getSuperNodes(ctx: ReadContext) {
+  getSuperNodes(ctx) {
     const stored = superNodesStore.get(ctx.state)
     const params = stakingMethod.getParams(ctx.state)
     const next = stakingMethod.elect(ctx.state, ctx.block.height)
@@ -39,12 +41,10 @@ export const stakingEndpoint = {
     }
   },
 
-  getNode(ctx: ReadContext, nodeId: string) {
-    return nodeView(ctx, nodeId)
-  },
+  getNode: (ctx, p) => nodeView(ctx, p.nodeId),
 
   /** An account's locks (linear in the state; a query, not a hot path). */
-  getLocks(ctx: ReadContext, address: string) {
+  getLocks(ctx, { address }) {
     const prefix = `${address}/`
     const locks = lockStore
       .entries(ctx.state)
@@ -54,7 +54,7 @@ export const stakingEndpoint = {
     return { address, total: total.toString(), locks }
   },
 
-  getUnbonding(ctx: ReadContext, address: string) {
+  getUnbonding(ctx, { address }) {
     const entries = stakingMethod.unbondingsOf(ctx.state, address)
     return {
       address,
@@ -67,7 +67,7 @@ export const stakingEndpoint = {
     }
   },
 
-  getParams(ctx: ReadContext) {
+  getParams(ctx) {
     return stakingParams.toJson(stakingMethod.getParams(ctx.state))
   },
-}
+})

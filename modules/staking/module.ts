@@ -4,7 +4,6 @@ import { submitEvidenceCommand } from './commands/evidence.js'
 import { lockCommand, unlockCommand } from './commands/lock.js'
 import { registerNodeCommand } from './commands/registerNode.js'
 import { transferNodeCommand } from './commands/transferNode.js'
-import { stakingEndpoint } from './endpoint.js'
 import type { StakingGenesis } from './genesis.js'
 import { stakingMethod } from './method.js'
 import { stakingParams } from './params.js'
@@ -94,13 +93,6 @@ export function createStakingModule(token: StakingTokenMethod): Module {
       if (token.isLastBlockOfDay(ctx.state, ctx.block.height)) {
         token.distributeDay(ctx, stakingMethod.takeDayProducers(ctx.state))
       }
-    },
-
-    endpoints: {
-      getSuperNodes: (ctx) => stakingEndpoint.getSuperNodes(ctx),
-      getNode: (ctx, p) => stakingEndpoint.getNode(ctx, String(p.nodeId)),
-      getLocks: (ctx, p) => stakingEndpoint.getLocks(ctx, String(p.address)),
-      getUnbonding: (ctx, p) => stakingEndpoint.getUnbonding(ctx, String(p.address)),
     },
   }
 }

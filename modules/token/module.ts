@@ -11,7 +11,6 @@ import { burnCommand } from './commands/burn.js'
 import { claimRewardsCommand } from './commands/claimRewards.js'
 import { issueDeviceCommand } from './commands/issueDevice.js'
 import { transferCommand } from './commands/transfer.js'
-import { tokenEndpoint } from './endpoint.js'
 import { TokenErrorCode } from './errors.js'
 import type { TokenGenesis } from './genesis.js'
 import { applyBlockMint } from './hooks/mint.js'
@@ -112,12 +111,5 @@ export const tokenModule: Module = {
       ...(gmtIssuerStore.get(state) === undefined ? {} : { gmtIssuer: gmtIssuerStore.get(state)! }),
       accounts: balanceStore.entries(state).map(([address, ugat]) => ({ address, ugat: ugat.toString() })),
     }
-  },
-
-  endpoints: {
-    getAccount: (ctx, p) => tokenEndpoint.getAccount(ctx, String(p.address)),
-    getEmission: (ctx, p) => tokenEndpoint.getEmission(ctx, p.day === undefined ? undefined : Number(p.day)),
-    getRewards: (ctx, p) => tokenEndpoint.getRewards(ctx, String(p.address)),
-    // token_getSupply is served by the node (node/readApi.ts), which adds staking's totals.
   },
 }

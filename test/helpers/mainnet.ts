@@ -80,6 +80,7 @@ export async function openMainnetStyle(label: string, fee: bigint, cleanups: (()
     while (node.chain.head.height < h) await block()
   }
   const refusal = (signer: AccountSigner, msgs: AnyMsg[]): ChainError => refusalOf(() => send(signer, msgs))
-  const spendable = (a: AccountSigner): bigint => BigInt(node.getAccount(a.address).spendable)
+  const spendable = (a: AccountSigner): bigint =>
+    BigInt(node.query.token.getAccount({ address: a.address }).spendable)
   return { node, genesis, holders, nodeKey, nodeId, send, block, toHeight, refusal, spendable }
 }

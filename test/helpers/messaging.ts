@@ -85,7 +85,7 @@ export class TxDriver {
 
   /** ugat balance. */
   balance(address: string): bigint {
-    return BigInt(this.node.getAccount(address).balance.ugat)
+    return BigInt(this.node.query.token.getAccount({ address: address }).balance.ugat)
   }
 
   /** Funds accounts from the faucet. */
