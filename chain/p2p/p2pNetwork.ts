@@ -161,11 +161,6 @@ export class P2pNetwork {
       .map((ma) => ma.toString())
   }
 
-  /** The gossip topic names of this chain. */
-  get topicNames(): Readonly<Record<GossipKind, string>> {
-    return this.gossip.topics
-  }
-
   /** Publishes a transaction; returns how many peers it was sent to. */
   publishTx(bytes: Uint8Array): Promise<number> {
     return this.gossip.publish('tx', bytes)
