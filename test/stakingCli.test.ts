@@ -176,6 +176,13 @@ describe('staking from the CLI against a `gather devnet` process', () => {
     expect(unlocked.code).toBe(0)
     const releaseHeight = unlocked.height + UNBONDING_BLOCKS
 
+    // Only the fee is gone, and the coins are not back before the release height: read first,
+    // over RPC (milliseconds, not a CLI process each), balance before height — a height below
+    // the release read after the balance proves the balance was read before the release
+    const unbonding = BigInt((await devnet!.client.getAccount(fresh)).balance.ugat)
+    expect((await devnet!.client.getStatus()).height).toBeLessThan(releaseHeight)
+    expect(unbonding).toBe(before - 1000n)
+
     expect(await ok(['query', 'unbonding', fresh])).toEqual({
       address: fresh,
       total: '4000000',
@@ -185,13 +192,6 @@ describe('staking from the CLI against a `gather devnet` process', () => {
     expect(table.stdout).toContain(String(releaseHeight))
     expect((await ok<NodeJson>(['query', 'node', nodeId])).power).toBe('26000000')
     expect((await ok<{ total: string }>(['query', 'locks', fresh])).total).toBe('6000000')
-
-    // Only the fee is gone, and the coins are not back before the release height.
-    // balance first, then height: a height below the release read after the balance proves the
-    // balance was read before the release (the other order raced a release block on a busy machine)
-    const unbonding = await balance(fresh)
-    expect(await height()).toBeLessThan(releaseHeight)
-    expect(unbonding).toBe(before - 1000n)
 
     // The new node's slots are missed (nothing runs it): blocks come at half the rate.
     const deadline = Date.now() + 60_000
