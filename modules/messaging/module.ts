@@ -3,6 +3,7 @@ import { anchorCheckpointCommand } from './commands/anchorCheckpoint.js'
 import { createGroupCommand } from './commands/createGroup.js'
 import { updateGroupCommand } from './commands/updateGroup.js'
 import { messagingEndpoint } from './endpoint.js'
+import { messagingEvents } from './events.js'
 import type { MessagingGenesis } from './genesis.js'
 import { proofFromJson } from './groupchain/proof.js'
 import { applyHolderGate } from './hooks/holderGate.js'
@@ -23,6 +24,7 @@ export function createMessagingModule(token: MessagingTokenMethod, holders: Hold
   })
   return {
     name: MESSAGING_MODULE,
+    events: messagingEvents,
     commands: [createGroupCommand(token), updateGroupCommand(), anchorCheckpointCommand()],
 
     initGenesis(ctx: GenesisContext, section: unknown) {
