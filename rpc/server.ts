@@ -806,11 +806,19 @@ export class RpcServer {
     if (p.address !== undefined) refuse('params.address filters the txs subscription only')
     if (p.type !== undefined && p.module !== undefined) refuse('give params.type or params.module, not both')
     const types = this.deps.node.chain.machine.eventTypes
-    if (p.type !== undefined && !types.includes(p.type))
-      refuse(`params.type: unknown event type "${p.type}"; this chain emits ${types.join(', ')}`)
-    const modules = [...new Set(types.map((t) => t.slice(0, t.indexOf('.'))))]
+    const moduleOf = (t: string): string => t.split('.')[0]!
+    const modules = [...new Set(types.map(moduleOf))]
+    if (p.type !== undefined && !types.includes(p.type)) {
+      const m = moduleOf(p.type)
+      const known = modules.includes(m)
+        ? `${m} emits ${types.filter((t) => moduleOf(t) === m).join(', ')}`
+        : `modules with events: ${modules.join(', ')}`
+      refuse(`params.type: unknown event type "${p.type}"; ${known}`)
+    }
     if (p.module !== undefined && !modules.includes(p.module))
-      refuse(`params.module: no module "${p.module}" emits events; modules: ${modules.join(', ')}`)
+      refuse(
+        `params.module: no module "${p.module}" emits events; modules with events: ${modules.join(', ')}`,
+      )
   }
 
   private unsubscribe(client: ClientContext, params: unknown): boolean {
