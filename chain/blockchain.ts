@@ -28,8 +28,10 @@ export interface CommittedBlock {
   bytes: Uint8Array
   txHashes: Uint8Array[]
   results: TxResult[]
-  /** events of the block hooks (not of transactions) */
+  /** events of the block hooks (not of transactions): the beforeTransactions hooks', then the afterTransactions hooks' */
   blockEvents: ChainEvent[]
+  /** how many of `blockEvents` the beforeTransactions hooks emitted */
+  blockEventsBefore: number
   applyMs: number
   /** the super nodes (node keys) that scheduled this block: its finality voters */
   superNodes: Uint8Array[]
@@ -42,6 +44,7 @@ interface ExecutedBlock {
   dropped: { tx: PreparedTx; error: ChainError }[]
   results: TxResult[]
   blockEvents: ChainEvent[]
+  blockEventsBefore: number
   overlay: StateOverlay
   tree: SparseMerkleTree
   txRoot: Uint8Array
@@ -121,7 +124,8 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 /**
  * The block pipeline: executes transactions against the committed state, builds or checks
- * headers, and commits each block (block, indexes, results, state) in one database batch.
+ * headers, and commits each block (block, indexes, results, block events, state) in one
+ * database batch.
  */
 export class Blockchain {
   readonly clock: ChainClock
@@ -225,8 +229,8 @@ export class Blockchain {
   }
 
   /**
-   * Reverts the head block (fork choice moving to another branch): deletes it and its indexes,
-   * writes back the state it changed from its undo record and makes its parent the head, in
+   * Reverts the head block (fork choice moving to another branch): deletes it, its indexes,
+   * results and block events, writes back the state it changed from its undo record and makes its parent the head, in
    * one atomic batch. A final block is never reverted (BLOCK_FINAL). Returns the block.
    */
   revertHead(): Promise<{ block: Block; hash: Uint8Array }> {
@@ -370,6 +374,7 @@ export class Blockchain {
     const overlay = new StateOverlay(this.state)
     const blockEvents: ChainEvent[] = []
     this.machine.beforeTransactions(info, overlay, blockEvents)
+    const blockEventsBefore = blockEvents.length
     const included: PreparedTx[] = []
     const dropped: { tx: PreparedTx; error: ChainError }[] = []
     const results: TxResult[] = []
@@ -406,6 +411,7 @@ export class Blockchain {
       dropped,
       results,
       blockEvents,
+      blockEventsBefore,
       overlay,
       tree,
       txRoot: merkleRoot(included.map((p) => p.tx.hash)),
@@ -601,6 +607,7 @@ export class Blockchain {
       blockBytes: bytes,
       txHashes,
       results: ex.encodedResults,
+      blockEvents: { events: ex.blockEvents, beforeTransactions: ex.blockEventsBefore },
       changes,
       previous,
     })
@@ -617,6 +624,7 @@ export class Blockchain {
       txHashes,
       results: ex.results,
       blockEvents: ex.blockEvents,
+      blockEventsBefore: ex.blockEventsBefore,
       applyMs: performance.now() - started,
       superNodes,
     }

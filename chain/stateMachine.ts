@@ -2,6 +2,7 @@ import type { ChainEvent, TxResult } from './codec/block.js'
 import { isLowS, verifySecp256k1 } from './crypto/secp256k1.js'
 import type { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
+import type { DeclaredEvent, EventDeclaration, EventSink } from './events.js'
 import type { StateOverlay } from './store/overlay.js'
 import type { StateReader, StateWriter } from './store/types.js'
 import { type DecodedTx, decodeTx, signBytesOf } from './tx/decodeTx.js'
@@ -21,12 +22,14 @@ export interface ReadContext {
   readonly state: StateReader
 }
 
-/** Read-write context of a block hook or a command's `execute`. */
-export interface ExecContext {
+/**
+ * Read-write context of a block hook or a command's `execute`. Events are emitted through the
+ * module's declaration (`stakingEvents.emit(ctx, 'staking.locked', {...})`, chain/events.ts);
+ * those of a failed transaction's messages are discarded with its writes.
+ */
+export interface ExecContext extends EventSink {
   readonly block: BlockInfo
   readonly state: StateWriter
-  /** Records an event; events of a failed transaction's messages are discarded with its writes. */
-  emit(type: string, attributes: Record<string, string>): void
 }
 
 /** Context of one transaction. */
@@ -51,11 +54,10 @@ export interface Command<M = unknown> {
 }
 
 /** Context given to a module's genesis initialisation. */
-export interface GenesisContext {
+export interface GenesisContext extends EventSink {
   readonly chainId: string
   readonly genesisTimeMs: number
   readonly state: StateWriter
-  emit(type: string, attributes: Record<string, string>): void
 }
 
 /**
@@ -70,6 +72,8 @@ export interface Module {
   exportGenesis?(state: StateReader): unknown
   beforeTransactions?(ctx: ExecContext): void
   afterTransactions?(ctx: ExecContext): void
+  /** the module's event declaration (`defineEvents` in its `events.ts`) */
+  readonly events?: EventDeclaration
 }
 
 /** An account's replay-protection counters. */
@@ -111,10 +115,6 @@ export interface StateMachineOptions {
 
 const SIG_CACHE_LIMIT = 200_000
 
-function toEvent(type: string, attributes: Record<string, string>): ChainEvent {
-  return { type, attributes: Object.entries(attributes).map(([key, value]) => ({ key, value })) }
-}
-
 /**
  * Runs modules: genesis, per-block hooks and transactions. Pure over the state it is given:
  * no clock, no randomness, no I/O, so every node computes the same state root.
@@ -142,6 +142,11 @@ export class StateMachine {
     return this.auth.getAccount(state, address)
   }
 
+  /** Every event type the modules declare, sorted. */
+  get eventTypes(): string[] {
+    return this.modules.flatMap((m) => m.events?.types ?? []).sort()
+  }
+
   /** Type URLs of every message the chain accepts. */
   get messageTypes(): string[] {
     return [...this.commands.keys()].sort()
@@ -159,7 +164,7 @@ export class StateMachine {
       chainId: this.opts.chainId,
       genesisTimeMs,
       state,
-      emit: (type, attrs) => events.push(toEvent(type, attrs)),
+      emit: (e) => events.push(e),
     }
     for (const m of this.modules) m.initGenesis?.(ctx, sections[m.name], genesis)
     return events
@@ -280,13 +285,13 @@ export class StateMachine {
 
   /** Runs the `beforeTransactions` hooks of every module. */
   beforeTransactions(block: BlockInfo, state: StateWriter, events: ChainEvent[]): void {
-    const ctx: ExecContext = { block, state, emit: (t, a) => events.push(toEvent(t, a)) }
+    const ctx: ExecContext = { block, state, emit: (e) => events.push(e) }
     for (const m of this.modules) m.beforeTransactions?.(ctx)
   }
 
   /** Runs the `afterTransactions` hooks of every module. */
   afterTransactions(block: BlockInfo, state: StateWriter, events: ChainEvent[]): void {
-    const ctx: ExecContext = { block, state, emit: (t, a) => events.push(toEvent(t, a)) }
+    const ctx: ExecContext = { block, state, emit: (e) => events.push(e) }
     for (const m of this.modules) m.afterTransactions?.(ctx)
   }
 
@@ -299,8 +304,8 @@ export class StateMachine {
     const { tx } = prepared
     const account = this.checkAnte({ block, state }, tx)
     const events: ChainEvent[] = []
-    const emit = (type: string, attrs: Record<string, string>): void => {
-      events.push(toEvent(type, attrs))
+    const emit = (e: DeclaredEvent): void => {
+      events.push(e)
     }
     this.auth.chargeFee({ block, state, emit }, tx, account)
     const anteEvents = events.length

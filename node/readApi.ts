@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events'
 import type { Blockchain } from '../chain/blockchain.js'
-import { decodeTxResult, type TxResult } from '../chain/codec/block.js'
+import { type Block, decodeTxResult, type TxResult } from '../chain/codec/block.js'
 import { type BlockView, blockView } from '../chain/codec/blockView.js'
 import { type BoundEndpoint, bindEndpoint } from '../chain/endpoint.js'
+import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { hex } from '../chain/hex.js'
 import type { Mempool } from '../chain/mempool/mempool.js'
 import type { PeerView } from '../chain/p2p/types.js'
@@ -177,17 +178,38 @@ export class NodeReadApi extends EventEmitter {
     }
   }
 
-  /** A block by height. */
+  /** A block by height, with its transactions' results and its block events. */
   async getBlock(height: number): Promise<BlockView | undefined> {
     const b = await this.chain.getBlock(height)
-    return b === undefined ? undefined : blockView(b.block, b.hash)
+    return b === undefined ? undefined : this.blockView(b.block, b.hash)
   }
 
-  /** A block by hash (hex). */
+  /** A block by hash (hex), with its transactions' results and its block events. */
   async getBlockByHash(hashHex: string): Promise<BlockView | undefined> {
     if (!/^[0-9a-fA-F]{64}$/.test(hashHex)) return undefined
     const b = await this.chain.getBlockByHash(Buffer.from(hashHex, 'hex'))
-    return b === undefined ? undefined : blockView(b.block, b.hash)
+    return b === undefined ? undefined : this.blockView(b.block, b.hash)
+  }
+
+  /**
+   * A committed block's view: its results and block events are written in the block's batch,
+   * so one missing means a database from before they were (or a damaged one).
+   */
+  private async blockView(block: Block, hash: Uint8Array): Promise<BlockView> {
+    const height = block.header.height
+    const [results, events] = await Promise.all([
+      this.chain.db.getBlockResultBytes(height, block.txs.length),
+      this.chain.db.getBlockEvents(height),
+    ])
+    const missing =
+      events === undefined ? 'its block events' : results.includes(undefined) ? 'a result' : undefined
+    if (missing !== undefined) {
+      throw new ChainError(
+        ChainErrorCode.STATE_CORRUPT,
+        `block ${height} is stored without ${missing}: this database predates stored block events or is damaged; start from a fresh --home`,
+      )
+    }
+    return blockView(block, hash, { results: results.map((r) => decodeTxResult(r!)), events: events! })
   }
 
   /** A transaction by hash (hex): where it landed and its result. */

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { blockViewSchema } from '../chain/codec/blockView.js'
+import { blockViewSchema, chainEventSchema } from '../chain/codec/blockView.js'
 import type { QuerySpec } from '../chain/endpoint.js'
 import { hashHexSchema, noParams, safeInt } from '../chain/schemas.js'
 import { identityQueries } from '../modules/identity/queries.js'
@@ -27,14 +27,6 @@ const txBase64 = z
   .min(1, 'is required')
   .max(METHOD_LIMITS.maxTxBase64Chars, 'is larger than any transaction this node accepts')
   .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64 TxRaw bytes')
-
-/** An event of a transaction or a block hook: a type and string attributes. */
-const chainEventSchema = z
-  .object({
-    type: z.string(),
-    attributes: z.array(z.object({ key: z.string(), value: z.string() }).strict()),
-  })
-  .strict()
 
 /** `chain_getStatus` result. */
 export const statusResult = z
@@ -215,7 +207,8 @@ export const rpcApi = {
     result: roundResult,
   }),
   chain_getBlock: nodeMethod({
-    summary: 'A block by height or hash (the latest without params).',
+    summary:
+      "A block by height or hash (the latest without params), with its transactions' results and its block events.",
     params: z
       .object({ height: safeInt(1).optional(), hash: hashHexSchema.optional() })
       .strict()

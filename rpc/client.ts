@@ -312,14 +312,16 @@ export class GatherClient {
   }
 
   /**
-   * Subscribes over WebSocket (`newHeads`, `finalHeads`, or `txs` of an address); `onEvent` gets
-   * each notification's result. Returns a function that closes the subscription.
+   * Subscribes over WebSocket (`newHeads`, `finalHeads`, `txs` of an address, or `events` of a
+   * type or module: `{ type: 'messaging.holder_joined' }`); `onEvent` gets each notification's
+   * result. Returns a function that closes the subscription.
    */
   async subscribe(
-    event: 'newHeads' | 'finalHeads' | 'txs',
+    event: 'newHeads' | 'finalHeads' | 'txs' | 'events',
     onEvent: (result: unknown) => void,
-    address?: string,
+    filter?: string | { type?: string; module?: string },
   ): Promise<() => Promise<void>> {
+    const params = { event, ...(typeof filter === 'string' ? { address: filter } : filter) }
     const wsUrl = new URL('ws', this.url.replace(/^http/, 'ws'))
     const ws = new WebSocket(wsUrl)
     await new Promise<void>((resolve, reject) => {
@@ -357,7 +359,7 @@ export class GatherClient {
           jsonrpc: '2.0',
           id: 1,
           method: 'chain_subscribe',
-          params: { event, ...(address === undefined ? {} : { address }) },
+          params,
         }),
       )
     })

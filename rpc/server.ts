@@ -10,6 +10,8 @@ import {
 import { type WebSocket, WebSocketServer } from 'ws'
 import { z } from 'zod'
 import type { CommittedBlock } from '../chain/blockchain.js'
+import type { ChainEvent } from '../chain/codec/block.js'
+import { blockEventViews } from '../chain/codec/blockView.js'
 import { isValidAddress } from '../chain/crypto/address.js'
 import { hex } from '../chain/hex.js'
 import type { Logger } from '../chain/logger.js'
@@ -132,12 +134,38 @@ function shown(v: string | undefined): string {
 }
 
 /** Subscription kinds of `chain_subscribe`. */
-export const SUBSCRIPTION_EVENTS = ['newHeads', 'finalHeads', 'txs'] as const
+export const SUBSCRIPTION_EVENTS = ['newHeads', 'finalHeads', 'txs', 'events'] as const
 
 interface Subscription {
   id: string
   event: (typeof SUBSCRIPTION_EVENTS)[number]
   address?: string
+  /** `events`: only this event type */
+  type?: string
+  /** `events`: only the events of this module */
+  module?: string
+}
+
+/** One event of a committed block, as the `events` subscription sends it. */
+interface EventNotice extends ChainEvent {
+  /** emitted by the block hooks before or after the transactions, or by a transaction */
+  phase: 'beforeTransactions' | 'tx' | 'afterTransactions'
+  /** the transaction that emitted it (phase `tx`): its hash and index in the block */
+  tx?: { hash: string; index: number }
+}
+
+/** Every event of a committed block in the order it was emitted: block hooks before, transactions, block hooks after. */
+function eventNotices(c: CommittedBlock): EventNotice[] {
+  const block = blockEventViews({ events: c.blockEvents, beforeTransactions: c.blockEventsBefore })
+  const fromTxs = c.results.flatMap((r, index) => {
+    const tx = { hash: hex(c.txHashes[index]!).toUpperCase(), index }
+    return r.events.map((e): EventNotice => ({ type: e.type, attributes: e.attributes, phase: 'tx', tx }))
+  })
+  return [
+    ...block.filter((e) => e.phase === 'beforeTransactions'),
+    ...fromTxs,
+    ...block.filter((e) => e.phase === 'afterTransactions'),
+  ]
 }
 
 interface ClientContext {
@@ -151,6 +179,8 @@ const subscribeParams = z
   .object({
     event: z.enum(SUBSCRIPTION_EVENTS),
     address: z.string().max(128).optional(),
+    type: z.string().max(128).optional(),
+    module: z.string().max(64).optional(),
   })
   .strict()
 const unsubscribeParams = z.object({ subscription: z.string().max(64) }).strict()
@@ -742,6 +772,7 @@ export class RpcServer {
         'invalid params: params.address: must be a gat bech32 address',
       )
     }
+    this.checkEventFilter(p)
     if (client.subscriptions.size >= this.opts.maxSubscriptionsPerConnection) {
       throw rpcError(
         RpcErrorCode.LIMIT_EXCEEDED,
@@ -753,8 +784,41 @@ export class RpcServer {
       id,
       event: p.event,
       ...(p.address === undefined ? {} : { address: p.address }),
+      ...(p.type === undefined ? {} : { type: p.type }),
+      ...(p.module === undefined ? {} : { module: p.module }),
     })
     return id
+  }
+
+  /**
+   * The `events` filter: a type or a module, not both, and one the chain declares (a misspelt
+   * filter is refused rather than silently matching nothing); neither for the other kinds.
+   */
+  private checkEventFilter(p: z.infer<typeof subscribeParams>): void {
+    const refuse = (reason: string): never => {
+      throw rpcError(RpcErrorCode.INVALID_PARAMS, `invalid params: ${reason}`)
+    }
+    if (p.event !== 'events') {
+      if (p.type !== undefined || p.module !== undefined)
+        refuse('params.type and params.module filter the events subscription only')
+      return
+    }
+    if (p.address !== undefined) refuse('params.address filters the txs subscription only')
+    if (p.type !== undefined && p.module !== undefined) refuse('give params.type or params.module, not both')
+    const types = this.deps.node.chain.machine.eventTypes
+    const moduleOf = (t: string): string => t.split('.')[0]!
+    const modules = [...new Set(types.map(moduleOf))]
+    if (p.type !== undefined && !types.includes(p.type)) {
+      const m = moduleOf(p.type)
+      const known = modules.includes(m)
+        ? `${m} emits ${types.filter((t) => moduleOf(t) === m).join(', ')}`
+        : `modules with events: ${modules.join(', ')}`
+      refuse(`params.type: unknown event type "${p.type}"; ${known}`)
+    }
+    if (p.module !== undefined && !modules.includes(p.module))
+      refuse(
+        `params.module: no module "${p.module}" emits events; modules with events: ${modules.join(', ')}`,
+      )
   }
 
   private unsubscribe(client: ClientContext, params: unknown): boolean {
@@ -794,13 +858,24 @@ export class RpcServer {
       })
       return signers
     }
+    let notices: EventNotice[] | undefined
     for (const ws of this.sockets) {
       const subs = this.clients.get(ws)
       if (subs === undefined) continue
       for (const s of subs.values()) {
         if (s.event === 'newHeads') this.notify(ws, s.id, head)
         else if (s.event === 'finalHeads') continue
-        else {
+        else if (s.event === 'events') {
+          notices ??= eventNotices(c)
+          const events = notices.filter((e) =>
+            s.type !== undefined
+              ? e.type === s.type
+              : s.module === undefined || e.type.startsWith(`${s.module}.`),
+          )
+          // a block with nothing this subscription wants sends nothing
+          if (events.length > 0)
+            this.notify(ws, s.id, { height: c.block.header.height, hash: hex(c.hash), events })
+        } else {
           const all = txSigners()
           c.results.forEach((r, i) => {
             const involved =

@@ -110,11 +110,18 @@ describe('reverting blocks that are not final', () => {
     })
   })
 
-  test('the reverted blocks leave the block, undo and transaction indexes; their transactions are pending again, in order', async () => {
+  test('the reverted blocks leave the block, undo, block-event and transaction indexes; their transactions are pending again, in order', async () => {
     const { a, sent } = await onBranchA()
-    await a.revertTo(3)
     for (let h = 4; h <= 6; h++)
+      expect({ h, events: (await a.chain.db.getBlockEvents(h))?.events.length }).toEqual({
+        h,
+        events: expect.any(Number),
+      })
+    await a.revertTo(3)
+    for (let h = 4; h <= 6; h++) {
       expect({ h, block: await a.chain.getBlock(h) }).toEqual({ h, block: undefined })
+      expect({ h, events: await a.chain.db.getBlockEvents(h) }).toEqual({ h, events: undefined })
+    }
     expect(await a.chain.db.getUndo(4)).toBeUndefined()
     for (const h of sent) {
       expect({ h, tx: await a.getTx(h) }).toEqual({ h, tx: undefined })
@@ -127,6 +134,11 @@ describe('reverting blocks that are not final', () => {
     const { a, payee, sent, hashA4, b4 } = await onBranchB()
     expect(b4.txHashes.map((h) => hex(h).toUpperCase())).toEqual(sent)
     expect(hex(b4.hash)).not.toBe(hashA4)
+    // height 4's block events are the new block's
+    expect(await a.chain.db.getBlockEvents(4)).toEqual({
+      events: b4.blockEvents,
+      beforeTransactions: b4.blockEventsBefore,
+    })
     expect(a.chain.head.height).toBe(5)
     expect(a.query.token.getAccount({ address: payee })?.balance.ugat).toBe('6000')
   })

@@ -42,6 +42,14 @@ export interface ChainEvent {
   attributes: { key: string; value: string }[]
 }
 
+/** The events of a block's hooks (block events), in the order they were emitted. */
+export interface BlockEvents {
+  /** the beforeTransactions hooks' events, then the afterTransactions hooks' */
+  events: ChainEvent[]
+  /** how many of `events` come from the beforeTransactions hooks */
+  beforeTransactions: number
+}
+
 /** The recorded outcome of a transaction: code 0 is success. */
 export interface TxResult {
   code: number
@@ -128,6 +136,14 @@ export function encodeTxResult(r: TxResult): Uint8Array {
   return TxResultType.encode(TxResultType.fromObject(r)).finish()
 }
 
+/** Events as protobufjs decodes them (proto3 leaves empty fields out) → plain ChainEvents. */
+export function eventsFromProto(events: readonly Partial<ChainEvent>[] | undefined): ChainEvent[] {
+  return (events ?? []).map((e) => ({
+    type: e.type ?? '',
+    attributes: (e.attributes ?? []).map((a) => ({ key: a.key ?? '', value: a.value ?? '' })),
+  }))
+}
+
 /** Decodes a stored transaction result. */
 export function decodeTxResult(b: Uint8Array): TxResult {
   const r = TxResultType.decode(b) as unknown as {
@@ -140,9 +156,6 @@ export function decodeTxResult(b: Uint8Array): TxResult {
     code: r.code ?? 0,
     codespace: r.codespace ?? '',
     log: r.log ?? '',
-    events: (r.events ?? []).map((e) => ({
-      type: e.type ?? '',
-      attributes: (e.attributes ?? []).map((a) => ({ key: a.key ?? '', value: a.value ?? '' })),
-    })),
+    events: eventsFromProto(r.events),
   }
 }

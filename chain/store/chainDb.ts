@@ -1,4 +1,5 @@
 import { ClassicLevel } from 'classic-level'
+import { type BlockEvents, type ChainEvent, eventsFromProto } from '../codec/block.js'
 import { protoType } from '../codec/index.js'
 import { hex } from '../hex.js'
 import { CommittedState } from './committedState.js'
@@ -23,6 +24,8 @@ export interface BlockWrite {
   blockBytes: Uint8Array
   txHashes: Uint8Array[]
   results: Uint8Array[]
+  /** the block hooks' events (a transaction's are in its result) */
+  blockEvents: BlockEvents
   changes: StateChanges
   /** the values the changed keys held before the block (undefined: absent), for a revert */
   previous: StateChanges
@@ -49,6 +52,8 @@ const META_FINAL = utf8.encode('m:final')
 const META_SYNC = utf8.encode('m:sync')
 const STATE = 's:'
 const UNDO = 'u:'
+// a block's hook events, by height (a transaction's events are in its result, `r:`)
+const BLOCK_EVENTS = 'e:'
 const STATE_END = 's;'
 // The transaction journal (chain/mempool/journal.ts): this node's accepted, not yet committed
 // transactions. Not state: outside `s:`, so never in the state root.
@@ -95,6 +100,17 @@ function decodeUndo(bytes: Uint8Array): StateChanges {
   return out
 }
 
+const blockEventsType = protoType('gather.chain.v1.BlockEvents')
+
+function encodeBlockEvents(e: BlockEvents): Uint8Array {
+  return blockEventsType.encode(blockEventsType.fromObject(e)).finish()
+}
+
+function decodeBlockEvents(bytes: Uint8Array): BlockEvents {
+  const r = blockEventsType.decode(bytes) as unknown as { events?: ChainEvent[]; beforeTransactions?: number }
+  return { events: eventsFromProto(r.events), beforeTransactions: r.beforeTransactions ?? 0 }
+}
+
 function encodeHead(h: HeadRecord): Uint8Array {
   return utf8.encode(
     JSON.stringify({
@@ -126,7 +142,7 @@ export interface JournalRecord {
 
 /**
  * The node's classic-level database: blocks by height, a hash index, a transaction index with
- * results, the state key-values and the head pointer. Every block is one atomic batch, so a
+ * results, each block's hook events, the state key-values and the head pointer. Every block is one atomic batch, so a
  * crash at any point leaves the previous block as the head, with matching state.
  */
 export class ChainDb {
@@ -199,6 +215,7 @@ export class ChainDb {
       batch.put(hashKey('x:', w.txHashes[i]!), loc)
       batch.put(heightKey('r:', w.height, i), w.results[i]!)
     }
+    batch.put(heightKey(BLOCK_EVENTS, w.height), encodeBlockEvents(w.blockEvents))
     for (const [k, v] of w.changes) {
       if (v === null) batch.del(stateKey(k))
       else batch.put(stateKey(k), v)
@@ -220,8 +237,8 @@ export class ChainDb {
   }
 
   /**
-   * Removes the head block, its indexes, results and undo record, writes the state back as it
-   * was before it and makes its parent the head, atomically.
+   * Removes the head block, its indexes, results, block events and undo record, writes the state
+   * back as it was before it and makes its parent the head, atomically.
    */
   async revertBlock(r: BlockRevert): Promise<void> {
     const batch = this.db.batch()
@@ -231,6 +248,7 @@ export class ChainDb {
       batch.del(hashKey('x:', r.txHashes[i]!))
       batch.del(heightKey('r:', r.height, i))
     }
+    batch.del(heightKey(BLOCK_EVENTS, r.height))
     for (const [k, v] of r.restore) {
       if (v === null) batch.del(stateKey(k))
       else batch.put(stateKey(k), v)
@@ -313,5 +331,21 @@ export class ChainDb {
 
   async getTxResultBytes(height: number, index: number): Promise<Uint8Array | undefined> {
     return this.db.get(heightKey('r:', height, index))
+  }
+
+  /** The results of a block's first `count` transactions (its transaction count), in order. */
+  async getBlockResultBytes(height: number, count: number): Promise<(Uint8Array | undefined)[]> {
+    if (count === 0) return []
+    return this.db.getMany(Array.from({ length: count }, (_, i) => heightKey('r:', height, i)))
+  }
+
+  /**
+   * The events of the block at `height`'s hooks, or undefined when no block is stored there.
+   * Every committed block has the record, written in its batch.
+   */
+  async getBlockEvents(height: number): Promise<BlockEvents | undefined> {
+    if (!Number.isSafeInteger(height) || height < 1) return undefined
+    const v = await this.db.get(heightKey(BLOCK_EVENTS, height))
+    return v === undefined ? undefined : decodeBlockEvents(v)
   }
 }

@@ -116,6 +116,7 @@ export function registerQuery(program: Command): void {
           ['state root', b.header.stateRoot],
           ['tx root', b.header.txRoot],
           ['txs', b.txs.length],
+          ['block events', b.events.length],
         ]),
       )
     },

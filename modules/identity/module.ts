@@ -1,6 +1,7 @@
 import type { GenesisContext, Module } from '../../chain/stateMachine.js'
 import { registerGidCommand } from './commands/registerGid.js'
 import { transferGidCommand } from './commands/transferGid.js'
+import { identityEvents } from './events.js'
 import type { IdentityGenesis } from './genesis.js'
 import { identityParams } from './params.js'
 import { IDENTITY_MODULE, paramsStore } from './stores/index.js'
@@ -13,6 +14,7 @@ import type { IdentityTokenMethod } from './types.js'
 export function createIdentityModule(token: IdentityTokenMethod): Module {
   return {
     name: IDENTITY_MODULE,
+    events: identityEvents,
     commands: [registerGidCommand(token), transferGidCommand()],
 
     initGenesis(ctx: GenesisContext, section: unknown) {

@@ -2,6 +2,7 @@ import type { ExecContext, GenesisContext, Module } from '../../chain/stateMachi
 import { anchorCheckpointCommand } from './commands/anchorCheckpoint.js'
 import { createGroupCommand } from './commands/createGroup.js'
 import { updateGroupCommand } from './commands/updateGroup.js'
+import { messagingEvents } from './events.js'
 import type { MessagingGenesis } from './genesis.js'
 import { applyHolderGate } from './hooks/holderGate.js'
 import { messagingParams } from './params.js'
@@ -17,6 +18,7 @@ import type { HolderBalanceView, MessagingTokenMethod } from './types.js'
 export function createMessagingModule(token: MessagingTokenMethod, holders: HolderBalanceView): Module {
   return {
     name: MESSAGING_MODULE,
+    events: messagingEvents,
     commands: [createGroupCommand(token), updateGroupCommand(), anchorCheckpointCommand()],
 
     initGenesis(ctx: GenesisContext, section: unknown) {

@@ -4,6 +4,7 @@ import { submitEvidenceCommand } from './commands/evidence.js'
 import { lockCommand, unlockCommand } from './commands/lock.js'
 import { registerNodeCommand } from './commands/registerNode.js'
 import { transferNodeCommand } from './commands/transferNode.js'
+import { stakingEvents } from './events.js'
 import type { StakingGenesis } from './genesis.js'
 import { stakingMethod } from './method.js'
 import { stakingParams } from './params.js'
@@ -17,6 +18,7 @@ import type { GenesisValidator, StakingTokenMethod } from './types.js'
 export function createStakingModule(token: StakingTokenMethod): Module {
   return {
     name: STAKING_MODULE,
+    events: stakingEvents,
     commands: [
       registerNodeCommand(token),
       lockCommand(token),
@@ -74,15 +76,18 @@ export function createStakingModule(token: StakingTokenMethod): Module {
       const set = stakingMethod.superNodesFor(ctx.state, ctx.block.height, ctx.block.slot)
       if (set.elected) {
         superNodesStore.set(ctx.state, { period: set.period.toString(), nodeIds: set.nodeIds })
-        ctx.emit('staking.election', { period: set.period.toString(), super_nodes: set.nodeIds.join(',') })
+        stakingEvents.emit(ctx, 'staking.election', {
+          period: set.period.toString(),
+          super_nodes: set.nodeIds.join(','),
+        })
       }
       // Jails ending at this height: the node is active again (if its lock still says so).
       for (const j of stakingMethod.takeJailExpiries(ctx.state, token, ctx.block.height)) {
-        ctx.emit('staking.unjailed', { node_id: j.nodeId, status: j.status })
+        stakingEvents.emit(ctx, 'staking.unjailed', { node_id: j.nodeId, status: j.status })
       }
       for (const e of stakingMethod.takeDueUnbondings(ctx.state, ctx.block.height)) {
         token.creditFromLock(ctx.state, e.staker, BigInt(e.amount))
-        ctx.emit('staking.unbonded', { staker: e.staker, node_id: e.nodeId, amount: e.amount })
+        stakingEvents.emit(ctx, 'staking.unbonded', { staker: e.staker, node_id: e.nodeId, amount: e.amount })
       }
     },
 

@@ -3,6 +3,7 @@ import { ChainError } from '../../chain/errors.js'
 import type { AccountInfo, ExecContext } from '../../chain/stateMachine.js'
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
 import { TokenErrorCode } from './errors.js'
+import { tokenEvents } from './events.js'
 import {
   lockedInBalance,
   trackBurn,
@@ -247,6 +248,6 @@ export const tokenMethod = {
     if (amount === 0n) return
     tokenMethod.spend(ctx.state, ctx.block.height, address, amount, 'burn')
     burnedStore.set(ctx.state, (burnedStore.get(ctx.state) ?? 0n) + amount)
-    ctx.emit('token.burn', { address, amount: amount.toString(), reason })
+    tokenEvents.emit(ctx, 'token.burn', { address, amount: amount.toString(), reason })
   },
 }

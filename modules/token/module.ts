@@ -12,6 +12,7 @@ import { claimRewardsCommand } from './commands/claimRewards.js'
 import { issueDeviceCommand } from './commands/issueDevice.js'
 import { transferCommand } from './commands/transfer.js'
 import { TokenErrorCode } from './errors.js'
+import { tokenEvents } from './events.js'
 import type { TokenGenesis } from './genesis.js'
 import { applyBlockMint } from './hooks/mint.js'
 import { tokenMethod } from './method.js'
@@ -63,6 +64,7 @@ export const tokenAuthenticator: TxAuthenticator = {
 /** The token module: ugat balances, accounts, transfers, fees burned, supply counters. */
 export const tokenModule: Module = {
   name: TOKEN_MODULE,
+  events: tokenEvents,
   commands: [transferCommand, issueDeviceCommand, burnCommand, claimRewardsCommand],
 
   initGenesis(ctx: GenesisContext, raw: unknown) {

@@ -2,6 +2,7 @@ import { ChainError } from '../../chain/errors.js'
 import type { ExecContext } from '../../chain/stateMachine.js'
 import type { StateReader, StateWriter } from '../../chain/store/types.js'
 import { TokenErrorCode } from './errors.js'
+import { tokenEvents } from './events.js'
 import { dayOfHeight } from './logic/emission.js'
 import {
   allocate,
@@ -219,7 +220,7 @@ export const rewardsMethod = {
           : { ...a, unclaimed: a.unclaimed + p.amount },
       )
       superPaid += p.amount
-      ctx.emit('token.super_node_reward', {
+      tokenEvents.emit(ctx, 'token.super_node_reward', {
         day: String(day),
         node_id: p.nodeId,
         owner: p.owner,
@@ -232,7 +233,7 @@ export const rewardsMethod = {
     const left = pool - toNodes - toStakers - superPaid
     if (left === 0n) rewardPoolStore.delete(state)
     else rewardPoolStore.set(state, left)
-    ctx.emit('token.rewards_distributed', {
+    tokenEvents.emit(ctx, 'token.rewards_distributed', {
       day: String(day),
       issued: (split.nodes + split.stakers + split.superNodes).toString(),
       nodes: toNodes.toString(),
@@ -290,7 +291,7 @@ export const rewardsMethod = {
     addTo(state, rewardsUnclaimedStore, -a.unclaimed)
     addTo(state, rewardsSuperLockedStore, -fromSuper)
     tokenMethod.credit(state, address, paid)
-    ctx.emit('token.rewards_claimed', { address, amount: paid.toString() })
+    tokenEvents.emit(ctx, 'token.rewards_claimed', { address, amount: paid.toString() })
     return paid
   },
 }

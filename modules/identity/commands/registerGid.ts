@@ -3,6 +3,7 @@ import { ChainError } from '../../../chain/errors.js'
 import type { Command } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { IdentityErrorCode } from '../errors.js'
+import { identityEvents } from '../events.js'
 import { identityMethod } from '../method.js'
 import type { IdentityTokenMethod } from '../types.js'
 import { decodeGid } from './shared.js'
@@ -65,7 +66,11 @@ export function registerGidCommand(token: IdentityTokenMethod): Command<Register
       const fee = identityMethod.getParams(ctx.state).registrationFee
       token.burn(ctx, msg.owner, fee, 'gid_registration')
       identityMethod.bind(ctx.state, gid, msg.owner, ctx.block.height)
-      ctx.emit('identity.gid_registered', { gid: gid.toString(), owner: msg.owner, fee: fee.toString() })
+      identityEvents.emit(ctx, 'identity.gid_registered', {
+        gid: gid.toString(),
+        owner: msg.owner,
+        fee: fee.toString(),
+      })
     },
   }
 }

@@ -3,6 +3,7 @@ import { ChainError } from '../../../chain/errors.js'
 import type { Command } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { IdentityErrorCode } from '../errors.js'
+import { identityEvents } from '../events.js'
 import { identityMethod } from '../method.js'
 import { decodeGid } from './shared.js'
 
@@ -58,7 +59,11 @@ export function transferGidCommand(): Command<TransferGid> {
 
     execute(ctx, msg) {
       identityMethod.move(ctx.state, msg.gid, msg.newOwner, ctx.block.height)
-      ctx.emit('identity.gid_transferred', { gid: msg.gid.toString(), from: msg.owner, to: msg.newOwner })
+      identityEvents.emit(ctx, 'identity.gid_transferred', {
+        gid: msg.gid.toString(),
+        from: msg.owner,
+        to: msg.newOwner,
+      })
     },
   }
 }

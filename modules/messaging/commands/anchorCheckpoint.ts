@@ -5,6 +5,7 @@ import { hex } from '../../../chain/hex.js'
 import type { Command, ReadContext } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { MessagingErrorCode } from '../errors.js'
+import { messagingEvents } from '../events.js'
 import {
   checkpointSignBytes,
   type GroupCheckpoint,
@@ -242,7 +243,7 @@ export function anchorCheckpointCommand(): Command<AnchorCheckpoint> {
           resolved: false,
         })
         messagingMethod.putGroup(ctx.state, group, { ...group, frozen: true })
-        ctx.emit('messaging.group_frozen', {
+        messagingEvents.emit(ctx, 'messaging.group_frozen', {
           group_id: group.id,
           height: cp.height.toString(),
           culprits: culprits.join(','),
@@ -256,7 +257,7 @@ export function anchorCheckpointCommand(): Command<AnchorCheckpoint> {
         lastCheckpointHeight: cp.height.toString(),
         checkpointCount: (BigInt(group.checkpointCount) + 1n).toString(),
       })
-      ctx.emit('messaging.checkpoint_anchored', {
+      messagingEvents.emit(ctx, 'messaging.checkpoint_anchored', {
         group_id: group.id,
         height: cp.height.toString(),
         block_hash: hex(cp.blockHash),

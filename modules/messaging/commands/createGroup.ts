@@ -3,6 +3,7 @@ import { ChainError } from '../../../chain/errors.js'
 import type { Command } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { MessagingErrorCode } from '../errors.js'
+import { messagingEvents } from '../events.js'
 import { messagingMethod } from '../method.js'
 import type { PolicyRecord } from '../stores/index.js'
 import type { MessagingTokenMethod } from '../types.js'
@@ -83,7 +84,7 @@ export function createGroupCommand(token: MessagingTokenMethod): Command<CreateG
         lastCheckpointHeight: '0',
         checkpointCount: '0',
       })
-      ctx.emit('messaging.group_created', {
+      messagingEvents.emit(ctx, 'messaging.group_created', {
         group_id: id,
         owner: msg.owner,
         name: msg.name,

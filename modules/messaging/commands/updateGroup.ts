@@ -4,6 +4,7 @@ import type { Command } from '../../../chain/stateMachine.js'
 import type { StateReader } from '../../../chain/store/types.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { MessagingErrorCode } from '../errors.js'
+import { messagingEvents } from '../events.js'
 import { messagingMethod } from '../method.js'
 import type { GroupRecord, PolicyRecord } from '../stores/index.js'
 import { checkParent } from './parent.js'
@@ -130,7 +131,7 @@ export function updateGroupCommand(): Command<UpdateGroup> {
           if (!e.resolved) messagingMethod.putEvidence(ctx.state, { ...e, resolved: true })
       }
       messagingMethod.putGroup(ctx.state, g, after)
-      ctx.emit('messaging.group_updated', {
+      messagingEvents.emit(ctx, 'messaging.group_updated', {
         group_id: g.id,
         by: msg.owner,
         owner: after.owner,
@@ -138,7 +139,10 @@ export function updateGroupCommand(): Command<UpdateGroup> {
         threshold: after.threshold.toString(),
       })
       if (unfreeze)
-        ctx.emit('messaging.group_unfrozen', { group_id: g.id, producers: after.producers.join(',') })
+        messagingEvents.emit(ctx, 'messaging.group_unfrozen', {
+          group_id: g.id,
+          producers: after.producers.join(','),
+        })
     },
   }
 }

@@ -1,4 +1,5 @@
 import type { ExecContext } from '../../../chain/stateMachine.js'
+import { messagingEvents } from '../events.js'
 import { messagingMethod } from '../method.js'
 import type { HolderBalanceView } from '../types.js'
 
@@ -39,7 +40,7 @@ export function applyHolderGate(ctx: ExecContext, view: HolderBalanceView): void
     const hi = joined ? c.after : c.before
     for (let i = firstAbove(gates, lo); i < gates.length && gates[i]!.min <= hi; i++) {
       const g = gates[i]!
-      ctx.emit(joined ? 'messaging.holder_joined' : 'messaging.holder_left', {
+      messagingEvents.emit(ctx, joined ? 'messaging.holder_joined' : 'messaging.holder_left', {
         group_id: g.id.toString(),
         address: c.address,
         balance: c.after.toString(),

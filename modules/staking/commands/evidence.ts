@@ -4,6 +4,7 @@ import type { Command, ReadContext } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { verifyDoubleProposal, verifyDoubleVote } from '../../../consensus/evidence.js'
 import { StakingErrorCode } from '../errors.js'
+import { stakingEvents } from '../events.js'
 import { stakingMethod } from '../method.js'
 import type { NodeRecord } from '../stores/index.js'
 import type { StakingTokenMethod } from '../types.js'
@@ -122,22 +123,26 @@ export function submitEvidenceCommand(token: StakingTokenMethod): Command<Submit
       const params = stakingMethod.getParams(ctx.state)
       stakingMethod.recordEvidence(ctx.state, o.id, height)
       const until = stakingMethod.jail(ctx.state, token, o.offender, height, height + params.jailBlocks)
-      ctx.emit('staking.jailed', { node_id: o.offender, owner: o.node.owner, until: until.toString() })
+      stakingEvents.emit(ctx, 'staking.jailed', {
+        node_id: o.offender,
+        owner: o.node.owner,
+        until: until.toString(),
+      })
       let burned = 0n
       for (const cut of stakingMethod.slash(ctx.state, token, o.offender, params.slashFractionBps, height)) {
         burned += cut.amount
-        ctx.emit('staking.slashed', {
+        stakingEvents.emit(ctx, 'staking.slashed', {
           node_id: o.offender,
           staker: cut.staker,
           amount: cut.amount.toString(),
         })
       }
-      ctx.emit('staking.evidence', {
+      stakingEvents.emit(ctx, 'staking.evidence', {
         submitter: msg.submitter,
         kind: msg.kind,
         node_id: o.offender,
         height: o.height.toString(),
-        ...(o.slot === undefined ? {} : { slot: o.slot.toString() }),
+        slot: o.slot?.toString(),
         jailed_until: until.toString(),
         burned: burned.toString(),
       })

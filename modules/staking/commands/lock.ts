@@ -4,6 +4,7 @@ import { ChainError } from '../../../chain/errors.js'
 import type { Command } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { StakingErrorCode } from '../errors.js'
+import { stakingEvents } from '../events.js'
 import { stakingMethod } from '../method.js'
 import type { StakingTokenMethod } from '../types.js'
 import { checkNodeId } from './shared.js'
@@ -70,7 +71,11 @@ export function lockCommand(token: StakingTokenMethod): Command<LockChange> {
     execute(ctx, msg) {
       token.debitForLock(ctx.state, ctx.block.height, msg.staker, msg.amount)
       stakingMethod.applyLockChange(ctx.state, token, msg.staker, msg.nodeId, msg.amount, ctx.block.height)
-      ctx.emit('staking.locked', { staker: msg.staker, node_id: msg.nodeId, amount: msg.amount.toString() })
+      stakingEvents.emit(ctx, 'staking.locked', {
+        staker: msg.staker,
+        node_id: msg.nodeId,
+        amount: msg.amount.toString(),
+      })
     },
   }
 }
@@ -104,7 +109,7 @@ export function unlockCommand(token: StakingTokenMethod): Command<LockChange> {
         amount: msg.amount.toString(),
         releaseHeight: releaseHeight.toString(),
       })
-      ctx.emit('staking.unlocked', {
+      stakingEvents.emit(ctx, 'staking.unlocked', {
         staker: msg.staker,
         node_id: msg.nodeId,
         amount: msg.amount.toString(),

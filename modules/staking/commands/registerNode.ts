@@ -3,6 +3,7 @@ import { ChainError } from '../../../chain/errors.js'
 import type { Command } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { StakingErrorCode } from '../errors.js'
+import { stakingEvents } from '../events.js'
 import { stakingMethod } from '../method.js'
 import { nodeStore } from '../stores/index.js'
 import type { StakingTokenMethod } from '../types.js'
@@ -61,7 +62,11 @@ export function registerNodeCommand(token: StakingTokenMethod): Command<Register
         locked: '0',
         jailedUntil: '0',
       })
-      ctx.emit('staking.node_registered', { node_id: msg.nodeId, owner: msg.owner, moniker: msg.moniker })
+      stakingEvents.emit(ctx, 'staking.node_registered', {
+        node_id: msg.nodeId,
+        owner: msg.owner,
+        moniker: msg.moniker,
+      })
     },
   }
 }

@@ -3,6 +3,7 @@ import { ChainError } from '../../../chain/errors.js'
 import type { Command } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { StakingErrorCode } from '../errors.js'
+import { stakingEvents } from '../events.js'
 import { stakingMethod } from '../method.js'
 import { nodeStore } from '../stores/index.js'
 import type { StakingTokenMethod } from '../types.js'
@@ -63,7 +64,11 @@ export function transferNodeCommand(token: StakingTokenMethod): Command<Transfer
         token.changeActiveNodes(ctx.state, msg.owner, -1n)
         token.changeActiveNodes(ctx.state, msg.newOwner, 1n)
       }
-      ctx.emit('staking.node_transferred', { node_id: msg.nodeId, from: msg.owner, to: msg.newOwner })
+      stakingEvents.emit(ctx, 'staking.node_transferred', {
+        node_id: msg.nodeId,
+        from: msg.owner,
+        to: msg.newOwner,
+      })
     },
   }
 }

@@ -4,6 +4,7 @@ import { ChainError } from '../../../chain/errors.js'
 import type { Command } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { TokenErrorCode } from '../errors.js'
+import { tokenEvents } from '../events.js'
 import { GMT_CAP, tokenMethod } from '../method.js'
 import { gmtIssuedStore, gmtIssuerStore } from '../stores/index.js'
 
@@ -55,6 +56,10 @@ export const issueDeviceCommand: Command<IssueDevice> = {
 
   execute(ctx, msg) {
     tokenMethod.mintGmt(ctx.state, msg.to, msg.amount)
-    ctx.emit('token.gmt_issued', { issuer: msg.issuer, to: msg.to, amount: msg.amount.toString() })
+    tokenEvents.emit(ctx, 'token.gmt_issued', {
+      issuer: msg.issuer,
+      to: msg.to,
+      amount: msg.amount.toString(),
+    })
   },
 }

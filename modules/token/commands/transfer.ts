@@ -2,6 +2,7 @@ import { parsePositiveAmount } from '../../../chain/amount.js'
 import { protoType, typeUrlOf } from '../../../chain/codec/index.js'
 import type { Command, TxContext } from '../../../chain/stateMachine.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
+import { tokenEvents } from '../events.js'
 import { tokenMethod } from '../method.js'
 
 const MsgTransferType = protoType('gather.token.v1.MsgTransfer')
@@ -39,6 +40,6 @@ export const transferCommand: Command<Transfer> = {
   execute(ctx: TxContext, msg) {
     tokenMethod.spend(ctx.state, ctx.block.height, msg.from, msg.amount, 'send')
     tokenMethod.credit(ctx.state, msg.to, msg.amount)
-    ctx.emit('token.transfer', { from: msg.from, to: msg.to, amount: msg.amount.toString() })
+    tokenEvents.emit(ctx, 'token.transfer', { from: msg.from, to: msg.to, amount: msg.amount.toString() })
   },
 }

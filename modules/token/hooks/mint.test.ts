@@ -36,7 +36,11 @@ function runBlock(state: StateOverlay, height: number): Event[] {
   const ctx: ExecContext = {
     block: { chainId: 'test', height, slot: height, timeMs: 0, proposer: new Uint8Array(0) },
     state,
-    emit: (type, attributes) => events.push({ type, attributes }),
+    emit: (e) =>
+      events.push({
+        type: e.type,
+        attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
+      }),
   }
   tokenModule.afterTransactions!(ctx)
   return events

@@ -1,4 +1,5 @@
 import type { ExecContext } from '../../../chain/stateMachine.js'
+import { tokenEvents } from '../events.js'
 import { blockMint, dayOfHeight, TOTAL_ISSUANCE } from '../logic/emission.js'
 import { getBlocksPerDay } from '../params.js'
 import { mintedStore, rewardPoolStore } from '../stores/index.js'
@@ -25,7 +26,7 @@ export function applyBlockMint(ctx: ExecContext): bigint {
   if (amount === 0n) return 0n
   mintedStore.set(ctx.state, minted + amount)
   rewardPoolStore.set(ctx.state, (rewardPoolStore.get(ctx.state) ?? 0n) + amount)
-  ctx.emit('token.minted', {
+  tokenEvents.emit(ctx, 'token.minted', {
     height: String(height),
     day: String(dayOfHeight(height, blocksPerDay)),
     amount: amount.toString(),
