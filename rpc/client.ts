@@ -341,28 +341,37 @@ export class GatherClient {
         })
       })
     })
-    const subscription = await new Promise<string>((resolve, reject) => {
-      ws.on('message', (data) => {
-        let m: JsonRpcResponse & { method?: string; params?: { subscription: string; result: unknown } }
-        try {
-          m = JSON.parse(data.toString()) as typeof m
-        } catch {
-          return
-        }
-        if (m.method === 'chain_subscription' && m.params !== undefined) onEvent(m.params.result)
-        else if (m.id === 1 && m.error !== undefined)
-          reject(new RpcClientError(m.error.code, m.error.message, m.error.data))
-        else if (m.id === 1) resolve(m.result as string)
+    // errors after the upgrade end the socket; `close` below settles what waits on it
+    ws.on('error', () => undefined)
+    let subscription: string
+    try {
+      subscription = await new Promise<string>((resolve, reject) => {
+        ws.on('message', (data) => {
+          let m: JsonRpcResponse & { method?: string; params?: { subscription: string; result: unknown } }
+          try {
+            m = JSON.parse(data.toString()) as typeof m
+          } catch {
+            return
+          }
+          if (m.method === 'chain_subscription' && m.params !== undefined) onEvent(m.params.result)
+          else if (m.id === 1 && m.error !== undefined)
+            reject(new RpcClientError(m.error.code, m.error.message, m.error.data))
+          else if (m.id === 1) resolve(m.result as string)
+        })
+        ws.once('close', (code, reason) =>
+          reject(
+            new Error(
+              `the node closed the WebSocket (${code} ${reason.toString()}) before answering chain_subscribe`,
+            ),
+          ),
+        )
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_subscribe', params }))
       })
-      ws.send(
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'chain_subscribe',
-          params,
-        }),
-      )
-    })
+    } catch (e) {
+      // a refused subscription leaves nothing open
+      ws.terminate()
+      throw e
+    }
     return async () => {
       if (ws.readyState === ws.OPEN) {
         ws.send(

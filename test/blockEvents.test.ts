@@ -101,6 +101,14 @@ describe('block events over RPC', () => {
           expect.objectContaining({ code: -32602, message: expect.stringContaining(reason) }),
         )
       }
+      // a refused subscription closes its socket: more refusals than the per-client connection
+      // limit (10) in a row, then one that is accepted
+      for (let i = 0; i < 12; i++) {
+        await expect(
+          n.client.subscribe('events', () => undefined, { module: 'messagin' }),
+        ).rejects.toMatchObject({ code: -32602 })
+      }
+      stops.push(await n.client.subscribe('newHeads', () => undefined))
 
       const d = new TxDriver(n.node, n.genesis.chainId)
       await d.fund(n.keys, [alice], 1_000n * GAT)
