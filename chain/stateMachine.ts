@@ -4,7 +4,7 @@ import type { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
 import type { StateOverlay } from './store/overlay.js'
 import type { StateReader, StateWriter } from './store/types.js'
-import { type DecodedTx, decodeTx, signBytesOf } from './tx/decodeTx.js'
+import { type DecodedTx, decodeTx, signBytesOf, type TxId } from './tx/decodeTx.js'
 
 /** What every execution step knows about the block it runs in (time comes from here, never the clock). */
 export interface BlockInfo {
@@ -166,9 +166,12 @@ export class StateMachine {
     return events
   }
 
-  /** Decodes a transaction and resolves its messages; stateless, throws ChainError. */
-  prepare(raw: Uint8Array): PreparedTx {
-    const tx = decodeTx(raw, this.opts.maxTxBytes)
+  /**
+   * Decodes a transaction and resolves its messages; stateless, throws ChainError. `id`: the
+   * transaction's `txId(raw)` when the caller has it already.
+   */
+  prepare(raw: Uint8Array, id?: TxId): PreparedTx {
+    const tx = decodeTx(raw, this.opts.maxTxBytes, id)
     const messages = tx.messages.map((m, i) => {
       const command = this.commands.get(m.typeUrl)
       if (command === undefined) {

@@ -10,7 +10,7 @@ import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from '../chain/
 import type { BlockMetrics } from '../chain/metrics.js'
 import { type Module, StateMachine } from '../chain/stateMachine.js'
 import { ChainDb } from '../chain/store/chainDb.js'
-import { txHashHex } from '../chain/tx/decodeTx.js'
+import { txId } from '../chain/tx/decodeTx.js'
 import type { VotePool } from '../consensus/finality.js'
 import type { Health, HealthParams } from '../consensus/liveness.js'
 import { BlockProducer } from '../consensus/producer.js'
@@ -368,8 +368,9 @@ export class GatherNode extends NodeReadApi {
         // undecodable: chain.import says why
       }
       const committed = await this.chain.import(bytes, (raw) => {
-        const known = this.mempool.get(txHashHex(raw))
-        return known ?? this.chain.machine.prepare(raw)
+        // hashed once: the id that finds it in the mempool is the one decoding keeps
+        const id = txId(raw)
+        return this.mempool.get(id.hashHex) ?? this.chain.machine.prepare(raw, id)
       })
       this.health.afterSlots(missed, committed)
       this.afterCommit(committed)
