@@ -2,11 +2,12 @@ import { merkleRoot } from './block/merkle.js'
 import {
   type Block,
   type ChainEvent,
-  decodeBlock,
+  decodeReceivedBlock,
   encodeBlock,
   encodeTxResult,
   type Header,
   headerHash,
+  type ReceivedBlock,
   type TxResult,
   type Vote,
 } from './codec/block.js'
@@ -25,6 +26,7 @@ import { txHash } from './tx/decodeTx.js'
 export interface CommittedBlock {
   block: Block
   hash: Uint8Array
+  /** the bytes stored: as received for an imported block, as encoded for one produced here */
   bytes: Uint8Array
   txHashes: Uint8Array[]
   results: TxResult[]
@@ -118,6 +120,15 @@ function invalid(reason: string): ChainError {
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/** Decodes received block bytes for `Blockchain.import`; BLOCK_INVALID when they do not decode. */
+export function receiveBlock(bytes: Uint8Array): ReceivedBlock {
+  try {
+    return decodeReceivedBlock(bytes)
+  } catch (e) {
+    throw invalid(`cannot decode: ${(e as Error).message}`)
+  }
+}
 
 /**
  * The block pipeline: executes transactions against the committed state, builds or checks
@@ -464,22 +475,18 @@ export class Blockchain {
       txs: ex.included.map((p) => p.tx.raw),
       signature: signEd25519(key.privateKey, hash),
     }
-    const committed = await this.commit(block, hash, ex, started, superNodes)
+    const committed = await this.commit(block, hash, encodeBlock(block), ex, started, superNodes)
     return { ...committed, dropped: ex.dropped }
   }
 
   /**
-   * Checks and commits a block received from elsewhere (or read back for replay). Every rule is
+   * Checks and commits a block received from elsewhere (or read back for replay), decoded once
+   * by whoever received it (`receiveBlock`); its received bytes are what is stored. Every rule is
    * checked before anything is written; `prepare` may supply already decoded transactions.
    */
-  async import(bytes: Uint8Array, prepare?: (raw: Uint8Array) => PreparedTx): Promise<CommittedBlock> {
+  async import(received: ReceivedBlock, prepare?: (raw: Uint8Array) => PreparedTx): Promise<CommittedBlock> {
     const started = performance.now()
-    let block: Block
-    try {
-      block = decodeBlock(bytes)
-    } catch (e) {
-      throw invalid(`cannot decode: ${(e as Error).message}`)
-    }
+    const { block } = received
     const h = block.header
     if (h.chainId !== this.chainId) throw invalid(`chain id "${h.chainId}", expected "${this.chainId}"`)
     if (h.height !== this.head.height + 1)
@@ -512,7 +519,7 @@ export class Blockchain {
         throw invalid(`lastCommit: ${e.message}`)
       }
     }
-    const hash = headerHash(h)
+    const hash = received.hash
     if (!verifyEd25519(h.proposer, hash, block.signature)) throw invalid('bad proposer signature')
     if (block.txs.length > this.spec.maxBlockTxs)
       throw invalid(`${block.txs.length} transactions, above the limit`)
@@ -543,7 +550,7 @@ export class Blockchain {
       throw invalid(`state root ${hex(h.stateRoot)} does not match execution (${hex(ex.tree.root)})`)
     }
     this.checkInvariants(h.height, ex)
-    return this.commit(block, hash, ex, started, superNodes)
+    return this.commit(block, hash, received.bytes, ex, started, superNodes)
   }
 
   /**
@@ -582,11 +589,11 @@ export class Blockchain {
   private async commit(
     block: Block,
     hash: Uint8Array,
+    bytes: Uint8Array,
     ex: ExecutedBlock,
     started: number,
     superNodes: Uint8Array[],
   ): Promise<CommittedBlock> {
-    const bytes = encodeBlock(block)
     const h = block.header
     const txHashes = ex.included.map((p) => p.tx.hash)
     const changes = ex.overlay.changes()
@@ -622,18 +629,14 @@ export class Blockchain {
     }
   }
 
-  /** A committed block by height, or undefined. */
-  async getBlock(height: number): Promise<{ block: Block; hash: Uint8Array; bytes: Uint8Array } | undefined> {
+  /** A committed block by height (its hash computed when first read), or undefined. */
+  async getBlock(height: number): Promise<ReceivedBlock | undefined> {
     const bytes = await this.db.getBlockBytes(height)
-    if (bytes === undefined) return undefined
-    const block = decodeBlock(bytes)
-    return { block, hash: headerHash(block.header), bytes }
+    return bytes === undefined ? undefined : decodeReceivedBlock(bytes)
   }
 
   /** A committed block by hash, or undefined. */
-  async getBlockByHash(
-    hash: Uint8Array,
-  ): Promise<{ block: Block; hash: Uint8Array; bytes: Uint8Array } | undefined> {
+  async getBlockByHash(hash: Uint8Array): Promise<ReceivedBlock | undefined> {
     const height = await this.db.getHeightByHash(hash)
     return height === undefined ? undefined : this.getBlock(height)
   }
