@@ -22,13 +22,24 @@ import type { SparseMerkleTree } from './store/smt.js'
 import type { StateChanges, StateReader } from './store/types.js'
 import { txHash } from './tx/decodeTx.js'
 
+/** One transaction of a committed block, as admission and execution knew it. */
+export interface CommittedTx {
+  /** sha256 of the raw transaction, its id */
+  hash: Uint8Array
+  /** upper-case hex of `hash` (the mempool's key and what RPC shows) */
+  hashHex: string
+  /** the address of its single signer */
+  signer: string
+}
+
 /** A block that is now part of the chain. */
 export interface CommittedBlock {
   block: Block
   hash: Uint8Array
   /** the bytes stored: as received for an imported block, as encoded for one produced here */
   bytes: Uint8Array
-  txHashes: Uint8Array[]
+  /** one per transaction of `block.txs`, in order, so listeners need not decode them again */
+  txs: CommittedTx[]
   results: TxResult[]
   /** events of the block hooks (not of transactions) */
   blockEvents: ChainEvent[]
@@ -595,7 +606,7 @@ export class Blockchain {
     superNodes: Uint8Array[],
   ): Promise<CommittedBlock> {
     const h = block.header
-    const txHashes = ex.included.map((p) => p.tx.hash)
+    const txs = ex.included.map(({ tx }) => ({ hash: tx.hash, hashHex: tx.hashHex, signer: tx.signer }))
     const changes = ex.overlay.changes()
     const previous: StateChanges = new Map()
     for (const k of changes.keys()) previous.set(k, this.state.get(k) ?? null)
@@ -606,7 +617,7 @@ export class Blockchain {
       timeMs: h.timeMs,
       stateRoot: h.stateRoot,
       blockBytes: bytes,
-      txHashes,
+      txHashes: txs.map((t) => t.hash),
       results: ex.encodedResults,
       changes,
       previous,
@@ -621,7 +632,7 @@ export class Blockchain {
       block,
       hash,
       bytes,
-      txHashes,
+      txs,
       results: ex.results,
       blockEvents: ex.blockEvents,
       applyMs: performance.now() - started,

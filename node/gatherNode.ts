@@ -410,7 +410,7 @@ export class GatherNode extends NodeReadApi {
   }
 
   private afterCommit(c: CommittedBlock): void {
-    this.mempool.update(c.txHashes.map((h) => hex(h).toUpperCase()))
+    this.mempool.update(c.txs.map((t) => t.hashHex))
     // the deletes wait for a synced write after this block's batch (TxJournal), so a crash
     // cannot keep them and lose the block
     this.compactJournal()
@@ -474,7 +474,7 @@ export class GatherNode extends NodeReadApi {
     const wanted = hashHex.toUpperCase()
     return new Promise((resolve, reject) => {
       const onBlock = (c: CommittedBlock): void => {
-        const index = c.txHashes.findIndex((h) => hex(h).toUpperCase() === wanted)
+        const index = c.txs.findIndex((t) => t.hashHex === wanted)
         if (index >= 0) {
           done()
           resolve({ height: c.block.header.height, index, result: c.results[index]! })

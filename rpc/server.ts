@@ -14,7 +14,6 @@ import { isValidAddress } from '../chain/crypto/address.js'
 import { hex } from '../chain/hex.js'
 import type { Logger } from '../chain/logger.js'
 import type { RpcMetrics } from '../chain/metrics.js'
-import { decodeTx } from '../chain/tx/decodeTx.js'
 import type { GatherNode } from '../node/index.js'
 import { clientAddress, isAllowedHost, isAllowedOrigin, requestPath } from './access.js'
 import { BadClientLog } from './badClientLog.js'
@@ -783,17 +782,6 @@ export class RpcServer {
   private publish(c: CommittedBlock): void {
     if (this.sockets.size === 0) return
     const head = headView(c)
-    let signers: string[] | undefined
-    const txSigners = (): string[] => {
-      signers ??= c.block.txs.map((raw) => {
-        try {
-          return decodeTx(raw, Number.MAX_SAFE_INTEGER).signer
-        } catch {
-          return ''
-        }
-      })
-      return signers
-    }
     for (const ws of this.sockets) {
       const subs = this.clients.get(ws)
       if (subs === undefined) continue
@@ -801,15 +789,16 @@ export class RpcServer {
         if (s.event === 'newHeads') this.notify(ws, s.id, head)
         else if (s.event === 'finalHeads') continue
         else {
-          const all = txSigners()
+          // signer and hash as the block's admission knew them (CommittedBlock.txs)
           c.results.forEach((r, i) => {
+            const tx = c.txs[i]!
             const involved =
               s.address === undefined ||
-              all[i] === s.address ||
+              tx.signer === s.address ||
               r.events.some((e) => e.attributes.some((a) => a.value === s.address))
             if (!involved) return
             this.notify(ws, s.id, {
-              hash: hex(c.txHashes[i]!).toUpperCase(),
+              hash: tx.hashHex,
               height: c.block.header.height,
               index: i,
               code: r.code,

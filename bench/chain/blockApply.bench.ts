@@ -531,7 +531,7 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
           txHashForMempoolLookup: timeMs(() => {
             for (const raw of c.block.txs) txHashHex(raw)
           }),
-          txRoot: timeMs(() => merkleRoot(c.txHashes)),
+          txRoot: timeMs(() => merkleRoot(c.txs.map((t) => t.hash))),
           resultRoot: timeMs(() => merkleRoot(c.results.map(encodeTxResult))),
           encodeResultsForCommit: timeMs(() => c.results.map(encodeTxResult)),
           encodeBlock: timeMs(() => encodeBlock(c.block)),
