@@ -2,11 +2,12 @@ import { merkleRoot } from './block/merkle.js'
 import {
   type Block,
   type ChainEvent,
-  decodeBlock,
+  decodeReceivedBlock,
   encodeBlock,
   encodeTxResult,
   type Header,
   headerHash,
+  type ReceivedBlock,
   type TxResult,
   type Vote,
 } from './codec/block.js'
@@ -21,12 +22,24 @@ import type { SparseMerkleTree } from './store/smt.js'
 import type { StateChanges, StateReader } from './store/types.js'
 import { txHash } from './tx/decodeTx.js'
 
+/** One transaction of a committed block, as admission and execution knew it. */
+export interface CommittedTx {
+  /** sha256 of the raw transaction, its id */
+  hash: Uint8Array
+  /** upper-case hex of `hash` (the mempool's key and what RPC shows) */
+  hashHex: string
+  /** the address of its single signer */
+  signer: string
+}
+
 /** A block that is now part of the chain. */
 export interface CommittedBlock {
   block: Block
   hash: Uint8Array
+  /** the bytes stored: as received for an imported block, as encoded for one produced here */
   bytes: Uint8Array
-  txHashes: Uint8Array[]
+  /** one per transaction of `block.txs`, in order, so listeners need not decode them again */
+  txs: CommittedTx[]
   results: TxResult[]
   /** events of the block hooks (not of transactions): the beforeTransactions hooks', then the afterTransactions hooks' */
   blockEvents: ChainEvent[]
@@ -121,6 +134,15 @@ function invalid(reason: string): ChainError {
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/** Decodes received block bytes for `Blockchain.import`; BLOCK_INVALID when they do not decode. */
+export function receiveBlock(bytes: Uint8Array): ReceivedBlock {
+  try {
+    return decodeReceivedBlock(bytes)
+  } catch (e) {
+    throw invalid(`cannot decode: ${(e as Error).message}`)
+  }
+}
 
 /**
  * The block pipeline: executes transactions against the committed state, builds or checks
@@ -470,22 +492,18 @@ export class Blockchain {
       txs: ex.included.map((p) => p.tx.raw),
       signature: signEd25519(key.privateKey, hash),
     }
-    const committed = await this.commit(block, hash, ex, started, superNodes)
+    const committed = await this.commit(block, hash, encodeBlock(block), ex, started, superNodes)
     return { ...committed, dropped: ex.dropped }
   }
 
   /**
-   * Checks and commits a block received from elsewhere (or read back for replay). Every rule is
+   * Checks and commits a block received from elsewhere (or read back for replay), decoded once
+   * by whoever received it (`receiveBlock`); its received bytes are what is stored. Every rule is
    * checked before anything is written; `prepare` may supply already decoded transactions.
    */
-  async import(bytes: Uint8Array, prepare?: (raw: Uint8Array) => PreparedTx): Promise<CommittedBlock> {
+  async import(received: ReceivedBlock, prepare?: (raw: Uint8Array) => PreparedTx): Promise<CommittedBlock> {
     const started = performance.now()
-    let block: Block
-    try {
-      block = decodeBlock(bytes)
-    } catch (e) {
-      throw invalid(`cannot decode: ${(e as Error).message}`)
-    }
+    const { block } = received
     const h = block.header
     if (h.chainId !== this.chainId) throw invalid(`chain id "${h.chainId}", expected "${this.chainId}"`)
     if (h.height !== this.head.height + 1)
@@ -518,7 +536,7 @@ export class Blockchain {
         throw invalid(`lastCommit: ${e.message}`)
       }
     }
-    const hash = headerHash(h)
+    const hash = received.hash
     if (!verifyEd25519(h.proposer, hash, block.signature)) throw invalid('bad proposer signature')
     if (block.txs.length > this.spec.maxBlockTxs)
       throw invalid(`${block.txs.length} transactions, above the limit`)
@@ -549,7 +567,7 @@ export class Blockchain {
       throw invalid(`state root ${hex(h.stateRoot)} does not match execution (${hex(ex.tree.root)})`)
     }
     this.checkInvariants(h.height, ex)
-    return this.commit(block, hash, ex, started, superNodes)
+    return this.commit(block, hash, received.bytes, ex, started, superNodes)
   }
 
   /**
@@ -588,13 +606,13 @@ export class Blockchain {
   private async commit(
     block: Block,
     hash: Uint8Array,
+    bytes: Uint8Array,
     ex: ExecutedBlock,
     started: number,
     superNodes: Uint8Array[],
   ): Promise<CommittedBlock> {
-    const bytes = encodeBlock(block)
     const h = block.header
-    const txHashes = ex.included.map((p) => p.tx.hash)
+    const txs = ex.included.map(({ tx }) => ({ hash: tx.hash, hashHex: tx.hashHex, signer: tx.signer }))
     const changes = ex.overlay.changes()
     const previous: StateChanges = new Map()
     for (const k of changes.keys()) previous.set(k, this.state.get(k) ?? null)
@@ -605,7 +623,7 @@ export class Blockchain {
       timeMs: h.timeMs,
       stateRoot: h.stateRoot,
       blockBytes: bytes,
-      txHashes,
+      txHashes: txs.map((t) => t.hash),
       results: ex.encodedResults,
       blockEvents: { events: ex.blockEvents, beforeTransactions: ex.blockEventsBefore },
       changes,
@@ -621,7 +639,7 @@ export class Blockchain {
       block,
       hash,
       bytes,
-      txHashes,
+      txs,
       results: ex.results,
       blockEvents: ex.blockEvents,
       blockEventsBefore: ex.blockEventsBefore,
@@ -630,18 +648,14 @@ export class Blockchain {
     }
   }
 
-  /** A committed block by height, or undefined. */
-  async getBlock(height: number): Promise<{ block: Block; hash: Uint8Array; bytes: Uint8Array } | undefined> {
+  /** A committed block by height (its hash computed when first read), or undefined. */
+  async getBlock(height: number): Promise<ReceivedBlock | undefined> {
     const bytes = await this.db.getBlockBytes(height)
-    if (bytes === undefined) return undefined
-    const block = decodeBlock(bytes)
-    return { block, hash: headerHash(block.header), bytes }
+    return bytes === undefined ? undefined : decodeReceivedBlock(bytes)
   }
 
   /** A committed block by hash, or undefined. */
-  async getBlockByHash(
-    hash: Uint8Array,
-  ): Promise<{ block: Block; hash: Uint8Array; bytes: Uint8Array } | undefined> {
+  async getBlockByHash(hash: Uint8Array): Promise<ReceivedBlock | undefined> {
     const height = await this.db.getHeightByHash(hash)
     return height === undefined ? undefined : this.getBlock(height)
   }

@@ -1,11 +1,11 @@
 import type { ChainEvent, TxResult } from './codec/block.js'
-import { isLowS, verifySecp256k1 } from './crypto/secp256k1.js'
+import { isLowS, isWellFormedSecp256k1, verifyWellFormedSecp256k1 } from './crypto/secp256k1.js'
 import type { VerifyPool } from './crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
 import type { DeclaredEvent, EventDeclaration, EventSink } from './events.js'
 import type { StateOverlay } from './store/overlay.js'
 import type { StateReader, StateWriter } from './store/types.js'
-import { type DecodedTx, decodeTx, signBytesOf } from './tx/decodeTx.js'
+import { type DecodedTx, decodeTx, signBytesOf, type TxId } from './tx/decodeTx.js'
 
 /** What every execution step knows about the block it runs in (time comes from here, never the clock). */
 export interface BlockInfo {
@@ -170,9 +170,12 @@ export class StateMachine {
     return events
   }
 
-  /** Decodes a transaction and resolves its messages; stateless, throws ChainError. */
-  prepare(raw: Uint8Array): PreparedTx {
-    const tx = decodeTx(raw, this.opts.maxTxBytes)
+  /**
+   * Decodes a transaction and resolves its messages; stateless, throws ChainError. `id`: the
+   * transaction's `txId(raw)` when the caller has it already.
+   */
+  prepare(raw: Uint8Array, id?: TxId): PreparedTx {
+    const tx = decodeTx(raw, this.opts.maxTxBytes, id)
     const messages = tx.messages.map((m, i) => {
       const command = this.commands.get(m.typeUrl)
       if (command === undefined) {
@@ -266,14 +269,20 @@ export class StateMachine {
     const cacheKey = `${tx.hashHex}:${accountNumber}`
     if (this.verifiedSigs.has(cacheKey)) return
     const s = tx.signature
-    // node:crypto accepts both s and n - s; only the low one is canonical (no malleable twins).
-    if (!isLowS(s)) {
+    // One well-formedness check (lengths, ranges, low S) before the curve: node:crypto accepts
+    // both s and n - s, only the low one is canonical (no malleable twins). isLowS only says
+    // which error a signature that failed it gets.
+    const wellFormed = isWellFormedSecp256k1(tx.pubkey, s)
+    if (!wellFormed && !isLowS(s)) {
       throw new ChainError(
         ChainErrorCode.TX_SIGNATURE_HIGH_S,
         'signature has a high S value; sign with a library that normalises to low S (all Cosmos wallets do)',
       )
     }
-    if (!verifySecp256k1(tx.pubkey, signBytesOf(tx, this.opts.chainId, accountNumber), s)) {
+    if (
+      !wellFormed ||
+      !verifyWellFormedSecp256k1(tx.pubkey, signBytesOf(tx, this.opts.chainId, accountNumber), s)
+    ) {
       throw new ChainError(
         ChainErrorCode.TX_SIGNATURE_INVALID,
         `signature verification failed for ${tx.signer}: this node expects chain id "${this.opts.chainId}" and account number ${accountNumber}; a signature over another chain id, account number or body does not verify`,

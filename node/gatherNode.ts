@@ -1,5 +1,5 @@
-import { Blockchain, type CommittedBlock, type ProposerKey } from '../chain/blockchain.js'
-import { decodeBlock, type TxResult, type Vote } from '../chain/codec/block.js'
+import { Blockchain, type CommittedBlock, type ProposerKey, receiveBlock } from '../chain/blockchain.js'
+import type { ReceivedBlock, TxResult, Vote } from '../chain/codec/block.js'
 import { VerifyPool } from '../chain/crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from '../chain/errors.js'
 import { hex } from '../chain/hex.js'
@@ -10,7 +10,7 @@ import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from '../chain/
 import type { BlockMetrics } from '../chain/metrics.js'
 import { type Module, StateMachine } from '../chain/stateMachine.js'
 import { ChainDb } from '../chain/store/chainDb.js'
-import { txHashHex } from '../chain/tx/decodeTx.js'
+import { txId } from '../chain/tx/decodeTx.js'
 import type { VotePool } from '../consensus/finality.js'
 import type { Health, HealthParams } from '../consensus/liveness.js'
 import { BlockProducer } from '../consensus/producer.js'
@@ -18,7 +18,7 @@ import { slotAt } from '../consensus/schedule.js'
 import type { Genesis } from '../genesis/schema.js'
 import { tokenAuthenticator } from '../modules/token/module.js'
 import { NodeFinality } from './finality.js'
-import { type MissedSlot, NodeHealth } from './health.js'
+import { NodeHealth } from './health.js'
 import { NodeReadApi, nextBlockInfo } from './readApi.js'
 import { chainInvariants, chainModules, chainSpec, consensusRules, stakingSchedule } from './wiring.js'
 
@@ -358,18 +358,18 @@ export class GatherNode extends NodeReadApi {
     })
   }
 
-  /** Validates and commits a block produced elsewhere. */
-  importBlock(bytes: Uint8Array): Promise<CommittedBlock> {
+  /**
+   * Validates and commits a block produced elsewhere: its bytes, or the block the network layer
+   * already decoded from them (decoded once; the received bytes are what is stored).
+   */
+  importBlock(block: Uint8Array | ReceivedBlock): Promise<CommittedBlock> {
     return this.serialise(async () => {
-      let missed: MissedSlot[] = []
-      try {
-        missed = this.health.missedBefore(decodeBlock(bytes).header.slot)
-      } catch {
-        // undecodable: chain.import says why
-      }
-      const committed = await this.chain.import(bytes, (raw) => {
-        const known = this.mempool.get(txHashHex(raw))
-        return known ?? this.chain.machine.prepare(raw)
+      const received = ArrayBuffer.isView(block) ? receiveBlock(block) : block
+      const missed = this.health.missedBefore(received.block.header.slot)
+      const committed = await this.chain.import(received, (raw) => {
+        // hashed once: the id that finds it in the mempool is the one decoding keeps
+        const id = txId(raw)
+        return this.mempool.get(id.hashHex) ?? this.chain.machine.prepare(raw, id)
       })
       this.health.afterSlots(missed, committed)
       this.afterCommit(committed)
@@ -410,7 +410,7 @@ export class GatherNode extends NodeReadApi {
   }
 
   private afterCommit(c: CommittedBlock): void {
-    this.mempool.update(c.txHashes.map((h) => hex(h).toUpperCase()))
+    this.mempool.update(c.txs.map((t) => t.hashHex))
     // the deletes wait for a synced write after this block's batch (TxJournal), so a crash
     // cannot keep them and lose the block
     this.compactJournal()
@@ -474,7 +474,7 @@ export class GatherNode extends NodeReadApi {
     const wanted = hashHex.toUpperCase()
     return new Promise((resolve, reject) => {
       const onBlock = (c: CommittedBlock): void => {
-        const index = c.txHashes.findIndex((h) => hex(h).toUpperCase() === wanted)
+        const index = c.txs.findIndex((t) => t.hashHex === wanted)
         if (index >= 0) {
           done()
           resolve({ height: c.block.header.height, index, result: c.results[index]! })

@@ -1,10 +1,10 @@
 import {
   type Block,
-  decodeBlock,
+  decodeReceivedBlock,
   decodeVote,
   encodeBlock,
   encodeVote,
-  headerHash,
+  type ReceivedBlock,
   type Vote,
 } from '../chain/codec/block.js'
 import { protoType } from '../chain/codec/index.js'
@@ -58,12 +58,6 @@ const BROKEN_TX = new Set<string>([
   ChainErrorCode.TX_SIGNATURE_INVALID,
   ChainErrorCode.TX_SIGNATURE_HIGH_S,
 ])
-
-/** A block received in sync: decoded, with the bytes it came in. */
-interface Synced {
-  block: Block
-  bytes: Uint8Array
-}
 
 /**
  * Puts a GatherNode on the network (chain/p2p): gossips the transactions it admits, the blocks
@@ -233,17 +227,18 @@ export class NodeNetwork {
 
   private async validateBlock(bytes: Uint8Array, from: string): Promise<Verdict> {
     const { node } = this.deps
-    let block: Block
+    // the only decode of a gossiped block: the node imports this one, with these bytes
+    let received: ReceivedBlock
     try {
-      block = decodeBlock(bytes)
+      received = decodeReceivedBlock(bytes)
     } catch {
       return 'reject'
     }
-    if (block.header.chainId !== node.chain.chainId) return 'reject'
-    const { height, previousHash } = block.header
+    if (received.block.header.chainId !== node.chain.chainId) return 'reject'
+    const { height, previousHash } = received.block.header
     const head = node.chain.head
     if (height <= head.height) {
-      await this.checkDoubleProposal(block)
+      await this.checkDoubleProposal(received)
       return 'ignore'
     }
     if (height > head.height + 1 || Buffer.compare(previousHash, head.hash) !== 0) {
@@ -253,7 +248,7 @@ export class NodeNetwork {
       return 'ignore'
     }
     try {
-      await node.importBlock(bytes)
+      await node.importBlock(received)
       return 'accept'
     } catch (e) {
       if (isChainError(e) && e.code === ChainErrorCode.BLOCK_INVALID) {
@@ -291,18 +286,17 @@ export class NodeNetwork {
   }
 
   /** A block for a height we have: the same proposer and slot with another hash is a double proposal. */
-  private async checkDoubleProposal(theirs: Block): Promise<void> {
-    const ours = await this.deps.node.chain.getBlock(theirs.header.height)
+  private async checkDoubleProposal(theirs: ReceivedBlock): Promise<void> {
+    const ours = await this.deps.node.chain.getBlock(theirs.block.header.height)
     if (ours === undefined) return
     const a = ours.block.header
-    const b = theirs.header
+    const b = theirs.block.header
     if (a.slot !== b.slot || Buffer.compare(a.proposer, b.proposer) !== 0) return
-    const hash = headerHash(b)
-    if (Buffer.compare(hash, ours.hash) === 0) return
-    if (!verifyEd25519(b.proposer, hash, theirs.signature)) return
+    if (Buffer.compare(theirs.hash, ours.hash) === 0) return
+    if (!verifyEd25519(b.proposer, theirs.hash, theirs.block.signature)) return
     const signed = (blk: Block): Uint8Array =>
       encodeBlock({ header: blk.header, txs: [], signature: blk.signature })
-    this.reportEvidence('double-proposal', hex(b.proposer), b.slot, signed(ours.block), signed(theirs))
+    this.reportEvidence('double-proposal', hex(b.proposer), b.slot, signed(ours.block), signed(theirs.block))
   }
 
   /** Submits MsgSubmitEvidence (once per offence) with the evidence signer, or logs it without one. */
@@ -384,7 +378,7 @@ export class NodeNetwork {
       const [peer, target] = best
       if (!this.syncing) log.info({ from: head, target, peer }, 'syncing')
       this.syncing = true
-      let blocks: Synced[]
+      let blocks: ReceivedBlock[]
       try {
         blocks = await this.fetchBlocks(peer, head + 1, Math.min(batch, target - head))
       } catch (e) {
@@ -434,13 +428,16 @@ export class NodeNetwork {
     return height === head.height && Buffer.compare(previousHash, head.hash) === 0
   }
 
-  /** Blocks-by-range, decoded; a block that does not decode penalises the peer and throws. */
-  private async fetchBlocks(peer: string, from: number, count: number): Promise<Synced[]> {
+  /**
+   * Blocks-by-range, decoded (the only decode of a synced block: the node imports these, with
+   * their bytes); a block that does not decode penalises the peer and throws.
+   */
+  private async fetchBlocks(peer: string, from: number, count: number): Promise<ReceivedBlock[]> {
     const raw = await this.p2p.requestBlocks(peer, from, count)
-    const out: Synced[] = []
+    const out: ReceivedBlock[] = []
     for (const bytes of raw) {
       try {
-        out.push({ block: decodeBlock(bytes), bytes })
+        out.push(decodeReceivedBlock(bytes))
       } catch {
         this.p2p.reportPeer(peer, 50, 'undecodable block in sync')
         throw new Error('undecodable block')
@@ -454,9 +451,9 @@ export class NodeNetwork {
   }
 
   /** Imports one synced block; an invalid one penalises the peer. Returns whether it was imported. */
-  private async importFrom(peer: string, b: Synced): Promise<boolean> {
+  private async importFrom(peer: string, b: ReceivedBlock): Promise<boolean> {
     try {
-      await this.deps.node.importBlock(b.bytes)
+      await this.deps.node.importBlock(b)
       return true
     } catch (e) {
       if (isChainError(e) && e.code === ChainErrorCode.BLOCK_INVALID) {
@@ -487,11 +484,11 @@ export class NodeNetwork {
     this.peerHeads.set(peer, status.headHeight)
     const final = chain.finalBlock.height
     // Walk back from our head a window at a time until one of the peer's blocks builds on ours.
-    let theirs: Synced[] = []
+    let theirs: ReceivedBlock[] = []
     let fork: number | undefined
     for (let top = chain.head.height; fork === undefined; ) {
       const from = Math.max(final + 1, top - batch + 1)
-      let window: Synced[]
+      let window: ReceivedBlock[]
       try {
         window = await this.fetchBlocks(peer, from, top + 1 - from + 1)
       } catch {
@@ -533,11 +530,12 @@ export class NodeNetwork {
     }
     // Before reverting anything, the peer's blocks must be signed by super nodes we know.
     const voters = new Set([...chain.headSuperNodes, ...chain.superNodesAt(chain.head.slot + 1)].map(hex))
-    for (const { block } of theirs) {
-      const h = block.header
+    for (const b of theirs) {
+      const h = b.block.header
       // a proposer we do not know may be one elected since (not an offence): just do not move
       if (!voters.has(hex(h.proposer))) return false
-      if (!verifyEd25519(h.proposer, headerHash(h), block.signature)) {
+      // the hash is kept: importing the block after the revert does not compute it again
+      if (!verifyEd25519(h.proposer, b.hash, b.block.signature)) {
         this.p2p.reportPeer(peer, 50, `branch block ${h.height} has a bad proposer signature`)
         return false
       }

@@ -16,7 +16,6 @@ import { isValidAddress } from '../chain/crypto/address.js'
 import { hex } from '../chain/hex.js'
 import type { Logger } from '../chain/logger.js'
 import type { RpcMetrics } from '../chain/metrics.js'
-import { decodeTx } from '../chain/tx/decodeTx.js'
 import type { GatherNode } from '../node/index.js'
 import { clientAddress, isAllowedHost, isAllowedOrigin, requestPath } from './access.js'
 import { BadClientLog } from './badClientLog.js'
@@ -158,7 +157,7 @@ interface EventNotice extends ChainEvent {
 function eventNotices(c: CommittedBlock): EventNotice[] {
   const block = blockEventViews({ events: c.blockEvents, beforeTransactions: c.blockEventsBefore })
   const fromTxs = c.results.flatMap((r, index) => {
-    const tx = { hash: hex(c.txHashes[index]!).toUpperCase(), index }
+    const tx = { hash: c.txs[index]!.hashHex, index }
     return r.events.map((e): EventNotice => ({ type: e.type, attributes: e.attributes, phase: 'tx', tx }))
   })
   return [
@@ -847,17 +846,6 @@ export class RpcServer {
   private publish(c: CommittedBlock): void {
     if (this.sockets.size === 0) return
     const head = headView(c)
-    let signers: string[] | undefined
-    const txSigners = (): string[] => {
-      signers ??= c.block.txs.map((raw) => {
-        try {
-          return decodeTx(raw, Number.MAX_SAFE_INTEGER).signer
-        } catch {
-          return ''
-        }
-      })
-      return signers
-    }
     let notices: EventNotice[] | undefined
     for (const ws of this.sockets) {
       const subs = this.clients.get(ws)
@@ -876,15 +864,16 @@ export class RpcServer {
           if (events.length > 0)
             this.notify(ws, s.id, { height: c.block.header.height, hash: hex(c.hash), events })
         } else {
-          const all = txSigners()
+          // signer and hash as the block's admission knew them (CommittedBlock.txs)
           c.results.forEach((r, i) => {
+            const tx = c.txs[i]!
             const involved =
               s.address === undefined ||
-              all[i] === s.address ||
+              tx.signer === s.address ||
               r.events.some((e) => e.attributes.some((a) => a.value === s.address))
             if (!involved) return
             this.notify(ws, s.id, {
-              hash: hex(c.txHashes[i]!).toUpperCase(),
+              hash: tx.hashHex,
               height: c.block.header.height,
               index: i,
               code: r.code,

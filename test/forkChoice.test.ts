@@ -132,7 +132,7 @@ describe('reverting blocks that are not final', () => {
 
   test('a new branch from the fork point includes the restored transactions again', async () => {
     const { a, payee, sent, hashA4, b4 } = await onBranchB()
-    expect(b4.txHashes.map((h) => hex(h).toUpperCase())).toEqual(sent)
+    expect(b4.txs.map((t) => t.hashHex)).toEqual(sent)
     expect(hex(b4.hash)).not.toBe(hashA4)
     // height 4's block events are the new block's
     expect(await a.chain.db.getBlockEvents(4)).toEqual({

@@ -38,7 +38,7 @@ import { PerformanceObserver } from 'node:perf_hooks'
 import { add, complete, cycle, save, suite } from 'benny'
 import { measureNativeVerifyRate } from '../../bench/crypto/verify.bench.js'
 import { merkleRoot } from '../../chain/block/merkle.js'
-import { decodeBlock, encodeBlock, encodeTxResult } from '../../chain/codec/block.js'
+import { decodeBlock, encodeTxResult } from '../../chain/codec/block.js'
 import { addressFromPubkey } from '../../chain/crypto/address.js'
 import { type NodeKey, nodeKeyFromSeed } from '../../chain/crypto/ed25519.js'
 import { publicKeyFromPrivateKey, verifySecp256k1 } from '../../chain/crypto/secp256k1.js'
@@ -122,8 +122,9 @@ export interface PhaseBreakdown {
     dbCommit: number
     /** `CommittedState.apply`: the in-memory state after the commit */
     stateApply: number
-    /** everything else: block decode, tx hash for the mempool lookup, header checks, ed25519 proposer
-     * signature, tx and result merkle roots, result encoding, block re-encode, mempool update */
+    /** everything else: block decode (once; the received bytes are stored, not re-encoded), tx hash
+     * for the mempool lookup (the only one), header checks, ed25519 proposer signature, tx and
+     * result merkle roots, result encoding, mempool update */
     other: number
   }
   /** garbage-collection pauses during the imports (µs per tx; already inside the phases above) */
@@ -135,7 +136,6 @@ export interface PhaseBreakdown {
     txRoot: number
     resultRoot: number
     encodeResultsForCommit: number
-    encodeBlock: number
   }
 }
 
@@ -531,10 +531,9 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
           txHashForMempoolLookup: timeMs(() => {
             for (const raw of c.block.txs) txHashHex(raw)
           }),
-          txRoot: timeMs(() => merkleRoot(c.txHashes)),
+          txRoot: timeMs(() => merkleRoot(c.txs.map((t) => t.hash))),
           resultRoot: timeMs(() => merkleRoot(c.results.map(encodeTxResult))),
           encodeResultsForCommit: timeMs(() => c.results.map(encodeTxResult)),
-          encodeBlock: timeMs(() => encodeBlock(c.block)),
         }
         if (!b.warmup) perBlock.push({ txs: b.txs, start: t0, total, acc, other })
       }
@@ -608,7 +607,6 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
           txRoot: us((r) => r.other.txRoot),
           resultRoot: us((r) => r.other.resultRoot),
           encodeResultsForCommit: us((r) => r.other.encodeResultsForCommit),
-          encodeBlock: us((r) => r.other.encodeBlock),
         },
       })
     }

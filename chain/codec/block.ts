@@ -116,6 +116,32 @@ export function decodeBlock(b: Uint8Array): Block {
   }
 }
 
+/**
+ * A block decoded once from the bytes it arrived in (gossip, blocks-by-range, the database),
+ * passed down the import instead of the bytes so nothing decodes it again.
+ */
+export interface ReceivedBlock {
+  readonly block: Block
+  /** the bytes as they arrived: stored and served as they are, never re-encoded */
+  readonly bytes: Uint8Array
+  /** `headerHash(block.header)`, computed on first use and kept */
+  readonly hash: Uint8Array
+}
+
+/** Decodes block bytes once, keeping them beside the block; throws on malformed bytes (as `decodeBlock`). */
+export function decodeReceivedBlock(bytes: Uint8Array): ReceivedBlock {
+  const block = decodeBlock(bytes)
+  let hash: Uint8Array | undefined
+  return {
+    block,
+    bytes,
+    get hash(): Uint8Array {
+      hash ??= headerHash(block.header)
+      return hash
+    },
+  }
+}
+
 /** Encodes a vote. */
 export function encodeVote(v: Vote): Uint8Array {
   return VoteType.encode(VoteType.fromObject(v)).finish()

@@ -81,7 +81,28 @@ export function signDirect(priv32: Uint8Array, signBytes: Uint8Array): Uint8Arra
  * @returns true only for a valid low-S signature
  */
 export function verifySecp256k1(pubkey33: Uint8Array, message: Uint8Array, sig64: Uint8Array): boolean {
-  if (!isBytes(message) || !isWellFormedSecp256k1(pubkey33, sig64)) return false
+  return (
+    isBytes(message) &&
+    isWellFormedSecp256k1(pubkey33, sig64) &&
+    verifyWellFormedSecp256k1(pubkey33, message, sig64)
+  )
+}
+
+/**
+ * The curve arithmetic of {@link verifySecp256k1} alone, for a pair that already passed
+ * {@link isWellFormedSecp256k1}: the verify pool and the state machine check that (lengths,
+ * ranges, low S) once before verifying. Never throws.
+ *
+ * @param pubkey33 - 33-byte compressed public key
+ * @param message - the signed bytes (hashed with SHA-256 here)
+ * @param sig64 - 64-byte `r || s` signature that is well formed
+ * @returns true when the signature verifies
+ */
+export function verifyWellFormedSecp256k1(
+  pubkey33: Uint8Array,
+  message: Uint8Array,
+  sig64: Uint8Array,
+): boolean {
   let key: KeyObject
   try {
     key = publicKeys.get(pubkey33)

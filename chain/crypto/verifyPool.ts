@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { isWellFormedSecp256k1, verifySecp256k1 } from './secp256k1.js'
+import { isBytes } from './keyCache.js'
+import { isWellFormedSecp256k1, verifyWellFormedSecp256k1 } from './secp256k1.js'
 
 /** One signature to check: over sha256(message) by the 33-byte compressed key. */
 export interface VerifyItem {
@@ -63,10 +64,12 @@ export class VerifyPool {
     const todo: number[] = []
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!
-      if (isWellFormedSecp256k1(it.pubkey, it.signature)) todo.push(i)
+      // the checks of verifySecp256k1 that need no curve, once: what passes only needs the curve
+      if (isBytes(it.message) && isWellFormedSecp256k1(it.pubkey, it.signature)) todo.push(i)
     }
     if (this.closed || this.workers.length === 0 || todo.length < MIN_PARALLEL_BATCH) {
-      for (const i of todo) out[i] = verifySecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
+      for (const i of todo)
+        out[i] = verifyWellFormedSecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
       return out
     }
     // Equal shares for each worker and for this thread, which takes the last share.
@@ -83,7 +86,7 @@ export class VerifyPool {
       )
     }
     for (const i of todo.slice(this.workers.length * per)) {
-      out[i] = verifySecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
+      out[i] = verifyWellFormedSecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
     }
     await Promise.all(pending)
     return out

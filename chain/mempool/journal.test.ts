@@ -255,7 +255,7 @@ describe('a node with its journal', () => {
         expect(hashes.map((h) => o.node.mempool.has(h))).toEqual([true, true])
         expect(o.node.nextAccount(o.keys.faucet.address)?.sequence).toBe(2n)
         const c = await o.node.produceBlock()
-        expect(c.txHashes.map((h) => Buffer.from(h).toString('hex').toUpperCase())).toEqual(hashes)
+        expect(c.txs.map((t) => t.hashHex)).toEqual(hashes)
         expect(o.node.journal?.size).toBe(0)
         await o.node.journal?.flush()
         expect(await o.node.chain.db.readJournal()).toEqual([])
@@ -334,7 +334,7 @@ describe('a node with its journal', () => {
       expect(o.node.mempool.pending()).toEqual([])
       const block = await o.node.produceBlock()
       const { hash } = await accepted
-      expect(block.txHashes.map((h) => Buffer.from(h).toString('hex').toUpperCase())).toEqual([hash])
+      expect(block.txs.map((t) => t.hashHex)).toEqual([hash])
     } finally {
       await o.close()
     }

@@ -298,7 +298,7 @@ describe('mempool after a block', () => {
       pool.add(other)
       node.submitTx(included)
       const committed = await node.produceBlock(node.chain.head.slot + 1)
-      pool.update(committed.txHashes.map((h) => Buffer.from(h).toString('hex').toUpperCase()))
+      pool.update(committed.txs.map((t) => t.hashHex))
       expect(pool.pending().map((p) => p.tx.hashHex)).toEqual([txHashHex(other)])
       expect(pool.sizeBytes).toBe(other.length)
     } finally {

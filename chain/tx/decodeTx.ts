@@ -55,17 +55,32 @@ export function txHash(raw: Uint8Array): Buffer {
   return createHash('sha256').update(raw).digest()
 }
 
+/** A transaction's id in both forms a `DecodedTx` carries. */
+export interface TxId {
+  hash: Buffer
+  /** upper-case hex of `hash` */
+  hashHex: string
+}
+
+/** The id of raw TxRaw bytes: hashed once, its hex upper-cased once (the only place it is). */
+export function txId(raw: Uint8Array): TxId {
+  const hash = txHash(raw)
+  return { hash, hashHex: hash.toString('hex').toUpperCase() }
+}
+
 /** Hex of a transaction hash, upper case. */
 export function txHashHex(raw: Uint8Array): string {
-  return txHash(raw).toString('hex').toUpperCase()
+  return txId(raw).hashHex
 }
 
 /**
  * Decodes and structurally checks TxRaw bytes: canonical encoding (so a transaction has one
  * hash), one SIGN_MODE_DIRECT secp256k1 signer, a fee in ugat, bounded messages and memo.
- * Stateless, so its result can be cached by hash; it never reads or writes state.
+ * Stateless, so its result can be cached by hash; it never reads or writes state. `id` is
+ * `txId(raw)` when the caller already computed it (block import looks the mempool up by it),
+ * so the transaction is not hashed twice.
  */
-export function decodeTx(raw: Uint8Array, maxTxBytes: number): DecodedTx {
+export function decodeTx(raw: Uint8Array, maxTxBytes: number, id?: TxId): DecodedTx {
   if (!(raw instanceof Uint8Array) || raw.length === 0) throw malformed('empty')
   if (raw.length > maxTxBytes) {
     throw new ChainError(
@@ -133,10 +148,10 @@ export function decodeTx(raw: Uint8Array, maxTxBytes: number): DecodedTx {
   }
   if (authInfo.fee?.payer || authInfo.fee?.granter) throw malformed('fee payer and granter are not supported')
 
-  const hash = txHash(raw)
+  const { hash, hashHex } = id ?? txId(raw)
   return {
     hash,
-    hashHex: hash.toString('hex').toUpperCase(),
+    hashHex,
     raw,
     bodyBytes: txRaw.bodyBytes,
     authInfoBytes: txRaw.authInfoBytes,

@@ -1,0 +1,108 @@
+import { describe, expect, test } from '@jest/globals'
+import { openDevnetNode, signNext } from '../test/helpers/devnet.js'
+import { type CommittedBlock, receiveBlock } from './blockchain.js'
+import { decodeBlock, decodeReceivedBlock, encodeBlock } from './codec/block.js'
+import { hex } from './hex.js'
+import { txId } from './tx/decodeTx.js'
+import { transferMessage } from './tx/signTx.js'
+
+/** A block of `n` transfers from the faucet, produced by a fresh devnet node. */
+async function producedBlock(n: number): Promise<{ committed: CommittedBlock; raws: Uint8Array[] }> {
+  const p = await openDevnetNode()
+  try {
+    const raws: Uint8Array[] = []
+    for (let i = 0; i < n; i++) {
+      const raw = signNext(p.node, p.keys.faucet, [
+        transferMessage(p.keys.faucet.address, p.keys.validator.address, 1_000n + BigInt(i)),
+      ])
+      p.node.submitTx(raw)
+      raws.push(raw)
+    }
+    const committed = await p.node.produceBlock()
+    expect(committed.block.txs).toHaveLength(n)
+    return { committed, raws }
+  } finally {
+    await p.close()
+  }
+}
+
+describe('block import: one decode per block', () => {
+  test('a block decoded on receipt is imported as it is: its received bytes stored byte for byte, its hash computed once, its transactions known by id and signer', async () => {
+    const { committed: produced, raws } = await producedBlock(3)
+    // what a follower's network layer gets (a copy: nothing may lean on the producer's buffer)
+    const gossiped = Uint8Array.from(produced.bytes)
+    const received = decodeReceivedBlock(gossiped)
+    const f = await openDevnetNode()
+    try {
+      const c = await f.node.importBlock(received)
+      // the pipeline kept what it was handed: a second decode, a re-encode or a second header
+      // hash would each give a new object here
+      expect(c.block).toBe(received.block)
+      expect(c.bytes).toBe(gossiped)
+      expect(c.hash).toBe(received.hash)
+      expect(hex(c.hash)).toBe(hex(produced.hash))
+      expect(hex(f.node.chain.head.hash)).toBe(hex(produced.hash))
+      const stored = await f.node.chain.db.getBlockBytes(1)
+      expect(Buffer.from(stored!).equals(Buffer.from(gossiped))).toBe(true)
+      // the same block the producer stored and served: the received bytes are canonical
+      expect(Buffer.from(encodeBlock(decodeBlock(stored!))).equals(Buffer.from(gossiped))).toBe(true)
+      expect((await f.node.chain.getBlock(1))?.bytes).toEqual(stored)
+      // ids and signers as admission knew them, in block order, for the RPC's `txs` subscribers
+      const expected = raws.map((raw) => {
+        const id = txId(raw)
+        return { hash: hex(id.hash), hashHex: id.hashHex, signer: f.keys.faucet.address }
+      })
+      const view = (x: CommittedBlock) =>
+        x.txs.map((t) => ({ hash: hex(t.hash), hashHex: t.hashHex, signer: t.signer }))
+      expect(view(c)).toEqual(expected)
+      expect(view(produced)).toEqual(expected)
+      expect(c.txs.map((t) => t.hashHex)).toEqual(c.txs.map((t) => hex(t.hash).toUpperCase()))
+      expect(
+        Buffer.from(f.node.chain.head.stateRoot).equals(Buffer.from(produced.block.header.stateRoot)),
+      ).toBe(true)
+    } finally {
+      await f.close()
+    }
+  })
+
+  test('received bytes are never re-encoded: a field this codec skips is stored and served as it came, the hash is the header’s', async () => {
+    const { committed: produced } = await producedBlock(1)
+    // field 15, length-delimited, 3 bytes: valid protobuf that decodeBlock skips
+    const padded = Buffer.concat([
+      Buffer.from(produced.bytes),
+      Buffer.from([(15 << 3) | 2, 3, 0x61, 0x62, 0x63]),
+    ])
+    const f = await openDevnetNode()
+    try {
+      // the bytes path (blocks-by-range hands the network layer bytes too)
+      const c = await f.node.importBlock(padded)
+      expect(hex(c.hash)).toBe(hex(produced.hash))
+      const stored = await f.node.chain.db.getBlockBytes(1)
+      expect(Buffer.from(stored!).equals(padded)).toBe(true)
+      // what a re-encode would have stored instead
+      expect(Buffer.from(encodeBlock(decodeBlock(padded))).equals(Buffer.from(produced.bytes))).toBe(true)
+      expect(stored!.length).toBe(produced.bytes.length + 5)
+    } finally {
+      await f.close()
+    }
+  })
+
+  test('bytes that do not decode are refused as before: BLOCK_INVALID, "cannot decode"', async () => {
+    expect(() => receiveBlock(new Uint8Array([0xff, 0xff, 0xff]))).toThrow(
+      expect.objectContaining({
+        code: 'BLOCK_INVALID',
+        message: expect.stringMatching(/^invalid block: cannot decode: /),
+      }),
+    )
+    const f = await openDevnetNode()
+    try {
+      await expect(f.node.importBlock(new Uint8Array([0xff, 0xff, 0xff]))).rejects.toMatchObject({
+        code: 'BLOCK_INVALID',
+        message: expect.stringMatching(/^invalid block: cannot decode: /),
+      })
+      expect(f.node.chain.head.height).toBe(0)
+    } finally {
+      await f.close()
+    }
+  })
+})
