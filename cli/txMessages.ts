@@ -85,6 +85,8 @@ export interface GroupPolicyFields {
   /** 0 or absent: no parent */
   parentGroup?: number
   membersMayBefriend?: boolean
+  /** group blocks between anchored checkpoints; 0 or absent: 100 */
+  checkpointInterval?: number
 }
 
 function policyFields(p: GroupPolicyFields): Record<string, unknown> {
@@ -93,6 +95,7 @@ function policyFields(p: GroupPolicyFields): Record<string, unknown> {
     minGatBalance: (p.minGatBalance ?? 0n).toString(),
     parentGroup: p.parentGroup ?? 0,
     membersMayBefriend: p.membersMayBefriend ?? false,
+    checkpointInterval: p.checkpointInterval ?? 0,
   }
 }
 

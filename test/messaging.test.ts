@@ -5,6 +5,7 @@
  * modules/messaging/groupchain, as the group-chain runtime will.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
+import { publicKeyFromPrivateKey } from '../chain/crypto/secp256k1.js'
 import { statePath, stateValueHash } from '../chain/store/committedState.js'
 import { proofFromJson as smtProofFromJson, verifyProof } from '../chain/store/smt.js'
 import { transferMessage } from '../chain/tx/signTx.js'
@@ -16,7 +17,6 @@ import {
   transferGidMessage,
   updateGroupMessage,
 } from '../cli/txMessages.js'
-import { encodePost } from '../modules/messaging/groupchain/block.js'
 import { GroupChainBuilder } from '../modules/messaging/groupchain/chain.js'
 import {
   decodeAnchoredCheckpoint,
@@ -24,11 +24,17 @@ import {
   signCheckpoint,
 } from '../modules/messaging/groupchain/checkpoint.js'
 import { proofFromJson, proofToJson, verifyInclusion } from '../modules/messaging/groupchain/proof.js'
+import { signPost } from '../modules/messaging/groupchain/tx.js'
 import { GatherClient, RpcClientError } from '../rpc/client.js'
 import { openDevnetNode } from './helpers/devnet.js'
 import { TxDriver } from './helpers/messaging.js'
 import { startRpcNode } from './helpers/rpcNode.js'
 import { type AccountSigner, testAccount, testNodeKey } from './helpers/staking.js'
+
+const POSTER = (() => {
+  const privateKey = new Uint8Array(32).fill(7)
+  return { privateKey, publicKey: publicKeyFromPrivateKey(privateKey) }
+})()
 
 const GAT = 1_000_000n
 const FEE = 1_000n
@@ -72,9 +78,7 @@ function groupChain(groupId: number, blocks: number, salt = ''): GroupChainBuild
   const chain = new GroupChainBuilder(groupId)
   for (let b = 1; b <= blocks; b++) {
     const txs = Array.from({ length: 2 + (b % 3) }, (_, i) =>
-      encodePost({
-        author: 'gat1author',
-        nonce: b * 10 + i,
+      signPost('gather-test', 1, POSTER, b * 10 + i, {
         contentType: 'application/activity+json',
         content: new TextEncoder().encode(JSON.stringify({ type: 'Note', content: `${salt}post ${b}.${i}` })),
       }),

@@ -3,11 +3,17 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { nodeKeyFromSeed } from '../chain/crypto/ed25519.js'
 import { TEST_MNEMONIC } from '../chain/crypto/hd.js'
-import { encodePost } from '../modules/messaging/groupchain/block.js'
+import { publicKeyFromPrivateKey } from '../chain/crypto/secp256k1.js'
 import { GroupChainBuilder } from '../modules/messaging/groupchain/chain.js'
 import { proofToJson } from '../modules/messaging/groupchain/proof.js'
+import { signPost } from '../modules/messaging/groupchain/tx.js'
 import { type DevnetProcess, runCli, startDevnet } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
+
+const POSTER = (() => {
+  const privateKey = new Uint8Array(32).fill(7)
+  return { privateKey, publicKey: publicKeyFromPrivateKey(privateKey) }
+})()
 
 const FAUCET = 'gat1erxf3sa9q2j4vgseu7jq4a258ckmk7cy2ry267'
 
@@ -152,9 +158,7 @@ describe('messaging from the CLI against a `gather devnet` process', () => {
         producer,
         timeMs: b * 1000,
         txs: [0, 1, 2].map((i) =>
-          encodePost({
-            author: FAUCET,
-            nonce: b * 10 + i,
+          signPost('gather-test', 1, POSTER, b * 10 + i, {
             contentType: 'text/plain',
             content: Buffer.from(`hello ${b}.${i}`),
           }),

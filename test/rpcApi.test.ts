@@ -6,6 +6,7 @@
  * is what keeps server and client from drifting.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { publicKeyFromPrivateKey } from '../chain/crypto/secp256k1.js'
 import { hex } from '../chain/hex.js'
 import { transferMessage } from '../chain/tx/signTx.js'
 import {
@@ -14,10 +15,10 @@ import {
   lockMessage,
   registerGidMessage,
 } from '../cli/txMessages.js'
-import { encodePost } from '../modules/messaging/groupchain/block.js'
 import { GroupChainBuilder } from '../modules/messaging/groupchain/chain.js'
 import { signCheckpoint } from '../modules/messaging/groupchain/checkpoint.js'
 import { proofToJson } from '../modules/messaging/groupchain/proof.js'
+import { signPost } from '../modules/messaging/groupchain/tx.js'
 import { type RpcMethodName, rpcApi } from '../rpc/api.js'
 import { GatherClient } from '../rpc/client.js'
 import { signNext } from './helpers/devnet.js'
@@ -25,6 +26,11 @@ import { TxDriver } from './helpers/messaging.js'
 import { type RpcNode, startRpcNode } from './helpers/rpcNode.js'
 import { type AccountSigner, testAccount, testNodeKey } from './helpers/staking.js'
 import { waitFor } from './helpers/wait.js'
+
+const POSTER = (() => {
+  const privateKey = new Uint8Array(32).fill(7)
+  return { privateKey, publicKey: publicKeyFromPrivateKey(privateKey) }
+})()
 
 const GAT = 1_000_000n
 
@@ -48,9 +54,7 @@ describe('every JSON-RPC method answers what rpc/api.ts declares', () => {
     await d.commit(alice, [createGroupMessage(alice.address, { name: 'api', producers: [producer.id] })])
     const chain = new GroupChainBuilder(1)
     for (let b = 1; b <= 2; b++) {
-      const post = encodePost({
-        author: alice.address,
-        nonce: b,
+      const post = signPost('gather-test', 1, POSTER, b, {
         contentType: 'application/activity+json',
         content: new TextEncoder().encode(JSON.stringify({ type: 'Note', content: `post ${b}` })),
       })

@@ -20,10 +20,10 @@ import { join } from 'node:path'
 import { benchAccounts } from '../../bench/chain/blockApply.bench.js'
 import { measureNativeVerifyRate } from '../../bench/crypto/verify.bench.js'
 import { nodeKeyFromSeed, signEd25519, verifyEd25519 } from '../../chain/crypto/ed25519.js'
+import { publicKeyFromPrivateKey } from '../../chain/crypto/secp256k1.js'
 import { signTx } from '../../chain/tx/signTx.js'
 import { anchorCheckpointMessage, createGroupMessage } from '../../cli/txMessages.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
-import { encodePost } from '../../modules/messaging/groupchain/block.js'
 import { GroupChainBuilder } from '../../modules/messaging/groupchain/chain.js'
 import { type GroupCheckpoint, signCheckpoint } from '../../modules/messaging/groupchain/checkpoint.js'
 import {
@@ -32,8 +32,14 @@ import {
   proofToJson,
   verifyInclusion,
 } from '../../modules/messaging/groupchain/proof.js'
+import { signPost } from '../../modules/messaging/groupchain/tx.js'
 import { GatherNode } from '../../node/index.js'
 import { type Stats, stats } from '../stats.js'
+
+const POSTER = (() => {
+  const privateKey = new Uint8Array(32).fill(7)
+  return { privateKey, publicKey: publicKeyFromPrivateKey(privateKey) }
+})()
 
 /** Options of {@link runMessagingBench}. */
 export interface MessagingBenchOptions {
@@ -117,11 +123,9 @@ function proofSet(blocks: number): { cp: GroupCheckpoint; proofs: InclusionProof
   )
   for (let b = 1; b <= blocks; b++) {
     const txs = [0, 1, 2, 3].map((i) =>
-      encodePost({
-        author: 'gat1benchauthor',
-        nonce: b * 4 + i,
+      signPost('gather-test', 1, POSTER, b * 4 + i, {
         contentType: 'application/activity+json',
-        content,
+        content: content,
       }),
     )
     chain.append({ producer, txs, timeMs: b * 1000, stateRoot: h(`state/${b}`) })

@@ -3,6 +3,7 @@ import { type BlockEvents, type ChainEvent, eventsFromProto } from '../codec/blo
 import { protoType } from '../codec/index.js'
 import { hex } from '../hex.js'
 import { CommittedState } from './committedState.js'
+import { KeySpace } from './keySpace.js'
 import type { StateChanges } from './types.js'
 
 /** What the database says the chain's head is. */
@@ -59,6 +60,8 @@ const STATE_END = 's;'
 // transactions. Not state: outside `s:`, so never in the state root.
 const JOURNAL = 'j:'
 const JOURNAL_END = 'j;'
+// The group chains this node hosts (node/groups/groupStore.ts): not main-chain state either.
+const GROUPS = 'g:'
 
 function heightKey(prefix: string, height: number, suffix?: number): Uint8Array {
   const out = Buffer.alloc(2 + 8 + (suffix === undefined ? 0 : 4))
@@ -157,6 +160,11 @@ export class ChainDb {
 
   async close(): Promise<void> {
     await this.db.close()
+  }
+
+  /** The key space of the group chains this node hosts (`g:`, outside the state and its root). */
+  groupSpace(): KeySpace {
+    return new KeySpace(this.db, GROUPS)
   }
 
   /** The stored genesis hash, or undefined for a fresh database. */

@@ -32,6 +32,7 @@ interface GroupTxOptions extends TxOptions {
   producer?: string[]
   threshold?: string
   maxMembers?: string
+  checkpointInterval?: string
   minGat?: string
   parent?: string
   befriend?: boolean
@@ -80,13 +81,16 @@ function policyOf(o: GroupTxOptions): GroupPolicyFields | undefined {
   const parent = wholeNumber(o.parent, '--parent', 0, Number.MAX_SAFE_INTEGER)
   if (parent !== undefined) p.parentGroup = parent
   if (o.befriend !== undefined) p.membersMayBefriend = o.befriend
+  const interval = wholeNumber(o.checkpointInterval, '--checkpoint-interval', 1, 100_000)
+  if (interval !== undefined) p.checkpointInterval = interval
   return Object.keys(p).length === 0 ? undefined : p
 }
 
 const POLICY_HELP = `Policy: --max-members N (1 to 10,000; default 10,000), --min-gat AMOUNT (a holder-gated group:
 accounts holding at least AMOUNT are members, and leave when their balance falls below), --parent
 GROUP-ID (a group of groups: only the parent's owner may place groups under it), --befriend
-(members may add each other as friends).`
+(members may add each other as friends), --checkpoint-interval N (the producers anchor a
+checkpoint every N group blocks; 1 to 100,000, default 100).`
 
 const CHECKPOINT_HELP = `The checkpoint file is JSON, as a group chain's producers write it:
   { "groupId": 1, "height": 8, "blockHash": "<64 hex>", "stateRoot": "<64 hex>",
@@ -204,6 +208,10 @@ ${POLICY_HELP}`,
         .option('--producer <node-id>', 'a producer of the group chain (repeatable)', collect, [])
         .option('--threshold <n>', 'checkpoint signatures needed (default: a majority of the producers)')
         .option('--max-members <n>', 'member cap, 1 to 10,000 (default 10,000)')
+        .option(
+          '--checkpoint-interval <n>',
+          'group blocks between anchored checkpoints, 1 to 100,000 (default 100)',
+        )
         .option('--min-gat <amount>', 'holder gate: members hold at least this much GAT')
         .option('--parent <group-id>', 'the parent group (you must manage it)')
         .option('--befriend', 'members may add each other as friends'),
@@ -251,6 +259,7 @@ ${POLICY_HELP}`,
         .option('--threshold <n>', 'checkpoint signatures needed')
         .option('--owner-produces', 'the owner becomes the only producer')
         .option('--max-members <n>', 'member cap, 1 to 10,000')
+        .option('--checkpoint-interval <n>', 'group blocks between anchored checkpoints, 1 to 100,000')
         .option('--min-gat <amount>', 'holder gate (0 removes it)')
         .option('--parent <group-id>', 'a new parent group (0: none)')
         .option('--befriend', 'members may add each other as friends')
@@ -275,6 +284,7 @@ ${POLICY_HELP}`,
             minGatBalance: BigInt(current.minGatBalance),
             parentGroup: current.parentGroup,
             membersMayBefriend: current.membersMayBefriend,
+            checkpointInterval: current.checkpointInterval,
             ...given,
           }
         }

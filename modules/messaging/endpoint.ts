@@ -60,6 +60,7 @@ export function groupView(g: GroupRecord) {
       holderGated: BigInt(g.policy.minGatBalance) > 0n,
       parentGroup: Number(g.policy.parentGroup),
       membersMayBefriend: g.policy.membersMayBefriend,
+      checkpointInterval: g.policy.checkpointInterval,
     },
     createdHeight: Number(g.createdHeight),
     updatedHeight: Number(g.updatedHeight),

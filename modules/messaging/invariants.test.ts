@@ -14,7 +14,13 @@ function group(over: Partial<GroupRecord> = {}): Omit<GroupRecord, 'id'> {
     name: 'g',
     producers: ['aa'.repeat(32), 'bb'.repeat(32), 'cc'.repeat(32)],
     threshold: 2,
-    policy: { maxMembers: 100, minGatBalance: '0', parentGroup: '0', membersMayBefriend: false },
+    policy: {
+      maxMembers: 100,
+      minGatBalance: '0',
+      parentGroup: '0',
+      membersMayBefriend: false,
+      checkpointInterval: 100,
+    },
     createdHeight: '1',
     updatedHeight: '1',
     frozen: false,
@@ -30,7 +36,15 @@ describe('messaging invariants', () => {
     const a = messagingMethod.addGroup(state, group())
     const b = messagingMethod.addGroup(
       state,
-      group({ policy: { maxMembers: 5, minGatBalance: '7', parentGroup: a, membersMayBefriend: true } }),
+      group({
+        policy: {
+          maxMembers: 5,
+          minGatBalance: '7',
+          parentGroup: a,
+          membersMayBefriend: true,
+          checkpointInterval: 100,
+        },
+      }),
     )
     const cp = (h: number) => ({
       groupId: b,

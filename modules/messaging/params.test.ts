@@ -43,15 +43,26 @@ describe('messaging rules on plain values', () => {
       minGatBalance: '0',
       parentGroup: '0',
       membersMayBefriend: false,
+      checkpointInterval: 100,
     })
     expect(
-      decodePolicy({ maxMembers: 10_000, minGatBalance: '5', parentGroup: 3, membersMayBefriend: true }),
+      decodePolicy({
+        maxMembers: 10_000,
+        minGatBalance: '5',
+        parentGroup: 3,
+        membersMayBefriend: true,
+        checkpointInterval: 8,
+      }),
     ).toEqual({
       maxMembers: 10_000,
       minGatBalance: '5',
       parentGroup: '3',
       membersMayBefriend: true,
+      checkpointInterval: 8,
     })
+    expect(code(() => decodePolicy({ checkpointInterval: 100_001 }))).toBe(
+      'MESSAGING_INVALID_CHECKPOINT_INTERVAL',
+    )
     expect(code(() => decodePolicy({ maxMembers: 10_001 }))).toBe('MESSAGING_MAX_MEMBERS_EXCEEDED')
     expect(code(() => decodePolicy({ minGatBalance: '01' }))).toBe('INVALID_AMOUNT')
     expect(code(() => decodePolicy({ minGatBalance: 'x'.repeat(1000) }))).toBe('INVALID_AMOUNT')

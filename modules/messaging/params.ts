@@ -3,6 +3,12 @@ import { defineParams, type ParamsJson } from '../../chain/params.js'
 
 /** A group has at most 10,000 members (a rule of the protocol, not a param). */
 export const MAX_MEMBERS_LIMIT = 10_000
+
+/** Group blocks between anchored checkpoints when a policy names none. */
+export const DEFAULT_CHECKPOINT_INTERVAL = 100
+
+/** The largest checkpoint interval a policy may name. */
+export const MAX_CHECKPOINT_INTERVAL = 100_000
 /** Producers a message may name at all (the param `maxProducers` is checked against state). */
 export const MAX_PRODUCERS_HARD = 100
 

@@ -48,6 +48,8 @@ export const groupView = z
         /** 0: none */
         parentGroup: z.number(),
         membersMayBefriend: z.boolean(),
+        /** group blocks between anchored checkpoints */
+        checkpointInterval: z.number(),
       })
       .strict(),
     createdHeight: z.number(),
@@ -152,6 +154,10 @@ const inclusionProof = z
     groupId: groupIdSchema,
     checkpointHeight: safeInt(1),
     message: proofBase64(PROOF_LIMITS.maxMessageBytes),
+    leafHash: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/)
+      .optional(),
     blockHeader: proofBase64(PROOF_LIMITS.maxHeaderBytes),
     txIndex: safeInt(0),
     txPath: hashes,

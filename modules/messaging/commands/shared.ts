@@ -2,7 +2,12 @@ import { parseAmount } from '../../../chain/amount.js'
 import { u64ToSafeNumber } from '../../../chain/codec/index.js'
 import { ChainError } from '../../../chain/errors.js'
 import { MessagingErrorCode } from '../errors.js'
-import { MAX_MEMBERS_LIMIT, MAX_PRODUCERS_HARD } from '../params.js'
+import {
+  DEFAULT_CHECKPOINT_INTERVAL,
+  MAX_CHECKPOINT_INTERVAL,
+  MAX_MEMBERS_LIMIT,
+  MAX_PRODUCERS_HARD,
+} from '../params.js'
 import type { PolicyRecord } from '../stores/index.js'
 
 /** A uint64 id or height that must be from 1 (and fit a safe integer); `code` is raised otherwise. */
@@ -85,6 +90,13 @@ export function decodePolicy(p: Record<string, unknown> | null | undefined): Pol
       `max_members ${maxMembers} is above the limit of ${MAX_MEMBERS_LIMIT} members per group`,
       { limit: MAX_MEMBERS_LIMIT },
     )
+  const interval = Number(p?.checkpointInterval ?? 0)
+  if (!Number.isSafeInteger(interval) || interval > MAX_CHECKPOINT_INTERVAL)
+    throw new ChainError(
+      MessagingErrorCode.INVALID_CHECKPOINT_INTERVAL,
+      `checkpoint_interval ${interval} is above ${MAX_CHECKPOINT_INTERVAL} group blocks`,
+      { limit: MAX_CHECKPOINT_INTERVAL },
+    )
   const rawMin = p?.minGatBalance
   const min =
     rawMin === undefined || rawMin === null || rawMin === '' ? 0n : parseAmount(rawMin, 'min_gat_balance')
@@ -93,5 +105,6 @@ export function decodePolicy(p: Record<string, unknown> | null | undefined): Pol
     minGatBalance: min.toString(),
     parentGroup: decodeId(p?.parentGroup ?? 0, 'parent_group', true).toString(),
     membersMayBefriend: p?.membersMayBefriend === true,
+    checkpointInterval: interval === 0 ? DEFAULT_CHECKPOINT_INTERVAL : interval,
   }
 }

@@ -4,7 +4,6 @@ import { sha256 } from '../../../chain/crypto/hash.js'
 
 const HeaderType = protoType('gather.messaging.v1.GroupBlockHeader')
 const BlockType = protoType('gather.messaging.v1.GroupBlock')
-const PostType = protoType('gather.messaging.v1.GroupPost')
 
 /** A group-chain block header. Its hash is sha256 of its protobuf encoding (`encodeGroupHeader`). */
 export interface GroupBlockHeader {
@@ -23,13 +22,30 @@ export interface GroupBlockHeader {
   /** MMR root over the hashes of blocks 1..height-1 */
   accumulatorRoot: Uint8Array
   txCount: number
+  /** the main chain's final height the producer checked the block's rules against */
+  mainHeight: number
+  /** 0: the height's first producer in turn order; r: the r-th after it (the turn passed) */
+  round: number
+  /** members removed because their GAT fell below the holder gate */
+  removed: string[]
+}
+
+/** A transaction whose content was dropped (tombstone or retention): what still commits to it. */
+export interface PrunedTx {
+  index: number
+  /** RFC 6962 leaf hash of the original bytes */
+  leafHash: Uint8Array
+  author: string
+  nonce: number
 }
 
 /** A group-chain block: header, transactions and the producer's ed25519 signature over the header hash. */
 export interface GroupBlock {
   header: GroupBlockHeader
+  /** a pruned transaction is empty here and described in `pruned` */
   txs: Uint8Array[]
   signature: Uint8Array
+  pruned?: PrunedTx[]
 }
 
 /** The canonical bytes of a header (what its hash is taken over). */
@@ -45,6 +61,9 @@ export function encodeGroupHeader(h: GroupBlockHeader): Uint8Array {
       stateRoot: h.stateRoot,
       accumulatorRoot: h.accumulatorRoot,
       txCount: h.txCount,
+      mainHeight: h.mainHeight,
+      round: h.round,
+      removed: h.removed,
     }),
   ).finish()
 }
@@ -67,6 +86,9 @@ export function decodeGroupHeader(bytes: Uint8Array): GroupBlockHeader {
     stateRoot: bytes32(m.stateRoot, 'state_root'),
     accumulatorRoot: bytes32(m.accumulatorRoot, 'accumulator_root'),
     txCount: Number(m.txCount ?? 0),
+    mainHeight: u64ToSafeNumber(m.mainHeight as never, 'main_height'),
+    round: Number(m.round ?? 0),
+    removed: ((m.removed as string[] | undefined) ?? []).map(String),
   }
   if (h.height < 1) throw new Error('height must be at least 1')
   // one byte string per header: a non-canonical encoding would give the same block two hashes
@@ -85,37 +107,55 @@ export function verifyGroupBlockSignature(b: GroupBlock): boolean {
   return verifyEd25519(b.header.producer, groupBlockHash(b.header), b.signature)
 }
 
-/** Encodes a whole block (header, txs, signature). */
+/** Encodes a whole block (header, txs, signature, pruned transactions). */
 export function encodeGroupBlock(b: GroupBlock): Uint8Array {
   return BlockType.encode(
     BlockType.fromObject({
       header: HeaderType.toObject(HeaderType.decode(encodeGroupHeader(b.header))),
       txs: b.txs,
       signature: b.signature,
+      pruned: (b.pruned ?? []).map((p) => ({ ...p })),
     }),
   ).finish()
 }
 
-/** A post: an author's content (ActivityStreams 2.0 JSON, or ciphertext for a private group). */
-export interface GroupPost {
-  author: string
-  nonce: number
-  contentType: string
-  content: Uint8Array
+/** A decoded block with its header's canonical bytes and hash (computed once). */
+export interface DecodedGroupBlock {
+  block: GroupBlock
+  headerBytes: Uint8Array
+  hash: Uint8Array
 }
 
-/** The transaction bytes of a post. */
-export function encodePost(p: GroupPost): Uint8Array {
-  return PostType.encode(PostType.fromObject(p)).finish()
-}
-
-/** Decodes a post transaction. */
-export function decodePost(bytes: Uint8Array): GroupPost {
-  const m = PostType.decode(bytes) as unknown as Record<string, unknown>
-  return {
-    author: String(m.author ?? ''),
-    nonce: u64ToSafeNumber(m.nonce as never, 'nonce'),
-    contentType: String(m.contentType ?? ''),
-    content: (m.content as Uint8Array | undefined) ?? new Uint8Array(0),
+/**
+ * Decodes a whole block; throws Error naming the bad part. The header must be canonical (its hash
+ * is over those bytes), the signature 64 bytes, the transaction count the header's, and every
+ * pruned entry must stand for an empty transaction slot.
+ */
+export function decodeGroupBlock(bytes: Uint8Array): DecodedGroupBlock {
+  const m = BlockType.decode(bytes) as unknown as Record<string, unknown>
+  if (m.header === undefined || m.header === null) throw new Error('block has no header')
+  const headerBytes = HeaderType.encode(m.header as never).finish()
+  const header = decodeGroupHeader(headerBytes)
+  const txs = ((m.txs as Uint8Array[] | undefined) ?? []).map((t) => t)
+  const signature = (m.signature as Uint8Array | undefined) ?? new Uint8Array(0)
+  if (signature.length !== 64) throw new Error('signature must be 64 bytes')
+  if (txs.length !== header.txCount)
+    throw new Error(`block has ${txs.length} transactions, header says ${header.txCount}`)
+  const pruned: PrunedTx[] = ((m.pruned as Record<string, unknown>[] | undefined) ?? []).map((p) => ({
+    index: Number(p.index ?? 0),
+    leafHash: bytes32(p.leafHash, 'pruned.leaf_hash'),
+    author: String(p.author ?? ''),
+    nonce: u64ToSafeNumber(p.nonce as never, 'pruned.nonce'),
+  }))
+  const seen = new Set<number>()
+  for (const p of pruned) {
+    if (p.index >= txs.length || seen.has(p.index) || txs[p.index]!.length !== 0)
+      throw new Error(`pruned entry ${p.index} does not stand for an empty transaction slot`)
+    seen.add(p.index)
   }
+  for (let i = 0; i < txs.length; i++)
+    if (txs[i]!.length === 0 && !seen.has(i)) throw new Error(`transaction ${i} is empty`)
+  const block: GroupBlock = { header, txs, signature }
+  if (pruned.length > 0) block.pruned = pruned.sort((a, b) => a.index - b.index)
+  return { block, headerBytes, hash: groupBlockHash(headerBytes) }
 }

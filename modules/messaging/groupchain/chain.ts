@@ -14,6 +14,12 @@ export interface NextBlock {
   timeMs: number
   /** the group state root after the block (the group runtime computes it; default 32 zero bytes) */
   stateRoot?: Uint8Array
+  /** the main chain's final height the rules were checked against (default 0) */
+  mainHeight?: number
+  /** the turn round (default 0) */
+  round?: number
+  /** members removed by the holder gate */
+  removed?: string[]
 }
 
 /**
@@ -52,6 +58,9 @@ export class GroupChainBuilder {
       stateRoot: next.stateRoot ?? ZERO32,
       accumulatorRoot: this.mmr.root(),
       txCount: next.txs.length,
+      mainHeight: next.mainHeight ?? 0,
+      round: next.round ?? 0,
+      removed: next.removed ?? [],
     }
     const bytes = encodeGroupHeader(header)
     const hash = groupBlockHash(bytes)

@@ -2,12 +2,19 @@ import { createHash } from 'node:crypto'
 import { describe, expect, test } from '@jest/globals'
 import { merkleRoot } from '../../../chain/block/merkle.js'
 import { nodeKeyFromSeed } from '../../../chain/crypto/ed25519.js'
-import { decodeGroupHeader, encodePost, groupBlockHash, verifyGroupBlockSignature } from './block.js'
+import { publicKeyFromPrivateKey } from '../../../chain/crypto/secp256k1.js'
+import { decodeGroupHeader, groupBlockHash, verifyGroupBlockSignature } from './block.js'
 import { GroupChainBuilder } from './chain.js'
 import { sameCheckpoint, signCheckpoint, verifyCheckpointSignature } from './checkpoint.js'
 import { auditPath, leafHash, rootFromAuditPath } from './merkle.js'
 import { EMPTY_MMR_ROOT, MerkleMountainRange, mmrRootFromProof, peakSizes } from './mmr.js'
 import { proofFromJson, proofToJson, verifyInclusion } from './proof.js'
+import { signPost } from './tx.js'
+
+const POSTER = (() => {
+  const privateKey = new Uint8Array(32).fill(7)
+  return { privateKey, publicKey: publicKeyFromPrivateKey(privateKey) }
+})()
 
 const h = (s: string): Uint8Array => createHash('sha256').update(s).digest()
 const key = (label: string) => nodeKeyFromSeed(h(`producer:${label}`))
@@ -17,9 +24,7 @@ function buildChain(blocks: number, postsPerBlock = 3): GroupChainBuilder {
   const producer = key('a')
   for (let b = 1; b <= blocks; b++) {
     const txs = Array.from({ length: postsPerBlock + (b % 3) }, (_, i) =>
-      encodePost({
-        author: 'gat1author',
-        nonce: b * 100 + i,
+      signPost('gather-test', 1, POSTER, b * 100 + i, {
         contentType: 'application/activity+json',
         content: new TextEncoder().encode(JSON.stringify({ type: 'Note', content: `post ${b}.${i}` })),
       }),
@@ -193,7 +198,7 @@ describe('group chain blocks, checkpoints and inclusion proofs', () => {
     expect(decodeGroupHeader(bytes).height).toBe(1)
     expect(Buffer.from(groupBlockHash(bytes)).equals(Buffer.from(chain.blockHash(1)))).toBe(true)
     // the same fields with an extra unknown field appended are not the same block
-    expect(() => decodeGroupHeader(Uint8Array.from([...bytes, 0x58, 0x01]))).toThrow(/canonical/)
+    expect(() => decodeGroupHeader(Uint8Array.from([...bytes, 0x68, 0x01]))).toThrow(/canonical/)
     const json = proofToJson(chain.prove(1, 0, 2))
     expect(() => proofFromJson({ ...json, txPath: ['zz'] })).toThrow(/txPath\[0\]/)
     expect(() => proofFromJson({ ...json, groupId: -1 })).toThrow(/groupId/)

@@ -35,6 +35,12 @@ function subtreeRoot(leaves: readonly Uint8Array[], start: number, end: number):
   return nodeHash(subtreeRoot(leaves, start, start + k), subtreeRoot(leaves, start + k, end))
 }
 
+/** The tree root over leaf hashes (a block whose pruned transactions are known only by theirs). */
+export function rootOfLeaves(leaves: readonly Uint8Array[]): Uint8Array {
+  if (leaves.length === 0) return hash('sha256', new Uint8Array(0), 'buffer')
+  return subtreeRoot(leaves, 0, leaves.length)
+}
+
 /** The audit path of leaf `index` among `leaves` (leaf hashes), deepest sibling first (RFC 6962 PATH). */
 export function auditPath(leaves: readonly Uint8Array[], index: number): Uint8Array[] {
   if (!Number.isInteger(index) || index < 0 || index >= leaves.length)

@@ -87,6 +87,13 @@ export class MerkleMountainRange {
     return this.leaves.length
   }
 
+  /** The leaf (block hash) at `index`, from 0. */
+  leafAt(index: number): Uint8Array {
+    const l = this.leaves[index]
+    if (l === undefined) throw new RangeError(`no leaf ${index} in an MMR of ${this.leaves.length}`)
+    return l
+  }
+
   /** Appends a block hash. */
   append(blockHash: Uint8Array): void {
     this.leaves.push(Uint8Array.from(blockHash))

@@ -3,6 +3,7 @@ import { decodeGroupHeader, type GroupBlockHeader, groupBlockHash } from './bloc
 import type { GroupCheckpoint } from './checkpoint.js'
 import { leafHash, rootFromAuditPath } from './merkle.js'
 import { type MmrProof, mmrRootFromProof } from './mmr.js'
+import { MAX_GROUP_TX_BYTES } from './tx.js'
 
 /**
  * A message inclusion proof: message → the block's tx root (audit path) → the block's hash (its
@@ -14,8 +15,10 @@ export interface InclusionProof {
   groupId: number
   /** the group-chain height of the anchored checkpoint the proof ends at */
   checkpointHeight: number
-  /** the message (a group-chain transaction) */
+  /** the message (a group-chain transaction); empty for a deleted one, proven by `leafHash` */
   message: Uint8Array
+  /** the leaf hash of a message whose content was dropped (a tombstone): its hash still proves */
+  leafHash?: Uint8Array
   /** header bytes of the block holding the message */
   blockHeader: Uint8Array
   /** index of the message among the block's transactions */
@@ -102,7 +105,9 @@ export function verifyInclusion(proof: InclusionProof, checkpoint: GroupCheckpoi
       InclusionErrorCode.TX_ROOT_MISMATCH,
       `txIndex ${proof.txIndex} is outside the block's ${block.txCount} transactions`,
     )
-  const txRoot = rootFromAuditPath(leafHash(proof.message), proof.txIndex, block.txCount, proof.txPath)
+  const leaf =
+    proof.message.length === 0 && proof.leafHash !== undefined ? proof.leafHash : leafHash(proof.message)
+  const txRoot = rootFromAuditPath(leaf, proof.txIndex, block.txCount, proof.txPath)
   if (txRoot === undefined || !eq(txRoot, block.txRoot)) {
     return fail(
       InclusionErrorCode.TX_ROOT_MISMATCH,
@@ -177,8 +182,10 @@ export function verifyInclusion(proof: InclusionProof, checkpoint: GroupCheckpoi
 export interface InclusionProofJson {
   groupId: number
   checkpointHeight: number
-  /** base64 */
+  /** base64; empty for a deleted message */
   message: string
+  /** hex: the leaf hash of a deleted message (its tombstone) */
+  leafHash?: string
   /** base64 */
   blockHeader: string
   txIndex: number
@@ -199,6 +206,7 @@ export function proofToJson(p: InclusionProof): InclusionProofJson {
     groupId: p.groupId,
     checkpointHeight: p.checkpointHeight,
     message: b64(p.message),
+    ...(p.leafHash === undefined ? {} : { leafHash: hex(p.leafHash) }),
     blockHeader: b64(p.blockHeader),
     txIndex: p.txIndex,
     txPath: p.txPath.map(hex),
@@ -217,7 +225,7 @@ export function proofToJson(p: InclusionProof): InclusionProofJson {
 }
 
 /** Limits on a proof's JSON: far above any real group chain, far below a memory problem. */
-export const PROOF_LIMITS = { maxMessageBytes: 64 * 1024, maxPath: 64, maxHeaderBytes: 1024 }
+export const PROOF_LIMITS = { maxMessageBytes: MAX_GROUP_TX_BYTES, maxPath: 64, maxHeaderBytes: 64 * 1024 }
 
 const HEX32 = /^[0-9a-fA-F]{64}$/
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
@@ -252,6 +260,7 @@ export function proofFromJson(j: unknown): InclusionProof {
     'groupId',
     'checkpointHeight',
     'message',
+    'leafHash',
     'blockHeader',
     'txIndex',
     'txPath',
@@ -266,6 +275,12 @@ export function proofFromJson(j: unknown): InclusionProof {
     blockHeader: base64(o.blockHeader, 'blockHeader', PROOF_LIMITS.maxHeaderBytes),
     txIndex: int(o.txIndex, 'txIndex'),
     txPath: hashes(o.txPath, 'txPath'),
+  }
+  if (o.leafHash !== undefined) {
+    if (typeof o.leafHash !== 'string' || !HEX32.test(o.leafHash))
+      throw new Error('leafHash must be 64 hex characters')
+    if (proof.message.length > 0) throw new Error('a proof holds either the message or its leafHash')
+    proof.leafHash = fromHex(o.leafHash)
   }
   if (o.accumulator !== undefined) {
     const a = o.accumulator as Record<string, unknown>

@@ -21,6 +21,8 @@ export interface PolicyRecord {
   /** "0": no parent */
   parentGroup: string
   membersMayBefriend: boolean
+  /** group blocks between anchored checkpoints (1..100,000) */
+  checkpointInterval: number
 }
 
 /** A group as stored (uint64 numbers as decimal strings). */

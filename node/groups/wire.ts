@@ -1,0 +1,78 @@
+import { protoType, u64ToSafeNumber } from '../../chain/codec/index.js'
+
+const GossipType = protoType('gather.messaging.v1.GroupGossip')
+
+/** A producer's checkpoint signature as gossiped. */
+export interface CheckpointVote {
+  height: number
+  blockHash: Uint8Array
+  stateRoot: Uint8Array
+  accumulatorRoot: Uint8Array
+  /** hex ed25519 key */
+  producer: string
+  signature: Uint8Array
+}
+
+/** One message of a group's gossip topic. */
+export type GroupGossip =
+  | { kind: 'tx'; tx: Uint8Array }
+  | { kind: 'block'; block: Uint8Array }
+  | { kind: 'checkpointVote'; vote: CheckpointVote }
+  | { kind: 'head'; height: number; hash: Uint8Array }
+
+export function encodeGroupGossip(g: GroupGossip): Uint8Array {
+  switch (g.kind) {
+    case 'tx':
+      return GossipType.encode(GossipType.fromObject({ tx: g.tx })).finish()
+    case 'block':
+      return GossipType.encode(GossipType.fromObject({ block: g.block })).finish()
+    case 'checkpointVote':
+      return GossipType.encode(GossipType.fromObject({ checkpointVote: g.vote })).finish()
+    case 'head':
+      return GossipType.encode(GossipType.fromObject({ head: { height: g.height, hash: g.hash } })).finish()
+  }
+}
+
+const bytes = (v: unknown, n: number | undefined, field: string): Uint8Array => {
+  if (!(v instanceof Uint8Array) || (n !== undefined && v.length !== n) || v.length === 0)
+    throw new Error(`${field} must be ${n ?? 'non-empty'} bytes`)
+  return v
+}
+
+/** Decodes a gossip message; throws Error naming what is wrong. */
+export function decodeGroupGossip(b: Uint8Array): GroupGossip {
+  const m = GossipType.decode(b) as unknown as Record<string, unknown>
+  switch (m.kind) {
+    case 'tx':
+      return { kind: 'tx', tx: bytes(m.tx, undefined, 'tx') }
+    case 'block':
+      return { kind: 'block', block: bytes(m.block, undefined, 'block') }
+    case 'checkpointVote': {
+      const v = m.checkpointVote as Record<string, unknown>
+      const producer = String(v.producer ?? '')
+      if (!/^[0-9a-f]{64}$/.test(producer))
+        throw new Error('checkpoint_vote.producer must be 64 hex characters')
+      return {
+        kind: 'checkpointVote',
+        vote: {
+          height: u64ToSafeNumber(v.height as never, 'checkpoint_vote.height'),
+          blockHash: bytes(v.blockHash, 32, 'checkpoint_vote.block_hash'),
+          stateRoot: bytes(v.stateRoot, 32, 'checkpoint_vote.state_root'),
+          accumulatorRoot: bytes(v.accumulatorRoot, 32, 'checkpoint_vote.accumulator_root'),
+          producer,
+          signature: bytes(v.signature, 64, 'checkpoint_vote.signature'),
+        },
+      }
+    }
+    case 'head': {
+      const h = m.head as Record<string, unknown>
+      return {
+        kind: 'head',
+        height: u64ToSafeNumber(h.height as never, 'head.height'),
+        hash: bytes(h.hash, 32, 'head.hash'),
+      }
+    }
+    default:
+      throw new Error('empty group gossip message')
+  }
+}
