@@ -17,6 +17,7 @@ export const P2P_DEFAULTS = {
   rateLimits: {
     status: { capacity: 10, refillPerSecond: 1 } as RateLimit,
     blocksByRange: { capacity: 1024, refillPerSecond: 256 } as RateLimit,
+    groupBlocksByRange: { capacity: 1024, refillPerSecond: 256 } as RateLimit,
   },
   penalties: { invalidGossip: 22, malformedFrame: 40, rateLimited: 8, handshakeFailed: 10 } as Penalties,
   banThreshold: -100,
@@ -31,7 +32,7 @@ export const KINDS: readonly GossipKind[] = ['tx', 'block', 'vote']
 /** {@link P2pOptions} with every default filled in. */
 export type ResolvedOptions = Required<Omit<P2pOptions, 'maxMessageBytes' | 'rateLimits' | 'penalties'>> & {
   maxMessageBytes: Record<GossipKind, number>
-  rateLimits: { status: RateLimit; blocksByRange: RateLimit }
+  rateLimits: { status: RateLimit; blocksByRange: RateLimit; groupBlocksByRange: RateLimit }
   penalties: Penalties
 }
 
@@ -70,6 +71,7 @@ export function resolveOptions(opts: P2pOptions): ResolvedOptions {
     rateLimits: {
       status: opts.rateLimits?.status ?? d.rateLimits.status,
       blocksByRange: opts.rateLimits?.blocksByRange ?? d.rateLimits.blocksByRange,
+      groupBlocksByRange: opts.rateLimits?.groupBlocksByRange ?? d.rateLimits.groupBlocksByRange,
     },
     penalties: { ...d.penalties, ...opts.penalties },
     banThreshold: opts.banThreshold ?? d.banThreshold,

@@ -22,10 +22,10 @@ import { dhtProtocol } from './wire.js'
 
 /**
  * The Gather p2p network: libp2p (TCP, noise, yamux, identify, ping, kad-dht), gossipsub topics for
- * transactions, blocks and votes with validation before relay (`gossip.ts`), `status` and
- * `blocks-by-range` request/response protocols with per-peer rate limits (`reqResp.ts`), and
- * peer scoring with bans, handshakes and discovery (`peers.ts`). This class starts and stops
- * libp2p and is the one surface of the three.
+ * transactions, blocks and votes with validation before relay (`gossip.ts`), `status`,
+ * `blocks-by-range` and `group-blocks` request/response protocols with per-peer rate limits
+ * (`reqResp.ts`), and peer scoring with bans, handshakes and discovery (`peers.ts`). This class
+ * starts and stops libp2p and is the one surface of the three.
  *
  * An adapter: it knows nothing of blocks or state; the node passes callbacks in `deps`.
  */
@@ -62,6 +62,7 @@ export class P2pNetwork {
     const limiters = {
       status: new RateLimiter(this.opts.rateLimits.status),
       blocksByRange: new RateLimiter(this.opts.rateLimits.blocksByRange),
+      groupBlocksByRange: new RateLimiter(this.opts.rateLimits.groupBlocksByRange),
     }
     const bootstrap = this.opts.bootstrap.map(parseBootstrap)
     this.peerManager = new PeerManager(this.rt, scores, bootstrap, (peer) => this.reqResp.requestStatus(peer))
@@ -201,6 +202,16 @@ export class P2pNetwork {
    */
   requestBlocks(peerId: string, from: number, count: number): Promise<Uint8Array[]> {
     return this.reqResp.requestBlocks(peerId, from, count)
+  }
+
+  /**
+   * Asks a connected peer for blocks `from .. from+count-1` of group chain `groupId` (`from ≥ 1`,
+   * `1 ≤ count ≤ maxBlocksPerRequest`). Returns the encoded group blocks it sent, in height order
+   * (possibly fewer than asked, never more); the caller checks them and calls {@link reportPeer}
+   * for invalid ones. A peer that serves no group blocks answers `P2P_SERVER_ERROR`.
+   */
+  requestGroupBlocks(peerId: string, groupId: number, from: number, count: number): Promise<Uint8Array[]> {
+    return this.reqResp.requestGroupBlocks(peerId, groupId, from, count)
   }
 
   /**

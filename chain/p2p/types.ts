@@ -65,16 +65,19 @@ export interface P2pOptions {
   maxPeers?: number
   /** max gossip message bytes per kind; default tx 64 KiB, block 2 MiB, vote 4 KiB */
   maxMessageBytes?: Partial<Record<GossipKind, number>>
-  /** max block bytes in a blocks-by-range response, default 2 MiB */
+  /** max block bytes in a blocks-by-range or group-blocks response, default 2 MiB */
   maxBlockBytes?: number
-  /** max blocks per blocks-by-range request, default 128 */
+  /** max blocks per blocks-by-range or group-blocks request, default 128 */
   maxBlocksPerRequest?: number
   /** client deadline for a whole request (dial, send, every response chunk), default 10 s */
   requestTimeoutMs?: number
   /** server deadline to receive a request frame after the stream opens, default 5 s */
   serverReadTimeoutMs?: number
-  /** per-peer token buckets; status costs 1, blocks-by-range costs its `count` (at least 1) */
-  rateLimits?: { status?: RateLimit; blocksByRange?: RateLimit }
+  /**
+   * per-peer token buckets, one per protocol; status costs 1, blocks-by-range and group-blocks
+   * cost their `count` (at least 1)
+   */
+  rateLimits?: { status?: RateLimit; blocksByRange?: RateLimit; groupBlocksByRange?: RateLimit }
   /** penalties subtracted from the score; see the README */
   penalties?: Partial<Penalties>
   /** score at or below which a peer is disconnected and banned, default -100 */
@@ -89,7 +92,8 @@ export interface P2pOptions {
 
 /**
  * A structural metrics hook (the node passes an adapter over `chain/metrics.ts`). Labels are
- * short: the gossip kind (`tx`, `block`, `vote`) and protocol names (`status`, `blocks_by_range`).
+ * short: the gossip kind (`tx`, `block`, `vote`) and protocol names (`status`,
+ * `blocks_by_range`, `group_blocks_by_range`).
  */
 export interface P2pMetrics {
   /** a gossip message received from the network, with the validator's verdict */
@@ -114,6 +118,12 @@ export interface P2pDeps {
   getStatus(): Status | Promise<Status>
   /** blocks `from .. from+count-1` that we have, encoded, in height order (may return fewer) */
   getBlocksByRange(from: number, count: number): Uint8Array[] | Promise<Uint8Array[]>
+  /**
+   * blocks `from .. from+count-1` of group chain `groupId` (heights from 1) that we have, encoded,
+   * in height order (may return fewer; none for a group we do not hold). Absent: the node serves
+   * no group blocks, and group-blocks requests are answered with a server error.
+   */
+  getGroupBlocks?(groupId: number, from: number, count: number): Uint8Array[] | Promise<Uint8Array[]>
   validateTx: GossipValidator
   validateBlock: GossipValidator
   validateVote: GossipValidator
