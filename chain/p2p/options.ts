@@ -1,6 +1,6 @@
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { P2pError, P2pErrorCode } from './errors.js'
-import type { GossipKind, P2pOptions, Penalties, RateLimit } from './types.js'
+import type { GossipKind, GossipLabel, P2pOptions, Penalties, RateLimit } from './types.js'
 
 /** Defaults of {@link P2pOptions}. */
 export const P2P_DEFAULTS = {
@@ -9,7 +9,12 @@ export const P2P_DEFAULTS = {
   dht: true,
   targetPeers: 25,
   maxPeers: 50,
-  maxMessageBytes: { tx: 64 * 1024, block: 2 * 1024 * 1024, vote: 4 * 1024 } as Record<GossipKind, number>,
+  maxMessageBytes: {
+    tx: 64 * 1024,
+    block: 2 * 1024 * 1024,
+    vote: 4 * 1024,
+    group: 256 * 1024,
+  } as Record<GossipLabel, number>,
   maxBlockBytes: 2 * 1024 * 1024,
   maxBlocksPerRequest: 128,
   requestTimeoutMs: 10_000,
@@ -31,7 +36,7 @@ export const KINDS: readonly GossipKind[] = ['tx', 'block', 'vote']
 
 /** {@link P2pOptions} with every default filled in. */
 export type ResolvedOptions = Required<Omit<P2pOptions, 'maxMessageBytes' | 'rateLimits' | 'penalties'>> & {
-  maxMessageBytes: Record<GossipKind, number>
+  maxMessageBytes: Record<GossipLabel, number>
   rateLimits: { status: RateLimit; blocksByRange: RateLimit; groupBlocksByRange: RateLimit }
   penalties: Penalties
 }
@@ -88,7 +93,10 @@ export function resolveOptions(opts: P2pOptions): ResolvedOptions {
     ['requestTimeoutMs', resolved.requestTimeoutMs],
     ['serverReadTimeoutMs', resolved.serverReadTimeoutMs],
     ['maintenanceIntervalMs', resolved.maintenanceIntervalMs],
-    ...KINDS.map((k): [string, number] => [`maxMessageBytes.${k}`, resolved.maxMessageBytes[k]]),
+    ...[...KINDS, 'group' as const].map((k): [string, number] => [
+      `maxMessageBytes.${k}`,
+      resolved.maxMessageBytes[k],
+    ]),
   ]
   for (const [name, value] of positive) {
     if (!Number.isSafeInteger(value) || value <= 0) {

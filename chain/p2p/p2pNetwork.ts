@@ -17,15 +17,23 @@ import { PeerManager } from './peers.js'
 import { RateLimiter } from './rateLimiter.js'
 import { ReqResp } from './reqResp.js'
 import type { P2pRuntime, Services } from './runtime.js'
-import type { GossipKind, P2pDeps, P2pOptions, PeerView, Status } from './types.js'
+import type {
+  GossipHandler,
+  GossipKind,
+  GossipValidator,
+  P2pDeps,
+  P2pOptions,
+  PeerView,
+  Status,
+} from './types.js'
 import { dhtProtocol } from './wire.js'
 
 /**
  * The Gather p2p network: libp2p (TCP, noise, yamux, identify, ping, kad-dht), gossipsub topics for
- * transactions, blocks and votes with validation before relay (`gossip.ts`), `status`,
- * `blocks-by-range` and `group-blocks` request/response protocols with per-peer rate limits
- * (`reqResp.ts`), and peer scoring with bans, handshakes and discovery (`peers.ts`). This class
- * starts and stops libp2p and is the one surface of the three.
+ * transactions, blocks and votes, and one per group chain joined, with validation before relay
+ * (`gossip.ts`), `status`, `blocks-by-range` and `group-blocks` request/response protocols with
+ * per-peer rate limits (`reqResp.ts`), and peer scoring with bans, handshakes and discovery
+ * (`peers.ts`). This class starts and stops libp2p and is the one surface of the three.
  *
  * An adapter: it knows nothing of blocks or state; the node passes callbacks in `deps`.
  */
@@ -116,7 +124,10 @@ export class P2pNetwork {
     const pubsub = node.services.pubsub
     this.gossip.attach(pubsub)
     node.addEventListener('peer:connect', (evt) => this.peerManager.onConnect(evt.detail))
-    node.addEventListener('peer:disconnect', (evt) => this.peerManager.onDisconnect(evt.detail))
+    node.addEventListener('peer:disconnect', (evt) => {
+      this.peerManager.onDisconnect(evt.detail)
+      this.gossip.onDisconnect(evt.detail.toString())
+    })
     node.addEventListener('peer:discovery', (evt) => this.peerManager.onDiscovery(evt.detail))
     await this.reqResp.handle(node)
     try {
@@ -146,6 +157,7 @@ export class P2pNetwork {
     this.timer = undefined
     await node.stop()
     await Promise.allSettled([...this.background])
+    this.gossip.detach()
     this.node = undefined
     this.log.info('p2p stopped')
   }
@@ -185,6 +197,44 @@ export class P2pNetwork {
   /** Peers known to subscribe to a kind's topic. */
   subscribers(kind: GossipKind): string[] {
     return this.gossip.subscribers(kind)
+  }
+
+  /**
+   * Joins group chain `groupId`'s gossip topic, `/gather/<chainId>/group/<groupId>/1`: each
+   * message is size-checked (`maxMessageBytes.group`) and validated by `validator` before it is
+   * delivered or relayed, exactly as the fixed kinds are ('reject' penalises the peer that sent
+   * it), and the accepted ones go to `handler`. May be called before start (the topic is
+   * subscribed when the network starts; joined groups stay joined across stop and start) or
+   * after. Throws `P2P_BAD_ARGUMENT` if the group is already joined.
+   */
+  joinGroupTopic(groupId: number, validator: GossipValidator, handler: GossipHandler): void {
+    this.gossip.joinGroup(groupId, validator, handler)
+  }
+
+  /**
+   * Leaves a group's topic: unsubscribes and drops its validator; its messages are dropped from
+   * then on. Throws `P2P_BAD_ARGUMENT` if the group is not joined.
+   */
+  leaveGroupTopic(groupId: number): void {
+    this.gossip.leaveGroup(groupId)
+  }
+
+  /**
+   * Publishes a message on a joined group's topic; returns how many peers it was sent to. Refuses
+   * (`P2P_BAD_ARGUMENT`) a group not joined and an empty or oversized message.
+   */
+  publishGroup(groupId: number, bytes: Uint8Array): Promise<number> {
+    return this.gossip.publishGroup(groupId, bytes)
+  }
+
+  /** Peers known to subscribe to a group's topic (known only while we are in the group). */
+  groupTopicPeers(groupId: number): string[] {
+    return this.gossip.groupSubscribers(groupId)
+  }
+
+  /** Peers in our gossipsub mesh for a group's topic (a message we publish reaches at least these). */
+  groupMeshPeers(groupId: number): string[] {
+    return this.gossip.groupMeshPeers(groupId)
   }
 
   /**

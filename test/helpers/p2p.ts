@@ -50,6 +50,8 @@ export interface TestPeerOptions {
   blocks?: (from: number, count: number) => Promise<Uint8Array[]>
   /** the group block source (`getGroupBlocks`); without it the peer serves no group blocks */
   groupBlocks?: (groupId: number, from: number, count: number) => Uint8Array[] | Promise<Uint8Array[]>
+  /** runs on the network before it starts (to join group topics before start) */
+  beforeStart?: (net: P2pNetwork) => void
 }
 
 /** Starts a P2pNetwork on 127.0.0.1 with recording handlers and counting metrics. */
@@ -106,6 +108,7 @@ export async function startPeer(t: TestPeerOptions = {}): Promise<TestPeer> {
       ...(t.groupBlocks !== undefined ? { getGroupBlocks: t.groupBlocks } : {}),
     },
   )
+  t.beforeStart?.(net)
   await net.start()
   const addr = net.multiaddrs()[0]
   if (addr === undefined) throw new Error('no listen address')
