@@ -330,6 +330,14 @@ describe('p2p network: group topics', () => {
       net.leaveGroupTopic(7)
       expect(pubsubOf({ net }).getTopics()).not.toContain(groupTopic(CHAIN_ID, 7))
       expect(got).toEqual([])
+      // a joined group stays joined across stop and start; one left stays left
+      join(net, 8)
+      await net.stop()
+      await net.start()
+      const topics = pubsubOf({ net }).getTopics()
+      expect(topics).toContain(groupTopic(CHAIN_ID, 8))
+      expect(topics).not.toContain(groupTopic(CHAIN_ID, 7))
+      expect(await net.publishGroup(8, text('after restart'))).toBe(0)
     } finally {
       await net.stop()
     }
