@@ -5,8 +5,8 @@ import { P2pError, P2pErrorCode } from './errors.js'
 import { KINDS } from './options.js'
 import type { PeerManager } from './peers.js'
 import type { P2pRuntime } from './runtime.js'
-import type { GossipKind, GossipValidator, Verdict } from './types.js'
-import { gossipTopic } from './wire.js'
+import type { GossipHandler, GossipKind, GossipLabel, GossipValidator, Verdict } from './types.js'
+import { gossipTopic, groupTopic, isGroupId } from './wire.js'
 
 /** Loopback addresses, exempt from gossipsub's same-IP penalty. */
 const LOOPBACK = ['127.0.0.1', '::1']
@@ -17,13 +17,44 @@ interface GossipSubMesh {
 }
 
 /**
- * The gossip of a P2pNetwork: one gossipsub topic per kind (transactions, blocks, votes), each
- * message size-checked and validated by the node before it is relayed; an invalid one
- * penalises the peer that sent it.
+ * Private members of @libp2p/gossipsub 17.1's class that group topics rely on (checked when the
+ * service is created, so that another version fails at start rather than misbehaving):
+ * - `allowedTopics`: the Set gossipsub consults for every received subscription and message. It
+ *   copies the option at construction, so the Set we passed is not the one it reads: group
+ *   topics are added to and removed from this copy as groups are joined and left.
+ * - `sendSubscriptions`: tells one peer that we subscribe (see `onSubscriptionChange`).
+ * - `handleReceivedSubscription`: what gossipsub runs for a peer's unsubscribe; used on leave to
+ *   forget who was in the topic, with its per-peer topic budget refunded.
+ */
+interface GossipSubInternals {
+  allowedTopics: Set<string>
+  sendSubscriptions(toPeer: string, topics: string[], subscribe: boolean): void
+  handleReceivedSubscription(from: PeerId, topic: string, subscribe: boolean): boolean
+}
+
+/** One group topic we joined. */
+interface GroupTopic {
+  groupId: number
+  topic: string
+  validator: GossipValidator
+  handler: GossipHandler
+}
+
+/**
+ * The gossip of a P2pNetwork: one gossipsub topic per kind (transactions, blocks, votes), plus
+ * one per group chain joined; each message size-checked and validated by the node before it is
+ * relayed; an invalid one penalises the peer that sent it.
  */
 export class Gossip {
   /** the topic names of this chain */
   readonly topics: Readonly<Record<GossipKind, string>>
+  /** the groups joined, by group id and by topic (kept across stop and start) */
+  private readonly groups = new Map<number, GroupTopic>()
+  private readonly groupsByTopic = new Map<string, GroupTopic>()
+  /** per joined group topic, the peers we told that we subscribe (see `onSubscriptionChange`) */
+  private readonly announced = new Map<string, Set<string>>()
+  /** the running gossipsub, between `subscribe` and `detach` */
+  private pubsub: GossipSub | undefined
 
   constructor(
     private readonly rt: P2pRuntime,
@@ -39,7 +70,7 @@ export class Gossip {
 
   /** The gossipsub service for libp2p. */
   service(): ReturnType<typeof gossipsub> {
-    return gossipsub({
+    const create = gossipsub({
       globalSignaturePolicy: 'StrictNoSign',
       msgIdFn: (msg) => msgId(msg.topic, msg.data),
       allowedTopics: KINDS.map((k) => this.topics[k]),
@@ -54,19 +85,107 @@ export class Gossip {
       // a frame can batch several messages; anything larger is dropped before decoding
       maxInboundDataLength: 2 * Math.max(...Object.values(this.rt.opts.maxMessageBytes)) + 64 * 1024,
     })
+    return (components) => {
+      const pubsub = create(components)
+      internalsOf(pubsub)
+      return pubsub
+    }
   }
 
   /** Validates every topic's messages with the node's validators and delivers them to its handlers. */
   attach(pubsub: GossipSub): void {
     for (const kind of KINDS) {
-      pubsub.topicValidators.set(this.topics[kind], (peer, msg) => this.validateGossip(kind, peer, msg.data))
+      const validate = this.validatorOf(kind)
+      pubsub.topicValidators.set(this.topics[kind], (peer, msg) =>
+        this.validateGossip(kind, validate, { kind }, peer, msg.data),
+      )
     }
     pubsub.addEventListener('gossipsub:message', (evt) => this.deliverGossip(evt.detail))
+    pubsub.addEventListener('subscription-change', (evt) =>
+      this.onSubscriptionChange(pubsub, evt.detail.peerId, evt.detail.subscriptions),
+    )
   }
 
-  /** Subscribes to every topic (once libp2p runs). */
+  /** Subscribes to every topic, the groups joined before start included (once libp2p runs). */
   subscribe(pubsub: GossipSub): void {
+    this.pubsub = pubsub
     for (const kind of KINDS) pubsub.subscribe(this.topics[kind])
+    for (const group of this.groups.values()) this.enterGroup(pubsub, group)
+  }
+
+  /** Forgets the stopped gossipsub (the groups joined stay, for the next start). */
+  detach(): void {
+    this.pubsub = undefined
+    this.announced.clear()
+  }
+
+  /** libp2p `peer:disconnect`: on reconnecting, the peer and we exchange our subscriptions anew. */
+  onDisconnect(peerId: string): void {
+    for (const peers of this.announced.values()) peers.delete(peerId)
+  }
+
+  /**
+   * Joins group `groupId`'s topic: its messages are size-checked (`maxMessageBytes.group`), then
+   * validated by `validator` before they are relayed, and the accepted ones given to `handler`.
+   * Before start, the topic is subscribed when the network starts. Throws `P2P_BAD_ARGUMENT` if
+   * the group is already joined.
+   */
+  joinGroup(groupId: number, validator: GossipValidator, handler: GossipHandler): void {
+    checkGroupId(groupId)
+    if (typeof validator !== 'function' || typeof handler !== 'function') {
+      throw new P2pError(P2pErrorCode.P2P_BAD_ARGUMENT, 'a group topic needs a validator and a handler')
+    }
+    if (this.groups.has(groupId)) {
+      throw new P2pError(P2pErrorCode.P2P_BAD_ARGUMENT, `group ${groupId} topic is already joined`)
+    }
+    const group: GroupTopic = {
+      groupId,
+      topic: groupTopic(this.rt.opts.chainId, groupId),
+      validator,
+      handler,
+    }
+    this.groups.set(groupId, group)
+    this.groupsByTopic.set(group.topic, group)
+    if (this.pubsub !== undefined && this.rt.isRunning()) this.enterGroup(this.pubsub, group)
+  }
+
+  /** Leaves group `groupId`'s topic and drops its validator; `P2P_BAD_ARGUMENT` if not joined. */
+  leaveGroup(groupId: number): void {
+    const group = this.requireGroup(groupId)
+    this.groups.delete(groupId)
+    this.groupsByTopic.delete(group.topic)
+    if (this.pubsub !== undefined && this.rt.isRunning()) this.exitGroup(this.pubsub, group)
+  }
+
+  /** Publishes a message on a joined group's topic; returns how many peers it was sent to. */
+  async publishGroup(groupId: number, bytes: Uint8Array): Promise<number> {
+    const node = this.rt.runningNode()
+    const group = this.requireGroup(groupId)
+    const limit = this.rt.opts.maxMessageBytes.group
+    if (bytes.length === 0 || bytes.length > limit) {
+      throw new P2pError(
+        P2pErrorCode.P2P_BAD_ARGUMENT,
+        `group ${groupId} message of ${bytes.length} bytes is outside 1..${limit} bytes`,
+      )
+    }
+    const result = await node.services.pubsub.publish(group.topic, bytes)
+    this.rt.deps.metrics?.gossipOut?.('group')
+    return result.recipients.length
+  }
+
+  /** Peers known to subscribe to a group's topic (only tracked while we are in the group). */
+  groupSubscribers(groupId: number): string[] {
+    checkGroupId(groupId)
+    return this.rt
+      .node()
+      .services.pubsub.getSubscribers(groupTopic(this.rt.opts.chainId, groupId))
+      .map((p) => p.toString())
+  }
+
+  /** Peers in our gossipsub mesh for a group's topic. */
+  groupMeshPeers(groupId: number): string[] {
+    checkGroupId(groupId)
+    return this.meshPeersOf(groupTopic(this.rt.opts.chainId, groupId))
   }
 
   /** Publishes a message of `kind`; returns how many peers it was sent to. */
@@ -86,8 +205,7 @@ export class Gossip {
 
   /** Peers in our gossipsub mesh for a kind (a message we publish reaches at least these). */
   meshPeers(kind: GossipKind): string[] {
-    const pubsub = this.rt.node().services.pubsub as unknown as Partial<GossipSubMesh>
-    return typeof pubsub.getMeshPeers === 'function' ? pubsub.getMeshPeers(this.topics[kind]) : []
+    return this.meshPeersOf(this.topics[kind])
   }
 
   /** Peers known to subscribe to a kind's topic. */
@@ -98,8 +216,14 @@ export class Gossip {
       .map((p) => p.toString())
   }
 
+  /**
+   * The size check, then the node's validator: `label` picks the size limit, the metric and the
+   * penalty reason; `context` is what a log line names (the kind, or the group).
+   */
   private async validateGossip(
-    kind: GossipKind,
+    label: GossipLabel,
+    validate: GossipValidator,
+    context: Record<string, unknown>,
     peer: PeerId,
     data: Uint8Array,
   ): Promise<TopicValidatorResult> {
@@ -107,16 +231,16 @@ export class Gossip {
     let verdict: Verdict
     if (this.peers.isBanned(from)) {
       verdict = 'ignore'
-    } else if (data.length === 0 || data.length > this.rt.opts.maxMessageBytes[kind]) {
+    } else if (data.length === 0 || data.length > this.rt.opts.maxMessageBytes[label]) {
       verdict = 'reject'
     } else {
-      verdict = await this.runValidator(this.validatorOf(kind), kind, data, from)
+      verdict = await this.runValidator(validate, context, data, from)
     }
-    this.rt.deps.metrics?.gossipIn?.(kind, verdict)
+    this.rt.deps.metrics?.gossipIn?.(label, verdict)
     if (verdict === 'reject') {
       // not inside gossipsub's handler: a ban closes the connection this message came on
       queueMicrotask(() =>
-        this.peers.reportPeer(from, this.rt.opts.penalties.invalidGossip, `invalid ${kind} gossip`),
+        this.peers.reportPeer(from, this.rt.opts.penalties.invalidGossip, `invalid ${label} gossip`),
       )
       return TopicValidatorResult.Reject
     }
@@ -125,7 +249,7 @@ export class Gossip {
 
   private async runValidator(
     validate: GossipValidator,
-    kind: GossipKind,
+    context: Record<string, unknown>,
     data: Uint8Array,
     from: string,
   ): Promise<Verdict> {
@@ -133,11 +257,14 @@ export class Gossip {
       const verdict = await validate(data, from)
       if (verdict === 'accept' || verdict === 'reject' || verdict === 'ignore') return verdict
       this.rt.log.error(
-        { kind, verdict },
+        { ...context, verdict },
         'gossip validator returned an unknown verdict; ignoring the message',
       )
     } catch (e) {
-      this.rt.log.error({ kind, err: (e as Error).message }, 'gossip validator threw; ignoring the message')
+      this.rt.log.error(
+        { ...context, err: (e as Error).message },
+        'gossip validator threw; ignoring the message',
+      )
     }
     return 'ignore'
   }
@@ -151,20 +278,133 @@ export class Gossip {
 
   private deliverGossip(detail: GossipsubMessage): void {
     const { deps, log } = this.rt
-    const kind = KINDS.find((k) => this.topics[k] === detail.msg.topic)
-    if (kind === undefined) return
-    const handler = kind === 'tx' ? deps.onTx : kind === 'block' ? deps.onBlock : deps.onVote
+    const topic = detail.msg.topic
+    const kind = KINDS.find((k) => this.topics[k] === topic)
+    let handler: GossipHandler | undefined
+    let context: Record<string, unknown>
+    if (kind !== undefined) {
+      handler = kind === 'tx' ? deps.onTx : kind === 'block' ? deps.onBlock : deps.onVote
+      context = { kind }
+    } else {
+      const group = this.groupsByTopic.get(topic)
+      if (group === undefined) return
+      handler = group.handler
+      context = { kind: 'group', groupId: group.groupId }
+    }
     if (handler === undefined) return
     const from = detail.propagationSource.toString()
     try {
       const done = handler(detail.msg.data, from)
       if (done instanceof Promise) {
-        this.rt.track(done.catch((e: Error) => log.error({ kind, err: e.message }, 'gossip handler failed')))
+        this.rt.track(
+          done.catch((e: Error) => log.error({ ...context, err: e.message }, 'gossip handler failed')),
+        )
       }
     } catch (e) {
-      log.error({ kind, err: (e as Error).message }, 'gossip handler failed')
+      log.error({ ...context, err: (e as Error).message }, 'gossip handler failed')
     }
   }
+
+  /** Admits a group's topic (messages and subscriptions), validates it and subscribes. */
+  private enterGroup(pubsub: GossipSub, group: GroupTopic): void {
+    internalsOf(pubsub).allowedTopics.add(group.topic)
+    pubsub.topicValidators.set(group.topic, (peer, msg) =>
+      this.validateGossip(
+        'group',
+        group.validator,
+        { kind: 'group', groupId: group.groupId },
+        peer,
+        msg.data,
+      ),
+    )
+    this.announced.set(group.topic, new Set())
+    pubsub.subscribe(group.topic)
+  }
+
+  /**
+   * Unsubscribes from a group's topic, drops its validator, forgets who was in it and stops
+   * admitting it: from now on its messages and subscriptions are dropped undecoded, as those of
+   * any topic we are not in. (Peers' unsubscribes are dropped too, so what gossipsub knew of the
+   * topic would go stale: it is forgotten now, and learnt again on a new join.)
+   */
+  private exitGroup(pubsub: GossipSub, group: GroupTopic): void {
+    const internals = internalsOf(pubsub)
+    pubsub.unsubscribe(group.topic)
+    pubsub.topicValidators.delete(group.topic)
+    for (const peer of pubsub.getSubscribers(group.topic)) {
+      internals.handleReceivedSubscription(peer, group.topic, false)
+    }
+    internals.allowedTopics.delete(group.topic)
+    this.announced.delete(group.topic)
+  }
+
+  /**
+   * gossipsub learns a peer's subscriptions when the peer sends them: all of them when a
+   * connection opens, then each change. A subscription to a topic we do not admit is dropped,
+   * so a group joined while connected does not know which connected peers were already in it,
+   * and they would never tell again. Hence: when a peer subscribes to a group topic we are in,
+   * we tell it once that we are in it too (once per peer, topic and connection, so that two
+   * peers do not answer each other forever). A peer that was in the group before us learns it
+   * this way when our subscription reaches it, and we when its answer reaches us.
+   */
+  private onSubscriptionChange(
+    pubsub: GossipSub,
+    peerId: PeerId,
+    subscriptions: { topic: string; subscribe: boolean }[],
+  ): void {
+    const peer = peerId.toString()
+    const answer: string[] = []
+    for (const { topic, subscribe } of subscriptions) {
+      const told = this.announced.get(topic)
+      if (told === undefined) continue
+      if (!subscribe) {
+        told.delete(peer)
+      } else if (!told.has(peer)) {
+        told.add(peer)
+        answer.push(topic)
+      }
+    }
+    if (answer.length > 0) internalsOf(pubsub).sendSubscriptions(peer, answer, true)
+  }
+
+  private requireGroup(groupId: number): GroupTopic {
+    checkGroupId(groupId)
+    const group = this.groups.get(groupId)
+    if (group === undefined) {
+      throw new P2pError(P2pErrorCode.P2P_BAD_ARGUMENT, `group ${groupId} topic is not joined`)
+    }
+    return group
+  }
+
+  private meshPeersOf(topic: string): string[] {
+    const pubsub = this.rt.node().services.pubsub as unknown as Partial<GossipSubMesh>
+    return typeof pubsub.getMeshPeers === 'function' ? pubsub.getMeshPeers(topic) : []
+  }
+}
+
+function checkGroupId(groupId: number): void {
+  if (!isGroupId(groupId)) {
+    throw new P2pError(
+      P2pErrorCode.P2P_BAD_ARGUMENT,
+      `group id must be an integer in 0..2^53-1, got ${groupId}`,
+    )
+  }
+}
+
+/** gossipsub's private members group topics need; throws if this gossipsub lacks them. */
+function internalsOf(pubsub: GossipSub): GossipSubInternals {
+  const internals = pubsub as unknown as Partial<GossipSubInternals>
+  if (
+    !(internals.allowedTopics instanceof Set) ||
+    typeof internals.sendSubscriptions !== 'function' ||
+    typeof internals.handleReceivedSubscription !== 'function'
+  ) {
+    throw new P2pError(
+      P2pErrorCode.P2P_NOT_STARTED,
+      'this @libp2p/gossipsub lacks allowedTopics, sendSubscriptions or handleReceivedSubscription (group topics need 17.1)',
+    )
+  }
+  return internals as GossipSubInternals
 }
 
 function msgId(topic: string, data: Uint8Array): Uint8Array {

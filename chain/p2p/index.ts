@@ -8,6 +8,7 @@ export { RateLimiter, TokenBucket } from './rateLimiter.js'
 export type {
   GossipHandler,
   GossipKind,
+  GossipLabel,
   GossipValidator,
   P2pDeps,
   P2pMetrics,
@@ -18,4 +19,4 @@ export type {
   Status,
   Verdict,
 } from './types.js'
-export { dhtProtocol, gossipTopic, protocolIds } from './wire.js'
+export { dhtProtocol, gossipTopic, groupTopic, protocolIds } from './wire.js'

@@ -1,6 +1,6 @@
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { P2pError, P2pErrorCode } from './errors.js'
-import type { GossipKind, P2pOptions, Penalties, RateLimit } from './types.js'
+import type { GossipKind, GossipLabel, P2pOptions, Penalties, RateLimit } from './types.js'
 
 /** Defaults of {@link P2pOptions}. */
 export const P2P_DEFAULTS = {
@@ -9,7 +9,12 @@ export const P2P_DEFAULTS = {
   dht: true,
   targetPeers: 25,
   maxPeers: 50,
-  maxMessageBytes: { tx: 64 * 1024, block: 2 * 1024 * 1024, vote: 4 * 1024 } as Record<GossipKind, number>,
+  maxMessageBytes: {
+    tx: 64 * 1024,
+    block: 2 * 1024 * 1024,
+    vote: 4 * 1024,
+    group: 256 * 1024,
+  } as Record<GossipLabel, number>,
   maxBlockBytes: 2 * 1024 * 1024,
   maxBlocksPerRequest: 128,
   requestTimeoutMs: 10_000,
@@ -17,6 +22,7 @@ export const P2P_DEFAULTS = {
   rateLimits: {
     status: { capacity: 10, refillPerSecond: 1 } as RateLimit,
     blocksByRange: { capacity: 1024, refillPerSecond: 256 } as RateLimit,
+    groupBlocksByRange: { capacity: 1024, refillPerSecond: 256 } as RateLimit,
   },
   penalties: { invalidGossip: 22, malformedFrame: 40, rateLimited: 8, handshakeFailed: 10 } as Penalties,
   banThreshold: -100,
@@ -30,8 +36,8 @@ export const KINDS: readonly GossipKind[] = ['tx', 'block', 'vote']
 
 /** {@link P2pOptions} with every default filled in. */
 export type ResolvedOptions = Required<Omit<P2pOptions, 'maxMessageBytes' | 'rateLimits' | 'penalties'>> & {
-  maxMessageBytes: Record<GossipKind, number>
-  rateLimits: { status: RateLimit; blocksByRange: RateLimit }
+  maxMessageBytes: Record<GossipLabel, number>
+  rateLimits: { status: RateLimit; blocksByRange: RateLimit; groupBlocksByRange: RateLimit }
   penalties: Penalties
 }
 
@@ -70,6 +76,7 @@ export function resolveOptions(opts: P2pOptions): ResolvedOptions {
     rateLimits: {
       status: opts.rateLimits?.status ?? d.rateLimits.status,
       blocksByRange: opts.rateLimits?.blocksByRange ?? d.rateLimits.blocksByRange,
+      groupBlocksByRange: opts.rateLimits?.groupBlocksByRange ?? d.rateLimits.groupBlocksByRange,
     },
     penalties: { ...d.penalties, ...opts.penalties },
     banThreshold: opts.banThreshold ?? d.banThreshold,
@@ -86,7 +93,10 @@ export function resolveOptions(opts: P2pOptions): ResolvedOptions {
     ['requestTimeoutMs', resolved.requestTimeoutMs],
     ['serverReadTimeoutMs', resolved.serverReadTimeoutMs],
     ['maintenanceIntervalMs', resolved.maintenanceIntervalMs],
-    ...KINDS.map((k): [string, number] => [`maxMessageBytes.${k}`, resolved.maxMessageBytes[k]]),
+    ...[...KINDS, 'group' as const].map((k): [string, number] => [
+      `maxMessageBytes.${k}`,
+      resolved.maxMessageBytes[k],
+    ]),
   ]
   for (const [name, value] of positive) {
     if (!Number.isSafeInteger(value) || value <= 0) {

@@ -17,15 +17,23 @@ import { PeerManager } from './peers.js'
 import { RateLimiter } from './rateLimiter.js'
 import { ReqResp } from './reqResp.js'
 import type { P2pRuntime, Services } from './runtime.js'
-import type { GossipKind, P2pDeps, P2pOptions, PeerView, Status } from './types.js'
+import type {
+  GossipHandler,
+  GossipKind,
+  GossipValidator,
+  P2pDeps,
+  P2pOptions,
+  PeerView,
+  Status,
+} from './types.js'
 import { dhtProtocol } from './wire.js'
 
 /**
  * The Gather p2p network: libp2p (TCP, noise, yamux, identify, ping, kad-dht), gossipsub topics for
- * transactions, blocks and votes with validation before relay (`gossip.ts`), `status` and
- * `blocks-by-range` request/response protocols with per-peer rate limits (`reqResp.ts`), and
- * peer scoring with bans, handshakes and discovery (`peers.ts`). This class starts and stops
- * libp2p and is the one surface of the three.
+ * transactions, blocks and votes, and one per group chain joined, with validation before relay
+ * (`gossip.ts`), `status`, `blocks-by-range` and `group-blocks` request/response protocols with
+ * per-peer rate limits (`reqResp.ts`), and peer scoring with bans, handshakes and discovery
+ * (`peers.ts`). This class starts and stops libp2p and is the one surface of the three.
  *
  * An adapter: it knows nothing of blocks or state; the node passes callbacks in `deps`.
  */
@@ -62,6 +70,7 @@ export class P2pNetwork {
     const limiters = {
       status: new RateLimiter(this.opts.rateLimits.status),
       blocksByRange: new RateLimiter(this.opts.rateLimits.blocksByRange),
+      groupBlocksByRange: new RateLimiter(this.opts.rateLimits.groupBlocksByRange),
     }
     const bootstrap = this.opts.bootstrap.map(parseBootstrap)
     this.peerManager = new PeerManager(this.rt, scores, bootstrap, (peer) => this.reqResp.requestStatus(peer))
@@ -115,7 +124,10 @@ export class P2pNetwork {
     const pubsub = node.services.pubsub
     this.gossip.attach(pubsub)
     node.addEventListener('peer:connect', (evt) => this.peerManager.onConnect(evt.detail))
-    node.addEventListener('peer:disconnect', (evt) => this.peerManager.onDisconnect(evt.detail))
+    node.addEventListener('peer:disconnect', (evt) => {
+      this.peerManager.onDisconnect(evt.detail)
+      this.gossip.onDisconnect(evt.detail.toString())
+    })
     node.addEventListener('peer:discovery', (evt) => this.peerManager.onDiscovery(evt.detail))
     await this.reqResp.handle(node)
     try {
@@ -145,6 +157,7 @@ export class P2pNetwork {
     this.timer = undefined
     await node.stop()
     await Promise.allSettled([...this.background])
+    this.gossip.detach()
     this.node = undefined
     this.log.info('p2p stopped')
   }
@@ -187,6 +200,44 @@ export class P2pNetwork {
   }
 
   /**
+   * Joins group chain `groupId`'s gossip topic, `/gather/<chainId>/group/<groupId>/1`: each
+   * message is size-checked (`maxMessageBytes.group`) and validated by `validator` before it is
+   * delivered or relayed, exactly as the fixed kinds are ('reject' penalises the peer that sent
+   * it), and the accepted ones go to `handler`. May be called before start (the topic is
+   * subscribed when the network starts; joined groups stay joined across stop and start) or
+   * after. Throws `P2P_BAD_ARGUMENT` if the group is already joined.
+   */
+  joinGroupTopic(groupId: number, validator: GossipValidator, handler: GossipHandler): void {
+    this.gossip.joinGroup(groupId, validator, handler)
+  }
+
+  /**
+   * Leaves a group's topic: unsubscribes and drops its validator; its messages are dropped from
+   * then on. Throws `P2P_BAD_ARGUMENT` if the group is not joined.
+   */
+  leaveGroupTopic(groupId: number): void {
+    this.gossip.leaveGroup(groupId)
+  }
+
+  /**
+   * Publishes a message on a joined group's topic; returns how many peers it was sent to. Refuses
+   * (`P2P_BAD_ARGUMENT`) a group not joined and an empty or oversized message.
+   */
+  publishGroup(groupId: number, bytes: Uint8Array): Promise<number> {
+    return this.gossip.publishGroup(groupId, bytes)
+  }
+
+  /** Peers known to subscribe to a group's topic (known only while we are in the group). */
+  groupTopicPeers(groupId: number): string[] {
+    return this.gossip.groupSubscribers(groupId)
+  }
+
+  /** Peers in our gossipsub mesh for a group's topic (a message we publish reaches at least these). */
+  groupMeshPeers(groupId: number): string[] {
+    return this.gossip.groupMeshPeers(groupId)
+  }
+
+  /**
    * Asks a connected peer for its status (sending ours). A peer of another chain is banned and
    * disconnected, and the call fails with `P2P_WRONG_CHAIN`.
    */
@@ -201,6 +252,16 @@ export class P2pNetwork {
    */
   requestBlocks(peerId: string, from: number, count: number): Promise<Uint8Array[]> {
     return this.reqResp.requestBlocks(peerId, from, count)
+  }
+
+  /**
+   * Asks a connected peer for blocks `from .. from+count-1` of group chain `groupId` (`from ≥ 1`,
+   * `1 ≤ count ≤ maxBlocksPerRequest`). Returns the encoded group blocks it sent, in height order
+   * (possibly fewer than asked, never more); the caller checks them and calls {@link reportPeer}
+   * for invalid ones. A peer that serves no group blocks answers `P2P_SERVER_ERROR`.
+   */
+  requestGroupBlocks(peerId: string, groupId: number, from: number, count: number): Promise<Uint8Array[]> {
+    return this.reqResp.requestGroupBlocks(peerId, groupId, from, count)
   }
 
   /**

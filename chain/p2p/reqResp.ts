@@ -7,41 +7,48 @@ import type { P2pRuntime } from './runtime.js'
 import type { Status } from './types.js'
 import {
   decodeBlocksByRange,
+  decodeGroupBlocksByRange,
   decodeResponseChunk,
   decodeStatus,
   encodeBlocksByRange,
   encodeErrorChunk,
   encodeFrame,
+  encodeGroupBlocksByRange,
   encodeResponseChunk,
   encodeStatus,
   errorCodeOfResponse,
   FrameDecoder,
+  isGroupId,
   protocolIds,
   ResponseCode,
   type ResponseCodeValue,
   sameChain,
 } from './wire.js'
 
-/** Largest request frame: a status (≤ 1 KiB of JSON) or a 12-byte range. */
+/** Largest request frame: a status (≤ 1 KiB of JSON), a 12-byte range or a 20-byte group range. */
 const MAX_REQUEST_BYTES = 1024
+
+/** The request/response protocols, by the key of their id in {@link protocolIds}. */
+type Protocol = 'status' | 'blocksByRange' | 'groupBlocksByRange'
 
 /**
  * The request/response protocols of a P2pNetwork, both sides: `status` (exchanged on every
- * connection; a peer of another chain is banned) and `blocks-by-range`, with per-peer rate
- * limits, timeouts and a penalty for every malformed frame.
+ * connection; a peer of another chain is banned), `blocks-by-range` and `group-blocks` (a group
+ * chain's blocks by range), with per-peer rate limits, timeouts and a penalty for every
+ * malformed frame.
  */
 export class ReqResp {
-  private readonly protocols: { status: string; blocksByRange: string }
+  private readonly protocols: Record<Protocol, string>
 
   constructor(
     private readonly rt: P2pRuntime,
     private readonly peers: PeerManager,
-    private readonly limiters: { status: RateLimiter; blocksByRange: RateLimiter },
+    private readonly limiters: Record<Protocol, RateLimiter>,
   ) {
     this.protocols = protocolIds(rt.opts.chainId)
   }
 
-  /** Serves both protocols on `node` (before it starts). */
+  /** Serves the protocols on `node` (before it starts). */
   async handle(node: Libp2p): Promise<void> {
     await node.handle(
       this.protocols.status,
@@ -55,12 +62,18 @@ export class ReqResp {
       (stream, conn) => this.rt.track(this.serveBlocksByRange(stream, conn)),
       { maxInboundStreams: 8 },
     )
+    await node.handle(
+      this.protocols.groupBlocksByRange,
+      (stream, conn) => this.rt.track(this.serveGroupBlocksByRange(stream, conn)),
+      { maxInboundStreams: 8 },
+    )
   }
 
   /** Forgets the rate-limit buckets of peers idle long enough (the maintenance tick). */
   prune(): void {
     this.limiters.status.prune()
     this.limiters.blocksByRange.prune()
+    this.limiters.groupBlocksByRange.prune()
   }
 
   /**
@@ -109,10 +122,7 @@ export class ReqResp {
         `from height must be a non-negative integer, got ${from}`,
       )
     }
-    const max = this.rt.opts.maxBlocksPerRequest
-    if (!Number.isSafeInteger(count) || count < 1 || count > max) {
-      throw new P2pError(P2pErrorCode.P2P_BAD_ARGUMENT, `count must be an integer in 1..${max}, got ${count}`)
-    }
+    this.checkCount(count)
     return this.request(
       peerId,
       'blocksByRange',
@@ -122,11 +132,51 @@ export class ReqResp {
     )
   }
 
+  /**
+   * Asks a connected peer for blocks `from .. from+count-1` of group chain `groupId` (`from ≥ 1`,
+   * `1 ≤ count ≤ maxBlocksPerRequest`). Returns the encoded group blocks it sent (possibly fewer
+   * than asked, never more).
+   */
+  async requestGroupBlocks(
+    peerId: string,
+    groupId: number,
+    from: number,
+    count: number,
+  ): Promise<Uint8Array[]> {
+    if (!isGroupId(groupId)) {
+      throw new P2pError(
+        P2pErrorCode.P2P_BAD_ARGUMENT,
+        `group id must be an integer in 0..2^53-1, got ${groupId}`,
+      )
+    }
+    if (!Number.isSafeInteger(from) || from < 1) {
+      throw new P2pError(
+        P2pErrorCode.P2P_BAD_ARGUMENT,
+        `from height must be a positive integer (group chains start at 1), got ${from}`,
+      )
+    }
+    this.checkCount(count)
+    return this.request(
+      peerId,
+      'groupBlocksByRange',
+      encodeGroupBlocksByRange(groupId, from, count),
+      count,
+      this.rt.opts.maxBlockBytes,
+    )
+  }
+
+  private checkCount(count: number): void {
+    const max = this.rt.opts.maxBlocksPerRequest
+    if (!Number.isSafeInteger(count) || count < 1 || count > max) {
+      throw new P2pError(P2pErrorCode.P2P_BAD_ARGUMENT, `count must be an integer in 1..${max}, got ${count}`)
+    }
+  }
+
   // -- client ---------------------------------------------------------------------------------
 
   private async request(
     peerId: string,
-    protocol: 'status' | 'blocksByRange',
+    protocol: Protocol,
     payload: Uint8Array,
     maxChunks: number,
     maxChunkBytes: number,
@@ -236,11 +286,53 @@ export class ReqResp {
     }
     if (!this.limiters.blocksByRange.allow(peerId, range.count))
       return this.refuseRateLimited(stream, peerId, name)
+    await this.serveBlocks(stream, peerId, name, range, 'getBlocksByRange', () =>
+      this.rt.deps.getBlocksByRange(range.from, range.count),
+    )
+  }
+
+  private async serveGroupBlocksByRange(stream: Stream, conn: Connection): Promise<void> {
+    const peerId = conn.remotePeer.toString()
+    const name = 'group_blocks_by_range'
+    const request = await this.readRequest(stream, peerId, name)
+    if (request === undefined) return
+    let range: { groupId: number; from: number; count: number }
+    try {
+      range = decodeGroupBlocksByRange(request, this.rt.opts.maxBlocksPerRequest)
+    } catch (e) {
+      return this.refuseMalformed(stream, peerId, name, (e as Error).message)
+    }
+    if (!this.limiters.groupBlocksByRange.allow(peerId, range.count))
+      return this.refuseRateLimited(stream, peerId, name)
+    const getGroupBlocks = this.rt.deps.getGroupBlocks
+    if (getGroupBlocks === undefined) {
+      // as blocks-by-range says it cannot read blocks: an error, so that the client asks another
+      // peer instead of taking an empty answer for "this group has no blocks here"
+      return this.refuse(stream, peerId, name, ResponseCode.SERVER_ERROR, 'this node serves no group blocks')
+    }
+    await this.serveBlocks(stream, peerId, name, range, 'getGroupBlocks', () =>
+      getGroupBlocks(range.groupId, range.from, range.count),
+    )
+  }
+
+  /**
+   * Reads the blocks of a range request through the node's callback (`what`, for the log) and
+   * sends at most `count` of them; a server error if the callback throws or a block is larger
+   * than `maxBlockBytes`.
+   */
+  private async serveBlocks(
+    stream: Stream,
+    peerId: string,
+    name: string,
+    range: { count: number } & Record<string, number>,
+    what: string,
+    read: () => Uint8Array[] | Promise<Uint8Array[]>,
+  ): Promise<void> {
     let blocks: Uint8Array[]
     try {
-      blocks = await this.rt.deps.getBlocksByRange(range.from, range.count)
+      blocks = await read()
     } catch (e) {
-      this.rt.log.error({ err: (e as Error).message, ...range }, 'getBlocksByRange failed')
+      this.rt.log.error({ err: (e as Error).message, ...range }, `${what} failed`)
       return this.refuse(stream, peerId, name, ResponseCode.SERVER_ERROR, 'could not read blocks')
     }
     const limit = this.rt.opts.maxBlockBytes
@@ -350,8 +442,10 @@ export class ReqResp {
   }
 }
 
-function protocolLabel(protocol: 'status' | 'blocksByRange'): string {
-  return protocol === 'status' ? 'status' : 'blocks_by_range'
+/** The protocol's name in metrics and messages. */
+function protocolLabel(protocol: Protocol): string {
+  if (protocol === 'status') return 'status'
+  return protocol === 'blocksByRange' ? 'blocks_by_range' : 'group_blocks_by_range'
 }
 
 async function writeAll(stream: Stream, bytes: Uint8Array, signal: AbortSignal): Promise<void> {

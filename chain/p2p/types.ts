@@ -7,6 +7,12 @@ export type Verdict = 'accept' | 'reject' | 'ignore'
 export type GossipKind = 'tx' | 'block' | 'vote'
 
 /**
+ * A gossip metric label and size-limit key: the three kinds, and `group` for every group topic
+ * (one label for them all, so that metrics stay few whatever the number of groups).
+ */
+export type GossipLabel = GossipKind | 'group'
+
+/**
  * A gossip validator: runs before a message is delivered or relayed. `fromPeer` is the peer that
  * sent it to us (the propagation source), as a string peer id. It must not throw; if it does the
  * message is ignored. It should be fast: gossipsub waits for it before relaying.
@@ -63,18 +69,24 @@ export interface P2pOptions {
   targetPeers?: number
   /** the connection limit, default 50 */
   maxPeers?: number
-  /** max gossip message bytes per kind; default tx 64 KiB, block 2 MiB, vote 4 KiB */
-  maxMessageBytes?: Partial<Record<GossipKind, number>>
-  /** max block bytes in a blocks-by-range response, default 2 MiB */
+  /**
+   * max gossip message bytes per kind; default tx 64 KiB, block 2 MiB, vote 4 KiB, and group
+   * 256 KiB (every group topic)
+   */
+  maxMessageBytes?: Partial<Record<GossipLabel, number>>
+  /** max block bytes in a blocks-by-range or group-blocks response, default 2 MiB */
   maxBlockBytes?: number
-  /** max blocks per blocks-by-range request, default 128 */
+  /** max blocks per blocks-by-range or group-blocks request, default 128 */
   maxBlocksPerRequest?: number
   /** client deadline for a whole request (dial, send, every response chunk), default 10 s */
   requestTimeoutMs?: number
   /** server deadline to receive a request frame after the stream opens, default 5 s */
   serverReadTimeoutMs?: number
-  /** per-peer token buckets; status costs 1, blocks-by-range costs its `count` (at least 1) */
-  rateLimits?: { status?: RateLimit; blocksByRange?: RateLimit }
+  /**
+   * per-peer token buckets, one per protocol; status costs 1, blocks-by-range and group-blocks
+   * cost their `count` (at least 1)
+   */
+  rateLimits?: { status?: RateLimit; blocksByRange?: RateLimit; groupBlocksByRange?: RateLimit }
   /** penalties subtracted from the score; see the README */
   penalties?: Partial<Penalties>
   /** score at or below which a peer is disconnected and banned, default -100 */
@@ -89,13 +101,14 @@ export interface P2pOptions {
 
 /**
  * A structural metrics hook (the node passes an adapter over `chain/metrics.ts`). Labels are
- * short: the gossip kind (`tx`, `block`, `vote`) and protocol names (`status`, `blocks_by_range`).
+ * short: the gossip kind (`tx`, `block`, `vote`, `group` for all group topics) and protocol names
+ * (`status`, `blocks_by_range`, `group_blocks_by_range`).
  */
 export interface P2pMetrics {
   /** a gossip message received from the network, with the validator's verdict */
-  gossipIn?(kind: GossipKind, verdict: Verdict): void
+  gossipIn?(kind: GossipLabel, verdict: Verdict): void
   /** a gossip message we published */
-  gossipOut?(kind: GossipKind): void
+  gossipOut?(kind: GossipLabel): void
   /** the number of connected peers, after every change */
   peers?(count: number): void
   /** a request served (`inbound`) or made (`outbound`) and how it ended (`ok` or an error code) */
@@ -114,6 +127,12 @@ export interface P2pDeps {
   getStatus(): Status | Promise<Status>
   /** blocks `from .. from+count-1` that we have, encoded, in height order (may return fewer) */
   getBlocksByRange(from: number, count: number): Uint8Array[] | Promise<Uint8Array[]>
+  /**
+   * blocks `from .. from+count-1` of group chain `groupId` (heights from 1) that we have, encoded,
+   * in height order (may return fewer; none for a group we do not hold). Absent: the node serves
+   * no group blocks, and group-blocks requests are answered with a server error.
+   */
+  getGroupBlocks?(groupId: number, from: number, count: number): Uint8Array[] | Promise<Uint8Array[]>
   validateTx: GossipValidator
   validateBlock: GossipValidator
   validateVote: GossipValidator

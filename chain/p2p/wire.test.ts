@@ -1,15 +1,19 @@
 import { describe, expect, test } from '@jest/globals'
 import {
   decodeBlocksByRange,
+  decodeGroupBlocksByRange,
   decodeResponseChunk,
   decodeStatus,
   encodeBlocksByRange,
   encodeErrorChunk,
   encodeFrame,
+  encodeGroupBlocksByRange,
   encodeStatus,
   errorCodeOfResponse,
   FrameDecoder,
   gossipTopic,
+  groupTopic,
+  isGroupId,
   protocolIds,
   ResponseCode,
   sameChain,
@@ -28,10 +32,25 @@ describe('names', () => {
     expect(gossipTopic('gather-1', 'tx')).toBe('/gather/gather-1/tx/1')
     expect(gossipTopic('gather-1', 'block')).toBe('/gather/gather-1/block/1')
     expect(gossipTopic('gather-1', 'vote')).toBe('/gather/gather-1/vote/1')
+    expect(groupTopic('gather-1', 7)).toBe('/gather/gather-1/group/7/1')
+    expect(groupTopic('gather-1', 0)).toBe('/gather/gather-1/group/0/1')
     expect(protocolIds('gather-1')).toEqual({
       status: '/gather/gather-1/req/status/1',
       blocksByRange: '/gather/gather-1/req/blocks-by-range/1',
+      groupBlocksByRange: '/gather/gather-1/req/group-blocks/1',
     })
+  })
+
+  test.each([
+    [0, true],
+    [7, true],
+    [Number.MAX_SAFE_INTEGER, true],
+    [-1, false],
+    [1.5, false],
+    [2 ** 53, false],
+    [Number.NaN, false],
+  ])('group id %d is valid: %s', (n, ok) => {
+    expect(isGroupId(n)).toBe(ok)
   })
 })
 
@@ -142,5 +161,61 @@ describe('blocks-by-range request', () => {
   ]
   test.each(bad)('%s is refused', (_name, bytes, message) => {
     expect(() => decodeBlocksByRange(bytes, 64)).toThrow(message)
+  })
+})
+
+describe('group-blocks request', () => {
+  test('round-trips, also through a frame fed byte by byte', () => {
+    const max = Number.MAX_SAFE_INTEGER
+    expect(decodeGroupBlocksByRange(encodeGroupBlocksByRange(7, 1, 1), 64)).toEqual({
+      groupId: 7,
+      from: 1,
+      count: 1,
+    })
+    expect(decodeGroupBlocksByRange(encodeGroupBlocksByRange(max, max, 64), 64)).toEqual({
+      groupId: max,
+      from: max,
+      count: 64,
+    })
+    const wire = encodeFrame(encodeGroupBlocksByRange(0, 123_456_789_012, 3))
+    expect(wire).toHaveLength(21)
+    const decoder = new FrameDecoder(1024)
+    const frames: Uint8Array[] = []
+    for (const byte of wire) frames.push(...decoder.push(Uint8Array.of(byte)))
+    expect(frames).toHaveLength(1)
+    expect(decodeGroupBlocksByRange(frames[0]!, 64)).toEqual({ groupId: 0, from: 123_456_789_012, count: 3 })
+  })
+
+  test('a frame cut short is an error at the end of the stream', () => {
+    const wire = encodeFrame(encodeGroupBlocksByRange(7, 1, 8))
+    const decoder = new FrameDecoder(1024)
+    expect(decoder.push(wire.subarray(0, 15))).toEqual([])
+    expect(() => decoder.end()).toThrow('stream ended inside a frame (15 bytes left over)')
+  })
+
+  const request = (groupId: bigint, from: bigint, count: number, length = 20): Uint8Array => {
+    const b = new Uint8Array(Math.max(length, 20))
+    const view = new DataView(b.buffer)
+    view.setBigUint64(0, groupId)
+    view.setBigUint64(8, from)
+    view.setUint32(16, count)
+    return b.subarray(0, length)
+  }
+  const bad: [string, Uint8Array, string][] = [
+    ['empty', new Uint8Array(0), '0 bytes, expected 20'],
+    ['truncated', request(7n, 1n, 1, 19), '19 bytes, expected 20'],
+    ['a blocks-by-range body', new Uint8Array(12), '12 bytes, expected 20'],
+    ['oversized', Uint8Array.from([...request(7n, 1n, 1), 0]), '21 bytes, expected 20'],
+    ['from 0', request(7n, 0n, 1), 'from height must be at least 1'],
+    ['count 0', request(7n, 1n, 0), 'count 0 is not in 1..64'],
+    ['count above max', request(7n, 1n, 65), 'count 65 is not in 1..64'],
+    ['group id beyond 2^53', request(2n ** 60n, 1n, 1), 'group id is too large'],
+    ['height beyond 2^53', request(7n, 2n ** 60n, 1), 'from height is too large'],
+  ]
+  test.each(bad)('%s is refused', (_name, bytes, message) => {
+    expect(() => decodeGroupBlocksByRange(bytes, 64)).toThrow(message)
+    expect(() => decodeGroupBlocksByRange(bytes, 64)).toThrow(
+      expect.objectContaining({ code: 'P2P_INVALID_REQUEST' }),
+    )
   })
 })

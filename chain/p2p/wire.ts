@@ -6,11 +6,26 @@ export function gossipTopic(chainId: string, kind: GossipKind): string {
   return `/gather/${chainId}/${kind}/1`
 }
 
+/** The gossip topic of one group chain on one chain: `/gather/<chainId>/group/<groupId>/1`. */
+export function groupTopic(chainId: string, groupId: number): string {
+  return `/gather/${chainId}/group/${groupId}/1`
+}
+
+/** Whether `n` is a group id the wire carries: an integer in 0..2^53-1 (a uint64 on the wire). */
+export function isGroupId(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0
+}
+
 /** Request/response protocol ids of a chain. */
-export function protocolIds(chainId: string): { status: string; blocksByRange: string } {
+export function protocolIds(chainId: string): {
+  status: string
+  blocksByRange: string
+  groupBlocksByRange: string
+} {
   return {
     status: `/gather/${chainId}/req/status/1`,
     blocksByRange: `/gather/${chainId}/req/blocks-by-range/1`,
+    groupBlocksByRange: `/gather/${chainId}/req/group-blocks/1`,
   }
 }
 
@@ -243,4 +258,37 @@ export function decodeBlocksByRange(bytes: Uint8Array, maxCount: number): { from
   if (from > BigInt(Number.MAX_SAFE_INTEGER)) throw bad('from height is too large')
   if (count < 1 || count > maxCount) throw bad(`count ${count} is not in 1..${maxCount}`)
   return { from: Number(from), count }
+}
+
+/**
+ * A group-blocks request: `groupId` and `from` (uint64 big-endian, safe integers) and `count`
+ * (uint32), 20 bytes.
+ */
+export function encodeGroupBlocksByRange(groupId: number, from: number, count: number): Uint8Array {
+  const out = new Uint8Array(20)
+  const view = new DataView(out.buffer)
+  view.setBigUint64(0, BigInt(groupId))
+  view.setBigUint64(8, BigInt(from))
+  view.setUint32(16, count)
+  return out
+}
+
+/** Parses a group-blocks request; throws `P2P_INVALID_REQUEST` with the reason. */
+export function decodeGroupBlocksByRange(
+  bytes: Uint8Array,
+  maxCount: number,
+): { groupId: number; from: number; count: number } {
+  const bad = (why: string): P2pError =>
+    new P2pError(P2pErrorCode.P2P_INVALID_REQUEST, `bad group-blocks request: ${why}`)
+  if (bytes.length !== 20) throw bad(`${bytes.length} bytes, expected 20`)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const groupId = view.getBigUint64(0)
+  const from = view.getBigUint64(8)
+  const count = view.getUint32(16)
+  if (groupId > BigInt(Number.MAX_SAFE_INTEGER)) throw bad('group id is too large')
+  // a group chain starts at height 1
+  if (from < 1n) throw bad('from height must be at least 1')
+  if (from > BigInt(Number.MAX_SAFE_INTEGER)) throw bad('from height is too large')
+  if (count < 1 || count > maxCount) throw bad(`count ${count} is not in 1..${maxCount}`)
+  return { groupId: Number(groupId), from: Number(from), count }
 }

@@ -48,6 +48,10 @@ export interface TestPeerOptions {
   headHeight?: number
   /** replaces the block source */
   blocks?: (from: number, count: number) => Promise<Uint8Array[]>
+  /** the group block source (`getGroupBlocks`); without it the peer serves no group blocks */
+  groupBlocks?: (groupId: number, from: number, count: number) => Uint8Array[] | Promise<Uint8Array[]>
+  /** runs on the network before it starts (to join group topics before start) */
+  beforeStart?: (net: P2pNetwork) => void
 }
 
 /** Starts a P2pNetwork on 127.0.0.1 with recording handlers and counting metrics. */
@@ -101,8 +105,10 @@ export async function startPeer(t: TestPeerOptions = {}): Promise<TestPeer> {
       onVote: (bytes) => {
         received.vote.push(decoder.decode(bytes))
       },
+      ...(t.groupBlocks !== undefined ? { getGroupBlocks: t.groupBlocks } : {}),
     },
   )
+  t.beforeStart?.(net)
   await net.start()
   const addr = net.multiaddrs()[0]
   if (addr === undefined) throw new Error('no listen address')
