@@ -2,6 +2,7 @@ import type { ProposerKey } from '../chain/blockchain.js'
 import type { Logger } from '../chain/logger.js'
 import { NodeMetrics } from '../chain/metrics.js'
 import type { Genesis } from '../genesis/schema.js'
+import { type GroupHostOptions, GroupHost, groupNetworkOf } from '../node/groups/index.js'
 import { GatherNode, NodeNetwork, type NodeNetworkOptions } from '../node/index.js'
 import { isLoopbackHost } from '../rpc/access.js'
 import { defaultRpcOptions, RpcServer, type RpcServerOptions } from '../rpc/server.js'
@@ -41,6 +42,8 @@ export interface RunOptions {
     bootstrap: string[]
     evidenceSigner?: NodeNetworkOptions['evidenceSigner']
   }
+  /** the group chains this node hosts besides those it produces, and who pays for anchoring */
+  groups?: GroupHostOptions
 }
 
 /**
@@ -70,7 +73,29 @@ export async function runNode(o: RunOptions): Promise<void> {
     },
   })
   metrics.onHead(node.chain.head.height, node.chain.finalBlock.height)
-  const rpc = new RpcServer(rpcOptions, { node, metrics, log: o.log })
+  let network: NodeNetwork | undefined
+  if (o.p2p !== undefined) {
+    const signer = o.p2p.evidenceSigner
+    network = new NodeNetwork(
+      {
+        privateKey: o.nodeKey.privateKey,
+        host: o.p2p.listen.host,
+        port: o.p2p.listen.port,
+        bootstrap: o.p2p.bootstrap,
+        ...(signer === undefined ? {} : { evidenceSigner: signer }),
+      },
+      { node, log: o.log, metrics: metrics.p2p },
+    )
+  }
+  const groups = new GroupHost(
+    node,
+    o.groups ?? { follow: [], serve: [] },
+    node.chain.db.groupSpace(),
+    o.log.child({ module: 'groups' }),
+    network === undefined ? undefined : groupNetworkOf(network.p2p),
+  )
+  network?.serveGroupBlocks((groupId, from, count) => groups.blocksByRange(groupId, from, count))
+  const rpc = new RpcServer(rpcOptions, { node, metrics, log: o.log, groups })
   let address: { url: string }
   try {
     address = await rpc.listen()
@@ -94,19 +119,8 @@ export async function runNode(o: RunOptions): Promise<void> {
     },
     'node running; Ctrl-C to stop',
   )
-  let network: NodeNetwork | undefined
-  if (o.p2p !== undefined) {
+  if (network !== undefined && o.p2p !== undefined) {
     const signer = o.p2p.evidenceSigner
-    network = new NodeNetwork(
-      {
-        privateKey: o.nodeKey.privateKey,
-        host: o.p2p.listen.host,
-        port: o.p2p.listen.port,
-        bootstrap: o.p2p.bootstrap,
-        ...(signer === undefined ? {} : { evidenceSigner: signer }),
-      },
-      { node, log: o.log, metrics: metrics.p2p },
-    )
     try {
       await network.start()
     } catch (e) {
@@ -133,6 +147,13 @@ export async function runNode(o: RunOptions): Promise<void> {
         )
     }
   }
+  await groups.start()
+  const anchor = o.groups?.anchorSigner
+  if (anchor !== undefined) {
+    o.log.info({ anchorKey: anchor.address }, 'anchor key set: checkpoints of the groups this node produces are anchored, paid by this account')
+    if (!node.query.token.getAccount({ address: anchor.address }).exists)
+      o.log.warn({ anchorKey: anchor.address }, 'the anchor key has no account on this chain yet: fund it, or checkpoints cannot be anchored')
+  }
   node.start()
   let stopping = false
   const shutdown = (signal: string, code = 0): void => {
@@ -141,6 +162,7 @@ export async function runNode(o: RunOptions): Promise<void> {
     o.log.info({ signal }, 'stopping')
     rpc
       .close()
+      .then(() => groups.stop())
       .then(() => network?.stop())
       .then(() => node.stop())
       .then(() => {

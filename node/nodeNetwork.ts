@@ -39,6 +39,9 @@ export interface NodeNetworkOptions {
   evidenceSigner?: { address: string; privateKey: Uint8Array; publicKey: Uint8Array }
 }
 
+/** Largest message on a group topic: a group block of 1 MiB of transactions and its envelope. */
+export const GROUP_GOSSIP_MAX_BYTES = 1024 * 1024 + 64 * 1024
+
 /** Where sync stands (`chain_getStatus`). */
 export interface SyncStatus {
   syncing: boolean
@@ -82,6 +85,8 @@ export class NodeNetwork {
   private readonly otherBranch = new Map<string, number>()
   /** offences already reported (offender/kind/at) */
   private readonly reported = new Set<string>()
+  /** the group chains' blocks served to peers (node/groups) */
+  private groupBlocks: ((groupId: number, from: number, count: number) => Promise<Uint8Array[]>) | undefined
 
   constructor(
     private readonly opts: NodeNetworkOptions,
@@ -97,6 +102,7 @@ export class NodeNetwork {
         ...(opts.port === undefined ? {} : { port: opts.port }),
         bootstrap: opts.bootstrap ?? [],
         ...(opts.dht === undefined ? {} : { dht: opts.dht }),
+        maxMessageBytes: { group: GROUP_GOSSIP_MAX_BYTES },
       },
       {
         logger: deps.log,
@@ -107,8 +113,14 @@ export class NodeNetwork {
         validateBlock: (bytes, from) => this.validateBlock(bytes, from),
         validateVote: (bytes) => this.validateVote(bytes),
         onPeerStatus: (peer, status) => this.onPeerStatus(peer, status),
+        getGroupBlocks: (groupId, from, count) => this.groupBlocks?.(groupId, from, count) ?? [],
       },
     )
+  }
+
+  /** Serves the hosted group chains' blocks to peers (group-blocks-by-range). */
+  serveGroupBlocks(source: (groupId: number, from: number, count: number) => Promise<Uint8Array[]>): void {
+    this.groupBlocks = source
   }
 
   /** Starts libp2p, publishes what the node makes, and gates production on being in sync. */

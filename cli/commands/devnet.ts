@@ -170,6 +170,9 @@ The gateway's limits, timeouts and WebSocket checks are described in docs/rpc.md
         log,
         checkInvariants: opts.checkInvariants === true,
         ...(maxFinalityLagBlocks === undefined ? {} : { maxFinalityLagBlocks }),
+        // the devnet's one node hosts every group, produces those naming its node key (what
+        // `gather tx create-group` names by default) and anchors them with the validator account
+        groups: { follow: 'all', serve: [], anchorSigner: keys.validator },
       })
     })
 }

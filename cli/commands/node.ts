@@ -5,7 +5,7 @@ import { hex } from '../../chain/hex.js'
 import { createLogger } from '../../chain/logger.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
 import { parseCliAmount } from '../amount.js'
-import { parseBootstrap } from '../args.js'
+import { parseAddressArg, parseBootstrap, parseWhole } from '../args.js'
 import { formatUgat, keyValueTable, output } from '../format.js'
 import { defaultHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
 import { Keystore, keystoreDir } from '../keystore.js'
@@ -157,11 +157,28 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
       '--evidence-key <name>',
       'keystore key (in --home) that signs and pays for evidence of double signing this node sees (needs --p2p-listen)',
     )
+    .option(
+      '--anchor-key <name>',
+      'keystore key (in --home) that signs and pays for the checkpoints of the group chains this node produces',
+    )
+    .option(
+      '--follow-group <id|all>',
+      'host this group chain besides those the node produces (repeatable; a group that does not exist yet is hosted once created; all: every group)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--serve-account <address>',
+      'host the group chains this account owns (repeatable)',
+      collect,
+      [] as string[],
+    )
     .option(...maxFinalityLagOption)
     .addHelpText(
       'after',
       `${examples(
         'gather start',
+        'gather start --home ./n1 --p2p-listen 127.0.0.1:26701 --anchor-key anchor --passphrase-file pass.txt --follow-group 7',
         'gather start --home ./n1 --p2p-listen 127.0.0.1:26701 --bootstrap /ip4/127.0.0.1/tcp/26703/p2p/12D3Koo…',
         'gather start --home ./mynode --rpc-listen 127.0.0.1:26667 --log-level debug',
         'gather start --home ./mynode --check-invariants',
@@ -176,6 +193,11 @@ caps): a safety net for devnets and testnets, slower on large states.
 --passphrase-file FILE, else $GATHER_PASSPHRASE, else a prompt); when the node sees one node key
 sign two blocks for a slot or two votes at a height, it submits MsgSubmitEvidence signed by that
 account, which pays the fee. Without it the node only logs what it saw.
+Group chains: the node produces the groups that name its node key as a producer, and hosts (stores,
+checks, relays and answers for) those and the groups of --follow-group and --serve-account.
+--anchor-key NAME (unlocked like --evidence-key; one --passphrase-file serves both) pays for
+MsgAnchorCheckpoint every checkpointInterval group blocks, once the producers' signatures reach the
+group's threshold.
 GET /health answers 503 when the head is a minute old (stale), or (degraded) when finality trails
 the head by more than --max-finality-lag blocks (default 42, two rounds) or this node, an elected
 super node, missed its last slots while other blocks came; the node logs a warning for each.
@@ -195,6 +217,9 @@ timeouts and checks are described in docs/rpc.md.`,
         p2pListen?: string
         bootstrap?: string
         evidenceKey?: string
+        anchorKey?: string
+        followGroup: string[]
+        serveAccount: string[]
         passphraseFile?: string
         maxFinalityLag?: string
       },
@@ -205,8 +230,10 @@ timeouts and checks are described in docs/rpc.md.`,
         throw new Error('--bootstrap needs --p2p-listen')
       if (o.evidenceKey !== undefined && o.p2pListen === undefined)
         throw new Error('--evidence-key needs --p2p-listen: only a node on the network sees double signing')
-      if (o.passphraseFile !== undefined && o.evidenceKey === undefined)
-        throw new Error('--passphrase-file needs --evidence-key (the key it unlocks)')
+      if (o.passphraseFile !== undefined && o.evidenceKey === undefined && o.anchorKey === undefined)
+        throw new Error('--passphrase-file needs --evidence-key or --anchor-key (the key it unlocks)')
+      const follow = parseFollowGroups(o.followGroup)
+      const serve = o.serveAccount.map((a) => parseAddressArg(a, '--serve-account'))
       const listen = o.p2pListen === undefined ? undefined : parseListen(o.p2pListen, '--p2p-listen')
       const bootstrap = o.bootstrap === undefined ? [] : parseBootstrap(o.bootstrap)
       const paths = homePaths(o.home ?? defaultHome())
@@ -215,6 +242,8 @@ timeouts and checks are described in docs/rpc.md.`,
       // unlocked before the node opens: a wrong name or passphrase starts nothing
       const evidenceSigner =
         o.evidenceKey === undefined ? undefined : (await unlockKey(paths.home, o.evidenceKey, o)).key
+      const anchorSigner =
+        o.anchorKey === undefined ? undefined : (await unlockKey(paths.home, o.anchorKey, o)).key
       const p2p =
         listen === undefined
           ? undefined
@@ -231,7 +260,18 @@ timeouts and checks are described in docs/rpc.md.`,
         checkInvariants: o.checkInvariants === true,
         ...(maxFinalityLagBlocks === undefined ? {} : { maxFinalityLagBlocks }),
         ...(p2p === undefined ? {} : { p2p }),
+        groups: { follow, serve, ...(anchorSigner === undefined ? {} : { anchorSigner }) },
       })
     },
   )
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+/** `--follow-group` values: group ids, or `all`. */
+export function parseFollowGroups(values: readonly string[]): number[] | 'all' {
+  if (values.includes('all')) return 'all'
+  return values.map((v) => parseWhole(v, '--follow-group', 1, Number.MAX_SAFE_INTEGER))
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { closeSync, openSync } from 'node:fs'
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -15,7 +16,9 @@ import { GatherClient } from '../../rpc/client.js'
 import { parseWhole } from '../args.js'
 import { columnTable } from '../format.js'
 import { homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
+import { Keystore, keystoreDir } from '../keystore.js'
 import { examples } from '../options.js'
+import { parseFollowGroups } from './node.js'
 
 /** What `testnet.json` says; `createdBy` marks a folder this command made (and may reuse). */
 export interface TestnetManifest {
@@ -48,6 +51,7 @@ interface TestnetOptions {
   basePort?: string
   initOnly?: boolean
   logLevel: string
+  followGroup: string[]
 }
 
 const MANIFEST = 'testnet.json'
@@ -116,6 +120,28 @@ async function inspectDir(dir: string): Promise<TestnetManifest | undefined> {
   return manifest
 }
 
+/** The keystore key each testnet node anchors its groups' checkpoints with: its owner's account. */
+const ANCHOR_KEY = 'anchor'
+const ANCHOR_PASSPHRASE_FILE = 'anchor.pass'
+
+/** Puts the node owner's account (index i of the test mnemonic) in the node's keystore as `anchor`. */
+async function writeAnchorKey(home: string, index: number): Promise<void> {
+  const passphrase = randomBytes(18).toString('base64url')
+  await writeFile(join(home, ANCHOR_PASSPHRASE_FILE), `${passphrase}\n`, { mode: 0o600 })
+  await new Keystore(keystoreDir(home)).add(ANCHOR_KEY, { type: 'mnemonic', mnemonic: TEST_MNEMONIC, index }, passphrase)
+}
+
+/** The start arguments that unlock a node's anchor key, when its home has one (testnets before it have none). */
+async function anchorArgs(home: string): Promise<string[]> {
+  const file = join(home, ANCHOR_PASSPHRASE_FILE)
+  try {
+    await stat(file)
+  } catch {
+    return []
+  }
+  return ['--anchor-key', ANCHOR_KEY, '--passphrase-file', file]
+}
+
 /** Writes N node homes (fresh node keys, one shared genesis) and the manifest. */
 async function createTestnet(
   dir: string,
@@ -133,6 +159,7 @@ async function createTestnet(
   const nodes: TestnetNode[] = []
   for (const [i, key] of nodeKeys.entries()) {
     await writeHome(homePaths(nodeDir(dir, i)), genesis, key)
+    await writeAnchorKey(nodeDir(dir, i), i)
     nodes.push(
       nodeEntry(
         dir,
@@ -247,7 +274,12 @@ function describeExit(exit: RunningNode['exit']): string {
  * until each answers `chain_getStatus`, prints the table, and supervises them: Ctrl-C (SIGINT)
  * or SIGTERM stops them all (exit 0); a node that exits on its own stops the rest (exit 1).
  */
-async function runTestnet(dir: string, manifest: TestnetManifest, logLevel: string): Promise<number> {
+async function runTestnet(
+  dir: string,
+  manifest: TestnetManifest,
+  logLevel: string,
+  follow: readonly string[],
+): Promise<number> {
   const cli = fileURLToPath(new URL('../index.js', import.meta.url))
   const running: RunningNode[] = []
   let stopping = false
@@ -312,6 +344,8 @@ async function runTestnet(dir: string, manifest: TestnetManifest, logLevel: stri
       ...(bootstrap.length > 0 ? ['--bootstrap', bootstrap.join(',')] : []),
       '--log-level',
       logLevel,
+      ...(await anchorArgs(node.home)),
+      ...follow.flatMap((g) => ['--follow-group', g]),
     ]
     const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd] })
     closeSync(fd)
@@ -399,6 +433,12 @@ export function registerTestnet(program: Command): void {
     )
     .option('--init-only', 'write the testnet and exit without starting the nodes')
     .option('--log-level <level>', "the nodes' log level: trace, debug, info, warn, error or silent", 'info')
+    .option(
+      '--follow-group <id|all>',
+      'every node hosts this group chain too (repeatable; all: every group), as gather start --follow-group',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .addHelpText(
       'after',
       `${examples(
@@ -414,7 +454,9 @@ node key (DIR/node-<i>/config/node_key.json, mode 0600) and is owned by account 
 test mnemonic "${TEST_MNEMONIC}"
 (10,000 GAT, 1,000 of them locked on the node); account N is a faucet with 1,000,000 GAT; account
 0 issues GMT. DIR/testnet.json lists each node's RPC URL, p2p address (/p2p/<peer id>), node id
-and owner. Each node logs to DIR/node-<i>/node.log.
+and owner. Each node logs to DIR/node-<i>/node.log. Each node's keystore holds its owner's account
+as key "anchor" (passphrase in DIR/node-<i>/anchor.pass), which the node starts with as
+--anchor-key: the group chains a node produces anchor their checkpoints out of the box.
 
 A DIR made by this command is reused (its nodes restart with their data; --block-time is then
 ignored); any other non-empty DIR is refused. Never send real value to these accounts.`,
@@ -466,6 +508,7 @@ ignored); any other non-empty DIR is refused. Never send real value to these acc
         )
         return
       }
-      process.exit(await runTestnet(dir, manifest, o.logLevel))
+      parseFollowGroups(o.followGroup)
+      process.exit(await runTestnet(dir, manifest, o.logLevel, o.followGroup))
     })
 }

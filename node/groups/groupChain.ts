@@ -117,6 +117,7 @@ export class GroupChain {
   /** ids whose signature this node checked (admission), so import does not verify them again */
   private readonly verified = new Set<string>()
   private firstPendingAt = 0
+  private lastPruneAt = 0
   private timer: NodeJS.Timeout | undefined
   private lock: Promise<unknown> = Promise.resolve()
   private closed = false
@@ -725,6 +726,17 @@ export class GroupChain {
     this.rebuildPool()
     this.deps.onCommit(block, hash, views)
     this.schedule()
+    await this.applyRetention()
+  }
+
+  /** Drops content past the rules' retention (at most once a minute). */
+  private async applyRetention(): Promise<void> {
+    const days = groupState.rules(this.state).retentionDays
+    const now = this.deps.now()
+    if (days === 0 || now - this.lastPruneAt < 60_000) return
+    this.lastPruneAt = now
+    const n = await this.deps.store.pruneOlderThan(now - days * 86_400_000)
+    if (n > 0) this.deps.log.info({ group: this.groupId, pruned: n, retentionDays: days }, 'group content past retention pruned')
   }
 
   /** Whether the state at the head says `address` is a member. */

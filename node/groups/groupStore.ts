@@ -10,6 +10,7 @@ import {
   type PrunedTx,
 } from '../../modules/messaging/groupchain/block.js'
 import { leafHash } from '../../modules/messaging/groupchain/merkle.js'
+import { decodeGroupTx } from '../../modules/messaging/groupchain/tx.js'
 
 const utf8 = new TextEncoder()
 const fromUtf8 = new TextDecoder()
@@ -85,6 +86,12 @@ function decodeTxSlot(b: Uint8Array): Uint8Array | PrunedTx {
   if (b[0] === TX_BYTES) return b.subarray(1)
   const j = decodeJson<PrunedTx & { leafHash: string }>(b.subarray(1))
   return { ...j, leafHash: Buffer.from(j.leafHash, 'hex') }
+}
+
+/** The pruned stand-in of a stored transaction (its author and nonce read from it). */
+export function prunedOf(index: number, tx: Uint8Array): PrunedTx {
+  const m = decodeGroupTx(tx)
+  return { index, leafHash: leafHash(tx), author: m.author, nonce: m.body.nonce }
 }
 
 type UndoJson = [key: string, value: string | null][]
@@ -226,6 +233,40 @@ export class GroupStore {
   async tx(height: number, index: number): Promise<Uint8Array | PrunedTx | undefined> {
     const v = await this.space.get(`${this.p}t/${h20(height)}/${i6(index)}`)
     return v === undefined ? undefined : decodeTxSlot(v)
+  }
+
+  /**
+   * Retention: drops the content of posts older than `cutoffMs` (their slots keep the leaf hash,
+   * author and nonce; the index marks them pruned), at most `max` per call, in one batch. Returns
+   * how many were pruned. Headers, hashes and every other message's proof are untouched.
+   */
+  async pruneOlderThan(cutoffMs: number, max = 1_000): Promise<number> {
+    const mark = await this.space.get(`${this.p}r`)
+    const from = mark === undefined ? 0 : Number(fromUtf8.decode(mark)) + 1
+    const writes: KeySpaceWrite[] = []
+    let last = from - 1
+    let n = 0
+    for await (const [k, v] of this.space.range(`${this.p}l/${h20(from)}`, `${this.p}l0`, { limit: max })) {
+      const id = fromUtf8.decode(v)
+      const r = await this.message(id)
+      if (r === undefined) continue
+      if (r.timeMs >= cutoffMs) break
+      const [, h] = k.slice(this.p.length).split('/')
+      last = Number(h)
+      if (r.deleted || r.pruned) continue
+      const slotKey = `${this.p}t/${h20(r.height)}/${i6(r.index)}`
+      const slot = await this.space.get(slotKey)
+      const tx = slot === undefined ? undefined : decodeTxSlot(slot)
+      if (!(tx instanceof Uint8Array)) continue
+      const pruned = prunedOf(r.index, tx)
+      writes.push([slotKey, encodeTxSlot(pruned)])
+      writes.push([`${this.p}i/${id}`, encodeJson({ ...r, pruned: true })])
+      n++
+    }
+    // the mark moves past whole heights only: a height is done when the next one started
+    if (last >= from) writes.push([`${this.p}r`, utf8.encode(String(last - 1))])
+    if (writes.length > 0) await this.space.write(writes)
+    return n
   }
 
   /** Posts in blocks below `before`, newest first, at most `limit`. */
