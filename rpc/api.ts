@@ -166,8 +166,10 @@ const groupTxBase64 = z
     (GROUP_METHOD_LIMITS.maxTxBytes / 3) * 4,
     `is larger than ${GROUP_METHOD_LIMITS.maxTxBytes / 1024} KiB decoded, more than any group transaction`,
   )
-  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64 of a signed group transaction')
-  .refine((s) => s.length % 4 === 0, 'must be padded base64 (a length that is a multiple of 4)')
+  .regex(
+    /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
+    'must be padded base64 of a signed group transaction',
+  )
 
 /** A group message id: sha256 of the post's transaction bytes. */
 const messageIdSchema = z
@@ -428,7 +430,10 @@ export const rpcApi = {
   group_getMember: nodeMethod({
     summary:
       'What a group says of an address: member, admin, owner, muted, banned, and nextNonce, the nonce its next group transaction takes.',
-    params: z.object({ groupId: groupIdSchema, address: addressSchema }).strict(),
+    // bech32 in capitals is the same address; the group state keys addresses in lower case
+    params: z
+      .object({ groupId: groupIdSchema, address: addressSchema.transform((a) => a.toLowerCase()) })
+      .strict(),
     result: groupAccountView,
   }),
   group_getHead: nodeMethod({

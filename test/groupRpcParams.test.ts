@@ -339,6 +339,8 @@ describe('group-chain RPC over a stand-in group runtime', () => {
     expect((await client.getGroupMembers(1)).total).toBe(1)
     expect(groups.asked.at(-1)).toEqual({ method: 'members', args: [1, { offset: 0, limit: 100 }] })
     expect((await client.getGroupMember(1, ADDRESS)).nextNonce).toBe(4)
+    // bech32 in capitals is the same address: the runtime is asked in lower case
+    expect((await client.getGroupMember(1, ADDRESS.toUpperCase())).address).toBe(ADDRESS)
     expect((await client.getGroupHead(1)).height).toBe(3)
     expect(await client.getGroupMessageProof(1, MESSAGE_ID)).toEqual(groups.proof)
     expect(await client.listHostedGroups()).toEqual([1])
