@@ -121,7 +121,7 @@ export function parseUntil(v: string): number {
 /** The end of a mute from `--until`, `--for` or (mute-all) `--off`: exactly one of them. */
 function muteEnd(o: MuteOptions, offAllowed: boolean): number {
   const given = [o.until, o.for, o.off === true ? 'off' : undefined].filter((v) => v !== undefined)
-  if (given.length !== 1 || (!offAllowed && o.off === true))
+  if (given.length !== 1)
     throw new Error(
       offAllowed
         ? 'give one of --until TIME, --for DURATION or --off'
