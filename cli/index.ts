@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { RpcClientError } from '../rpc/client.js'
 import { registerDevnet } from './commands/devnet.js'
+import { registerGroup } from './commands/group.js'
 import { registerKeys } from './commands/keys.js'
 import { registerMessagingQuery, registerMessagingTx, registerVerifyInclusion } from './commands/messaging.js'
 import { registerNode } from './commands/node.js'
@@ -38,6 +39,7 @@ const program = new Command()
       'gather keys import faucet --index 1 --home ~/.gather-devnet',
       'gather tx transfer faucet gat1... 1.5gat --home ~/.gather-devnet',
       'gather query account gat1... --json',
+      'gather group post 1 "hello" --from alice          # a message on group 1\'s chain',
     )}
 
 Homes: \`gather devnet\` uses $GATHER_HOME or ~/.gather-devnet; init, start, keys and tx use
@@ -55,6 +57,7 @@ registerQuery(program)
 registerMessagingTx(program.commands.find((c) => c.name() === 'tx')!)
 registerMessagingQuery(program.commands.find((c) => c.name() === 'query')!)
 registerVerifyInclusion(program)
+registerGroup(program)
 
 try {
   await program.parseAsync(process.argv)

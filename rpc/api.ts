@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { blockViewSchema, chainEventSchema } from '../chain/codec/blockView.js'
 import type { QuerySpec } from '../chain/endpoint.js'
-import { hashHexSchema, noParams, safeInt } from '../chain/schemas.js'
+import { addressSchema, groupIdSchema, hashHexSchema, noParams, safeInt } from '../chain/schemas.js'
 import { identityQueries } from '../modules/identity/queries.js'
 import { messagingQueries } from '../modules/messaging/queries.js'
 import { stakingQueries } from '../modules/staking/queries.js'
@@ -149,6 +149,132 @@ export const proofResult = z
   })
   .strict()
 
+/** Limits of the group-chain methods (`group_post`, `group_getMessages`, `group_getMembers`). */
+export const GROUP_METHOD_LIMITS = {
+  /** a signed group transaction, decoded (the runtime refuses above its own, lower, cap) */
+  maxTxBytes: 96 * 1024,
+  defaultMessages: 50,
+  maxMessages: 200,
+  defaultMembers: 100,
+  maxMembers: 1000,
+}
+
+const groupTxBase64 = z
+  .string()
+  .min(1, 'is required')
+  .max(
+    (GROUP_METHOD_LIMITS.maxTxBytes / 3) * 4,
+    `is larger than ${GROUP_METHOD_LIMITS.maxTxBytes / 1024} KiB decoded, more than any group transaction`,
+  )
+  .regex(
+    /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
+    'must be padded base64 of a signed group transaction',
+  )
+
+/** A group message id: sha256 of the post's transaction bytes. */
+const messageIdSchema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'must be a message id: 64 lower-case hex characters')
+
+/** A message of a group chain (`GroupMessageView` of node/groups/types.ts). */
+export const groupMessageView = z
+  .object({
+    /** hex sha256 of the post's transaction bytes */
+    id: z.string(),
+    author: z.string(),
+    /** the group block's time, ms since the epoch */
+    timeMs: z.number(),
+    height: z.number(),
+    index: z.number(),
+    contentType: z.string(),
+    /** base64; null when deleted or pruned by retention */
+    content: z.string().nullable(),
+    deleted: z.boolean(),
+    deletedBy: z.string().optional(),
+    pruned: z.boolean(),
+  })
+  .strict()
+
+/** A group chain's head as this node has it (`GroupHeadView`). */
+export const groupHeadView = z
+  .object({
+    groupId: z.number(),
+    height: z.number(),
+    hash: z.string(),
+    timeMs: z.number(),
+    producer: z.string(),
+    round: z.number(),
+    mainHeight: z.number(),
+    stateRoot: z.string(),
+    accumulatorRoot: z.string(),
+    members: z.number(),
+    producing: z.boolean(),
+    lastCheckpointHeight: z.number(),
+    pending: z.number(),
+  })
+  .strict()
+
+/** One member of a group (`GroupMemberView`). */
+export const groupMemberView = z
+  .object({
+    address: z.string(),
+    joinedAt: z.number(),
+    admin: z.boolean(),
+    mutedUntil: z.number().optional(),
+  })
+  .strict()
+
+/** A page of a group's members (`GroupMembersView`). */
+export const groupMembersView = z
+  .object({
+    groupId: z.number(),
+    owner: z.string(),
+    total: z.number(),
+    admins: z.array(z.string()),
+    members: z.array(groupMemberView),
+  })
+  .strict()
+
+/** What a group says of one address (`GroupAccountView`): what a client needs before signing. */
+export const groupAccountView = z
+  .object({
+    groupId: z.number(),
+    address: z.string(),
+    member: z.boolean(),
+    admin: z.boolean(),
+    owner: z.boolean(),
+    mutedUntil: z.number().nullable(),
+    muteAllUntil: z.number().nullable(),
+    banned: z.object({ by: z.string(), atMs: z.number() }).strict().nullable(),
+    nextNonce: z.number(),
+  })
+  .strict()
+
+/** An inclusion proof in its JSON form (`InclusionProofJson`): what `group_verifyInclusion` and `gather verify-inclusion` take. */
+export const inclusionProofJson = z
+  .object({
+    groupId: z.number(),
+    checkpointHeight: z.number(),
+    /** base64 */
+    message: z.string(),
+    /** base64 */
+    blockHeader: z.string(),
+    txIndex: z.number(),
+    txPath: z.array(z.string()),
+    accumulator: z
+      .object({
+        leafIndex: z.number(),
+        size: z.number(),
+        path: z.array(z.string()),
+        peaks: z.array(z.string()),
+      })
+      .strict()
+      .optional(),
+    /** base64 */
+    checkpointHeader: z.string().optional(),
+  })
+  .strict()
+
 /** The modules' query declarations, by module name (as node/wiring.ts names the endpoints). */
 const moduleQueries = {
   token: tokenQueries,
@@ -263,6 +389,70 @@ export const rpcApi = {
   group_isMember: fromModule('messaging', 'isMember'),
   group_verifyInclusion: fromModule('messaging', 'verifyInclusion'),
   group_getParams: fromModule('messaging', 'getParams'),
+  group_post: nodeMethod({
+    summary:
+      "Submits a base64 signed group transaction to this node's group runtime (gossiped to the group's producers); answers its id once admitted.",
+    params: z.object({ tx: groupTxBase64 }).strict(),
+    result: z.object({ id: z.string() }).strict(),
+  }),
+  group_getMessages: nodeMethod({
+    summary: `A group's messages, newest first: below group height before (default: all), at most limit (default ${GROUP_METHOD_LIMITS.defaultMessages}, at most ${GROUP_METHOD_LIMITS.maxMessages}).`,
+    params: z
+      .object({
+        groupId: groupIdSchema,
+        before: safeInt(1).optional(),
+        limit: z
+          .number()
+          .int('must be a whole number')
+          .min(1)
+          .max(GROUP_METHOD_LIMITS.maxMessages, `must be at most ${GROUP_METHOD_LIMITS.maxMessages} messages`)
+          .optional(),
+      })
+      .strict(),
+    result: z.object({ groupId: z.number(), messages: z.array(groupMessageView) }).strict(),
+  }),
+  group_getMembers: nodeMethod({
+    summary: `A page of a group's members (offset, limit: default ${GROUP_METHOD_LIMITS.defaultMembers}, at most ${GROUP_METHOD_LIMITS.maxMembers}), with its owner, admins and total.`,
+    params: z
+      .object({
+        groupId: groupIdSchema,
+        offset: safeInt(0).optional(),
+        limit: z
+          .number()
+          .int('must be a whole number')
+          .min(1)
+          .max(GROUP_METHOD_LIMITS.maxMembers, `must be at most ${GROUP_METHOD_LIMITS.maxMembers} members`)
+          .optional(),
+      })
+      .strict(),
+    result: groupMembersView,
+  }),
+  group_getMember: nodeMethod({
+    summary:
+      'What a group says of an address: member, admin, owner, muted, banned, and nextNonce, the nonce its next group transaction takes.',
+    // bech32 in capitals is the same address; the group state keys addresses in lower case
+    params: z
+      .object({ groupId: groupIdSchema, address: addressSchema.transform((a) => a.toLowerCase()) })
+      .strict(),
+    result: groupAccountView,
+  }),
+  group_getHead: nodeMethod({
+    summary:
+      "A group chain's head on this node: height, hash, time, producer, roots, members, last anchored checkpoint, pending transactions.",
+    params: z.object({ groupId: groupIdSchema }).strict(),
+    result: groupHeadView,
+  }),
+  group_getMessageProof: nodeMethod({
+    summary:
+      'An inclusion proof of a message against the lowest anchored checkpoint at or above its block: the JSON group_verifyInclusion takes.',
+    params: z.object({ groupId: groupIdSchema, messageId: messageIdSchema }).strict(),
+    result: z.object({ proof: inclusionProofJson }).strict(),
+  }),
+  group_listHosted: nodeMethod({
+    summary: 'The groups whose chains this node hosts (produces, serves or follows).',
+    params: noParams,
+    result: z.object({ groups: z.array(z.number()) }).strict(),
+  }),
   state_getProof: nodeMethod({
     summary:
       'A state key with its value (base64, or null) and a sparse Merkle proof against the head state root.',

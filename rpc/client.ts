@@ -50,6 +50,21 @@ export type CheckpointsResult = RpcResult<'group_getCheckpoints'>
 export type MembershipResult = RpcResult<'group_isMember'>
 /** `group_verifyInclusion` result. */
 export type InclusionResultJson = RpcResult<'group_verifyInclusion'>
+/** A message of a group chain, as `group_getMessages` and the `groupMessages` subscription show it. */
+export type GroupMessageView = RpcResult<'group_getMessages'>['messages'][number]
+/** `group_getMembers` result: a page of members, with the owner, the admins and the total. */
+export type GroupMembersView = RpcResult<'group_getMembers'>
+/** One member in `group_getMembers`. */
+export type GroupMemberView = GroupMembersView['members'][number]
+/** `group_getMember` result: what the group says of an address, and the nonce it signs next. */
+export type GroupAccountView = RpcResult<'group_getMember'>
+/** `group_getHead` result. */
+export type GroupHeadView = RpcResult<'group_getHead'>
+/** An inclusion proof's JSON (`group_getMessageProof`'s `proof`; what `group_verifyInclusion` takes). */
+export type InclusionProofJson = RpcResult<'group_getMessageProof'>['proof']
+
+/** Subscriptions to the chain's blocks (`chain_subscribe`'s other kinds). */
+export type ChainSubscriptionEvent = 'newHeads' | 'finalHeads' | 'txs' | 'events'
 
 /** A JSON-RPC error returned by the node. */
 export class RpcClientError extends Error {
@@ -298,6 +313,48 @@ export class GatherClient {
     return this.call('state_getProof', { key })
   }
 
+  /** `group_post`: submits signed group transaction bytes (`signGroupTx`); resolves with its id once admitted. */
+  postGroupTx(tx: Uint8Array): Promise<{ id: string }> {
+    return this.call('group_post', { tx: Buffer.from(tx).toString('base64') })
+  }
+
+  /** `group_getMessages`: newest first, below group height `before`, at most `limit` (default 50). */
+  getGroupMessages(
+    groupId: number,
+    page: { before?: number; limit?: number } = {},
+  ): Promise<RpcResult<'group_getMessages'>> {
+    return this.call('group_getMessages', { groupId, ...page })
+  }
+
+  /** `group_getMembers`: a page of members (default 100). */
+  getGroupMembers(
+    groupId: number,
+    page: { offset?: number; limit?: number } = {},
+  ): Promise<GroupMembersView> {
+    return this.call('group_getMembers', { groupId, ...page })
+  }
+
+  /** `group_getMember`: member, admin, muted, banned, and `nextNonce`. */
+  getGroupMember(groupId: number, address: string): Promise<GroupAccountView> {
+    return this.call('group_getMember', { groupId, address })
+  }
+
+  /** `group_getHead`. */
+  getGroupHead(groupId: number): Promise<GroupHeadView> {
+    return this.call('group_getHead', { groupId })
+  }
+
+  /** `group_getMessageProof`: the proof JSON that `verifyInclusion` and `gather verify-inclusion` take. */
+  async getGroupMessageProof(groupId: number, messageId: string): Promise<InclusionProofJson> {
+    return (await this.call('group_getMessageProof', { groupId, messageId })).proof
+  }
+
+  /** `group_listHosted`: the groups this node's group runtime hosts. */
+  async listHostedGroups(): Promise<number[]> {
+    const r: RpcResult<'group_listHosted'> = await this.call('group_listHosted')
+    return r.groups
+  }
+
   /** Submits TxRaw bytes; resolves once admitted to the mempool and journaled (docs/rpc.md, `tx_broadcast`). */
   broadcast(tx: Uint8Array): Promise<{ hash: string }> {
     return this.call('tx_broadcast', { tx: Buffer.from(tx).toString('base64') })
@@ -312,14 +369,25 @@ export class GatherClient {
   }
 
   /**
-   * Subscribes over WebSocket (`newHeads`, `finalHeads`, `txs` of an address, or `events` of a
-   * type or module: `{ type: 'messaging.holder_joined' }`); `onEvent` gets each notification's
-   * result. Returns a function that closes the subscription.
+   * Subscribes over WebSocket (`newHeads`, `finalHeads`, `txs` of an address, `events` of a
+   * type or module: `{ type: 'messaging.holder_joined' }`, or `groupMessages` of a group:
+   * `{ groupId: 1 }`); `onEvent` gets each notification's result. Returns a function that closes
+   * the subscription.
    */
-  async subscribe(
-    event: 'newHeads' | 'finalHeads' | 'txs' | 'events',
+  subscribe(
+    event: 'groupMessages',
+    onEvent: (message: GroupMessageView) => void,
+    filter: { groupId: number },
+  ): Promise<() => Promise<void>>
+  subscribe(
+    event: ChainSubscriptionEvent,
     onEvent: (result: unknown) => void,
     filter?: string | { type?: string; module?: string },
+  ): Promise<() => Promise<void>>
+  async subscribe(
+    event: ChainSubscriptionEvent | 'groupMessages',
+    onEvent: (result: never) => void,
+    filter?: string | { type?: string; module?: string; groupId?: number },
   ): Promise<() => Promise<void>> {
     const params = { event, ...(typeof filter === 'string' ? { address: filter } : filter) }
     const wsUrl = new URL('ws', this.url.replace(/^http/, 'ws'))
@@ -353,7 +421,7 @@ export class GatherClient {
           } catch {
             return
           }
-          if (m.method === 'chain_subscription' && m.params !== undefined) onEvent(m.params.result)
+          if (m.method === 'chain_subscription' && m.params !== undefined) onEvent(m.params.result as never)
           else if (m.id === 1 && m.error !== undefined)
             reject(new RpcClientError(m.error.code, m.error.message, m.error.data))
           else if (m.id === 1) resolve(m.result as string)

@@ -16,12 +16,14 @@ import { isValidAddress } from '../chain/crypto/address.js'
 import { hex } from '../chain/hex.js'
 import type { Logger } from '../chain/logger.js'
 import type { RpcMetrics } from '../chain/metrics.js'
+import { groupIdSchema } from '../chain/schemas.js'
+import type { GroupService } from '../node/groups/types.js'
 import type { GatherNode } from '../node/index.js'
 import { clientAddress, isAllowedHost, isAllowedOrigin, requestPath } from './access.js'
 import { BadClientLog } from './badClientLog.js'
 import { checkEnvelope, jsonDepthExceeds, MAX_JSON_DEPTH } from './envelope.js'
 import { RpcErrorCode, rpcError, toRpcError } from './errors.js'
-import { type RpcMethod, rpcMethods } from './methods.js'
+import { groupsOf, type RpcMethod, rpcMethods } from './methods.js'
 import { RateLimiter, type RateLimitOptions } from './rateLimit.js'
 
 /** Limits and address of the gateway. */
@@ -133,7 +135,7 @@ function shown(v: string | undefined): string {
 }
 
 /** Subscription kinds of `chain_subscribe`. */
-export const SUBSCRIPTION_EVENTS = ['newHeads', 'finalHeads', 'txs', 'events'] as const
+export const SUBSCRIPTION_EVENTS = ['newHeads', 'finalHeads', 'txs', 'events', 'groupMessages'] as const
 
 interface Subscription {
   id: string
@@ -143,6 +145,10 @@ interface Subscription {
   type?: string
   /** `events`: only the events of this module */
   module?: string
+  /** `groupMessages`: the group */
+  groupId?: number
+  /** `groupMessages`: ends the group runtime's subscription (on chain_unsubscribe or close) */
+  stop?: () => void
 }
 
 /** One event of a committed block, as the `events` subscription sends it. */
@@ -180,6 +186,7 @@ const subscribeParams = z
     address: z.string().max(128).optional(),
     type: z.string().max(128).optional(),
     module: z.string().max(64).optional(),
+    groupId: groupIdSchema.optional(),
   })
   .strict()
 const unsubscribeParams = z.object({ subscription: z.string().max(64) }).strict()
@@ -245,12 +252,12 @@ export class RpcServer {
 
   constructor(
     private readonly opts: RpcServerOptions,
-    private readonly deps: { node: GatherNode; metrics?: RpcMetrics; log: Logger },
+    private readonly deps: { node: GatherNode; groups?: GroupService; metrics?: RpcMetrics; log: Logger },
   ) {
     this.limiter = new RateLimiter(opts.rateLimit)
     this.badClient = new BadClientLog(deps.log)
     for (const [name, m] of Object.entries(rpcMethods) as [string, RpcMethod][]) {
-      this.rpc.addMethod(name, (params) => m.handler(deps.node, parseParams(m.params, params)))
+      this.rpc.addMethod(name, (params) => m.handler(deps, parseParams(m.params, params)))
     }
     this.rpc.addMethod('chain_subscribe', (params, client) => this.subscribe(client, params))
     this.rpc.addMethod('chain_unsubscribe', (params, client) => this.unsubscribe(client, params))
@@ -718,6 +725,8 @@ export class RpcServer {
       this.sockets.delete(ws)
       clearTimeout(idle)
       clearInterval(pinger)
+      for (const s of client.subscriptions!.values()) s.stop?.()
+      client.subscriptions!.clear()
     })
     // ws closes the connection itself (1002 bad frame, 1007 bad UTF-8, 1009 too large)
     ws.on('error', (err) =>
@@ -772,6 +781,9 @@ export class RpcServer {
       )
     }
     this.checkEventFilter(p)
+    this.checkGroupFilter(p)
+    // before the limit: a node without group chains says so whatever the connection holds
+    const groups = p.event === 'groupMessages' ? groupsOf(this.deps) : undefined
     if (client.subscriptions.size >= this.opts.maxSubscriptionsPerConnection) {
       throw rpcError(
         RpcErrorCode.LIMIT_EXCEEDED,
@@ -779,14 +791,35 @@ export class RpcServer {
       )
     }
     const id = `0x${(this.nextSubscription++).toString(16)}`
+    const ws = client.ws
+    const stop =
+      groups === undefined || p.groupId === undefined
+        ? undefined
+        : groups.subscribe(p.groupId, (m) => this.notify(ws, id, m))
     client.subscriptions.set(id, {
       id,
       event: p.event,
       ...(p.address === undefined ? {} : { address: p.address }),
       ...(p.type === undefined ? {} : { type: p.type }),
       ...(p.module === undefined ? {} : { module: p.module }),
+      ...(p.groupId === undefined ? {} : { groupId: p.groupId }),
+      ...(stop === undefined ? {} : { stop }),
     })
     return id
+  }
+
+  /** `groupId` is what a `groupMessages` subscription follows, and it takes no other filter. */
+  private checkGroupFilter(p: z.infer<typeof subscribeParams>): void {
+    const refuse = (reason: string): never => {
+      throw rpcError(RpcErrorCode.INVALID_PARAMS, `invalid params: ${reason}`)
+    }
+    if (p.event !== 'groupMessages') {
+      if (p.groupId !== undefined) refuse('params.groupId is for the groupMessages subscription only')
+      return
+    }
+    if (p.groupId === undefined) refuse('params.groupId: the groupMessages subscription needs a group id')
+    if (p.address !== undefined || p.type !== undefined || p.module !== undefined)
+      refuse('the groupMessages subscription takes params.groupId only')
   }
 
   /**
@@ -797,6 +830,7 @@ export class RpcServer {
     const refuse = (reason: string): never => {
       throw rpcError(RpcErrorCode.INVALID_PARAMS, `invalid params: ${reason}`)
     }
+    if (p.event === 'groupMessages') return
     if (p.event !== 'events') {
       if (p.type !== undefined || p.module !== undefined)
         refuse('params.type and params.module filter the events subscription only')
@@ -827,7 +861,9 @@ export class RpcServer {
         'subscriptions need a WebSocket: connect to ws://<host>:<port>/ws',
       )
     }
-    return client.subscriptions.delete(parseParams(unsubscribeParams, params).subscription)
+    const id = parseParams(unsubscribeParams, params).subscription
+    client.subscriptions.get(id)?.stop?.()
+    return client.subscriptions.delete(id)
   }
 
   /** `finalHeads`: the block that just became final (a 2n/3+1 vote quorum), once per move. */
@@ -852,7 +888,7 @@ export class RpcServer {
       if (subs === undefined) continue
       for (const s of subs.values()) {
         if (s.event === 'newHeads') this.notify(ws, s.id, head)
-        else if (s.event === 'finalHeads') continue
+        else if (s.event === 'finalHeads' || s.event === 'groupMessages') continue
         else if (s.event === 'events') {
           notices ??= eventNotices(c)
           const events = notices.filter((e) =>

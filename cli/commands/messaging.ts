@@ -60,7 +60,8 @@ function wholeNumber(v: string | undefined, what: string, min: number, max: numb
   return Number(v)
 }
 
-function groupIdArg(v: string | undefined): number {
+/** A `<group-id>` argument: a whole number from 1. */
+export function groupIdArg(v: string | undefined): number {
   return wholeNumber(v ?? '', '<group-id>', 1, Number.MAX_SAFE_INTEGER)!
 }
 

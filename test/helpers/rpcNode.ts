@@ -1,6 +1,7 @@
 import { NodeMetrics } from '../../chain/metrics.js'
 import { buildDevnetGenesis, type DevnetKeys } from '../../genesis/devnet.js'
 import type { Genesis } from '../../genesis/schema.js'
+import type { GroupService } from '../../node/groups/types.js'
 import { GatherNode } from '../../node/index.js'
 import { defaultRpcOptions, RpcServer, type RpcServerOptions } from '../../rpc/server.js'
 import { tempDir } from './devnet.js'
@@ -25,7 +26,14 @@ export interface RpcNode {
  * `node.produceBlock()`.
  */
 export async function startRpcNode(
-  o: { produce?: boolean; blockTimeMs?: number; genesisTime?: Date; rpc?: Partial<RpcServerOptions> } = {},
+  o: {
+    produce?: boolean
+    blockTimeMs?: number
+    genesisTime?: Date
+    rpc?: Partial<RpcServerOptions>
+    /** a group runtime for the server (a stand-in: tests of the RPC layer) */
+    groups?: GroupService
+  } = {},
 ): Promise<RpcNode> {
   const tmp = await tempDir('gather-rpc-test-')
   const { genesis, keys } = await buildDevnetGenesis({
@@ -43,7 +51,7 @@ export async function startRpcNode(
   metrics.onHead(node.chain.head.height, node.chain.head.height)
   const server = new RpcServer(
     { ...defaultRpcOptions(), port: 0, ...o.rpc },
-    { node, metrics, log: node.log },
+    { node, metrics, log: node.log, ...(o.groups === undefined ? {} : { groups: o.groups }) },
   )
   let url: string
   try {
