@@ -2,7 +2,7 @@ import type { ProposerKey } from '../chain/blockchain.js'
 import type { Logger } from '../chain/logger.js'
 import { NodeMetrics } from '../chain/metrics.js'
 import type { Genesis } from '../genesis/schema.js'
-import { type GroupHostOptions, GroupHost, groupNetworkOf } from '../node/groups/index.js'
+import { GroupHost, type GroupHostOptions, groupNetworkOf } from '../node/groups/index.js'
 import { GatherNode, NodeNetwork, type NodeNetworkOptions } from '../node/index.js'
 import { isLoopbackHost } from '../rpc/access.js'
 import { defaultRpcOptions, RpcServer, type RpcServerOptions } from '../rpc/server.js'
@@ -150,9 +150,15 @@ export async function runNode(o: RunOptions): Promise<void> {
   await groups.start()
   const anchor = o.groups?.anchorSigner
   if (anchor !== undefined) {
-    o.log.info({ anchorKey: anchor.address }, 'anchor key set: checkpoints of the groups this node produces are anchored, paid by this account')
+    o.log.info(
+      { anchorKey: anchor.address },
+      'anchor key set: checkpoints of the groups this node produces are anchored, paid by this account',
+    )
     if (!node.query.token.getAccount({ address: anchor.address }).exists)
-      o.log.warn({ anchorKey: anchor.address }, 'the anchor key has no account on this chain yet: fund it, or checkpoints cannot be anchored')
+      o.log.warn(
+        { anchorKey: anchor.address },
+        'the anchor key has no account on this chain yet: fund it, or checkpoints cannot be anchored',
+      )
   }
   node.start()
   let stopping = false

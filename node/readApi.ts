@@ -129,6 +129,11 @@ export class NodeReadApi extends EventEmitter {
     return nextBlockInfo(this.chain)
   }
 
+  /** This node's key, if it has one (GatherNode's). */
+  get nodeKey(): { publicKey: Uint8Array } | undefined {
+    return undefined
+  }
+
   /** Head, finality and mempool in one object (`chain_getStatus`). */
   getStatus() {
     const head = this.chain.head
@@ -149,6 +154,7 @@ export class NodeReadApi extends EventEmitter {
       targetHeight: net?.targetHeight ?? head.height,
       peers: net?.peers ?? 0,
       productionHold: net?.productionHold ?? null,
+      nodeId: this.nodeKey === undefined ? null : hex(this.nodeKey.publicKey),
     }
   }
 

@@ -50,6 +50,8 @@ export const statusResult = z
     peers: z.number(),
     /** why this validator does not produce now (waiting for peers, syncing…); null: it may */
     productionHold: z.string().nullable(),
+    /** this node's key (hex ed25519), what a group names as its producer; null without one */
+    nodeId: z.string().nullable(),
   })
   .strict()
 

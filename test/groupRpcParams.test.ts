@@ -1,19 +1,10 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { ChainError } from '../chain/errors.js'
 import { GroupErrorCode } from '../modules/messaging/groupchain/errors.js'
-import type {
-  GroupAccountView,
-  GroupHeadView,
-  GroupMembersView,
-  GroupMessageView,
-  GroupService,
-} from '../node/groups/types.js'
 import { GROUP_METHOD_LIMITS } from '../rpc/api.js'
 import { GatherClient, RpcClientError } from '../rpc/client.js'
 import { type DevnetProcess, startDevnet } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
-import { type RpcNode, startRpcNode } from './helpers/rpcNode.js'
 import { waitFor } from './helpers/wait.js'
 import { logProblems, openWs, type WsPeer } from './helpers/wire.js'
 
@@ -39,8 +30,9 @@ const base64Of = (n: number): string => Buffer.alloc(n, 7).toString('base64')
 
 /**
  * The group-chain methods' params and the `groupMessages` subscription against a real `gather
- * devnet` process, which runs no group runtime yet: every malformed call is -32602 naming the
- * field, every well-formed one GROUP_NOT_HOSTED, and the process keeps serving.
+ * devnet` process (which hosts every group, and has none yet): every malformed call is -32602
+ * naming the field, every well-formed one the runtime's answer for a group that does not exist,
+ * and the process keeps serving.
  */
 describe('group-chain RPC params against a `gather devnet` process', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> }
@@ -108,33 +100,36 @@ describe('group-chain RPC params against a `gather devnet` process', () => {
     expect(((await r.json()) as { error: { code: number } }).error.code).toBe(-32602)
   })
 
-  test('well-formed calls answer GROUP_NOT_HOSTED: this node runs no group chains', async () => {
-    const good: [string, Record<string, unknown>][] = [
-      ['group_post', { tx: base64Of(GROUP_METHOD_LIMITS.maxTxBytes) }],
-      ['group_post', { tx: base64Of(100) }],
+  test('well-formed calls reach the runtime: no such group (-32001), a malformed group tx (-32002)', async () => {
+    const unknown: [string, Record<string, unknown>][] = [
       ['group_getMessages', { groupId: 1 }],
       ['group_getMessages', { groupId: Number.MAX_SAFE_INTEGER, before: 10, limit: 200 }],
       ['group_getMembers', { groupId: 1, offset: 0, limit: 1000 }],
       ['group_getMember', { groupId: 1, address: ADDRESS }],
       ['group_getHead', { groupId: 1 }],
       ['group_getMessageProof', { groupId: 1, messageId: MESSAGE_ID }],
-      ['group_listHosted', {}],
     ]
-    for (const [method, params] of good) {
+    for (const [method, params] of unknown) {
       const a = await answer(client, method, params)
-      expect({ method, ...a }).toEqual({
+      expect({ method, code: a.code, data: a.data }).toEqual({
         method,
-        code: -32000,
-        message: 'this node runs no group chains',
-        data: { code: GroupErrorCode.NOT_HOSTED },
+        code: -32001,
+        data: { code: GroupErrorCode.UNKNOWN_GROUP },
       })
     }
-    // the typed client says the same
-    await expect(client.getGroupHead(1)).rejects.toMatchObject({ chainCode: 'GROUP_NOT_HOSTED' })
-    await expect(client.listHostedGroups()).rejects.toMatchObject({ chainCode: 'GROUP_NOT_HOSTED' })
+    for (const size of [GROUP_METHOD_LIMITS.maxTxBytes, 100]) {
+      const a = await answer(client, 'group_post', { tx: base64Of(size) })
+      expect({ size, code: a.code, data: (a.data as { code?: string })?.code }).toEqual({
+        size,
+        code: -32002,
+        data: size > 66_560 ? GroupErrorCode.TX_TOO_LARGE : GroupErrorCode.MALFORMED,
+      })
+    }
+    expect(await answer(client, 'group_listHosted', {})).toEqual({ result: { groups: [] } })
+    await expect(client.getGroupHead(1)).rejects.toMatchObject({ chainCode: 'GROUP_UNKNOWN' })
   })
 
-  test('the groupMessages subscription: groupId checked, then GROUP_NOT_HOSTED', async () => {
+  test('the groupMessages subscription: groupId checked, then the group must exist', async () => {
     const opened = await openWs(`${devnet!.rpc.replace(/^http/, 'ws')}ws`)
     if (!('peer' in opened)) throw new Error(`upgrade refused: ${opened.status} ${opened.body}`)
     const peer: WsPeer = opened.peer
@@ -163,10 +158,9 @@ describe('group-chain RPC params against a `gather devnet` process', () => {
           names: true,
         })
       }
-      expect((await subscribe({ event: 'groupMessages', groupId: 1 })).error).toEqual({
+      expect((await subscribe({ event: 'groupMessages', groupId: 1 })).error).toMatchObject({
         code: -32000,
-        message: 'this node runs no group chains',
-        data: { code: 'GROUP_NOT_HOSTED' },
+        data: { code: 'GROUP_UNKNOWN' },
       })
       // the socket still serves the other kinds
       expect((await subscribe({ event: 'newHeads' })).result).toMatch(/^0x[0-9a-f]+$/)
@@ -175,7 +169,7 @@ describe('group-chain RPC params against a `gather devnet` process', () => {
     }
     await expect(client.subscribe('groupMessages', () => undefined, { groupId: 1 })).rejects.toMatchObject({
       code: -32000,
-      chainCode: 'GROUP_NOT_HOSTED',
+      chainCode: 'GROUP_UNKNOWN',
     })
   })
 
@@ -184,228 +178,5 @@ describe('group-chain RPC params against a `gather devnet` process', () => {
     const before = (await client.getStatus()).height
     await waitFor('a new block', async () => (await client.getStatus()).height > before, 15_000)
     expect(logProblems(devnet!.output())).toEqual([])
-  })
-})
-
-const MESSAGE: GroupMessageView = {
-  id: MESSAGE_ID,
-  author: ADDRESS,
-  timeMs: 1_780_000_000_000,
-  height: 3,
-  index: 0,
-  contentType: 'application/activity+json',
-  content: Buffer.from('{"type":"Note","content":"hi"}').toString('base64'),
-  deleted: false,
-  pruned: false,
-}
-
-/** A stand-in for the group runtime: records what it is asked, answers fixed views. */
-class StandInGroups implements GroupService {
-  readonly asked: { method: string; args: unknown[] }[] = []
-  readonly listeners = new Map<number, Set<(m: GroupMessageView) => void>>()
-  stopped = 0
-  proof: unknown = {
-    groupId: 1,
-    checkpointHeight: 4,
-    message: 'AA==',
-    blockHeader: 'AA==',
-    txIndex: 0,
-    txPath: [],
-  }
-
-  private ask(method: string, ...args: unknown[]): void {
-    this.asked.push({ method, args })
-  }
-
-  private known(groupId: number): void {
-    if (groupId !== 1) throw new ChainError(GroupErrorCode.UNKNOWN_GROUP, `group ${groupId} is not known`)
-  }
-
-  async submit(tx: Uint8Array): Promise<{ id: string }> {
-    this.ask('submit', Buffer.from(tx).toString('hex'))
-    if (tx[0] === 0xff)
-      throw new ChainError(GroupErrorCode.MUTED, 'muted until 2026-12-02T10:00:00Z', {
-        mutedUntil: 1_796_205_600_000,
-      })
-    return { id: MESSAGE_ID }
-  }
-
-  async messages(groupId: number, opts: { before?: number; limit: number }): Promise<GroupMessageView[]> {
-    this.ask('messages', groupId, opts)
-    this.known(groupId)
-    return [MESSAGE]
-  }
-
-  members(groupId: number, opts: { offset: number; limit: number }): GroupMembersView {
-    this.ask('members', groupId, opts)
-    this.known(groupId)
-    return {
-      groupId,
-      owner: ADDRESS,
-      total: 1,
-      admins: [ADDRESS],
-      members: [{ address: ADDRESS, joinedAt: 0, admin: true }],
-    }
-  }
-
-  account(groupId: number, address: string): GroupAccountView {
-    this.known(groupId)
-    return {
-      groupId,
-      address,
-      member: true,
-      admin: false,
-      owner: false,
-      mutedUntil: null,
-      muteAllUntil: null,
-      banned: null,
-      nextNonce: 4,
-    }
-  }
-
-  head(groupId: number): GroupHeadView {
-    this.known(groupId)
-    return {
-      groupId,
-      height: 3,
-      hash: 'cd'.repeat(32),
-      timeMs: MESSAGE.timeMs,
-      producer: 'ef'.repeat(32),
-      round: 0,
-      mainHeight: 20,
-      stateRoot: '01'.repeat(32),
-      accumulatorRoot: '02'.repeat(32),
-      members: 1,
-      producing: true,
-      lastCheckpointHeight: 0,
-      pending: 0,
-    }
-  }
-
-  async messageProof(groupId: number, messageId: string): Promise<unknown> {
-    this.known(groupId)
-    if (messageId !== MESSAGE_ID)
-      throw new ChainError(GroupErrorCode.UNKNOWN_MESSAGE, `message ${messageId} is not in group ${groupId}`)
-    return this.proof
-  }
-
-  hosted(): number[] {
-    return [1]
-  }
-
-  subscribe(groupId: number, listener: (m: GroupMessageView) => void): () => void {
-    this.ask('subscribe', groupId)
-    const set = this.listeners.get(groupId) ?? new Set()
-    set.add(listener)
-    this.listeners.set(groupId, set)
-    return () => {
-      this.stopped++
-      set.delete(listener)
-    }
-  }
-
-  emit(groupId: number, m: GroupMessageView): void {
-    for (const l of this.listeners.get(groupId) ?? []) l(m)
-  }
-}
-
-/**
- * The RPC layer between a client and a group runtime, over a stand-in runtime: how answers and
- * refusals are mapped, the defaults passed down, and the subscription's life (each one stopped
- * on unsubscribe or close, counted in the per-connection limit).
- */
-describe('group-chain RPC over a stand-in group runtime', () => {
-  let rn: RpcNode
-  let groups: StandInGroups
-  let client: GatherClient
-
-  beforeAll(async () => {
-    groups = new StandInGroups()
-    rn = await startRpcNode({ groups, rpc: { maxSubscriptionsPerConnection: 2 } })
-    client = new GatherClient(rn.url)
-  })
-
-  afterAll(async () => {
-    await rn?.close()
-  })
-
-  test('answers are the runtime views; defaults are passed down', async () => {
-    expect(await client.postGroupTx(Uint8Array.of(1, 2, 3))).toEqual({ id: MESSAGE_ID })
-    expect(groups.asked.at(-1)).toEqual({ method: 'submit', args: ['010203'] })
-    expect(await client.getGroupMessages(1)).toEqual({ groupId: 1, messages: [MESSAGE] })
-    expect(groups.asked.at(-1)).toEqual({ method: 'messages', args: [1, { limit: 50 }] })
-    await client.getGroupMessages(1, { before: 9, limit: 3 })
-    expect(groups.asked.at(-1)).toEqual({ method: 'messages', args: [1, { before: 9, limit: 3 }] })
-    expect((await client.getGroupMembers(1)).total).toBe(1)
-    expect(groups.asked.at(-1)).toEqual({ method: 'members', args: [1, { offset: 0, limit: 100 }] })
-    expect((await client.getGroupMember(1, ADDRESS)).nextNonce).toBe(4)
-    // bech32 in capitals is the same address: the runtime is asked in lower case
-    expect((await client.getGroupMember(1, ADDRESS.toUpperCase())).address).toBe(ADDRESS)
-    expect((await client.getGroupHead(1)).height).toBe(3)
-    expect(await client.getGroupMessageProof(1, MESSAGE_ID)).toEqual(groups.proof)
-    expect(await client.listHostedGroups()).toEqual([1])
-  })
-
-  test('a refused group transaction is -32002 with the runtime code and message', async () => {
-    const a = await answer(client, 'group_post', { tx: Buffer.from([0xff, 1]).toString('base64') })
-    expect(a).toEqual({
-      code: -32002,
-      message: 'muted until 2026-12-02T10:00:00Z',
-      data: { code: 'GROUP_MUTED', mutedUntil: 1_796_205_600_000 },
-    })
-  })
-
-  test('an unknown group or message is -32001 with its code', async () => {
-    expect(await answer(client, 'group_getHead', { groupId: 7 })).toEqual({
-      code: -32001,
-      message: 'group 7 is not known',
-      data: { code: 'GROUP_UNKNOWN' },
-    })
-    expect(await answer(client, 'group_getMessageProof', { groupId: 1, messageId: 'cd'.repeat(32) })).toEqual(
-      {
-        code: -32001,
-        message: `message ${'cd'.repeat(32)} is not in group 1`,
-        data: { code: 'GROUP_UNKNOWN_MESSAGE' },
-      },
-    )
-  })
-
-  test('a proof the runtime built in the wrong shape is an internal error, not passed on', async () => {
-    const good = groups.proof
-    groups.proof = { groupId: 1, message: 'AA==' }
-    try {
-      expect(await answer(client, 'group_getMessageProof', { groupId: 1, messageId: MESSAGE_ID })).toEqual({
-        code: -32603,
-        message: 'internal error',
-      })
-    } finally {
-      groups.proof = good
-    }
-  })
-
-  test('groupMessages: notifications carry the messages; unsubscribe and close stop the runtime subscription', async () => {
-    const got: GroupMessageView[] = []
-    const stop = await client.subscribe('groupMessages', (m) => got.push(m), { groupId: 1 })
-    groups.emit(1, MESSAGE)
-    groups.emit(2, { ...MESSAGE, id: 'ee'.repeat(32) })
-    await waitFor('the notification', () => got.length === 1, 5_000)
-    expect(got).toEqual([MESSAGE])
-    await stop()
-    await waitFor('the runtime subscription stopped', () => groups.stopped === 1, 5_000)
-
-    // a socket closed without unsubscribing stops its subscriptions too
-    const opened = await openWs(rn.wsUrl)
-    if (!('peer' in opened)) throw new Error(`upgrade refused: ${opened.status}`)
-    const sub = (id: number, params: Record<string, unknown>) =>
-      opened.peer.ask(JSON.stringify({ jsonrpc: '2.0', id, method: 'chain_subscribe', params }))
-    expect(JSON.parse((await sub(1, { event: 'groupMessages', groupId: 1 }))!).result).toBeDefined()
-    expect(JSON.parse((await sub(2, { event: 'newHeads' }))!).result).toBeDefined()
-    // the limit (2 here) counts groupMessages like any kind; the runtime is not asked again
-    const subscribed = groups.asked.filter((a) => a.method === 'subscribe').length
-    expect(JSON.parse((await sub(3, { event: 'groupMessages', groupId: 1 }))!).error.code).toBe(-32006)
-    expect(groups.asked.filter((a) => a.method === 'subscribe').length).toBe(subscribed)
-    await opened.peer.close()
-    await waitFor('the closed socket stopped its subscription', () => groups.stopped === 2, 5_000)
-    expect(groups.listeners.get(1)?.size).toBe(0)
   })
 })

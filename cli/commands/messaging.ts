@@ -224,17 +224,24 @@ ${POLICY_HELP}`,
       const producers = producerKeys(o.producer)
       const threshold = wholeNumber(o.threshold, '--threshold', 1, 100) ?? 0
       const policy = policyOf(o) ?? {}
-      return (owner) => ({
-        messages: [createGroupMessage(owner, { name, producers, threshold, policy })],
-        summary: [
-          ['name', name],
-          ['producers', producers.length === 0 ? '(the owner)' : producers.join(', ')],
-          ['threshold', threshold === 0 ? '(a majority)' : String(threshold)],
-          ['max members', String(policy.maxMembers ?? 10_000)],
-          ['holder gate', policy.minGatBalance === undefined ? 'none' : formatUgat(policy.minGatBalance)],
-          ['parent', String(policy.parentGroup ?? 'none')],
-        ],
-      })
+      return async (owner) => {
+        // no --producer: the node this command talks to produces the group chain
+        if (producers.length === 0) {
+          const nodeId = (await clientOf(o.rpc).getStatus()).nodeId
+          if (nodeId !== null) producers.push(nodeId)
+        }
+        return {
+          messages: [createGroupMessage(owner, { name, producers, threshold, policy })],
+          summary: [
+            ['name', name],
+            ['producers', producers.length === 0 ? '(the owner)' : producers.join(', ')],
+            ['threshold', threshold === 0 ? '(a majority)' : String(threshold)],
+            ['max members', String(policy.maxMembers ?? 10_000)],
+            ['holder gate', policy.minGatBalance === undefined ? 'none' : formatUgat(policy.minGatBalance)],
+            ['parent', String(policy.parentGroup ?? 'none')],
+          ],
+        }
+      }
     },
   })
 
@@ -581,6 +588,7 @@ checkpoint. Exit status 1 when the proof does not verify, with the reason.`,
     )
     if (!check.ok)
       throw new Error(`the node's state proof of the checkpoint does not verify: ${check.reason}`)
+    await untilFinal(client, sp.height, header.hash)
     const checkpoint = decodeAnchoredCheckpoint(value)
     const r = verifyInclusion(proof, checkpoint)
     const result = {
@@ -612,9 +620,39 @@ checkpoint. Exit status 1 when the proof does not verify, with the reason.`,
           'checkpoint',
           `group ${checkpoint.groupId} height ${checkpoint.height}, signed by ${checkpoint.signers.join(', ')}`,
         ],
-        ['main chain', `block ${sp.height} ${header.hash}, state root ${sp.stateRoot} (state proof checked)`],
+        [
+          'main chain',
+          `final block ${sp.height} ${header.hash}, state root ${sp.stateRoot} (state proof checked)`,
+        ],
       ]),
     )
     if (!r.valid) throw new Error(`the proof does not verify (${r.code}): ${r.reason}`)
   })
+}
+
+/** How long verify-inclusion waits for the main-chain block its state proof is against to become final. */
+const FINALITY_WAIT_MS = 30_000
+
+/**
+ * Waits until main-chain block `height` is final and still the block `hash` (a state proof
+ * against a head that a fork could revert proves nothing); throws when it does not become final.
+ */
+async function untilFinal(client: ReturnType<typeof clientOf>, height: number, hash: string): Promise<void> {
+  const deadline = Date.now() + FINALITY_WAIT_MS
+  for (;;) {
+    const status = await client.getStatus()
+    if (status.finalHeight >= height) {
+      const b = await client.getBlock({ height })
+      if (b.hash !== hash)
+        throw new Error(
+          `main-chain block ${height} was replaced before it became final: run the command again`,
+        )
+      return
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `main-chain block ${height} is not final after ${FINALITY_WAIT_MS / 1000} s (final height ${status.finalHeight}): the proof is only checked against a final block`,
+      )
+    await new Promise((r) => setTimeout(r, 200))
+  }
 }

@@ -128,7 +128,11 @@ const ANCHOR_PASSPHRASE_FILE = 'anchor.pass'
 async function writeAnchorKey(home: string, index: number): Promise<void> {
   const passphrase = randomBytes(18).toString('base64url')
   await writeFile(join(home, ANCHOR_PASSPHRASE_FILE), `${passphrase}\n`, { mode: 0o600 })
-  await new Keystore(keystoreDir(home)).add(ANCHOR_KEY, { type: 'mnemonic', mnemonic: TEST_MNEMONIC, index }, passphrase)
+  await new Keystore(keystoreDir(home)).add(
+    ANCHOR_KEY,
+    { type: 'mnemonic', mnemonic: TEST_MNEMONIC, index },
+    passphrase,
+  )
 }
 
 /** The start arguments that unlock a node's anchor key, when its home has one (testnets before it have none). */

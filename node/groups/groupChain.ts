@@ -736,7 +736,11 @@ export class GroupChain {
     if (days === 0 || now - this.lastPruneAt < 60_000) return
     this.lastPruneAt = now
     const n = await this.deps.store.pruneOlderThan(now - days * 86_400_000)
-    if (n > 0) this.deps.log.info({ group: this.groupId, pruned: n, retentionDays: days }, 'group content past retention pruned')
+    if (n > 0)
+      this.deps.log.info(
+        { group: this.groupId, pruned: n, retentionDays: days },
+        'group content past retention pruned',
+      )
   }
 
   /** Whether the state at the head says `address` is a member. */
