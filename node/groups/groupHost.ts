@@ -700,7 +700,7 @@ export class GroupHost implements GroupService {
     const last = Number(record?.lastCheckpointHeight ?? 0)
     if (last < r.height)
       throw new ChainError(
-        'GROUP_NOT_ANCHORED_YET',
+        GroupErrorCode.NOT_ANCHORED_YET,
         `message is in group block ${r.height}; the last anchored checkpoint is at ${last}: wait for the next checkpoint`,
         { height: r.height, lastCheckpointHeight: last },
       )

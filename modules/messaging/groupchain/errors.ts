@@ -27,6 +27,8 @@ export const GroupErrorCode = {
   MESSAGE_DELETED: 'GROUP_MESSAGE_DELETED',
   ALREADY_KNOWN: 'GROUP_TX_ALREADY_KNOWN',
   POOL_FULL: 'GROUP_POOL_FULL',
+  /** a proof asked for before a checkpoint anchored on the main chain covers the message's block */
+  NOT_ANCHORED_YET: 'GROUP_NOT_ANCHORED_YET',
   /** a group block that breaks the format or the chain rules (height, parent, roots, time) */
   BLOCK_INVALID: 'GROUP_BLOCK_INVALID',
   /** a group block signed by a key that is not the producer of its height and round */

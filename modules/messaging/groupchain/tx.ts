@@ -141,12 +141,20 @@ function safeU64(v: unknown, field: string): number {
   }
 }
 
-function member(m: Record<string, unknown> | undefined, field: string): string {
+/** An address field: valid bech32 and lower case (group state keys addresses by their text). */
+function address(v: unknown, field: string): string {
+  let a: string
   try {
-    return checkAddress(m?.member, `${field}.member`)
+    a = checkAddress(v, field)
   } catch (e) {
     throw malformed((e as Error).message)
   }
+  if (a !== a.toLowerCase()) throw malformed(`${field} must be in lower case`)
+  return a
+}
+
+function member(m: Record<string, unknown> | undefined, field: string): string {
+  return address(m?.member, `${field}.member`)
 }
 
 function decodeAction(m: Record<string, unknown>): GroupAction {
@@ -179,13 +187,7 @@ function decodeAction(m: Record<string, unknown>): GroupAction {
     case 'setAdmins': {
       const list = (v?.admins as unknown[] | undefined) ?? []
       if (list.length > MAX_ADMINS) throw malformed(`set_admins names more than ${MAX_ADMINS} admins`)
-      const admins = list.map((a, i) => {
-        try {
-          return checkAddress(a, `set_admins.admins[${i}]`)
-        } catch (e) {
-          throw malformed((e as Error).message)
-        }
-      })
+      const admins = list.map((a, i) => address(a, `set_admins.admins[${i}]`))
       if (new Set(admins).size !== admins.length) throw malformed('set_admins names an admin twice')
       return { kind, admins }
     }
