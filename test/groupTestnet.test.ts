@@ -1,11 +1,3 @@
-/**
- * Group chains on a real 3-validator testnet: `gather testnet --init-only` writes the homes (with
- * each node's anchor key), the test runs one `gather start` per node as `gather testnet` would
- * (so it can stop, restart and kill one), and everything a member does goes through the `gather`
- * CLI or the RPC of real processes on 127.0.0.1. Node 1 and node 2 produce group 1; node 0 only
- * follows it.
- */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
@@ -13,78 +5,24 @@ import { deriveAccountKey, TEST_MNEMONIC } from '../chain/crypto/hd.js'
 import type { TestnetManifest } from '../cli/commands/testnet.js'
 import { decodeGroupHeader } from '../modules/messaging/groupchain/block.js'
 import { encodeNote, signGroupTx } from '../modules/messaging/groupchain/tx.js'
-import { GatherClient } from '../rpc/client.js'
-import { CLI, cleanEnv, runCli } from './helpers/cli.js'
-import { tempDir } from './helpers/devnet.js'
-import { freePortRange } from './helpers/ports.js'
+import type { GatherClient } from '../rpc/client.js'
+import { runCli } from './helpers/cli.js'
 import { Rng, testSeed } from './helpers/rng.js'
+import { TestnetNodes } from './helpers/testnetNodes.js'
 import { waitFor } from './helpers/wait.js'
 
 const SEED = testSeed('GATHER_GROUP_TESTNET_SEED')
 
-interface Proc {
-  child: ChildProcess
-  out: () => string
-  exited: Promise<void>
-}
-
 describe('group chains on a 3-validator testnet', () => {
-  let tmp: { dir: string; cleanup: () => Promise<void> }
+  let tn: TestnetNodes
   let manifest: TestnetManifest
-  const procs: (Proc | undefined)[] = []
   let clients: GatherClient[]
   let wallet: string
   let pass: string
   let member: Awaited<ReturnType<typeof deriveAccountKey>>
   let chainId: string
-
-  const startNode = (i: number): Proc => {
-    const n = manifest.nodes[i]!
-    const bootstrap = manifest.nodes.filter((o) => o.index !== i).map((o) => o.p2p)
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'start',
-        '--home',
-        n.home,
-        '--rpc-listen',
-        n.rpcListen,
-        '--p2p-listen',
-        n.p2pListen,
-        '--bootstrap',
-        bootstrap.join(','),
-        '--anchor-key',
-        'anchor',
-        '--passphrase-file',
-        join(n.home, 'anchor.pass'),
-        '--follow-group',
-        'all',
-        '--log-level',
-        'info',
-      ],
-      { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let out = ''
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
-    child.stderr?.on('data', (d: Buffer) => {
-      out += d.toString()
-    })
-    const exited = new Promise<void>((r) => child.once('exit', () => r()))
-    const p: Proc = { child, out: () => out, exited }
-    procs[i] = p
-    return p
-  }
-
-  const stopNode = async (i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
-    const p = procs[i]
-    if (p === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return
-    p.child.kill(signal)
-    await p.exited
-    procs[i] = undefined
-  }
+  const startNode = (i: number): void => tn.start(i)
+  const stopNode = (i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => tn.stop(i, signal)
 
   const gather = (args: string[], node = 0) =>
     runCli([
@@ -122,31 +60,16 @@ describe('group chains on a 3-validator testnet', () => {
   const heads = () => Promise.all(clients.map((c) => c.getGroupHead(1)))
 
   beforeAll(async () => {
-    tmp = await tempDir('gather-group-testnet-')
-    const dir = join(tmp.dir, 'tn')
-    const base = await freePortRange(6)
-    const init = await runCli([
-      'testnet',
-      '--validators',
-      '3',
-      '--dir',
-      dir,
-      '--block-time',
-      '400',
-      '--base-port',
-      String(base),
-      '--init-only',
-    ])
-    expect(init.code).toBe(0)
-    manifest = JSON.parse(await readFile(join(dir, 'testnet.json'), 'utf8')) as TestnetManifest
+    tn = await TestnetNodes.create(3, { blockTimeMs: 400, extra: ['--follow-group', 'all'] })
+    manifest = tn.manifest
     chainId = manifest.chainId
-    for (let i = 0; i < 3; i++) startNode(i)
-    clients = manifest.nodes.map((n) => new GatherClient(n.rpc))
+    clients = tn.clients
+    tn.startAll()
     // a wallet with the faucet (the group's owner) and a member key
-    wallet = join(tmp.dir, 'wallet')
-    pass = join(tmp.dir, 'pass.txt')
+    wallet = join(tn.tmp.dir, 'wallet')
+    pass = join(tn.tmp.dir, 'pass.txt')
     await writeFile(pass, 'correct horse battery staple\n', { mode: 0o600 })
-    const mnemonic = join(tmp.dir, 'mnemonic.txt')
+    const mnemonic = join(tn.tmp.dir, 'mnemonic.txt')
     await writeFile(mnemonic, `${TEST_MNEMONIC}\n`, { mode: 0o600 })
     for (const [name, index] of [
       ['faucet', manifest.faucet.index],
@@ -168,31 +91,11 @@ describe('group chains on a 3-validator testnet', () => {
       expect(r.stderr).toBe('')
     }
     member = await deriveAccountKey(TEST_MNEMONIC, 7)
-    await waitFor(
-      'the testnet to make final blocks',
-      async () => {
-        try {
-          return (await Promise.all(clients.map((c) => c.getStatus()))).every((s) => s.finalHeight >= 2)
-        } catch {
-          return false
-        }
-      },
-      90_000,
-    )
+    await tn.untilFinal(2)
   }, 150_000)
 
   afterAll(async () => {
-    for (const [i, p] of procs.entries()) {
-      // a node that died on its own is a failure to see: its last lines go to the test output
-      if (p !== undefined && p.child.exitCode !== null)
-        process.stderr.write(
-          `node ${i} exited (${p.child.exitCode}):\n${p.out().split('\n').slice(-30).join('\n')}\n`,
-        )
-      if (process.env.GATHER_KEEP_LOGS !== undefined)
-        await writeFile(`${process.env.GATHER_KEEP_LOGS}-${i}.log`, p?.out() ?? '')
-    }
-    for (let i = 0; i < 3; i++) await stopNode(i)
-    await tmp?.cleanup()
+    await tn?.close()
   })
 
   test('a member posts through node 0; every node shows it from a producer-signed block; it is anchored and proven', async () => {
@@ -252,7 +155,7 @@ describe('group chains on a 3-validator testnet', () => {
     const checkpoints = await ok(['query', 'checkpoints', '1'])
     expect(checkpoints).toMatch(/^3\s+[0-9a-f]{64}\s+2\s+\d+/m)
     // proof → verify-inclusion against a final main-chain block; one changed byte fails
-    const proofFile = join(tmp.dir, 'proof.json')
+    const proofFile = join(tn.tmp.dir, 'proof.json')
     await ok(['group', 'proof', '1', msg!.id, '--out', proofFile])
     const proof = JSON.parse(await readFile(proofFile, 'utf8')) as { blockHeader: string; message: string }
     const header = decodeGroupHeader(Buffer.from(proof.blockHeader, 'base64'))
