@@ -9,8 +9,8 @@ import { ChainError } from '../chain/errors.js'
 import { hex } from '../chain/hex.js'
 import { silentLogger } from '../chain/logger.js'
 import { transferMessage } from '../chain/tx/signTx.js'
-import { createGroupMessage } from '../cli/txMessages.js'
-import { decodeAnchoredCheckpoint } from '../modules/messaging/groupchain/checkpoint.js'
+import { anchorCheckpointMessage, createGroupMessage } from '../cli/txMessages.js'
+import { decodeAnchoredCheckpoint, signCheckpoint } from '../modules/messaging/groupchain/checkpoint.js'
 import { proofFromJson, verifyInclusion } from '../modules/messaging/groupchain/proof.js'
 import { encodeNote, type GroupAction, signGroupTx } from '../modules/messaging/groupchain/tx.js'
 import { checkpointKey } from '../modules/messaging/method.js'
@@ -252,5 +252,43 @@ describe('group chain on real group blocks', () => {
       else bad.leafHash![0]! ^= 1
       expect(verifyInclusion(bad, cp)).toMatchObject({ valid: false, code: 'PROOF_TX_ROOT_MISMATCH' })
     }
+  }, 30_000)
+
+  test("a producer that sees a conflicting checkpoint submits it: the group freezes without anyone's hand", async () => {
+    const { dn, d, host, chainId } = await setup()
+    // someone holding the producer key anchors a checkpoint for height 2 that is not the chain's
+    const fake = {
+      groupId: 1,
+      height: 2,
+      blockHash: new Uint8Array(32).fill(0xee),
+      stateRoot: new Uint8Array(32).fill(0xee),
+      accumulatorRoot: new Uint8Array(32).fill(0xee),
+    }
+    await d.commit(owner, [
+      anchorCheckpointMessage(owner.address, fake, [signCheckpoint(chainId, fake, dn.keys.nodeKey)]),
+    ])
+    await d.block()
+    // the node's own chain reaches height 2: its checkpoint conflicts with the anchored one
+    await send(host, chainId, alice, { kind: 'join' })
+    await settled(host)
+    await send(host, chainId, alice, note('second block'))
+    await settled(host)
+    expect(host.head(1).height).toBe(2)
+    await waitFor('the evidence in the mempool', () => dn.node.mempool.size > 0, 10_000)
+    await d.block()
+    await d.block()
+    expect(dn.node.query.messaging.getGroup({ groupId: 1 })).toMatchObject({ frozen: true })
+    await waitFor(
+      'the host to see the freeze',
+      async () => {
+        try {
+          await send(host, chainId, alice, note('after the freeze'))
+          return false
+        } catch (e) {
+          return e instanceof ChainError && e.code === 'GROUP_FROZEN'
+        }
+      },
+      10_000,
+    )
   }, 30_000)
 })
