@@ -26,6 +26,7 @@ import {
   type GroupView,
   groupState,
   type MessageIndex,
+  memberStore,
 } from '../../modules/messaging/groupchain/state.js'
 import { MAX_ROUND, nextRoundOf, openRound, producerOf } from '../../modules/messaging/groupchain/turns.js'
 import { decodeGroupTx, type GroupTx, verifyGroupTxSignature } from '../../modules/messaging/groupchain/tx.js'
@@ -121,7 +122,6 @@ export class GroupChain {
   private timer: NodeJS.Timeout | undefined
   private lock: Promise<unknown> = Promise.resolve()
   private closed = false
-  /** heights of blocks this node holds back until the main chain's final height reaches them */
   readonly opts: GroupChainOptions
 
   private constructor(
@@ -242,7 +242,6 @@ export class GroupChain {
   /**
    * Checks a transaction (form, signature, the rules against the head state with the pending
    * ones applied, and the main chain's final state) and adds it to the pool. Throws ChainError.
-   * `verified`: the caller already checked the signature.
    */
   async admit(bytes: Uint8Array): Promise<GroupTx> {
     const tx = decodeGroupTx(bytes)
@@ -373,9 +372,7 @@ export class GroupChain {
     const from = this.headHeader?.mainHeight ?? 0
     return view
       .leftBetween(from, view.height)
-      .filter(
-        (a) => a !== view.latest?.owner && groupState.isMember(this.state, { owner: '' } as GroupView, a),
-      )
+      .filter((a) => a !== view.latest?.owner && memberStore.has(this.state, a))
   }
 
   private async tryProduce(): Promise<void> {
@@ -745,8 +742,7 @@ export class GroupChain {
 
   /** Whether the state at the head says `address` is a member. */
   isMember(address: string): boolean {
-    const owner = this.deps.main.view.latest?.owner ?? ''
-    return groupState.isMember(this.state, { owner } as GroupView, address)
+    return address === this.deps.main.view.latest?.owner || memberStore.has(this.state, address)
   }
 }
 
