@@ -366,6 +366,13 @@ export class GroupChain {
     this.timer.unref?.()
   }
 
+  /** Drops the armed production timer (its height has passed) and arms one for the new head. */
+  private reschedule(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+    this.schedule()
+  }
+
   /** Members a block made now would remove: holder-left events since the head's main height. */
   private pendingRemovals(): string[] {
     const view = this.deps.main.view
@@ -493,7 +500,7 @@ export class GroupChain {
         }
       }
       this.rebuildPool()
-      this.schedule()
+      this.reschedule()
     })
   }
 
@@ -722,7 +729,8 @@ export class GroupChain {
     this.firstPendingAt = this.deps.now()
     this.rebuildPool()
     this.deps.onCommit(block, hash, views)
-    this.schedule()
+    // a new head is a new height: the turn (and the timer armed for the old one) starts over
+    this.reschedule()
     await this.applyRetention()
   }
 

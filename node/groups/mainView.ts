@@ -13,6 +13,8 @@ import { tokenMethod } from '../../modules/token/method.js'
 export class FinalState {
   /** undo records by height, with the hash of the block they belong to */
   private readonly undo = new Map<number, { hash: string; changes: StateChanges }>()
+  /** the last merge, while the head and the final block stay where they were */
+  private last: { headHash: Uint8Array; final: number; merged: StateChanges } | undefined
 
   constructor(private readonly chain: Blockchain) {}
 
@@ -24,6 +26,14 @@ export class FinalState {
     for (;;) {
       const head = this.chain.head
       const final = this.chain.finalBlock.height
+      const last = this.last
+      // most calls (every admitted group transaction) come between two main blocks: no reads
+      if (
+        last !== undefined &&
+        last.final === final &&
+        Buffer.from(last.headHash).equals(Buffer.from(head.hash))
+      )
+        return { height: final, state: this.readerOf(last.merged) }
       const merged: StateChanges = new Map()
       // from the head down: the lowest block's previous value is the value at the final block
       for (let h = head.height; h > final; h--) {
@@ -33,17 +43,21 @@ export class FinalState {
       }
       if (this.chain.head.height !== head.height || this.chain.finalBlock.height !== final) continue
       for (const h of this.undo.keys()) if (h <= final || h > head.height) this.undo.delete(h)
-      const live = this.chain.state
-      const state: StateReader = {
-        get: (key) => {
-          if (merged.has(key)) return merged.get(key) ?? undefined
-          return live.get(key)
-        },
-        keys: () => {
-          throw new Error('the final-state reader answers single keys only')
-        },
-      }
-      return { height: final, state }
+      this.last = { headHash: head.hash, final, merged }
+      return { height: final, state: this.readerOf(merged) }
+    }
+  }
+
+  private readerOf(merged: StateChanges): StateReader {
+    const live = this.chain.state
+    return {
+      get: (key) => {
+        if (merged.has(key)) return merged.get(key) ?? undefined
+        return live.get(key)
+      },
+      keys: () => {
+        throw new Error('the final-state reader answers single keys only')
+      },
     }
   }
 
