@@ -4,12 +4,13 @@
  * `bench/results/rpc.json` + `bench/results/rpc.md`; the journal suite (`tx_broadcast` with and
  * without the transaction journal, same run) `bench/results/journal.json` + `.md`.
  *
- * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet] [--quick]`
+ * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups] [--quick]`
  * (testnet: `[--validators N] [--block-time MS] [--seconds S] [--rate TX_PER_S]`, default 21
  * validators, 3,000 ms blocks, 150 s at 20 tx/s)
  * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`; the
  * rewards suite `bench/results/rewards.json` + `.md`; the messaging suite
- * `bench/results/messaging.json` + `.md`)
+ * `bench/results/messaging.json` + `.md`; the group-chain suite, on real `gather start` processes,
+ * `bench/results/groups.json` + `.md`)
  * (`--quick`: fewer, smaller block-apply samples, for trying the harness; not for the record).
  */
 import '../chain/polyfills.js'
@@ -20,6 +21,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BlockApplyResult, runBlockApplyBench } from './chain/blockApply.bench.js'
 import { runCryptoBench } from './crypto/verify.bench.js'
+import { type GroupsBenchResult, runGroupsBench } from './groups/groups.bench.js'
 import { type MessagingBenchResult, runMessagingBench } from './messaging/messaging.bench.js'
 import { runTestnetBench, type TestnetBenchResult } from './network/testnet.bench.js'
 import { type JournalBenchResult, runJournalBench } from './rpc/journal.bench.js'
@@ -38,6 +40,7 @@ const SUITES = [
   'rewards',
   'messaging',
   'testnet',
+  'groups',
 ] as const
 type SuiteName = (typeof SUITES)[number]
 
@@ -106,12 +109,12 @@ function parseArgs(argv: string[]): {
       only = names as SuiteName[]
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet] [--quick]',
+        'usage: node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups] [--quick]',
       )
       process.exit(0)
     } else {
       throw new Error(
-        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet] [--quick]`,
+        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups] [--quick]`,
       )
     }
   }
@@ -596,6 +599,154 @@ function messagingMarkdown(rep: MessagingReport): string {
   ].join('\n')
 }
 
+/** bench/results/groups.json. */
+interface GroupsReport {
+  date: string
+  quick: boolean
+  machine: ChainCoreReport['machine']
+  result: GroupsBenchResult
+}
+
+function groupsMarkdown(rep: GroupsReport): string {
+  const m = rep.machine
+  const r = rep.result
+  const limit = r.verifyPerSec
+  const many = r.posts.find((p) => p.groups > 1)
+  const idle = r.idle
+  const a = r.anchoring
+  const verdict = (ok: boolean): string => (ok ? 'met' : '**NOT met**')
+  return [
+    '# Gather Chain group-chain benchmark',
+    '',
+    `## Group chains on real \`gather start\` processes (${rep.date}${rep.quick ? ', --quick run: not for the record' : ''})`,
+    '',
+    `Written by \`npm run bench -- --only groups\` (bench/groups/groups.bench.ts). Machine: ${m.cpuModel}, ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node} on ${m.platform}/${m.arch}; load average ${m.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at the start, ${m.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at the end.`,
+    '',
+    `**The limit**: single-thread secp256k1 verification as the node does it (\`measureNativeVerifyRate\`, \`verifySecp256k1\`) in the same run: ${r.verifyRuns.map((v) => fmt(v)).join(' / ')} verifies/s (before, after; mean ${fmt(limit)}). A group post costs one verify at admission and none at import (GroupChain keeps the ids it verified).`,
+    '',
+    '| measure | value | ratio / target |',
+    '| --- | --- | --- |',
+    ...r.posts.map(
+      (p) =>
+        `| posts/s through one node, ${p.groups === 1 ? '1 group' : `spread over ${p.groups} groups`} (submit → in a group block) | ${fmt(p.postsPerSec)} | ${pct(p.ratio)} of the limit${p.groups > 1 ? `; target >= ${fmt(r.postsTarget)}: ${verdict(p.postsPerSec >= r.postsTarget)}` : ''} |`,
+    ),
+    `| delivery latency, 3 nodes, submit to node 0 → seen on node 2, p50 / p99 | ${fmt(r.latency.p50Ms)} / ${fmt(r.latency.p99Ms)} ms | target p50 <= ${fmt(r.latencyTarget)} ms: ${verdict(r.latency.p50Ms <= r.latencyTarget)} |`,
+    `| idle CPU, ${idle[1]?.groups ?? '?'} quiet groups vs ${idle[0]?.groups ?? '?'} | ${idle.map((x) => `${(x.cores * 100).toFixed(1)} %`).join(' vs ')} of a core | ${r.idleRatio.toFixed(2)}×; target <= ${r.idleTarget}×: ${verdict(r.idleRatio <= r.idleTarget)} |`,
+    `| anchoring per 1,000 group blocks (checkpointInterval ${a.checkpointInterval}) | ${fmt(a.per1000GroupBlocks.txs, 1)} txs, ${fmt(a.per1000GroupBlocks.bytes)} bytes, ${fmt(a.per1000GroupBlocks.feeGat, 3)} GAT; extra node CPU ${fmt(a.extraCpuMsPer1000GroupBlocks)} ms | ${fmt(a.trickle.anchored / Math.max(1, a.trickle.groupBlocks), 3)} anchors per group block (1 / interval = ${fmt(1 / a.checkpointInterval, 3)}) |`,
+    '',
+    '### Posts per second through one node',
+    '',
+    `A 1-validator testnet node (\`gather testnet --validators 1 --init-only\`, then \`gather start … --follow-group all --rpc-rate-limit 0 --log-level warn\`, ${fmt(r.mainBlockTimeMs)} ms main blocks) produces every group (its node id is the groups' producer; group block time 500 ms, at most 2,000 posts per group block, 10,000 pending per group). Posts are signed before timing; the client keeps ${many?.concurrency ?? '?'} HTTP requests in flight, ${many?.batch ?? '?'} \`group_post\` calls per JSON-RPC batch; each author's posts to a group go in order through one request lane. Timed from the first submission until every group head shows nothing pending; afterwards every author's \`nextNonce\` is checked (nothing admitted was lost).`,
+    '',
+    table(
+      [
+        'groups',
+        'members (authors)',
+        'posts',
+        'refused',
+        'retries',
+        'admission /s',
+        'in blocks, s',
+        '**posts/s**',
+        'ratio to the limit',
+        'group blocks',
+        'posts per block',
+        'node CPU (cores)',
+        'client CPU (cores)',
+        'max pending',
+        'lost',
+      ],
+      r.posts.map((p) => [
+        fmt(p.groups),
+        `${fmt(p.members)} (${fmt(p.authors)})`,
+        fmt(p.posts),
+        fmt(p.refused),
+        fmt(p.retries),
+        fmt(p.admitPerSec),
+        p.seconds.toFixed(2),
+        `**${fmt(p.postsPerSec)}**`,
+        pct(p.ratio),
+        fmt(p.groupBlocks),
+        p.postsPerBlock.toFixed(1),
+        p.nodeCores.toFixed(2),
+        p.clientCores.toFixed(2),
+        fmt(p.maxPendingSeen),
+        fmt(p.nonceMismatches),
+      ]),
+    ),
+    '',
+    ...r.posts.flatMap((p) =>
+      Object.entries(p.refusedWhy).map(([why, n]) => `- ${p.groups} group(s): refused ${n}×: ${why}`),
+    ),
+    '',
+    '### Delivery latency on a 3-validator testnet',
+    '',
+    `Nodes 1 and 2 produce the group, node 0 only follows it; ${fmt(r.latency.posts)} posts (${fmt(r.latency.admitted)} admitted, ${fmt(r.latency.refused)} refused) are submitted to node 0 at ${r.latency.offeredPerSec}/s; each node's \`groupMessages\` WebSocket subscription (\`GatherClient.subscribe\`) stamps each message when it arrives. Latency = that moment − the moment node 0 answered \`group_post\`. ${fmt(r.latency.groupBlocks)} group blocks. Of node 2's latency, the wait until the time in the header of the block that holds the post (production) is p50 ${fmt(r.latency.untilBlockTimeMs.p50)} / p99 ${fmt(r.latency.untilBlockTimeMs.p99)} ms.`,
+    '',
+    table(
+      ['node', 'seen', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+      r.latency.nodes.map((x) => [x.role, fmt(x.seen), fmt(x.p50), fmt(x.p90), fmt(x.p99), fmt(x.max)]),
+    ),
+    '',
+    '### Idle CPU of a node hosting quiet groups',
+    '',
+    `Each case on a fresh 1-validator testnet node (${fmt(idle[0]?.seconds ?? 0)} s windows), producing every group; a warm-up join and post in each group, then no posts; the node process's utime + stime from /proc/<pid>/stat over the window, the main chain producing blocks all along.`,
+    '',
+    table(
+      ['groups', 'window s', 'CPU s', 'share of a core', 'main blocks', 'RSS MiB'],
+      idle.map((x) => [
+        fmt(x.groups),
+        x.seconds.toFixed(1),
+        x.cpuSeconds.toFixed(2),
+        pct(x.cores),
+        fmt(x.mainBlocks),
+        fmt(x.rssMiB),
+      ]),
+    ),
+    '',
+    '### Anchoring cost (the posts run)',
+    '',
+    table(
+      ['measure', 'value'],
+      [
+        ['checkpointInterval of the groups', fmt(a.checkpointInterval)],
+        [
+          `posts run (${fmt(a.postsRun.groups)} groups): checkpoints anchored (\`group_getCheckpoints\`) / group blocks`,
+          `${fmt(a.postsRun.anchored)} / ${fmt(a.postsRun.groupBlocks)} = ${fmt(a.postsRun.anchorsPerGroupBlock, 3)} per group block`,
+        ],
+        ...[a.trickle, a.comparison].map((t) => [
+          `trickle: a post in each of ${fmt(t.groups)} groups every 500 ms, interval ${fmt(t.checkpointInterval)}`,
+          `${fmt(t.posts)} posts, ${fmt(t.groupBlocks)} group blocks, ${fmt(t.anchored)} anchored (${fmt(t.anchored / Math.max(1, t.groupBlocks), 3)} per block); node CPU ${t.nodeCpuSeconds.toFixed(2)} s in ${t.seconds.toFixed(1)} s = ${fmt((t.nodeCpuSeconds / Math.max(1, t.groupBlocks)) * 1e6)} ms per 1,000 group blocks`,
+        ]),
+        [
+          'MsgAnchorCheckpoint transactions in the main blocks of the run',
+          `${fmt(a.anchorTxs)} in ${fmt(a.mainBlocks)} main blocks`,
+        ],
+        [
+          'size of one (bytes, mean / min / max)',
+          `${fmt(a.txBytes.mean)} / ${fmt(a.txBytes.min)} / ${fmt(a.txBytes.max)}`,
+        ],
+        ['fee of one', `${fmt(a.feeUgat.mean)} ugat`],
+        [
+          'per 1,000 group blocks (trickle with anchoring)',
+          `${fmt(a.per1000GroupBlocks.txs, 1)} transactions, ${fmt(a.per1000GroupBlocks.bytes)} bytes, ${fmt(a.per1000GroupBlocks.feeGat, 3)} GAT`,
+        ],
+        [
+          'extra node CPU per 1,000 group blocks (trickle with anchoring − without, per block)',
+          `${fmt(a.extraCpuMsPer1000GroupBlocks)} ms`,
+        ],
+        [
+          'signature checks per 1,000 group blocks (estimate)',
+          `${fmt(a.estimatedSignatureMsPer1000GroupBlocks, 1)} ms of one core (1 secp256k1 at the limit + 1 ed25519 at ${fmt(a.ed25519VerifyPerSec)}/s per anchor)`,
+        ],
+      ],
+    ),
+    '',
+    ...r.notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n')
+}
+
 async function readBenny(file: string): Promise<{ date: string; results: BennyFile['results'] } | undefined> {
   if (!existsSync(file)) return undefined
   const j = JSON.parse(await readFile(file, 'utf8')) as BennyFile
@@ -680,6 +831,34 @@ async function main(): Promise<void> {
     console.log(`wrote ${join(resultsDir, 'testnet.json')} and ${join(resultsDir, 'testnet.md')}`)
   }
 
+  if (only.includes('groups')) {
+    console.log('\n=== groups ===')
+    const start = os.loadavg()
+    const result = await runGroupsBench(
+      quick
+        ? {
+            verifySeconds: 1,
+            oneGroup: { authors: 320, postsPerAuthor: 5 },
+            manyGroups: { groups: 100, membersPerGroup: 10, authors: 400, postsPerMember: 3 },
+            latency: { posts: 40, rate: 20, authors: 5 },
+            trickleSeconds: 5,
+            idle: { groups: [1, 100], settleSeconds: 3, seconds: 10, mainBlockTimeMs: 1000 },
+          }
+        : {},
+    )
+    const rep: GroupsReport = {
+      date: new Date().toISOString(),
+      quick,
+      machine: { ...report.machine, loadAverage: { start, end: os.loadavg() } },
+      result,
+    }
+    const md = groupsMarkdown(rep)
+    await writeFile(join(resultsDir, 'groups.json'), `${JSON.stringify(rep, null, 2)}\n`)
+    await writeFile(join(resultsDir, 'groups.md'), md)
+    console.log(`\n${md}`)
+    console.log(`wrote ${join(resultsDir, 'groups.json')} and ${join(resultsDir, 'groups.md')}`)
+  }
+
   if (only.includes('rewards')) {
     console.log('\n=== rewards ===')
     const rewardsStart = os.loadavg()
@@ -751,7 +930,10 @@ async function main(): Promise<void> {
     console.log(`wrote ${join(resultsDir, 'journal.json')} and ${join(resultsDir, 'journal.md')}`)
   }
   // an rpc-, journal-, staking-, rewards- or messaging-only run leaves chain-core.json/.md alone
-  if (only.every((s) => ['rpc', 'journal', 'staking', 'rewards', 'messaging', 'testnet'].includes(s))) return
+  if (
+    only.every((s) => ['rpc', 'journal', 'staking', 'rewards', 'messaging', 'testnet', 'groups'].includes(s))
+  )
+    return
 
   if (only.includes('crypto')) {
     console.log('\n=== crypto ===')
