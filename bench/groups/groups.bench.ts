@@ -22,6 +22,7 @@
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { addressFromPubkey } from '../../chain/crypto/address.js'
 import { generateNodeKey, signEd25519, verifyEd25519 } from '../../chain/crypto/ed25519.js'
 import { deriveAccountKey, TEST_MNEMONIC } from '../../chain/crypto/hd.js'
@@ -227,13 +228,14 @@ function mask(message: string): string {
 }
 
 /** A group author: a deterministic secp256k1 key (no main-chain account needed: groups are not gated). */
-interface Author {
+export interface Author {
   privateKey: Uint8Array
   publicKey: Uint8Array
   address: string
 }
 
-function benchAuthor(i: number): Author {
+/** Author `i`'s key: sha256 of a fixed string and `i`. */
+export function benchAuthor(i: number): Author {
   const privateKey = new Uint8Array(createHash('sha256').update(`gather-bench-group-author-${i}`).digest())
   const publicKey = publicKeyFromPrivateKey(privateKey)
   return { privateKey, publicKey, address: addressFromPubkey(publicKey) }
@@ -254,7 +256,7 @@ interface JsonRpcAnswer {
 }
 
 /** One HTTP request: a single call (one element) or a batch; the answers in call order. */
-async function rpc(url: string, calls: { method: string; params: unknown }[]): Promise<JsonRpcAnswer[]> {
+async function rpcOnce(url: string, calls: { method: string; params: unknown }[]): Promise<JsonRpcAnswer[]> {
   const body =
     calls.length === 1
       ? JSON.stringify({ jsonrpc: '2.0', id: 0, ...calls[0] })
@@ -274,6 +276,26 @@ async function rpc(url: string, calls: { method: string; params: unknown }[]): P
   }
   const byId = new Map(list.map((a) => [a.id, a]))
   return calls.map((_, id) => byId.get(id) ?? { id, error: { code: 0, message: 'no answer' } })
+}
+
+/**
+ * {@link rpcOnce}, sent again (up to 3 times) when the connection fails before an answer: a
+ * keep-alive socket the node closed while this process was busy signing. A transaction that
+ * reached the node the first time is answered GROUP_TX_ALREADY_KNOWN the next: counted admitted.
+ */
+async function rpc(url: string, calls: { method: string; params: unknown }[]): Promise<JsonRpcAnswer[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const answers = await rpcOnce(url, calls)
+      if (attempt === 0) return answers
+      return answers.map((a) =>
+        a.error?.data?.code === GroupErrorCode.ALREADY_KNOWN ? { id: a.id, result: { resent: true } } : a,
+      )
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof TypeError)) throw e
+      await sleep(20)
+    }
+  }
 }
 
 /** Calls in batches of at most 100 (the gateway's maxBatch), in order. */
@@ -364,7 +386,7 @@ async function submitLanes(url: string, lanes: string[][], batch: number): Promi
 
 // ------------------------------------------------------------------ main-chain helpers
 
-type Faucet = Awaited<ReturnType<typeof deriveAccountKey>>
+export type Faucet = Awaited<ReturnType<typeof deriveAccountKey>>
 
 /** Signs `msgs` from the faucet and waits for the block that includes them. */
 async function sendMain(client: GatherClient, chainId: string, faucet: Faucet, msgs: AnyMessage[]) {
@@ -386,7 +408,7 @@ async function sendMain(client: GatherClient, chainId: string, faucet: Faucet, m
 }
 
 /** Creates `count` groups (32 messages per transaction, the message limit); resolves to their ids. */
-async function createGroups(
+export async function createGroups(
   tn: TestnetNodes,
   faucet: Faucet,
   count: number,
@@ -452,7 +474,8 @@ async function startTestnet(
 
 // ------------------------------------------------------------------ 2. posts per second
 
-interface Member {
+/** One author in one group, with the last nonce it signed there. */
+export interface Member {
   author: Author
   groupId: number
   nonce: number
@@ -462,7 +485,7 @@ interface Member {
  * Joins then posts: `members` are (author, group) pairs; lane k gets every `concurrency`-th
  * member; posts go round-robin over a lane's members. Joins are not timed; posts are.
  */
-async function postsCase(
+export async function postsCase(
   tn: TestnetNodes,
   groupIds: number[],
   members: Member[],
@@ -686,7 +709,8 @@ function measureEd25519(seconds = 1): { verify: number; sign: number } {
 
 // ------------------------------------------------------------------ 3. latency
 
-async function latencyCase(
+/** The delivery-latency case on a fresh 3-validator testnet (see the file comment). */
+export async function latencyCase(
   blockTimeMs: number,
   o: { posts: number; rate: number; authors: number },
   log: (l: string) => void,
@@ -1025,6 +1049,13 @@ export async function runGroupsBench(opts: GroupsBenchOptions = {}): Promise<Gro
     idleRatio,
     idleTarget: 2,
     anchoring,
-    notes: [],
+    notes: [
+      `Every node is a \`gather start\` process on this machine (${availableParallelism()} cores), sharing them with the bench process (the client) and whatever else runs: the node CPU column says how much of a core the node got.`,
+      `Posts: ${one.authors} authors in group 1 (${one.postsPerAuthor} posts each); ${many.groups} groups of ${many.membersPerGroup} members drawn from ${many.authors} authors (${many.postsPerMember} posts per member). Authors are deterministic secp256k1 keys without main-chain accounts (the groups are not holder-gated); each joins first (not timed). Each post is an ActivityStreams note of ${encodeNote({ content: 'bench post 0 of 000000 in group 100: hello, group' }).length} bytes.`,
+      'The groups of the posts run have one producer (the node): threshold 1, so each checkpoint is anchored by one MsgAnchorCheckpoint with one ed25519 signature, submitted by the node with its --anchor-key (the node owner account, as `gather testnet` sets it up).',
+      `Anchoring: the trickle posts once per group every 500 ms (the group block time) for ${trickleSeconds} s, so every post makes a group block; the comparison trickle runs in as many new groups with the default checkpointInterval (${DEFAULT_CHECKPOINT_INTERVAL}), which anchor nothing in that time. The CPU difference per group block is the anchoring's (signing the checkpoint, gossiping the vote, building and admitting the main-chain transaction, executing it in a main block); it is one sample each on a shared machine.`,
+      'Latency: node 0 answers `group_post` once it admitted the post and gossiped it; the producer whose turn it is puts it in its next block (block time 500 ms), every node imports the block and notifies its subscribers.',
+      `Idle CPU: /proc/<pid>/stat utime + stime in clock ticks of 10 ms; ${idleOpts.mainBlockTimeMs} ms main blocks, ${idleOpts.settleSeconds} s settled after the warm-up before the window.`,
+    ],
   }
 }
