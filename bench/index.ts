@@ -632,7 +632,7 @@ function groupsMarkdown(rep: GroupsReport): string {
     ),
     `| delivery latency, 3 nodes, submit to node 0 → seen on node 2, p50 / p99 | ${fmt(r.latency.p50Ms)} / ${fmt(r.latency.p99Ms)} ms | target p50 <= ${fmt(r.latencyTarget)} ms: ${verdict(r.latency.p50Ms <= r.latencyTarget)} |`,
     `| idle CPU, ${idle[1]?.groups ?? '?'} quiet groups vs ${idle[0]?.groups ?? '?'} | ${idle.map((x) => `${(x.cores * 100).toFixed(1)} %`).join(' vs ')} of a core | ${r.idleRatio.toFixed(2)}×; target <= ${r.idleTarget}×: ${verdict(r.idleRatio <= r.idleTarget)} |`,
-    `| anchoring per 1,000 group blocks (checkpointInterval ${a.checkpointInterval}) | ${fmt(a.per1000GroupBlocks.txs, 1)} txs, ${fmt(a.per1000GroupBlocks.bytes)} bytes, ${fmt(a.per1000GroupBlocks.feeGat, 3)} GAT | ${fmt(a.anchorsPerGroupBlock, 3)} anchors per group block |`,
+    `| anchoring per 1,000 group blocks (checkpointInterval ${a.checkpointInterval}) | ${fmt(a.per1000GroupBlocks.txs, 1)} txs, ${fmt(a.per1000GroupBlocks.bytes)} bytes, ${fmt(a.per1000GroupBlocks.feeGat, 3)} GAT; extra node CPU ${fmt(a.extraCpuMsPer1000GroupBlocks)} ms | ${fmt(a.trickle.anchored / Math.max(1, a.trickle.groupBlocks), 3)} anchors per group block (1 / interval = ${fmt(1 / a.checkpointInterval, 3)}) |`,
     '',
     '### Posts per second through one node',
     '',
@@ -681,7 +681,7 @@ function groupsMarkdown(rep: GroupsReport): string {
     '',
     '### Delivery latency on a 3-validator testnet',
     '',
-    `Nodes 1 and 2 produce the group, node 0 only follows it; ${fmt(r.latency.posts)} posts (${fmt(r.latency.admitted)} admitted, ${fmt(r.latency.refused)} refused) are submitted to node 0 at ${r.latency.offeredPerSec}/s; each node's \`groupMessages\` WebSocket subscription (\`GatherClient.subscribe\`) stamps each message when it arrives. Latency = that moment − the moment node 0 answered \`group_post\`. ${fmt(r.latency.groupBlocks)} group blocks.`,
+    `Nodes 1 and 2 produce the group, node 0 only follows it; ${fmt(r.latency.posts)} posts (${fmt(r.latency.admitted)} admitted, ${fmt(r.latency.refused)} refused) are submitted to node 0 at ${r.latency.offeredPerSec}/s; each node's \`groupMessages\` WebSocket subscription (\`GatherClient.subscribe\`) stamps each message when it arrives. Latency = that moment − the moment node 0 answered \`group_post\`. ${fmt(r.latency.groupBlocks)} group blocks. Of node 2's latency, the wait until the time in the header of the block that holds the post (production) is p50 ${fmt(r.latency.untilBlockTimeMs.p50)} / p99 ${fmt(r.latency.untilBlockTimeMs.p99)} ms.`,
     '',
     table(
       ['node', 'seen', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
@@ -710,11 +710,14 @@ function groupsMarkdown(rep: GroupsReport): string {
       ['measure', 'value'],
       [
         ['checkpointInterval of the groups', fmt(a.checkpointInterval)],
-        ['group blocks (all groups)', fmt(a.groupBlocks)],
         [
-          'checkpoints anchored (`group_getCheckpoints`)',
-          `${fmt(a.anchored)} = ${fmt(a.anchorsPerGroupBlock, 3)} per group block`,
+          `posts run (${fmt(a.postsRun.groups)} groups): checkpoints anchored (\`group_getCheckpoints\`) / group blocks`,
+          `${fmt(a.postsRun.anchored)} / ${fmt(a.postsRun.groupBlocks)} = ${fmt(a.postsRun.anchorsPerGroupBlock, 3)} per group block`,
         ],
+        ...[a.trickle, a.comparison].map((t) => [
+          `trickle: a post in each of ${fmt(t.groups)} groups every 500 ms, interval ${fmt(t.checkpointInterval)}`,
+          `${fmt(t.posts)} posts, ${fmt(t.groupBlocks)} group blocks, ${fmt(t.anchored)} anchored (${fmt(t.anchored / Math.max(1, t.groupBlocks), 3)} per block); node CPU ${t.nodeCpuSeconds.toFixed(2)} s in ${t.seconds.toFixed(1)} s = ${fmt((t.nodeCpuSeconds / Math.max(1, t.groupBlocks)) * 1e6)} ms per 1,000 group blocks`,
+        ]),
         [
           'MsgAnchorCheckpoint transactions in the main blocks of the run',
           `${fmt(a.anchorTxs)} in ${fmt(a.mainBlocks)} main blocks`,
@@ -725,8 +728,12 @@ function groupsMarkdown(rep: GroupsReport): string {
         ],
         ['fee of one', `${fmt(a.feeUgat.mean)} ugat`],
         [
-          'per 1,000 group blocks',
+          'per 1,000 group blocks (trickle with anchoring)',
           `${fmt(a.per1000GroupBlocks.txs, 1)} transactions, ${fmt(a.per1000GroupBlocks.bytes)} bytes, ${fmt(a.per1000GroupBlocks.feeGat, 3)} GAT`,
+        ],
+        [
+          'extra node CPU per 1,000 group blocks (trickle with anchoring − without, per block)',
+          `${fmt(a.extraCpuMsPer1000GroupBlocks)} ms`,
         ],
         [
           'signature checks per 1,000 group blocks (estimate)',
@@ -834,6 +841,7 @@ async function main(): Promise<void> {
             oneGroup: { authors: 320, postsPerAuthor: 5 },
             manyGroups: { groups: 100, membersPerGroup: 10, authors: 400, postsPerMember: 3 },
             latency: { posts: 40, rate: 20, authors: 5 },
+            trickleSeconds: 5,
             idle: { groups: [1, 100], settleSeconds: 3, seconds: 10, mainBlockTimeMs: 1000 },
           }
         : {},

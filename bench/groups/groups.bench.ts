@@ -22,6 +22,7 @@
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { addressFromPubkey } from '../../chain/crypto/address.js'
 import { generateNodeKey, signEd25519, verifyEd25519 } from '../../chain/crypto/ed25519.js'
 import { deriveAccountKey, TEST_MNEMONIC } from '../../chain/crypto/hd.js'
@@ -31,6 +32,7 @@ import { signTx } from '../../chain/tx/signTx.js'
 import { type AnyMessage, createGroupMessage } from '../../cli/txMessages.js'
 import { GroupErrorCode } from '../../modules/messaging/groupchain/errors.js'
 import { encodeNote, type GroupAction, signGroupTx } from '../../modules/messaging/groupchain/tx.js'
+import { DEFAULT_CHECKPOINT_INTERVAL } from '../../modules/messaging/params.js'
 import { type GatherClient, type GroupHeadView, RpcClientError } from '../../rpc/client.js'
 import { TestnetNodes } from '../../test/helpers/testnetNodes.js'
 import { measureNativeVerifyRate } from '../crypto/verify.bench.js'
@@ -51,6 +53,8 @@ export interface GroupsBenchOptions {
   oneGroup?: { authors: number; postsPerAuthor: number }
   /** 100-group case: groups, members per group (from a pool of authors), posts per member (default 100, 20 of 400, 6) */
   manyGroups?: { groups: number; membersPerGroup: number; authors: number; postsPerMember: number }
+  /** seconds of each trickle phase of the anchoring case (default 10) */
+  trickleSeconds?: number
   /** latency case: posts, offered rate (default 200 at 20/s) */
   latency?: { posts: number; rate: number; authors: number }
   /** idle case: group counts compared, seconds settled, seconds measured (default [1, 100], 10 s, 30 s) */
@@ -107,6 +111,8 @@ export interface LatencyResult {
   /** p50 of node 2 (a producer other than the one that took the post in) — the figure quoted */
   p50Ms: number
   p99Ms: number
+  /** of that: from the answer to the time in the header of the block holding the post (waiting for production) */
+  untilBlockTimeMs: { p50: number; p99: number }
   groupBlocks: number
 }
 
@@ -121,23 +127,49 @@ export interface IdleCaseResult {
   rssMiB: number
 }
 
-/** Anchoring cost of the posts run. */
-export interface AnchoringResult {
-  checkpointInterval: number
+/** Anchored checkpoints of some groups against their group blocks. */
+export interface AnchorCount {
+  groups: number
   groupBlocks: number
-  /** checkpoints anchored on the main chain (group_getCheckpoints) */
+  /** checkpoints anchored on the main chain (`group_getCheckpoints`) */
   anchored: number
   anchorsPerGroupBlock: number
-  /** MsgAnchorCheckpoint transactions found in the main-chain blocks of the run */
+}
+
+/** One steady-trickle phase: a post in each group every group block time. */
+export interface TricklePhase {
+  groups: number
+  checkpointInterval: number
+  seconds: number
+  posts: number
+  groupBlocks: number
+  /** checkpoints anchored for the phase's blocks */
+  anchored: number
+  /** the node process's CPU over the phase, seconds */
+  nodeCpuSeconds: number
+}
+
+/** Anchoring cost (MsgAnchorCheckpoint on the main chain). */
+export interface AnchoringResult {
+  checkpointInterval: number
+  /** the groups of the posts run, after it */
+  postsRun: AnchorCount
+  /** trickle with anchoring (the posts run's groups, checkpointInterval small) */
+  trickle: TricklePhase
+  /** the same trickle in as many groups with the default interval (100): almost no anchors */
+  comparison: TricklePhase
+  /** MsgAnchorCheckpoint transactions in every main block of the posts node's run */
   anchorTxs: number
   txBytes: { mean: number; min: number; max: number }
   feeUgat: { mean: number; total: number }
-  per1000GroupBlocks: { txs: number; bytes: number; feeGat: number }
   mainBlocks: number
-  /** signature checks an anchor costs the main chain: 1 secp256k1 (tx) + the producers' ed25519 */
+  /** from the trickle phase: anchors, bytes and fees per 1,000 group blocks */
+  per1000GroupBlocks: { txs: number; bytes: number; feeGat: number }
+  /** (trickle CPU / its blocks − comparison CPU / its blocks) × 1,000, ms of node CPU */
+  extraCpuMsPer1000GroupBlocks: number
   ed25519VerifyPerSec: number
   ed25519SignPerSec: number
-  /** estimated CPU of the signature checks per 1,000 group blocks, ms of one core */
+  /** signature checks per 1,000 group blocks at the measured rates: 1 secp256k1 + 1 ed25519 per anchor, ms */
   estimatedSignatureMsPer1000GroupBlocks: number
 }
 
@@ -196,13 +228,14 @@ function mask(message: string): string {
 }
 
 /** A group author: a deterministic secp256k1 key (no main-chain account needed: groups are not gated). */
-interface Author {
+export interface Author {
   privateKey: Uint8Array
   publicKey: Uint8Array
   address: string
 }
 
-function benchAuthor(i: number): Author {
+/** Author `i`'s key: sha256 of a fixed string and `i`. */
+export function benchAuthor(i: number): Author {
   const privateKey = new Uint8Array(createHash('sha256').update(`gather-bench-group-author-${i}`).digest())
   const publicKey = publicKeyFromPrivateKey(privateKey)
   return { privateKey, publicKey, address: addressFromPubkey(publicKey) }
@@ -223,7 +256,7 @@ interface JsonRpcAnswer {
 }
 
 /** One HTTP request: a single call (one element) or a batch; the answers in call order. */
-async function rpc(url: string, calls: { method: string; params: unknown }[]): Promise<JsonRpcAnswer[]> {
+async function rpcOnce(url: string, calls: { method: string; params: unknown }[]): Promise<JsonRpcAnswer[]> {
   const body =
     calls.length === 1
       ? JSON.stringify({ jsonrpc: '2.0', id: 0, ...calls[0] })
@@ -243,6 +276,26 @@ async function rpc(url: string, calls: { method: string; params: unknown }[]): P
   }
   const byId = new Map(list.map((a) => [a.id, a]))
   return calls.map((_, id) => byId.get(id) ?? { id, error: { code: 0, message: 'no answer' } })
+}
+
+/**
+ * {@link rpcOnce}, sent again (up to 3 times) when the connection fails before an answer: a
+ * keep-alive socket the node closed while this process was busy signing. A transaction that
+ * reached the node the first time is answered GROUP_TX_ALREADY_KNOWN the next: counted admitted.
+ */
+async function rpc(url: string, calls: { method: string; params: unknown }[]): Promise<JsonRpcAnswer[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const answers = await rpcOnce(url, calls)
+      if (attempt === 0) return answers
+      return answers.map((a) =>
+        a.error?.data?.code === GroupErrorCode.ALREADY_KNOWN ? { id: a.id, result: { resent: true } } : a,
+      )
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof TypeError)) throw e
+      await sleep(20)
+    }
+  }
 }
 
 /** Calls in batches of at most 100 (the gateway's maxBatch), in order. */
@@ -333,7 +386,7 @@ async function submitLanes(url: string, lanes: string[][], batch: number): Promi
 
 // ------------------------------------------------------------------ main-chain helpers
 
-type Faucet = Awaited<ReturnType<typeof deriveAccountKey>>
+export type Faucet = Awaited<ReturnType<typeof deriveAccountKey>>
 
 /** Signs `msgs` from the faucet and waits for the block that includes them. */
 async function sendMain(client: GatherClient, chainId: string, faucet: Faucet, msgs: AnyMessage[]) {
@@ -355,7 +408,7 @@ async function sendMain(client: GatherClient, chainId: string, faucet: Faucet, m
 }
 
 /** Creates `count` groups (32 messages per transaction, the message limit); resolves to their ids. */
-async function createGroups(
+export async function createGroups(
   tn: TestnetNodes,
   faucet: Faucet,
   count: number,
@@ -421,7 +474,8 @@ async function startTestnet(
 
 // ------------------------------------------------------------------ 2. posts per second
 
-interface Member {
+/** One author in one group, with the last nonce it signed there. */
+export interface Member {
   author: Author
   groupId: number
   nonce: number
@@ -431,7 +485,7 @@ interface Member {
  * Joins then posts: `members` are (author, group) pairs; lane k gets every `concurrency`-th
  * member; posts go round-robin over a lane's members. Joins are not timed; posts are.
  */
-async function postsCase(
+export async function postsCase(
   tn: TestnetNodes,
   groupIds: number[],
   members: Member[],
@@ -532,32 +586,28 @@ async function postsCase(
 
 // ------------------------------------------------------------------ 5. anchoring
 
-async function anchoringOf(
-  tn: TestnetNodes,
-  groupIds: number[],
-  interval: number,
-  fromHeight: number,
-  ed: { verify: number; sign: number },
-  verifyPerSec: number,
-  log: (l: string) => void,
-): Promise<AnchoringResult> {
-  const client = tn.clients[0]!
+/** Waits (up to 30 s) until every checkpoint due for the groups' heights is anchored; counts them. */
+async function anchorCount(tn: TestnetNodes, groupIds: readonly number[], interval: number) {
   const url = tn.manifest.nodes[0]!.rpc
-  // the last checkpoints of the run land within a few main blocks
   const by = Date.now() + 30_000
   let hs = await heads(url, groupIds)
-  while (Date.now() < by) {
-    hs = await heads(url, groupIds)
-    if (hs.every((h) => h.lastCheckpointHeight >= Math.floor(h.height / interval) * interval)) break
+  while (
+    !hs.every((h) => h.lastCheckpointHeight >= Math.floor(h.height / interval) * interval) &&
+    Date.now() < by
+  ) {
     await sleep(250)
+    hs = await heads(url, groupIds)
   }
-  const groupBlocks = hs.reduce((s, h) => s + h.height, 0)
   let anchored = 0
-  for (const id of groupIds) anchored += (await client.getCheckpoints(id, { limit: 1 })).total
-  const toHeight = (await client.getStatus()).height
+  for (const id of groupIds) anchored += (await tn.clients[0]!.getCheckpoints(id, { limit: 1 })).total
+  return { heads: hs, anchored, groupBlocks: hs.reduce((s, h) => s + h.height, 0) }
+}
+
+/** The MsgAnchorCheckpoint transactions of main blocks `from..to`: sizes and fees. */
+async function anchorTxsIn(client: GatherClient, from: number, to: number) {
   const sizes: number[] = []
   const fees: number[] = []
-  for (let h = fromHeight; h <= toHeight; h++) {
+  for (let h = from; h <= to; h++) {
     const b = await client.getBlock({ height: h })
     for (const tx of b.txs) {
       const raw = Buffer.from(tx, 'base64')
@@ -568,32 +618,69 @@ async function anchoringOf(
       }
     }
   }
-  const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length)
-  const per1000 = groupBlocks === 0 ? 0 : 1000 / groupBlocks
-  const totalBytes = sizes.reduce((a, b) => a + b, 0)
-  const totalFee = fees.reduce((a, b) => a + b, 0)
-  // a 1-producer group: threshold 1, one ed25519 signature checked per anchor
-  const sigMsPerAnchor = 1000 / verifyPerSec + 1000 / ed.verify
-  const r: AnchoringResult = {
+  return { sizes, fees }
+}
+
+/**
+ * A steady trickle: every `tickMs` (the group block time) one post in each group from one of its
+ * members, for `seconds`; then until every due checkpoint is anchored. Node CPU over the posting.
+ */
+async function trickle(
+  tn: TestnetNodes,
+  members: Member[],
+  interval: number,
+  seconds: number,
+  log: (l: string) => void,
+): Promise<TricklePhase> {
+  const url = tn.manifest.nodes[0]!.rpc
+  const chainId = tn.manifest.chainId
+  const pid = tn.procs[0]!.child.pid!
+  const groupIds = members.map((m) => m.groupId)
+  const tickMs = 500
+  const ticks = Math.round((seconds * 1000) / tickMs)
+  const signed = Array.from({ length: ticks }, (_, k) =>
+    members.map((m) => ({
+      method: 'group_post',
+      params: {
+        tx: Buffer.from(
+          signGroupTx(
+            chainId,
+            {
+              groupId: m.groupId,
+              publicKey: m.author.publicKey,
+              nonce: ++m.nonce,
+              action: note(`trickle ${k}`),
+            },
+            m.author.privateKey,
+          ),
+        ).toString('base64'),
+      },
+    })),
+  )
+  const before = await anchorCount(tn, groupIds, interval)
+  const cpu0 = await cpuSeconds(pid)
+  const t0 = performance.now()
+  for (let k = 0; k < ticks; k++) {
+    const wait = t0 + k * tickMs - performance.now()
+    if (wait > 0) await sleep(wait)
+    const bad = (await rpcMany(url, signed[k]!)).find((a) => a.error !== undefined)
+    if (bad !== undefined) throw new Error(`trickle post refused: ${bad.error!.message}`)
+  }
+  await untilDrained(url, groupIds)
+  const cpu1 = await cpuSeconds(pid)
+  const wall = (performance.now() - t0) / 1000
+  const after = await anchorCount(tn, groupIds, interval)
+  const r: TricklePhase = {
+    groups: groupIds.length,
     checkpointInterval: interval,
-    groupBlocks,
-    anchored,
-    anchorsPerGroupBlock: groupBlocks === 0 ? 0 : anchored / groupBlocks,
-    anchorTxs: sizes.length,
-    txBytes: { mean: mean(sizes), min: Math.min(...sizes), max: Math.max(...sizes) },
-    feeUgat: { mean: mean(fees), total: totalFee },
-    per1000GroupBlocks: {
-      txs: sizes.length * per1000,
-      bytes: totalBytes * per1000,
-      feeGat: (totalFee * per1000) / 1e6,
-    },
-    mainBlocks: toHeight - fromHeight + 1,
-    ed25519VerifyPerSec: ed.verify,
-    ed25519SignPerSec: ed.sign,
-    estimatedSignatureMsPer1000GroupBlocks: sizes.length * per1000 * sigMsPerAnchor,
+    seconds: wall,
+    posts: ticks * members.length,
+    groupBlocks: after.groupBlocks - before.groupBlocks,
+    anchored: after.anchored - before.anchored,
+    nodeCpuSeconds: cpu1 - cpu0,
   }
   log(
-    `groups: anchoring: ${anchored} checkpoints anchored for ${groupBlocks} group blocks; ${sizes.length} MsgAnchorCheckpoint txs in main blocks ${fromHeight}..${toHeight}, ${r.txBytes.mean.toFixed(0)} bytes, fee ${r.feeUgat.mean} ugat each`,
+    `groups: trickle in ${r.groups} groups (interval ${interval}): ${r.posts} posts, ${r.groupBlocks} group blocks, ${r.anchored} anchored, node CPU ${r.nodeCpuSeconds.toFixed(2)} s in ${wall.toFixed(1)} s`,
   )
   return r
 }
@@ -622,7 +709,8 @@ function measureEd25519(seconds = 1): { verify: number; sign: number } {
 
 // ------------------------------------------------------------------ 3. latency
 
-async function latencyCase(
+/** The delivery-latency case on a fresh 3-validator testnet (see the file comment). */
+export async function latencyCase(
   blockTimeMs: number,
   o: { posts: number; rate: number; authors: number },
   log: (l: string) => void,
@@ -660,18 +748,21 @@ async function latencyCase(
       signNext(k % authors.length, note(`latency post ${k}: a line of text like a chat message`)),
     )
     const seenAt = tn.manifest.nodes.map(() => new Map<string, number>())
+    const blockTimeOf = new Map<string, number>()
     for (const [i, c] of tn.clients.entries()) {
       closers.push(
         await c.subscribe(
           'groupMessages',
           (m) => {
             if (!seenAt[i]!.has(m.id)) seenAt[i]!.set(m.id, performance.now())
+            blockTimeOf.set(m.id, m.timeMs)
           },
           { groupId },
         ),
       )
     }
     const acceptedAt = new Map<string, number>()
+    const acceptedWall = new Map<string, number>()
     let refused = 0
     const t0 = performance.now()
     const inflight: Promise<void>[] = []
@@ -683,6 +774,7 @@ async function latencyCase(
         c0.postGroupTx(txs[k]!).then(
           (r) => {
             acceptedAt.set(r.id, performance.now())
+            acceptedWall.set(r.id, Date.now())
           },
           (e: unknown) => {
             refused++
@@ -711,6 +803,11 @@ async function latencyCase(
       }
     })
     const heightAfter = (await c0.getGroupHead(groupId)).height
+    // the processes share this machine's clock: a block's header time is comparable with ours
+    const untilBlock = [...acceptedWall].flatMap(([id, at]) => {
+      const t = blockTimeOf.get(id)
+      return t === undefined ? [] : [Math.max(0, t - at)]
+    })
     const r: LatencyResult = {
       posts: o.posts,
       offeredPerSec: o.rate,
@@ -719,6 +816,7 @@ async function latencyCase(
       nodes,
       p50Ms: nodes[2]!.p50,
       p99Ms: nodes[2]!.p99,
+      untilBlockTimeMs: { p50: quantile(untilBlock, 0.5), p99: quantile(untilBlock, 0.99) },
       groupBlocks: heightAfter - heightBefore,
     }
     log(
@@ -806,6 +904,7 @@ export async function runGroupsBench(opts: GroupsBenchOptions = {}): Promise<Gro
   const batch = opts.batch ?? 10
   const one = opts.oneGroup ?? { authors: 320, postsPerAuthor: 25 }
   const many = opts.manyGroups ?? { groups: 100, membersPerGroup: 20, authors: 400, postsPerMember: 6 }
+  const trickleSeconds = opts.trickleSeconds ?? 10
   const lat = opts.latency ?? { posts: 200, rate: 20, authors: 10 }
   const idleOpts = opts.idle ?? { groups: [1, 100], settleSeconds: 10, seconds: 30, mainBlockTimeMs: 1000 }
 
@@ -851,7 +950,74 @@ export async function runGroupsBench(opts: GroupsBenchOptions = {}): Promise<Gro
         })),
       )
       posts.push(await postsCase(tn, ids, members, many.postsPerMember, c))
-      anchoring = await anchoringOf(tn, [g1!, ...ids], interval, startHeight, ed, verifyPerSec, log)
+      // 5: anchors of the posts run, then a trickle with anchoring and one without
+      const counted = await anchorCount(tn, [g1!, ...ids], interval)
+      const postsRun: AnchorCount = {
+        groups: ids.length + 1,
+        groupBlocks: counted.groupBlocks,
+        anchored: counted.anchored,
+        anchorsPerGroupBlock: counted.groupBlocks === 0 ? 0 : counted.anchored / counted.groupBlocks,
+      }
+      const first = ids.map((id) => members.find((m) => m.groupId === id)!)
+      const withAnchors = await trickle(tn, first, interval, trickleSeconds, log)
+      const idsB = await createGroups(tn, faucet, many.groups, {
+        name: 'default interval',
+        producers: [nodeId],
+      })
+      const membersB: Member[] = idsB.map((groupId, j) => ({ author: authors[j]!, groupId, nonce: 0 }))
+      const joins = membersB.map((m) => ({
+        method: 'group_post',
+        params: {
+          tx: Buffer.from(
+            signGroupTx(
+              tn.manifest.chainId,
+              {
+                groupId: m.groupId,
+                publicKey: m.author.publicKey,
+                nonce: ++m.nonce,
+                action: { kind: 'join' },
+              },
+              m.author.privateKey,
+            ),
+          ).toString('base64'),
+        },
+      }))
+      if ((await rpcMany(tn.manifest.nodes[0]!.rpc, joins)).some((x) => x.error !== undefined))
+        throw new Error('joins of the comparison groups refused')
+      await untilDrained(tn.manifest.nodes[0]!.rpc, idsB)
+      const comparison = await trickle(tn, membersB, DEFAULT_CHECKPOINT_INTERVAL, trickleSeconds, log)
+      const client = tn.clients[0]!
+      const endHeight = (await client.getStatus()).height
+      const { sizes, fees } = await anchorTxsIn(client, startHeight, endHeight)
+      const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((x, y) => x + y, 0) / xs.length)
+      const per1000 = withAnchors.groupBlocks === 0 ? 0 : 1000 / withAnchors.groupBlocks
+      const anchorsPer1000 = withAnchors.anchored * per1000
+      anchoring = {
+        checkpointInterval: interval,
+        postsRun,
+        trickle: withAnchors,
+        comparison,
+        anchorTxs: sizes.length,
+        txBytes: { mean: mean(sizes), min: Math.min(...sizes), max: Math.max(...sizes) },
+        feeUgat: { mean: mean(fees), total: fees.reduce((x, y) => x + y, 0) },
+        mainBlocks: endHeight - startHeight + 1,
+        per1000GroupBlocks: {
+          txs: anchorsPer1000,
+          bytes: anchorsPer1000 * mean(sizes),
+          feeGat: (anchorsPer1000 * mean(fees)) / 1e6,
+        },
+        extraCpuMsPer1000GroupBlocks:
+          (withAnchors.nodeCpuSeconds / withAnchors.groupBlocks -
+            comparison.nodeCpuSeconds / comparison.groupBlocks) *
+          1e6,
+        ed25519VerifyPerSec: ed.verify,
+        ed25519SignPerSec: ed.sign,
+        // a 1-producer group: threshold 1, one ed25519 signature checked per anchor
+        estimatedSignatureMsPer1000GroupBlocks: anchorsPer1000 * (1000 / verifyPerSec + 1000 / ed.verify),
+      }
+      log(
+        `groups: anchoring: posts run ${postsRun.anchored} anchored for ${postsRun.groupBlocks} group blocks; ${sizes.length} MsgAnchorCheckpoint txs in main blocks ${startHeight}..${endHeight}, ${anchoring.txBytes.mean.toFixed(0)} bytes, fee ${anchoring.feeUgat.mean} ugat each; extra CPU ${anchoring.extraCpuMsPer1000GroupBlocks.toFixed(0)} ms per 1,000 group blocks`,
+      )
     } finally {
       await tn.close()
     }
@@ -883,6 +1049,13 @@ export async function runGroupsBench(opts: GroupsBenchOptions = {}): Promise<Gro
     idleRatio,
     idleTarget: 2,
     anchoring,
-    notes: [],
+    notes: [
+      `Every node is a \`gather start\` process on this machine (${availableParallelism()} cores), sharing them with the bench process (the client) and whatever else runs: the node CPU column says how much of a core the node got.`,
+      `Posts: ${one.authors} authors in group 1 (${one.postsPerAuthor} posts each); ${many.groups} groups of ${many.membersPerGroup} members drawn from ${many.authors} authors (${many.postsPerMember} posts per member). Authors are deterministic secp256k1 keys without main-chain accounts (the groups are not holder-gated); each joins first (not timed). Each post is an ActivityStreams note of ${encodeNote({ content: 'bench post 0 of 000000 in group 100: hello, group' }).length} bytes.`,
+      'The groups of the posts run have one producer (the node): threshold 1, so each checkpoint is anchored by one MsgAnchorCheckpoint with one ed25519 signature, submitted by the node with its --anchor-key (the node owner account, as `gather testnet` sets it up).',
+      `Anchoring: the trickle posts once per group every 500 ms (the group block time) for ${trickleSeconds} s, so every post makes a group block; the comparison trickle runs in as many new groups with the default checkpointInterval (${DEFAULT_CHECKPOINT_INTERVAL}), which anchor nothing in that time. The CPU difference per group block is the anchoring's (signing the checkpoint, gossiping the vote, building and admitting the main-chain transaction, executing it in a main block); it is one sample each on a shared machine.`,
+      'Latency: node 0 answers `group_post` once it admitted the post and gossiped it; the producer whose turn it is puts it in its next block (block time 500 ms), every node imports the block and notifies its subscribers.',
+      `Idle CPU: /proc/<pid>/stat utime + stime in clock ticks of 10 ms; ${idleOpts.mainBlockTimeMs} ms main blocks, ${idleOpts.settleSeconds} s settled after the warm-up before the window.`,
+    ],
   }
 }
