@@ -116,13 +116,18 @@ export class GroupMainView {
     return r
   }
 
-  /** Records the group record at final height `height` if it changed. */
+  /**
+   * Takes the group record at final height `height`. A change of what the rules read (owner,
+   * producers, threshold, policy, frozen) starts a new entry; anything else (the checkpoint
+   * counters every anchor moves) updates the latest one, so the history grows only with real
+   * rule changes.
+   */
   observeRecord(height: number, record: GroupRecord | undefined): void {
     this.height = Math.max(this.height, height)
     if (record === undefined) return
-    const last = this.latest
-    if (last !== undefined && JSON.stringify(last) === JSON.stringify(record)) return
-    this.records.push({ from: height, record })
+    const last = this.records[this.records.length - 1]
+    if (last !== undefined && rulesOf(last.record) === rulesOf(record)) last.record = record
+    else this.records.push({ from: height, record })
   }
 
   /** Records a holder-gate crossing of a final block at `height`. */
@@ -146,6 +151,11 @@ export class GroupMainView {
   leftBetween(from: number, to: number): string[] {
     return [...new Set(this.left.filter((e) => e.height > from && e.height <= to).map((e) => e.address))]
   }
+}
+
+/** What of a group record the group chain's rules read, as one comparable string. */
+function rulesOf(r: GroupRecord): string {
+  return JSON.stringify([r.owner, r.producers, r.threshold, r.policy, r.frozen])
 }
 
 /** The gate's balance check against a final-state reader. */
