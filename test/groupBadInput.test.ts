@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { nodeKeyFromSeed, signEd25519 } from '../chain/crypto/ed25519.js'
 import { deriveAccountKey, TEST_MNEMONIC } from '../chain/crypto/hd.js'
-import { signTx } from '../chain/tx/signTx.js'
 import { anchorCheckpointMessage, createGroupMessage } from '../cli/txMessages.js'
 import { encodeGroupBlock, encodeGroupHeader, groupBlockHash } from '../modules/messaging/groupchain/block.js'
 import { signCheckpoint } from '../modules/messaging/groupchain/checkpoint.js'
@@ -24,7 +23,7 @@ import {
 import { encodeGroupGossip } from '../node/groups/wire.js'
 import { type GatherClient, RpcClientError } from '../rpc/client.js'
 import { startPeer, type TestPeer } from './helpers/p2p.js'
-import { TestnetNodes } from './helpers/testnetNodes.js'
+import { commitMain, TestnetNodes } from './helpers/testnetNodes.js'
 import { waitFor } from './helpers/wait.js'
 
 describe('bad input to group chains on a running node', () => {
@@ -36,19 +35,7 @@ describe('bad input to group chains on a running node', () => {
   let chainId: string
 
   const sendMain = async (msgs: ReturnType<typeof createGroupMessage>[]) => {
-    const acc = await client.getAccount(owner.address)
-    const raw = signTx(
-      {
-        messages: msgs,
-        chainId,
-        accountNumber: BigInt(acc.accountNumber),
-        sequence: BigInt(acc.nextSequence),
-        fee: 1_000n,
-      },
-      owner.privateKey,
-      owner.publicKey,
-    )
-    const r = await client.broadcastCommit(raw)
+    const r = await commitMain(client, chainId, owner, msgs)
     expect({ code: r.code, log: r.log }).toEqual({ code: 0, log: '' })
   }
 

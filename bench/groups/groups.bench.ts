@@ -28,13 +28,12 @@ import { generateNodeKey, signEd25519, verifyEd25519 } from '../../chain/crypto/
 import { deriveAccountKey, TEST_MNEMONIC } from '../../chain/crypto/hd.js'
 import { publicKeyFromPrivateKey } from '../../chain/crypto/secp256k1.js'
 import { decodeTx } from '../../chain/tx/decodeTx.js'
-import { signTx } from '../../chain/tx/signTx.js'
 import { type AnyMessage, createGroupMessage } from '../../cli/txMessages.js'
 import { GroupErrorCode } from '../../modules/messaging/groupchain/errors.js'
 import { encodeNote, type GroupAction, signGroupTx } from '../../modules/messaging/groupchain/tx.js'
 import { DEFAULT_CHECKPOINT_INTERVAL } from '../../modules/messaging/params.js'
 import { type GatherClient, type GroupHeadView, RpcClientError } from '../../rpc/client.js'
-import { TestnetNodes } from '../../test/helpers/testnetNodes.js'
+import { commitMain, TestnetNodes } from '../../test/helpers/testnetNodes.js'
 import { measureNativeVerifyRate } from '../crypto/verify.bench.js'
 
 /** Options of {@link runGroupsBench}; the defaults are the recorded run's. */
@@ -390,19 +389,7 @@ export type Faucet = Awaited<ReturnType<typeof deriveAccountKey>>
 
 /** Signs `msgs` from the faucet and waits for the block that includes them. */
 async function sendMain(client: GatherClient, chainId: string, faucet: Faucet, msgs: AnyMessage[]) {
-  const acc = await client.getAccount(faucet.address)
-  const raw = signTx(
-    {
-      messages: msgs,
-      chainId,
-      accountNumber: BigInt(acc.accountNumber),
-      sequence: BigInt(acc.nextSequence),
-      fee: 1_000n,
-    },
-    faucet.privateKey,
-    faucet.publicKey,
-  )
-  const r = await client.broadcastCommit(raw, 60_000)
+  const r = await commitMain(client, chainId, faucet, msgs, 60_000)
   if (r.code !== 0) throw new Error(`main-chain transaction failed: ${r.log}`)
   return r.height
 }

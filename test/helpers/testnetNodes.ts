@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { signTx } from '../../chain/tx/signTx.js'
 import type { TestnetManifest } from '../../cli/commands/testnet.js'
+import type { AnyMessage } from '../../cli/txMessages.js'
 import { GatherClient } from '../../rpc/client.js'
 import { CLI, cleanEnv, runCli } from './cli.js'
 import { tempDir } from './devnet.js'
@@ -135,4 +137,30 @@ export class TestnetNodes {
     for (let i = 0; i < this.manifest.nodes.length; i++) await this.stop(i)
     await this.tmp.cleanup()
   }
+}
+
+/**
+ * Signs `msgs` from `signer` with its next sequence, sends them with `tx_broadcastCommit` and
+ * returns the result (code 0: included and successful).
+ */
+export async function commitMain(
+  client: GatherClient,
+  chainId: string,
+  signer: { address: string; privateKey: Uint8Array; publicKey: Uint8Array },
+  msgs: AnyMessage[],
+  timeoutMs?: number,
+): Promise<{ code: number; log: string; height: number }> {
+  const acc = await client.getAccount(signer.address)
+  const raw = signTx(
+    {
+      messages: msgs,
+      chainId,
+      accountNumber: BigInt(acc.accountNumber),
+      sequence: BigInt(acc.nextSequence),
+      fee: 1_000n,
+    },
+    signer.privateKey,
+    signer.publicKey,
+  )
+  return client.broadcastCommit(raw, timeoutMs)
 }
