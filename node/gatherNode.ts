@@ -19,7 +19,7 @@ import type { Genesis } from '../genesis/schema.js'
 import { tokenAuthenticator } from '../modules/token/module.js'
 import { NodeFinality } from './finality.js'
 import { NodeHealth } from './health.js'
-import { NodeReadApi, nextBlockInfo } from './readApi.js'
+import { NodeReadApi, nextBlockInfo, signatureVerificationStatus } from './readApi.js'
 import { chainInvariants, chainModules, chainSpec, consensusRules, stakingSchedule } from './wiring.js'
 
 /** Options of a node. */
@@ -172,6 +172,8 @@ export class GatherNode extends NodeReadApi {
         },
         'chain opened',
       )
+      const sigs = signatureVerificationStatus()
+      if (sigs.warning !== null) log.warn({ backend: sigs.backend }, sigs.warning)
       const journal =
         opts.txJournal === false ? undefined : await TxJournal.open(db, { metrics: opts.metrics?.txJournal })
       const node = new GatherNode(db, chain, opts, log, verifyPool, journal)

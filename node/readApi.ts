@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Blockchain } from '../chain/blockchain.js'
 import { type Block, decodeTxResult, type TxResult } from '../chain/codec/block.js'
 import { type BlockView, blockView } from '../chain/codec/blockView.js'
+import { type Secp256k1Backend, secp256k1Backend, secp256k1BackendError } from '../chain/crypto/secp256k1.js'
 import { type BoundEndpoint, bindEndpoint } from '../chain/endpoint.js'
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { hex } from '../chain/hex.js'
@@ -155,6 +156,7 @@ export class NodeReadApi extends EventEmitter {
       peers: net?.peers ?? 0,
       productionHold: net?.productionHold ?? null,
       nodeId: this.nodeKey === undefined ? null : hex(this.nodeKey.publicKey),
+      signatureVerification: signatureVerificationStatus(),
     }
   }
 
@@ -244,5 +246,18 @@ export class NodeReadApi extends EventEmitter {
       result: decodeTxResult(r),
       tx: Buffer.from(b.block.txs[loc.index]!).toString('base64'),
     }
+  }
+}
+
+/** The secp256k1 backend in use, and a warning when it is the slower fallback. */
+export function signatureVerificationStatus(): {
+  backend: Secp256k1Backend
+  warning: string | null
+} {
+  const backend = secp256k1Backend()
+  if (backend === 'libsecp256k1') return { backend, warning: null }
+  return {
+    backend,
+    warning: `libsecp256k1 is not in use (${secp256k1BackendError() ?? 'unknown reason'}); secp256k1 signatures are verified with node:crypto, about 5x slower`,
   }
 }

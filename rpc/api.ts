@@ -52,6 +52,13 @@ export const statusResult = z
     productionHold: z.string().nullable(),
     /** this node's key (hex ed25519), what a group names as its producer; null without one */
     nodeId: z.string().nullable(),
+    /**
+     * what verifies secp256k1 signatures: libsecp256k1 (native) or the slower node:crypto
+     * fallback, with why the native binding is not in use
+     */
+    signatureVerification: z
+      .object({ backend: z.enum(['libsecp256k1', 'node:crypto']), warning: z.string().nullable() })
+      .strict(),
   })
   .strict()
 

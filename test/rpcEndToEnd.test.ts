@@ -55,7 +55,8 @@ describe('JSON-RPC and CLI end to end against a `gather devnet` process', () => 
     })
     const [account] = await wallet.getAccounts()
     expect(account!.address).toBe(FAUCET)
-    const { chainId } = await client.getStatus()
+    const { chainId, signatureVerification } = await client.getStatus()
+    expect(signatureVerification).toEqual({ backend: 'libsecp256k1', warning: null })
     const before = await client.getAccount(FAUCET)
     expect(before.exists).toBe(true)
 

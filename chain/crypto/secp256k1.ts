@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { hex } from '../hex.js'
 import { isBytes, KeyObjectCache } from './keyCache.js'
@@ -26,6 +27,51 @@ const PKCS8_PREFIX = Buffer.from('303e020100301006072a8648ce3d020106052b8104000a
 
 const ORDER_BYTES = bigintTo32(SECP256K1_ORDER)
 const HALF_ORDER_BYTES = bigintTo32(SECP256K1_ORDER >> 1n)
+
+/** The part of the `secp256k1` package's native binding (bitcoin-core's libsecp256k1) used here. */
+interface Libsecp256k1 {
+  ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean
+}
+
+/** Which implementation verifies secp256k1 signatures in this process. */
+export type Secp256k1Backend = 'libsecp256k1' | 'node:crypto'
+
+/**
+ * Environment variable that forces the node:crypto path (`node:crypto`), e.g. to compare the
+ * two or to rule the binding out; any other value, or none, means "libsecp256k1 if it loads".
+ */
+export const SECP256K1_BACKEND_ENV = 'GATHER_SECP256K1_BACKEND'
+
+/**
+ * Loads the native binding of the `secp256k1` package (its `bindings.js`, never its pure-JS
+ * `elliptic` fallback, which is slower than node:crypto). Prebuilt for linux-x64, darwin-arm64
+ * and win32-x64; where it cannot load, verification falls back to node:crypto with the same
+ * acceptance rules, and {@link secp256k1BackendError} says why.
+ */
+function loadLibsecp256k1(): { lib?: Libsecp256k1; error?: string } {
+  if (process.env[SECP256K1_BACKEND_ENV] === 'node:crypto') {
+    return { error: `${SECP256K1_BACKEND_ENV}=node:crypto` }
+  }
+  try {
+    const lib = createRequire(import.meta.url)('secp256k1/bindings.js') as Libsecp256k1
+    return { lib }
+  } catch (e) {
+    return { error: e instanceof Error ? e.message.split('\n')[0] : String(e) }
+  }
+}
+
+const loaded = loadLibsecp256k1()
+const libsecp256k1 = loaded.lib
+
+/** The implementation that verifies secp256k1 signatures in this process. */
+export function secp256k1Backend(): Secp256k1Backend {
+  return libsecp256k1 === undefined ? 'node:crypto' : 'libsecp256k1'
+}
+
+/** Why libsecp256k1 is not in use (undefined when it is). */
+export function secp256k1BackendError(): string | undefined {
+  return libsecp256k1 === undefined ? loaded.error : undefined
+}
 
 const publicKeys = new KeyObjectCache(PUBKEY_CACHE_SIZE, (pubkey) =>
   createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pubkey]), format: 'der', type: 'spki' }),
@@ -70,8 +116,9 @@ export function signDirect(priv32: Uint8Array, signBytes: Uint8Array): Uint8Arra
 
 /**
  * Verifies a 64-byte compact secp256k1 signature over `sha256(message)`, as the node checks
- * transaction signatures. Uses node:crypto with public `KeyObject`s cached in a bounded LRU.
- * Rejects what node:crypto would accept but Cosmos does not: high-S signatures
+ * transaction signatures. Uses libsecp256k1 (the `secp256k1` package's native binding) where
+ * it loads, else node:crypto with public `KeyObject`s cached in a bounded LRU; both give the
+ * same answers. Rejects what plain ECDSA would accept but Cosmos does not: high-S signatures
  * (s > n/2, malleable twins). Also rejects r or s equal to 0 or >= n, wrong lengths and
  * public keys that are not valid compressed points. Never throws.
  *
@@ -103,6 +150,59 @@ export function verifyWellFormedSecp256k1(
   message: Uint8Array,
   sig64: Uint8Array,
 ): boolean {
+  if (libsecp256k1 === undefined) return verifyWithNodeCrypto(pubkey33, message, sig64)
+  return verifyWithLibsecp256k1(libsecp256k1, pubkey33, message, sig64)
+}
+
+/**
+ * libsecp256k1's `secp256k1_ecdsa_verify` over sha256(message). It accepts only lower-S
+ * signatures and rejects keys that are not on the curve (the binding throws for a key or
+ * signature it cannot parse: that is a `false` here).
+ */
+function verifyWithLibsecp256k1(
+  lib: Libsecp256k1,
+  pubkey33: Uint8Array,
+  message: Uint8Array,
+  sig64: Uint8Array,
+): boolean {
+  try {
+    return lib.ecdsaVerify(sig64, createHash('sha256').update(message).digest(), pubkey33)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * {@link verifySecp256k1} on the node:crypto path whatever the backend: the fallback, kept
+ * for the differential test that holds the two paths to the same answers.
+ *
+ * @param pubkey33 - 33-byte compressed public key
+ * @param message - the signed bytes (hashed with SHA-256 here)
+ * @param sig64 - 64-byte `r || s` signature
+ * @returns true only for a valid low-S signature
+ */
+export function verifySecp256k1NodeCrypto(
+  pubkey33: Uint8Array,
+  message: Uint8Array,
+  sig64: Uint8Array,
+): boolean {
+  return (
+    isBytes(message) &&
+    isWellFormedSecp256k1(pubkey33, sig64) &&
+    verifyWithNodeCrypto(pubkey33, message, sig64)
+  )
+}
+
+/**
+ * The node:crypto path of {@link verifyWellFormedSecp256k1}, used where libsecp256k1 cannot
+ * load.
+ *
+ * @param pubkey33 - 33-byte compressed public key
+ * @param message - the signed bytes (hashed with SHA-256 here)
+ * @param sig64 - 64-byte `r || s` signature that is well formed
+ * @returns true when the signature verifies
+ */
+function verifyWithNodeCrypto(pubkey33: Uint8Array, message: Uint8Array, sig64: Uint8Array): boolean {
   let key: KeyObject
   try {
     key = publicKeys.get(pubkey33)

@@ -2,8 +2,22 @@
 // with only node: imports, so the same file runs from the sources (tests) and from dist/.
 // It only does the curve arithmetic: the main thread has already rejected malformed and
 // high-S signatures (isWellFormedSecp256k1), so a `true` here is a full verification.
-import { createPublicKey, verify } from 'node:crypto'
+// It uses the same backend as the main thread (chain/crypto/secp256k1.ts): libsecp256k1 where
+// its native binding loads and GATHER_SECP256K1_BACKEND is not `node:crypto`, else node:crypto.
+import { createHash, createPublicKey, verify } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { parentPort } from 'node:worker_threads'
+
+function loadLibsecp256k1() {
+  if (process.env.GATHER_SECP256K1_BACKEND === 'node:crypto') return undefined
+  try {
+    return createRequire(import.meta.url)('secp256k1/bindings.js')
+  } catch {
+    return undefined
+  }
+}
+
+const lib = loadLibsecp256k1()
 
 const SPKI_PREFIX = Buffer.from('3036301006072a8648ce3d020106052b8104000a032200', 'hex')
 const MAX_KEYS = 100_000
@@ -25,6 +39,11 @@ parentPort.on('message', (job) => {
   const ok = new Uint8Array(pubkeys.length)
   for (let i = 0; i < pubkeys.length; i++) {
     try {
+      if (lib !== undefined) {
+        const digest = createHash('sha256').update(messages[i]).digest()
+        ok[i] = lib.ecdsaVerify(signatures[i], digest, pubkeys[i]) ? 1 : 0
+        continue
+      }
       ok[i] = verify(
         'sha256',
         messages[i],

@@ -14,10 +14,16 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra }
 }
 
-/** Starts `gather <args>` as a long-running process; `output()` is its stdout and stderr so far, interleaved. */
-export function spawnCli(args: string[]): { child: ChildProcess; output: () => string } {
+/**
+ * Starts `gather <args>` as a long-running process (with `env` added to a clean environment);
+ * `output()` is its stdout and stderr so far, interleaved.
+ */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: cleanEnv(),
+    env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -75,26 +81,33 @@ export interface DevnetProcess {
   stop: () => Promise<void>
 }
 
-/** Spawns `gather devnet` on a free port (plus `extraArgs`, e.g. `--unbonding-blocks 10`) and waits until `chain_getStatus` answers with a block. */
+/**
+ * Spawns `gather devnet` on a free port (plus `extraArgs`, e.g. `--unbonding-blocks 10`, and
+ * `env`) and waits until `chain_getStatus` answers with a block.
+ */
 export async function startDevnet(
   home: string,
   blockTimeMs = 200,
   extraArgs: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<DevnetProcess> {
   const port = await freePort()
   const rpc = `http://127.0.0.1:${port}/`
-  const { child, output } = spawnCli([
-    'devnet',
-    '--home',
-    home,
-    '--block-time',
-    String(blockTimeMs),
-    '--rpc-listen',
-    `127.0.0.1:${port}`,
-    '--log-level',
-    'warn',
-    ...extraArgs,
-  ])
+  const { child, output } = spawnCli(
+    [
+      'devnet',
+      '--home',
+      home,
+      '--block-time',
+      String(blockTimeMs),
+      '--rpc-listen',
+      `127.0.0.1:${port}`,
+      '--log-level',
+      'warn',
+      ...extraArgs,
+    ],
+    env,
+  )
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return
     const closed = new Promise<void>((r) => child.once('close', () => r()))
