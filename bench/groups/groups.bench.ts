@@ -818,7 +818,7 @@ export async function latencyCase(
 
 // ------------------------------------------------------------------ 4. idle CPU
 
-async function idleCase(
+export async function idleCase(
   groups: number,
   o: { settleSeconds: number; seconds: number; mainBlockTimeMs: number },
   log: (l: string) => void,

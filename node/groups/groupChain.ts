@@ -212,7 +212,7 @@ export class GroupChain {
   producing(): boolean {
     const key = this.deps.nodeKey
     const record = this.deps.main.view.latest
-    return key !== undefined && record !== undefined && record.producers.includes(hex(key.publicKey))
+    return key !== undefined && record?.producers.includes(hex(key.publicKey)) === true
   }
 
   private serialise<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,3 +1,4 @@
+import type { CommittedBlock } from '../../chain/blockchain.js'
 import { protoType } from '../../chain/codec/index.js'
 import { ChainError } from '../../chain/errors.js'
 import { hex } from '../../chain/hex.js'
@@ -76,6 +77,13 @@ export interface GroupHostOptions {
 }
 
 const ANCHOR_TYPE = protoType('gather.messaging.v1.MsgAnchorCheckpoint')
+
+/** Events after which the set of groups this node hosts may change (a new group, new producers or owner). */
+const RECORD_EVENTS_THAT_MOVE_HOSTING = new Set([
+  'messaging.group_created',
+  'messaging.group_updated',
+  'messaging.group_unfrozen',
+])
 const SYNC_BATCH = 64
 
 interface Hosted {
@@ -104,10 +112,29 @@ export class GroupHost implements GroupService {
   private readonly finalState: FinalState
   /** the main chain's final height whose events were read */
   private seenFinal = 0
+  /** whether the group registry was read once (later only events say what changed) */
+  private registryRead = false
   private queue: Promise<unknown> = Promise.resolve()
   private stopped = false
   private timer: NodeJS.Timeout | undefined
   private readonly onFinal = () => this.enqueue(() => this.refresh())
+  /** per committed main block above the final one: the groups its transactions changed */
+  private readonly committed = new Map<number, { groups: Set<number>; hosting: boolean }>()
+  private readonly onBlock = (c: CommittedBlock) => {
+    const groups = new Set<number>()
+    let hosting = false
+    for (const r of c.results) {
+      for (const e of r.events) {
+        if (!e.type.startsWith('messaging.')) continue
+        const id = e.attributes.find((a) => a.key === 'group_id')?.value
+        if (id === undefined) continue
+        groups.add(Number(id))
+        hosting ||= RECORD_EVENTS_THAT_MOVE_HOSTING.has(e.type)
+      }
+    }
+    // a block replacing a reverted one at the same height replaces its entry
+    this.committed.set(c.block.header.height, { groups, hosting })
+  }
 
   constructor(
     private readonly node: GatherNode,
@@ -128,6 +155,7 @@ export class GroupHost implements GroupService {
   /** Opens the hosted groups and follows the main chain's finality. */
   async start(): Promise<void> {
     this.seenFinal = this.node.chain.finalBlock.height
+    this.node.on('block', this.onBlock)
     await this.enqueue(() => this.refresh())
     this.node.on('final', this.onFinal)
     // a quiet group costs nothing; announcements go out only while a node catches up
@@ -138,6 +166,7 @@ export class GroupHost implements GroupService {
   async stop(): Promise<void> {
     this.stopped = true
     this.node.off('final', this.onFinal)
+    this.node.off('block', this.onBlock)
     if (this.timer !== undefined) clearInterval(this.timer)
     await this.queue
     for (const [id, g] of this.groups) {
@@ -175,8 +204,19 @@ export class GroupHost implements GroupService {
   private async refresh(): Promise<void> {
     if (this.stopped) return
     const final = this.node.chain.finalBlock.height
-    for (const id of this.wanted()) if (!this.groups.has(id)) await this.host(id)
+    // Group records change only with a messaging event naming the group (created, updated,
+    // unfrozen, anchored, frozen): only those are read again, so a quiet group costs nothing here.
+    // A height whose committed block this host did not see is read in full.
+    let all = !this.registryRead
+    let registry = all
+    const touched = new Set<number>()
     for (let h = this.seenFinal + 1; h <= final; h++) {
+      const seen = this.committed.get(h)
+      if (seen === undefined) all = registry = true
+      else {
+        for (const id of seen.groups) touched.add(id)
+        registry ||= seen.hosting
+      }
       const events = await this.node.chain.db.getBlockEvents(h)
       for (const e of events?.events ?? []) {
         if (e.type !== 'messaging.holder_joined' && e.type !== 'messaging.holder_left') continue
@@ -185,10 +225,16 @@ export class GroupHost implements GroupService {
         g?.view.observeCrossing(h, String(attr.address), e.type === 'messaging.holder_joined')
       }
     }
+    for (const h of this.committed.keys()) if (h <= final) this.committed.delete(h)
     this.seenFinal = Math.max(this.seenFinal, final)
+    if (registry) {
+      for (const id of this.wanted()) if (!this.groups.has(id)) await this.host(id)
+      this.registryRead = true
+    }
     const { height, state } = await this.finalState.reader()
     for (const [id, g] of this.groups) {
-      g.view.observeRecord(height, messagingMethod.getGroup(state, id))
+      if (all || touched.has(id)) g.view.observeRecord(height, messagingMethod.getGroup(state, id))
+      else g.view.advance(height)
       g.chain.schedule()
     }
     for (const g of this.groups.values()) {

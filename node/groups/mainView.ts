@@ -130,6 +130,11 @@ export class GroupMainView {
     else this.records.push({ from: height, record })
   }
 
+  /** Moves the view to final height `height` when the group's record did not change there. */
+  advance(height: number): void {
+    this.height = Math.max(this.height, height)
+  }
+
   /** Records a holder-gate crossing of a final block at `height`. */
   observeCrossing(height: number, address: string, joined: boolean): void {
     const list = this.crossings.get(address) ?? []
