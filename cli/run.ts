@@ -6,17 +6,7 @@ import { GroupHost, type GroupHostOptions, groupNetworkOf } from '../node/groups
 import { GatherNode, NodeNetwork, type NodeNetworkOptions } from '../node/index.js'
 import { isLoopbackHost } from '../rpc/access.js'
 import { defaultRpcOptions, RpcServer, type RpcServerOptions } from '../rpc/server.js'
-
-/** Parses `host:port` (IPv6 as `[::1]:26657`), with a readable error naming `option`. */
-export function parseListen(value: string, option = '--rpc-listen'): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value)
-  const host = m?.[1] ?? m?.[2]
-  const port = Number(m?.[3])
-  if (m === null || host === undefined || !Number.isInteger(port) || port > 65535) {
-    throw new Error(`${option} must be host:port (e.g. 127.0.0.1:26657), got "${value}"`)
-  }
-  return { host, port }
-}
+import { parseListen } from './args.js'
 
 /** Options shared by `gather start` and `gather devnet`. */
 export interface RunOptions {

@@ -14,7 +14,6 @@ import {
   rpcServerOptions,
 } from '../options.js'
 import { MNEMONIC_ENV, readSecretFile } from '../prompt.js'
-import { runNode } from '../run.js'
 
 interface DevnetOptions extends RpcServerFlags {
   home: string
@@ -160,6 +159,7 @@ The gateway's limits, timeouts and WebSocket checks are described in docs/rpc.md
         },
         "devnet accounts (m/44'/118'/0'/0/0 and /1)",
       )
+      const { runNode } = await import('../run.js')
       await runNode({
         dataDir: paths.data,
         home: paths.home,

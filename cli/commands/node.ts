@@ -5,7 +5,7 @@ import { hex } from '../../chain/hex.js'
 import { createLogger } from '../../chain/logger.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
 import { parseCliAmount } from '../amount.js'
-import { parseAddressArg, parseBootstrap, parseWhole } from '../args.js'
+import { parseAddressArg, parseBootstrap, parseListen, parseWhole } from '../args.js'
 import { formatUgat, keyValueTable, output } from '../format.js'
 import { defaultHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
 import { Keystore, keystoreDir } from '../keystore.js'
@@ -21,7 +21,6 @@ import {
   rpcServerOptions,
 } from '../options.js'
 import { unlockKey } from '../prompt.js'
-import { parseListen, runNode } from '../run.js'
 
 interface InitOptions {
   home: string
@@ -249,6 +248,8 @@ timeouts and checks are described in docs/rpc.md.`,
           ? undefined
           : { listen, bootstrap, ...(evidenceSigner === undefined ? {} : { evidenceSigner }) }
       const log = createLogger({ level: o.logLevel })
+      // the node (libp2p, LevelDB, the RPC server) loads only for `start`: other commands stay quick
+      const { runNode } = await import('../run.js')
       await runNode({
         dataDir: paths.data,
         home: paths.home,
