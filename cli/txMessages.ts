@@ -87,6 +87,8 @@ export interface GroupPolicyFields {
   membersMayBefriend?: boolean
   /** group blocks between anchored checkpoints; 0 or absent: 100 */
   checkpointInterval?: number
+  /** end-to-end encrypted posts (key epochs); absent: public */
+  private?: boolean
 }
 
 function policyFields(p: GroupPolicyFields): Record<string, unknown> {
@@ -96,6 +98,7 @@ function policyFields(p: GroupPolicyFields): Record<string, unknown> {
     parentGroup: p.parentGroup ?? 0,
     membersMayBefriend: p.membersMayBefriend ?? false,
     checkpointInterval: p.checkpointInterval ?? 0,
+    private: p.private ?? false,
   }
 }
 

@@ -220,6 +220,22 @@ export const groupHeadView = z
     producing: z.boolean(),
     lastCheckpointHeight: z.number(),
     pending: z.number(),
+    /** a private group's current key epoch (0: none yet, or a public group) */
+    epoch: z.number(),
+  })
+  .strict()
+
+/** A private group's wrapped keys of one address (`GroupKeysView`). */
+export const groupKeysView = z
+  .object({
+    groupId: z.number(),
+    address: z.string(),
+    epoch: z.number(),
+    keys: z.array(
+      z
+        .object({ epoch: z.number(), ephemeralKey: z.string(), nonce: z.string(), ciphertext: z.string() })
+        .strict(),
+    ),
   })
   .strict()
 
@@ -230,6 +246,8 @@ export const groupMemberView = z
     joinedAt: z.number(),
     admin: z.boolean(),
     mutedUntil: z.number().optional(),
+    /** hex account key once the member sent a group transaction; null before */
+    publicKey: z.string().nullable(),
   })
   .strict()
 
@@ -450,6 +468,14 @@ export const rpcApi = {
       "A group chain's head on this node: height, hash, time, producer, roots, members, last anchored checkpoint, pending transactions.",
     params: z.object({ groupId: groupIdSchema }).strict(),
     result: groupHeadView,
+  }),
+  group_getKeys: nodeMethod({
+    summary:
+      "A private group's current key epoch and the keys wrapped for an address (each opens only with that account's key): what a member's client decrypts posts with.",
+    params: z
+      .object({ groupId: groupIdSchema, address: addressSchema.transform((a) => a.toLowerCase()) })
+      .strict(),
+    result: groupKeysView,
   }),
   group_getMessageProof: nodeMethod({
     summary:

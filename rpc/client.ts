@@ -344,6 +344,11 @@ export class GatherClient {
     return this.call('group_getHead', { groupId })
   }
 
+  /** `group_getKeys`: a private group's current epoch and the keys wrapped for `address`. */
+  getGroupKeys(groupId: number, address: string): Promise<RpcResult<'group_getKeys'>> {
+    return this.call('group_getKeys', { groupId, address })
+  }
+
   /** `group_getMessageProof`: the proof JSON that `verifyInclusion` and `gather verify-inclusion` take. */
   async getGroupMessageProof(groupId: number, messageId: string): Promise<InclusionProofJson> {
     return (await this.call('group_getMessageProof', { groupId, messageId })).proof

@@ -4,6 +4,7 @@ import { GroupErrorCode } from '../modules/messaging/groupchain/errors.js'
 import type {
   GroupAccountView,
   GroupHeadView,
+  GroupKeysView,
   GroupMembersView,
   GroupMessageView,
   GroupService,
@@ -48,7 +49,8 @@ const viewsMatch: [
   Same<GroupMembersView, z.output<RpcApi['group_getMembers']['result']>>,
   Same<GroupAccountView, z.output<RpcApi['group_getMember']['result']>>,
   Same<GroupHeadView, z.output<RpcApi['group_getHead']['result']>>,
-] = [true, true, true, true]
+  Same<GroupKeysView, z.output<RpcApi['group_getKeys']['result']>>,
+] = [true, true, true, true, true]
 void viewsMatch
 
 /** The group runtime; throws `GROUP_NOT_HOSTED` when this node runs none. */
@@ -192,6 +194,7 @@ const nodeHandlers: { [K in NodeMethodName]: NodeHandler<K> } = {
   group_getMember: (deps, p) => readGroups(deps, (g) => g.account(p.groupId, p.address)),
 
   group_getHead: (deps, p) => readGroups(deps, (g) => g.head(p.groupId)),
+  group_getKeys: (deps, p) => readGroups(deps, (g) => g.keys(p.groupId, p.address)),
 
   // the runtime builds the proof; its shape is checked here so that what a client saves is what
   // group_verifyInclusion and `gather verify-inclusion` read (a mismatch is a bug: -32603, logged)

@@ -91,6 +91,7 @@ describe('every JSON-RPC method answers what rpc/api.ts declares', () => {
     group_getMembers: () => ({ groupId: 1 }),
     group_getMember: () => ({ groupId: 1, address: alice.address }),
     group_getHead: () => ({ groupId: 1 }),
+    group_getKeys: () => ({ groupId: 1, address: alice.address }),
     group_getMessageProof: () => ({ groupId: 1, messageId: '00'.repeat(32) }),
     group_listHosted: () => ({}),
   } satisfies { [M in RpcMethodName]?: () => Record<string, unknown> }

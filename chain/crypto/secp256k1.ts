@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
+import {
+  createECDH,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  sign,
+  verify,
+} from 'node:crypto'
 import { createRequire } from 'node:module'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { hex } from '../hex.js'
@@ -31,6 +39,12 @@ const HALF_ORDER_BYTES = bigintTo32(SECP256K1_ORDER >> 1n)
 /** The part of the `secp256k1` package's native binding (bitcoin-core's libsecp256k1) used here. */
 interface Libsecp256k1 {
   ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean
+  ecdh(
+    pubkey: Uint8Array,
+    seckey: Uint8Array,
+    opts: { hashfn: (x: Uint8Array, y: Uint8Array) => Uint8Array },
+    output: Uint8Array,
+  ): Uint8Array
 }
 
 /** Which implementation verifies secp256k1 signatures in this process. */
@@ -254,6 +268,36 @@ export function malleateSignature(sig64: Uint8Array): Uint8Array {
   const out = Uint8Array.from(sig64)
   out.set(bigintTo32(SECP256K1_ORDER - bytesToBigint(sig64.subarray(32, 64))), 32)
   return out
+}
+
+/**
+ * Elliptic-curve Diffie-Hellman on secp256k1: the x coordinate of `priv · pub`, as
+ * `crypto_ecdh` in OpenSSL and noble's `getSharedSecret(...).slice(1)` give it (feed it to a KDF,
+ * never use it as a key directly). libsecp256k1 where its binding loads, else node:crypto.
+ *
+ * @param priv32 - 32-byte private key
+ * @param pub33 - 33-byte compressed public key of the other side
+ * @returns the 32-byte shared x coordinate
+ * @throws Error if the private key is invalid or the public key is not a point of the curve
+ */
+export function ecdhSecp256k1(priv32: Uint8Array, pub33: Uint8Array): Uint8Array {
+  assertPrivateKey(priv32)
+  if (!isBytes(pub33) || pub33.length !== SECP256K1_PUBKEY_LENGTH || (pub33[0] !== 2 && pub33[0] !== 3))
+    throw new Error('secp256k1 public key must be 33 bytes, compressed')
+  if (libsecp256k1 !== undefined) {
+    try {
+      return libsecp256k1.ecdh(pub33, priv32, { hashfn: (x) => Uint8Array.from(x) }, new Uint8Array(32))
+    } catch {
+      throw new Error('secp256k1 public key is not a point of the curve')
+    }
+  }
+  const ecdh = createECDH('secp256k1')
+  ecdh.setPrivateKey(priv32)
+  try {
+    return new Uint8Array(ecdh.computeSecret(pub33))
+  } catch {
+    throw new Error('secp256k1 public key is not a point of the curve')
+  }
 }
 
 /** Throws unless `priv` is a 32-byte scalar in [1, n-1]. */

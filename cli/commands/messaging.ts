@@ -293,6 +293,7 @@ ${POLICY_HELP}`,
             parentGroup: current.parentGroup,
             membersMayBefriend: current.membersMayBefriend,
             checkpointInterval: current.checkpointInterval,
+            private: current.private,
             ...given,
           }
         }

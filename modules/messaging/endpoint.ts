@@ -61,6 +61,7 @@ export function groupView(g: GroupRecord) {
       parentGroup: Number(g.policy.parentGroup),
       membersMayBefriend: g.policy.membersMayBefriend,
       checkpointInterval: g.policy.checkpointInterval,
+      private: g.policy.private,
     },
     createdHeight: Number(g.createdHeight),
     updatedHeight: Number(g.updatedHeight),

@@ -20,6 +20,7 @@ function group(over: Partial<GroupRecord> = {}): Omit<GroupRecord, 'id'> {
       parentGroup: '0',
       membersMayBefriend: false,
       checkpointInterval: 100,
+      private: false,
     },
     createdHeight: '1',
     updatedHeight: '1',
@@ -43,6 +44,7 @@ describe('messaging invariants', () => {
           parentGroup: a,
           membersMayBefriend: true,
           checkpointInterval: 100,
+          private: false,
         },
       }),
     )

@@ -50,6 +50,8 @@ export const groupView = z
         membersMayBefriend: z.boolean(),
         /** group blocks between anchored checkpoints */
         checkpointInterval: z.number(),
+        /** posts are end-to-end encrypted under key epochs */
+        private: z.boolean(),
       })
       .strict(),
     createdHeight: z.number(),

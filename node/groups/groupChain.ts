@@ -305,6 +305,7 @@ export class GroupChain {
       owner: record.owner,
       maxMembers: record.policy.maxMembers,
       gated: BigInt(record.policy.minGatBalance) > 0n,
+      private: record.policy.private,
       frozen: record.frozen,
       holds: (address) => this.deps.main.holds(finalState, record, address),
     }
@@ -321,6 +322,7 @@ export class GroupChain {
       owner: record.owner,
       maxMembers: record.policy.maxMembers,
       gated: BigInt(record.policy.minGatBalance) > 0n,
+      private: record.policy.private,
       frozen: record.frozen,
       // re-checked against the final state when the block is built
       holds: () => true,

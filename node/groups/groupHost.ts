@@ -38,6 +38,7 @@ import { FinalState, GroupMainView, holdsGate } from './mainView.js'
 import type {
   GroupAccountView,
   GroupHeadView,
+  GroupKeysView,
   GroupMembersView,
   GroupMessageView,
   GroupService,
@@ -75,6 +76,8 @@ export interface GroupHostOptions {
   /** how long producer i waits (× i) before submitting a checkpoint another has not (default 3 s) */
   anchorStaggerMs?: number
 }
+
+const hexOrNull = (b: Uint8Array | undefined): string | null => (b === undefined ? null : hex(b))
 
 const ANCHOR_TYPE = protoType('gather.messaging.v1.MsgAnchorCheckpoint')
 
@@ -688,6 +691,7 @@ export class GroupHost implements GroupService {
           joinedAt: m.joinedAt,
           admin: m.address === owner || adminStore.has(state, m.address),
           ...(muted > Date.now() ? { mutedUntil: muted } : {}),
+          publicKey: hexOrNull(groupState.publicKey(state, m.address)),
         }
       }),
     }
@@ -733,6 +737,23 @@ export class GroupHost implements GroupService {
         messagingMethod.getGroup(this.node.chain.state, groupId)?.lastCheckpointHeight ?? 0,
       ),
       pending: g.chain.pending,
+      epoch: groupState.epoch(g.chain.view),
+    }
+  }
+
+  keys(groupId: number, address: string): GroupKeysView {
+    const g = this.hostedOrThrow(groupId)
+    const state = g.chain.view
+    return {
+      groupId,
+      address,
+      epoch: groupState.epoch(state),
+      keys: groupState.wrappedKeysOf(state, address).map(({ epoch, key }) => ({
+        epoch,
+        ephemeralKey: hex(key.ephemeralKey),
+        nonce: Buffer.from(key.nonce).toString('base64'),
+        ciphertext: Buffer.from(key.ciphertext).toString('base64'),
+      })),
     }
   }
 

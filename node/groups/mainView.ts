@@ -187,6 +187,7 @@ export function groupViewAt(
     owner: r.owner,
     maxMembers: r.policy.maxMembers,
     gated,
+    private: r.policy.private,
     frozen: r.frozen,
     // before the view's history a node cannot know: it trusts the producer (and the checkpoint)
     holds: (address) => (m < view.since ? true : view.heldAt(address, m, holdsNow(address))),

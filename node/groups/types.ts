@@ -44,6 +44,8 @@ export interface GroupHeadView {
   lastCheckpointHeight: number
   /** transactions waiting for a block on this node */
   pending: number
+  /** a private group's current key epoch (0: none yet, or a public group) */
+  epoch: number
 }
 
 /** One member. */
@@ -54,6 +56,8 @@ export interface GroupMemberView {
   admin: boolean
   /** ms since the epoch; absent when not muted */
   mutedUntil?: number
+  /** hex account key (33 bytes), once the member sent a group transaction (what keys are wrapped for) */
+  publicKey: string | null
 }
 
 /** A page of members. */
@@ -79,6 +83,16 @@ export interface GroupAccountView {
   nextNonce: number
 }
 
+/** A private group's key epochs as one address holds them (`group_getKeys`). */
+export interface GroupKeysView {
+  groupId: number
+  address: string
+  /** the group's current epoch (0: none yet) */
+  epoch: number
+  /** the address's wrapped keys, by epoch ascending; each opens with its account key only */
+  keys: { epoch: number; ephemeralKey: string; nonce: string; ciphertext: string }[]
+}
+
 /** The group runtime as the RPC layer sees it. Every method throws ChainError with a `GROUP_*` code. */
 export interface GroupService {
   /** Checks and admits a signed group transaction (gossiped to the group's producers). */
@@ -87,6 +101,8 @@ export interface GroupService {
   members(groupId: number, opts: { offset: number; limit: number }): GroupMembersView
   account(groupId: number, address: string): GroupAccountView
   head(groupId: number): GroupHeadView
+  /** the wrapped keys of `address` in a private group (hex ephemeral key, base64 nonce and ciphertext) */
+  keys(groupId: number, address: string): GroupKeysView
   /** the proof JSON `group_verifyInclusion` takes, against the lowest anchored checkpoint at or above the message's block */
   messageProof(groupId: number, messageId: string): Promise<unknown>
   /** the groups this node hosts */

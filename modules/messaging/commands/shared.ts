@@ -106,5 +106,6 @@ export function decodePolicy(p: Record<string, unknown> | null | undefined): Pol
     parentGroup: decodeId(p?.parentGroup ?? 0, 'parent_group', true).toString(),
     membersMayBefriend: p?.membersMayBefriend === true,
     checkpointInterval: interval === 0 ? DEFAULT_CHECKPOINT_INTERVAL : interval,
+    private: p?.private === true,
   }
 }

@@ -106,6 +106,11 @@ export function updateGroupCommand(): Command<UpdateGroup> {
           MessagingErrorCode.TOO_MANY_PRODUCERS,
           `${after.producers.length} producers; a group chain has at most ${max}`,
         )
+      if (after.policy.private !== g.policy.private)
+        throw new ChainError(
+          MessagingErrorCode.PRIVACY_FIXED,
+          `group ${g.id} is ${g.policy.private ? 'private' : 'public'}: privacy is chosen at creation and never changes`,
+        )
       if (after.policy.parentGroup !== g.policy.parentGroup && after.policy.parentGroup !== '0')
         checkParent(ctx.state, msg.owner, after.policy.parentGroup, g.id)
       if (g.frozen && msg.producers !== undefined) {

@@ -29,6 +29,22 @@ export const GroupErrorCode = {
   POOL_FULL: 'GROUP_POOL_FULL',
   /** a proof asked for before a checkpoint anchored on the main chain covers the message's block */
   NOT_ANCHORED_YET: 'GROUP_NOT_ANCHORED_YET',
+  /** a client could not open a private group's key or post (not its key, or changed bytes) */
+  DECRYPT_FAILED: 'GROUP_DECRYPT_FAILED',
+  /** a plain post in a private group, or a key epoch in a public one */
+  PRIVACY_MISMATCH: 'GROUP_PRIVACY_MISMATCH',
+  /** a sealed post under an epoch older than the group's current one */
+  STALE_EPOCH: 'GROUP_STALE_EPOCH',
+  /** a sealed post or key share naming an epoch the group has not opened */
+  UNKNOWN_EPOCH: 'GROUP_UNKNOWN_EPOCH',
+  /** a key epoch that does not continue the group's epochs (number, part, author) */
+  BAD_KEY_EPOCH: 'GROUP_BAD_KEY_EPOCH',
+  /** a wrapped key for an address that is not a member */
+  KEY_FOR_NON_MEMBER: 'GROUP_KEY_FOR_NON_MEMBER',
+  /** a second wrapped key of one epoch for one member */
+  KEY_ALREADY_WRAPPED: 'GROUP_KEY_ALREADY_WRAPPED',
+  /** a key share of an earlier epoch when the group's rules do not share history */
+  HISTORY_NOT_SHARED: 'GROUP_HISTORY_NOT_SHARED',
   /** a group block that breaks the format or the chain rules (height, parent, roots, time) */
   BLOCK_INVALID: 'GROUP_BLOCK_INVALID',
   /** a group block signed by a key that is not the producer of its height and round */

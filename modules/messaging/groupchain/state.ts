@@ -4,6 +4,7 @@ import { StateOverlay } from '../../../chain/store/overlay.js'
 import {
   bigintCodec,
   bytesCodec,
+  paddedId,
   protoCodec,
   SingletonStore,
   TypedStore,
@@ -11,6 +12,7 @@ import {
 import type { StateReader, StateWriter } from '../../../chain/store/types.js'
 import type { PrunedTx } from './block.js'
 import { GroupErrorCode } from './errors.js'
+import { decodeSealed, SEALED_CONTENT_TYPE, type WrappedKey } from './sealed.js'
 import type { GroupTx } from './tx.js'
 
 /**
@@ -45,6 +47,40 @@ export const rulesStore = new SingletonStore<GroupRules>(
 )
 /** `group/nonce/<address>` → the author's last nonce in this group. */
 export const nonceStore = new TypedStore<bigint>(G, 'nonce', bigintCodec)
+/** `group/pubkey/<address>` → the account key (33 bytes) of an author, recorded with its first transaction. */
+export const pubkeyStore = new TypedStore<Uint8Array>(G, 'pubkey', bytesCodec)
+/** `group/epoch` → a private group's current key epoch (absent: none yet). */
+export const epochStore = new SingletonStore<bigint>(G, 'epoch', bigintCodec)
+/** `group/epochs/<padded epoch>` → who opened a key epoch, in how many parts, how many came. */
+export const epochRecordStore = new TypedStore<EpochRecord>(
+  G,
+  'epochs',
+  protoCodec(protoType('gather.messaging.v1.GroupEpochRecord')),
+)
+/** `group/key/<padded epoch>/<address>` → a member's wrapped group key of that epoch. */
+export const keyStore = new TypedStore<KeyRecord>(
+  G,
+  'key',
+  protoCodec(protoType('gather.messaging.v1.GroupKeyRecord')),
+)
+
+/** A key epoch as held in state. */
+export interface EpochRecord {
+  author: string
+  parts: number
+  partsSeen: number
+  /** uint64 as a decimal string: the group height it was opened at */
+  openedAt: string
+}
+
+/** A member's wrapped key of one epoch as held in state. */
+export interface KeyRecord {
+  ephemeralKey: Uint8Array
+  nonce: Uint8Array
+  ciphertext: Uint8Array
+}
+
+const epochKey = (epoch: number, address: string): string => `${paddedId(epoch)}/${address}`
 
 /** A ban as held in state. */
 export interface BanRecord {
@@ -71,6 +107,8 @@ export interface GroupView {
   maxMembers: number
   /** holder-gated: joining needs `holds(address)` */
   gated: boolean
+  /** posts are sealed under key epochs */
+  private: boolean
   frozen: boolean
   /** whether the address holds at least the gate's balance (asked only when gated) */
   holds(address: string): boolean
@@ -138,6 +176,95 @@ export const groupState = {
   members(state: StateReader): { address: string; joinedAt: number }[] {
     return memberStore.entries(state).map(([address, h]) => ({ address, joinedAt: Number(h) }))
   },
+  /** An author's account key, once it sent a transaction to the group. */
+  publicKey(state: StateReader, address: string): Uint8Array | undefined {
+    return pubkeyStore.get(state, address)
+  },
+  /** The current key epoch (0: none). */
+  epoch(state: StateReader): number {
+    return Number(epochStore.get(state) ?? 0n)
+  },
+  epochRecord(state: StateReader, epoch: number): EpochRecord | undefined {
+    return epochRecordStore.get(state, paddedId(epoch))
+  },
+  /** A member's wrapped key of one epoch. */
+  wrappedKey(state: StateReader, epoch: number, address: string): KeyRecord | undefined {
+    return keyStore.get(state, epochKey(epoch, address))
+  },
+  /** The addresses holding a wrapped key of `epoch`. */
+  keyHolders(state: StateReader, epoch: number): string[] {
+    const prefix = keyStore.key(`${paddedId(epoch)}/`)
+    return state.keys(prefix).map((k) => k.slice(prefix.length))
+  },
+  /** Every wrapped key of an address, by epoch (ascending). */
+  wrappedKeysOf(state: StateReader, address: string): { epoch: number; key: KeyRecord }[] {
+    const out: { epoch: number; key: KeyRecord }[] = []
+    for (let e = 1; e <= groupState.epoch(state); e++) {
+      const key = groupState.wrappedKey(state, e, address)
+      if (key !== undefined) out.push({ epoch: e, key })
+    }
+    return out
+  },
+}
+
+/** Stores the wrapped keys of one key-epoch or key-share transaction. */
+function putWrappedKeys(
+  state: StateWriter,
+  ctx: ApplyContext,
+  epoch: number,
+  ephemeralKey: Uint8Array,
+  keys: readonly WrappedKey[],
+): void {
+  for (const k of keys) {
+    if (!groupState.isMember(state, ctx.group, k.member))
+      refuse(
+        GroupErrorCode.KEY_FOR_NON_MEMBER,
+        `a key of epoch ${epoch} is wrapped for ${k.member}, not a member`,
+      )
+    if (keyStore.has(state, epochKey(epoch, k.member)))
+      refuse(GroupErrorCode.KEY_ALREADY_WRAPPED, `${k.member} already holds a key of epoch ${epoch}`)
+    keyStore.set(state, epochKey(epoch, k.member), { ephemeralKey, nonce: k.nonce, ciphertext: k.ciphertext })
+  }
+}
+
+function requirePrivate(ctx: ApplyContext, what: string): void {
+  if (!ctx.group.private)
+    refuse(GroupErrorCode.PRIVACY_MISMATCH, `${what}: this group is public, its posts are not encrypted`)
+}
+
+/** A post's form against the group's privacy and current epoch. */
+function checkPostPrivacy(
+  state: StateReader,
+  ctx: ApplyContext,
+  contentType: string,
+  content: Uint8Array,
+): void {
+  const sealed = contentType === SEALED_CONTENT_TYPE
+  if (!ctx.group.private) {
+    if (sealed) requirePrivate(ctx, 'a sealed post')
+    return
+  }
+  if (!sealed)
+    refuse(
+      GroupErrorCode.PRIVACY_MISMATCH,
+      'this group is private: a post must be sealed under its current key epoch',
+    )
+  const { epoch } = decodeSealed(content)
+  const current = groupState.epoch(state)
+  if (current === 0)
+    refuse(GroupErrorCode.UNKNOWN_EPOCH, 'the group has no key epoch yet: an admin opens one first', {
+      epoch: 0,
+    })
+  if (epoch < current)
+    refuse(
+      GroupErrorCode.STALE_EPOCH,
+      `sealed under epoch ${epoch}, but the group is at epoch ${current}: seal it again with the new key`,
+      { epoch: current },
+    )
+  if (epoch > current)
+    refuse(GroupErrorCode.UNKNOWN_EPOCH, `epoch ${epoch} is not open: the group is at epoch ${current}`, {
+      epoch: current,
+    })
 }
 
 function addMember(state: StateWriter, address: string, height: number): void {
@@ -207,10 +334,72 @@ export function applyGroupTx(state: StateWriter, tx: GroupTx, ctx: ApplyContext)
       },
     )
   nonceStore.set(state, author, BigInt(nonce))
+  if (!pubkeyStore.has(state, author)) pubkeyStore.set(state, author, tx.body.publicKey)
   switch (action.kind) {
     case 'post':
       requirePostingMember(state, ctx, author)
+      checkPostPrivacy(state, ctx, action.contentType, action.content)
       return { kind: 'post', id: tx.id, author }
+    case 'keyEpoch': {
+      requireAdmin(state, ctx, author)
+      requirePrivate(ctx, 'a key epoch')
+      const current = groupState.epoch(state)
+      if (action.part === 0) {
+        if (action.epoch !== current + 1)
+          refuse(
+            GroupErrorCode.BAD_KEY_EPOCH,
+            `a new key epoch must be ${current + 1}, not ${action.epoch}`,
+            {
+              epoch: current,
+            },
+          )
+        epochStore.set(state, BigInt(action.epoch))
+        epochRecordStore.set(state, paddedId(action.epoch), {
+          author,
+          parts: action.parts,
+          partsSeen: 1,
+          openedAt: String(ctx.height),
+        })
+      } else {
+        const rec = groupState.epochRecord(state, current)
+        if (
+          rec === undefined ||
+          action.epoch !== current ||
+          rec.author !== author ||
+          rec.parts !== action.parts ||
+          action.part !== rec.partsSeen
+        )
+          refuse(
+            GroupErrorCode.BAD_KEY_EPOCH,
+            `part ${action.part} of epoch ${action.epoch} does not continue epoch ${current}` +
+              (rec === undefined ? '' : ` (${rec.partsSeen} of ${rec.parts} parts by ${rec.author})`),
+            { epoch: current },
+          )
+        epochRecordStore.set(state, paddedId(current), { ...rec!, partsSeen: rec!.partsSeen + 1 })
+      }
+      putWrappedKeys(state, ctx, action.epoch, action.ephemeralKey, action.keys)
+      return { kind: 'other' }
+    }
+    case 'keyShare': {
+      requireAdmin(state, ctx, author)
+      requirePrivate(ctx, 'a key share')
+      const current = groupState.epoch(state)
+      if (action.epoch > current)
+        refuse(
+          GroupErrorCode.UNKNOWN_EPOCH,
+          `epoch ${action.epoch} is not open: the group is at epoch ${current}`,
+          {
+            epoch: current,
+          },
+        )
+      if (!groupState.rules(state).shareHistory)
+        refuse(
+          GroupErrorCode.HISTORY_NOT_SHARED,
+          'the group does not share history: a newcomer gets keys only with a new epoch',
+        )
+      putWrappedKeys(state, ctx, action.epoch, action.ephemeralKey, action.keys)
+      return { kind: 'other' }
+    }
     case 'join': {
       const ban = groupState.ban(state, author)
       if (ban !== undefined) refuse(GroupErrorCode.BANNED, `banned by ${ban.by}`, { by: ban.by })

@@ -13,6 +13,13 @@ import { ChainError } from '../../../chain/errors.js'
 import { hex } from '../../../chain/hex.js'
 import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { GroupErrorCode } from './errors.js'
+import {
+  decodeSealed,
+  NONCE_BYTES,
+  SEALED_CONTENT_TYPE,
+  WRAPPED_KEY_BYTES,
+  type WrappedKey,
+} from './sealed.js'
 
 const TxType = protoType('gather.messaging.v1.GroupTx')
 const BodyType = protoType('gather.messaging.v1.GroupTxBody')
@@ -49,6 +56,15 @@ export type GroupAction =
   | { kind: 'delete'; messageId: string }
   | { kind: 'setAdmins'; admins: string[] }
   | { kind: 'setRules'; text: string; retentionDays: number; shareHistory: boolean }
+  | {
+      kind: 'keyEpoch'
+      epoch: number
+      part: number
+      parts: number
+      ephemeralKey: Uint8Array
+      keys: WrappedKey[]
+    }
+  | { kind: 'keyShare'; epoch: number; ephemeralKey: Uint8Array; keys: WrappedKey[] }
 
 /** The kinds of group actions. */
 export type GroupActionKind = GroupAction['kind']
@@ -99,7 +115,50 @@ function actionObject(a: GroupAction): Record<string, unknown> {
       return {
         setRules: { text: a.text, retentionDays: a.retentionDays, shareHistory: a.shareHistory },
       }
+    case 'keyEpoch':
+      return {
+        keyEpoch: {
+          epoch: a.epoch,
+          part: a.part,
+          parts: a.parts,
+          ephemeralKey: a.ephemeralKey,
+          keys: a.keys,
+        },
+      }
+    case 'keyShare':
+      return { keyShare: { epoch: a.epoch, ephemeralKey: a.ephemeralKey, keys: a.keys } }
   }
+}
+
+/** Wrapped keys in one key-epoch or key-share transaction, at most. */
+export const MAX_KEYS_PER_TX = 500
+
+/** Parts of one key epoch, at most (10,000 members in parts of 400 take 25). */
+export const MAX_EPOCH_PARTS = 64
+
+function ephemeralKeyOf(v: unknown, field: string): Uint8Array {
+  const k = (v as Uint8Array | undefined) ?? new Uint8Array(0)
+  if (k.length !== SECP256K1_PUBKEY_LENGTH || (k[0] !== 2 && k[0] !== 3))
+    throw malformed(`${field} must be a 33-byte compressed secp256k1 key`)
+  return k
+}
+
+function wrappedKeys(v: unknown, field: string): WrappedKey[] {
+  const list = (v as Record<string, unknown>[] | undefined) ?? []
+  if (list.length === 0) throw malformed(`${field} is empty`)
+  if (list.length > MAX_KEYS_PER_TX) throw malformed(`${field} holds more than ${MAX_KEYS_PER_TX} keys`)
+  const seen = new Set<string>()
+  return list.map((k, i) => {
+    const m = address(k.member, `${field}[${i}].member`)
+    if (seen.has(m)) throw malformed(`${field} wraps a key for ${m} twice`)
+    seen.add(m)
+    const nonce = (k.nonce as Uint8Array | undefined) ?? new Uint8Array(0)
+    const ciphertext = (k.ciphertext as Uint8Array | undefined) ?? new Uint8Array(0)
+    if (nonce.length !== NONCE_BYTES) throw malformed(`${field}[${i}].nonce must be ${NONCE_BYTES} bytes`)
+    if (ciphertext.length !== WRAPPED_KEY_BYTES)
+      throw malformed(`${field}[${i}].ciphertext must be ${WRAPPED_KEY_BYTES} bytes`)
+    return { member: m, nonce, ciphertext }
+  })
 }
 
 /** The canonical bytes of a body. */
@@ -200,6 +259,33 @@ function decodeAction(m: Record<string, unknown>): GroupAction {
         text,
         retentionDays: Number(v?.retentionDays ?? 0),
         shareHistory: v?.shareHistory === true,
+      }
+    }
+    case 'keyEpoch': {
+      const epoch = safeU64(v?.epoch, 'key_epoch.epoch')
+      const part = Number(v?.part ?? 0)
+      const parts = Number(v?.parts ?? 0)
+      if (epoch < 1) throw malformed('key_epoch.epoch must be at least 1')
+      if (parts < 1 || parts > MAX_EPOCH_PARTS)
+        throw malformed(`key_epoch.parts must be 1 to ${MAX_EPOCH_PARTS}`)
+      if (part >= parts) throw malformed('key_epoch.part must be below key_epoch.parts')
+      return {
+        kind,
+        epoch,
+        part,
+        parts,
+        ephemeralKey: ephemeralKeyOf(v?.ephemeralKey, 'key_epoch.ephemeral_key'),
+        keys: wrappedKeys(v?.keys, 'key_epoch.keys'),
+      }
+    }
+    case 'keyShare': {
+      const epoch = safeU64(v?.epoch, 'key_share.epoch')
+      if (epoch < 1) throw malformed('key_share.epoch must be at least 1')
+      return {
+        kind,
+        epoch,
+        ephemeralKey: ephemeralKeyOf(v?.ephemeralKey, 'key_share.ephemeral_key'),
+        keys: wrappedKeys(v?.keys, 'key_share.keys'),
       }
     }
     default:
@@ -314,6 +400,10 @@ export function encodeNote(note: Omit<Note, 'type'>): Uint8Array {
 export function checkPostContent(contentType: string, content: Uint8Array): void {
   if (contentType === '' || contentType.length > 128)
     throw malformed('post content_type must be 1-128 characters')
+  if (contentType === SEALED_CONTENT_TYPE) {
+    decodeSealed(content)
+    return
+  }
   if (contentType !== ACTIVITY_CONTENT_TYPE) return
   let note: unknown
   try {

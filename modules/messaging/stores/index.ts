@@ -23,6 +23,8 @@ export interface PolicyRecord {
   membersMayBefriend: boolean
   /** group blocks between anchored checkpoints (1..100,000) */
   checkpointInterval: number
+  /** posts are end-to-end encrypted (key epochs); fixed at creation */
+  private: boolean
 }
 
 /** A group as stored (uint64 numbers as decimal strings). */
