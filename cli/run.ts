@@ -150,6 +150,12 @@ export async function runNode(o: RunOptions): Promise<void> {
         'the anchor key has no account on this chain yet: fund it, or checkpoints cannot be anchored',
       )
   }
+  const keyAdmin = o.groups?.keyAdmin
+  if (keyAdmin !== undefined)
+    o.log.info(
+      { groupAdminKey: keyAdmin.address },
+      'group admin key set: this node keeps the keys of the private groups this account administers',
+    )
   node.start()
   let stopping = false
   const shutdown = (signal: string, code = 0): void => {

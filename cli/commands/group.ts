@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
+import { SEALED_CONTENT_TYPE } from '../../modules/messaging/groupchain/sealed.js'
 import {
   ACTIVITY_CONTENT_TYPE,
   checkPostContent,
@@ -8,13 +9,24 @@ import {
   MAX_ADMINS,
   MAX_POST_BYTES,
   MAX_RULES_CHARS,
+  type Note,
   type NoteAttachment,
   noteOf,
   signGroupTx,
 } from '../../modules/messaging/groupchain/tx.js'
-import type { GroupAccountView, GroupMessageView } from '../../rpc/client.js'
+import type { GatherClient, GroupAccountView, GroupMessageView } from '../../rpc/client.js'
+import {
+  type GroupAccount,
+  groupKeysOf,
+  keyRecipients,
+  openMessage,
+  rotationTxs,
+  sealedPostTx,
+  shareTxs,
+} from '../../rpc/privateGroups.js'
 import { parseAddressArg, parseWhole } from '../args.js'
 import { columnTable, keyValueTable, output, printJson } from '../format.js'
+import { defaultHome } from '../home.js'
 import { clientOf, examples, homeOption, jsonOption, passphraseOption, rpcOption } from '../options.js'
 import { unlockKey } from '../prompt.js'
 import { groupIdArg } from './messaging.js'
@@ -280,6 +292,84 @@ async function signAndPost(o: SigningOptions, plan: GroupTxPlan): Promise<void> 
   )
 }
 
+/** Whether a group is private (its posts sealed under key epochs). */
+async function isPrivate(client: GatherClient, groupId: number): Promise<boolean> {
+  return (await client.getGroup(groupId)).policy.private
+}
+
+/** The --from key, unlocked. */
+async function signerOf(o: SigningOptions): Promise<GroupAccount> {
+  if (o.from === undefined)
+    throw new Error('--from <key> is required: the keystore key that signs (gather keys list shows them)')
+  return (await unlockKey(o.home, o.from, o)).key
+}
+
+/** Sends signed group transactions in order; their ids. */
+async function sendAll(client: GatherClient, txs: readonly Uint8Array[]): Promise<string[]> {
+  const ids: string[] = []
+  for (const tx of txs) ids.push((await client.postGroupTx(tx)).id)
+  return ids
+}
+
+/**
+ * A new key epoch for the members but `exclude`, by the admin `key`: after a kick, a ban or a
+ * leave, for newcomers of a group that does not share history, or a private group's first.
+ */
+async function rotate(
+  client: GatherClient,
+  groupId: number,
+  key: GroupAccount,
+  exclude: string[],
+): Promise<{ epoch: number; key: Uint8Array; recipients: number; ids: string[] }> {
+  const { chainId } = await client.getStatus()
+  const r = await rotationTxs(client, chainId, groupId, key, exclude)
+  return { epoch: r.epoch, key: r.key, recipients: r.recipients, ids: await sendAll(client, r.txs) }
+}
+
+/** Posts a Note sealed under the group's current epoch (opening the first epoch when an admin posts first). */
+async function postSealed(o: SigningOptions, groupId: number, note: Uint8Array): Promise<void> {
+  const client = clientOf(o.rpc)
+  const key = await signerOf(o)
+  const account = await client.getGroupMember(groupId, key.address)
+  const refusal = refusalOf(
+    { kind: 'post', contentType: SEALED_CONTENT_TYPE, content: note },
+    account,
+    Date.now(),
+  )
+  if (refusal !== undefined) throw new Error(refusal)
+  const { chainId } = await client.getStatus()
+  let held = await groupKeysOf(client, chainId, groupId, key)
+  let opened: number | undefined
+  if (held.epoch === 0) {
+    if (!account.admin)
+      throw new Error(
+        `group ${groupId} has no key epoch yet: an admin opens one (gather group rotate ${groupId}) (GROUP_UNKNOWN_EPOCH)`,
+      )
+    const r = await rotate(client, groupId, key, [])
+    held = { epoch: r.epoch, keys: new Map([[r.epoch, r.key]]) }
+    opened = r.epoch
+  }
+  const parsed = noteOf(ACTIVITY_CONTENT_TYPE, note)!
+  const tx = await sealedPostTx(client, chainId, groupId, key, parsed, held)
+  const r = await client.postGroupTx(tx)
+  output(
+    o.json,
+    { ...r, groupId, author: key.address, action: 'post', sealed: true, epoch: held.epoch },
+    () =>
+      keyValueTable([
+        ['id', r.id],
+        ['group', groupId],
+        ['from', `${key.address} (${o.from})`],
+        ['action', 'post'],
+        [
+          'content',
+          `sealed under key epoch ${held.epoch}${opened === undefined ? '' : ' (opened now: the group had none)'}`,
+        ],
+        ['status', 'accepted by the node: it goes into one of the next group blocks'],
+      ]),
+  )
+}
+
 const COMMON_HELP = `The node (--rpc) must host the group's chain; one that runs no group chains answers
 GROUP_NOT_HOSTED. --json prints the node's answer.`
 
@@ -317,17 +407,25 @@ function groupCommand(
   return jsonOption(cmd)
 }
 
-/** One message as `gather group read` prints it: `[time] author: text`. */
-export function messageLine(m: GroupMessageView, withId: boolean): string {
+/** One message as `gather group read` prints it: `[time] author: text`; a sealed one opened with `keys` when given. */
+export function messageLine(
+  m: GroupMessageView,
+  withId: boolean,
+  opened?: { note?: Note; epoch?: number; error?: string },
+): string {
   let text: string
   const bytes = m.content === null ? undefined : Buffer.from(m.content, 'base64')
   if (m.deleted)
     text = m.deletedBy === undefined || m.deletedBy === m.author ? '(deleted)' : `(deleted by ${m.deletedBy})`
   else if (bytes === undefined)
     text = m.pruned ? '(pruned: older than the group keeps content)' : '(no content)'
-  else if (m.contentType !== ACTIVITY_CONTENT_TYPE) text = `(encrypted, ${bytes.length} bytes)`
+  else if (m.contentType === SEALED_CONTENT_TYPE && opened?.note === undefined) {
+    const why = opened?.error === undefined ? 'give --from to open it' : opened.error
+    text = `(encrypted, ${bytes.length} bytes: ${why})`
+  } else if (m.contentType !== ACTIVITY_CONTENT_TYPE && m.contentType !== SEALED_CONTENT_TYPE)
+    text = `(${m.contentType}, ${bytes.length} bytes)`
   else {
-    const note = noteOf(m.contentType, bytes)
+    const note = opened?.note ?? noteOf(m.contentType, bytes)
     if (note === undefined || typeof note.content !== 'string')
       text = `(unreadable note, ${bytes.length} bytes)`
     else {
@@ -373,7 +471,9 @@ their messages live on the group's own chain, served by the nodes that host it.`
         'gather group post 1 "the minutes" --attach https://example.org/minutes.pdf --from alice',
         'gather group post 2 --content-type application/vnd.gather.sealed --file sealed.bin --from alice',
       ],
-      notes: `<text> becomes an ActivityStreams Note (application/activity+json) with --reply-to ID (a message
+      notes: `In a private group the Note is sealed here, under the group's current key epoch, before it leaves:
+the node only sees ciphertext (an admin posting first opens the first epoch).
+<text> becomes an ActivityStreams Note (application/activity+json) with --reply-to ID (a message
 id, gather group read --ids) and --attach URL (repeatable, up to 16 links). --content-type T with
 --file F sends the file's bytes as they are (a private group's ciphertext, or a Note you wrote).
 At most ${MAX_POST_BYTES / 1024} KiB of content.`,
@@ -387,6 +487,14 @@ At most ${MAX_POST_BYTES / 1024} KiB of content.`,
     .action(async (id: string, text: string | undefined, o: PostOptions) => {
       const groupId = groupIdArg(id)
       const action = await postAction(text, o)
+      if (
+        action.kind === 'post' &&
+        action.contentType === ACTIVITY_CONTENT_TYPE &&
+        (await isPrivate(clientOf(o.rpc), groupId))
+      ) {
+        await postSealed(o, groupId, action.content)
+        return
+      }
       await signAndPost(o, {
         groupId,
         action,
@@ -501,19 +609,93 @@ offset, or a date). Admins cannot be muted. gather group unmute lifts it.`,
         ? {}
         : { notes: 'Admins cannot be removed this way: the owner takes them off the admins first.' }),
       signing: true,
-    }).action(async (id: string, memberText: string, o: SigningOptions) => {
-      const groupId = groupIdArg(id)
-      const member = memberArg(memberText)
-      await signAndPost(o, {
-        groupId,
-        action: { kind, member },
-        summary: [
-          ['action', kind],
-          ['member', member],
-        ],
-      })
     })
+      .option('--no-rotate', 'in a private group, do not open a new key epoch for the remaining members')
+      .action(async (id: string, memberText: string, o: SigningOptions & { rotate?: boolean }) => {
+        const groupId = groupIdArg(id)
+        const member = memberArg(memberText)
+        await signAndPost(o, {
+          groupId,
+          action: { kind, member },
+          summary: [
+            ['action', kind],
+            ['member', member],
+          ],
+        })
+        const client = clientOf(o.rpc)
+        if (kind === 'unban' || o.rotate === false || !(await isPrivate(client, groupId))) return
+        const r = await rotate(client, groupId, await signerOf(o), [member])
+        output(o.json, { groupId, rotated: { epoch: r.epoch, recipients: r.recipients, ids: r.ids } }, () =>
+          keyValueTable([
+            ['rotated', `key epoch ${r.epoch} for ${r.recipients} members (not ${member})`],
+            ['ids', r.ids.join(', ')],
+          ]),
+        )
+      })
   }
+
+  groupCommand(group, 'rotate <group-id>', "open a private group's next key epoch for its members (admins)", {
+    examples: ['gather group rotate 1 --from alice', 'gather group rotate 1 --exclude gat1... --from alice'],
+    notes: `A fresh random group key, wrapped for each member's account key (those that sent a group
+transaction; newcomers have: joining is one). Posts from then on are sealed under it; a member
+left out (--exclude ADDRESS, repeatable) cannot read them. kick and ban rotate by themselves; do
+it after a leave, or to let newcomers in when the group does not share history. 10,000 members
+take 25 transactions of 400 keys.`,
+    signing: true,
+  })
+    .option('--exclude <address>', 'a member not to wrap the key for (repeatable)', collect, [])
+    .action(async (id: string, o: SigningOptions & { exclude: string[] }) => {
+      const groupId = groupIdArg(id)
+      const exclude = o.exclude.map((a) => addressArg(a, '--exclude'))
+      const client = clientOf(o.rpc)
+      if (!(await isPrivate(client, groupId)))
+        throw new Error(`group ${groupId} is public: its posts are not encrypted (GROUP_PRIVACY_MISMATCH)`)
+      const key = await signerOf(o)
+      const account = await client.getGroupMember(groupId, key.address)
+      if (!account.admin)
+        throw new Error(`${key.address} is not an admin of group ${groupId} (GROUP_NOT_ADMIN)`)
+      const r = await rotate(client, groupId, key, exclude)
+      output(o.json, { groupId, epoch: r.epoch, recipients: r.recipients, ids: r.ids }, () =>
+        keyValueTable([
+          ['group', groupId],
+          ['epoch', r.epoch],
+          ['wrapped for', `${r.recipients} members`],
+          ['transactions', r.ids.join(', ')],
+        ]),
+      )
+    })
+
+  groupCommand(
+    group,
+    'share <group-id> <member...>',
+    "give members the keys of every epoch you hold: a private group's history (admins)",
+    {
+      examples: ['gather group share 1 gat1... --from alice'],
+      notes: `Only a group whose rules share history (gather group rules --share-history true) accepts it;
+otherwise newcomers get keys with the next epoch (gather group rotate).`,
+      signing: true,
+    },
+  ).action(async (id: string, members: string[], o: SigningOptions) => {
+    const groupId = groupIdArg(id)
+    const wanted = new Set(members.map((m) => memberArg(m)))
+    const client = clientOf(o.rpc)
+    const key = await signerOf(o)
+    const recipients = (await keyRecipients(client, groupId)).filter((r) => wanted.has(r.address))
+    const missing = [...wanted].filter((a) => !recipients.some((r) => r.address === a))
+    if (missing.length > 0)
+      throw new Error(
+        `${missing.join(', ')}: not a member with a known account key (GROUP_KEY_FOR_NON_MEMBER)`,
+      )
+    const { chainId } = await client.getStatus()
+    const ids = await sendAll(client, await shareTxs(client, chainId, groupId, key, recipients))
+    output(o.json, { groupId, members: [...wanted], ids }, () =>
+      keyValueTable([
+        ['group', groupId],
+        ['shared with', [...wanted].join(', ')],
+        ['transactions', ids.join(', ')],
+      ]),
+    )
+  })
 
   groupCommand(
     group,
@@ -638,14 +820,18 @@ messages) together.`,
     ],
     notes: `The newest messages (--limit N, 1 to 200, default 50; --before H: of group blocks below height H),
 printed oldest first. A Note shows its text; a deleted message "(deleted)"; other content types
-(a private group's ciphertext) "(encrypted, N bytes)". --ids starts each line with the message id.
+(a private group's ciphertext) "(encrypted, N bytes…)": --from KEY opens them with the group keys
+wrapped for that account, on this machine. --ids starts each line with the message id.
 --json prints the node's answer (newest first, content in base64).`,
     signing: false,
   })
     .option('--limit <n>', 'at most this many messages, 1 to 200 (default 50)')
     .option('--before <height>', 'only messages of group blocks below this height')
     .option('--ids', 'start each line with the message id')
-    .action(async (id: string, o: GroupOptions & { limit?: string; before?: string; ids?: boolean }) => {
+    .option('--from <key>', "a private group: the member's keystore key that opens the posts")
+    .option('--home <dir>', 'home of the keystore (with --from)', defaultHome())
+    .option('--passphrase-file <file>', "the key's passphrase (with --from)")
+    .action(async (id: string, o: SigningOptions & { limit?: string; before?: string; ids?: boolean }) => {
       const groupId = groupIdArg(id)
       const limit = o.limit === undefined ? undefined : parseWhole(o.limit, '--limit', 1, 200)
       const before =
@@ -656,13 +842,35 @@ printed oldest first. A Note shows its text; a deleted message "(deleted)"; othe
         ...(limit === undefined ? {} : { limit }),
         ...(before === undefined ? {} : { before }),
       })
-      output(o.json, r, () =>
-        r.messages.length === 0
-          ? '(no messages)'
-          : [...r.messages]
-              .reverse()
-              .map((m) => messageLine(m, o.ids === true))
-              .join('\n'),
+      let keys: ReadonlyMap<number, Uint8Array> | undefined
+      let chainId = ''
+      if (o.from !== undefined) {
+        const client = clientOf(o.rpc)
+        chainId = (await client.getStatus()).chainId
+        keys = (await groupKeysOf(client, chainId, groupId, await signerOf(o))).keys
+      }
+      const opened = r.messages.map((m) =>
+        keys === undefined ? undefined : openMessage(chainId, groupId, m, keys),
+      )
+      output(
+        o.json,
+        keys === undefined
+          ? r
+          : {
+              ...r,
+              messages: r.messages.map((m, i) => ({
+                ...m,
+                ...(opened[i]?.note === undefined ? {} : { note: opened[i]!.note }),
+                ...(opened[i]?.error === undefined ? {} : { openError: opened[i]!.error }),
+              })),
+            },
+        () =>
+          r.messages.length === 0
+            ? '(no messages)'
+            : r.messages
+                .map((m, i) => messageLine(m, o.ids === true, opened[i]))
+                .reverse()
+                .join('\n'),
       )
     })
 

@@ -9,13 +9,17 @@ import {
   signCheckpoint,
 } from '../../modules/messaging/groupchain/checkpoint.js'
 import { proofFromJson, verifyInclusion } from '../../modules/messaging/groupchain/proof.js'
+import { openPost, SEALED_CONTENT_TYPE } from '../../modules/messaging/groupchain/sealed.js'
+import { decodeGroupTx } from '../../modules/messaging/groupchain/tx.js'
 import { checkpointKey } from '../../modules/messaging/method.js'
 import type { CheckpointView, GroupView } from '../../rpc/client.js'
+import { groupKeysOf } from '../../rpc/privateGroups.js'
 import { parseCliAmount } from '../amount.js'
 import { parseAddressArg } from '../args.js'
 import { columnTable, formatUgat, keyValueTable, output } from '../format.js'
-import { readNodeKeyFile } from '../home.js'
+import { defaultHome, readNodeKeyFile } from '../home.js'
 import { clientOf, examples, jsonOption, rpcOption } from '../options.js'
+import { unlockKey } from '../prompt.js'
 import {
   anchorCheckpointMessage,
   createGroupMessage,
@@ -41,6 +45,7 @@ interface GroupTxOptions extends TxOptions {
   ownerProduces?: boolean
   checkpoint?: string
   signWith?: string[]
+  public?: boolean
 }
 
 /** Options of the paged group queries. */
@@ -198,8 +203,12 @@ holds one GID; gather query gid <gid-or-address> resolves it.`,
       'gather tx create-group alice council --producer <node-id> --producer <node-id> --producer <node-id> --threshold 2',
       'gather tx create-group alice holders --min-gat 100gat --max-members 500 --befriend',
       'gather tx create-group alice seeds --parent 1 --json',
+      'gather tx create-group alice square --public',
     ],
-    notes: `Creating a group burns the creation fee (10 GAT by default). --producer KEY (repeatable) names the
+    notes: `Groups are private unless --public is given: their posts are end-to-end encrypted under key
+epochs that admins wrap for each member's account key (gather group rotate), so the nodes that
+produce and relay the group chain hold ciphertext only. Privacy is chosen here and never changes.
+Creating a group burns the creation fee (10 GAT by default). --producer KEY (repeatable) names the
 ed25519 keys (node ids) that produce its group chain and sign its checkpoints; without any, the
 owner produces it and anchors its checkpoints itself. --threshold N: signatures a checkpoint
 needs, more than half of the producers (default: a majority).
@@ -215,7 +224,8 @@ ${POLICY_HELP}`,
         )
         .option('--min-gat <amount>', 'holder gate: members hold at least this much GAT')
         .option('--parent <group-id>', 'the parent group (you must manage it)')
-        .option('--befriend', 'members may add each other as friends'),
+        .option('--befriend', 'members may add each other as friends')
+        .option('--public', 'a public group: posts in the clear (default: private, end-to-end encrypted)'),
     signerRole: 'owner',
     plan: ([name], opts) => {
       const o = opts as GroupTxOptions
@@ -223,7 +233,7 @@ ${POLICY_HELP}`,
         throw new Error('<name> must be 1 to 64 characters')
       const producers = producerKeys(o.producer)
       const threshold = wholeNumber(o.threshold, '--threshold', 1, 100) ?? 0
-      const policy = policyOf(o) ?? {}
+      const policy = { ...(policyOf(o) ?? {}), private: o.public !== true }
       return async (owner) => {
         // no --producer: the node this command talks to produces the group chain
         if (producers.length === 0) {
@@ -234,6 +244,7 @@ ${POLICY_HELP}`,
           messages: [createGroupMessage(owner, { name, producers, threshold, policy })],
           summary: [
             ['name', name],
+            ['privacy', policy.private ? 'private (end-to-end encrypted posts)' : 'public'],
             ['producers', producers.length === 0 ? '(the owner)' : producers.join(', ')],
             ['threshold', threshold === 0 ? '(a majority)' : String(threshold)],
             ['max members', String(policy.maxMembers ?? 10_000)],
@@ -552,83 +563,119 @@ export function registerVerifyInclusion(program: Command): void {
 The proof is checked here, not by the node: the checkpoint is read from the node with a state
 proof, which is checked against the state root of the block header it names; then the message is
 followed to the block's tx root, the block hash, the checkpoint's accumulator and the anchored
-checkpoint. Exit status 1 when the proof does not verify, with the reason.`,
+checkpoint. Exit status 1 when the proof does not verify, with the reason.
+
+A private group's post is proven as ciphertext. --from KEY (a member's keystore key, with --home
+and --passphrase-file) then opens it with the group keys wrapped for that account: the
+XChaCha20-Poly1305 tag checks that this plaintext is what the proven bytes hold.`,
     )
+    .option('--from <key>', "a private group: the member's keystore key that opens the proven post")
+    .option('--home <dir>', 'home of the keystore (with --from)', defaultHome())
+    .option('--passphrase-file <file>', "the key's passphrase (with --from)")
   rpcOption(cmd)
-  jsonOption(cmd).action(async (o: { proof: string; rpc: string; json?: boolean }) => {
-    let json: unknown
-    try {
-      json = JSON.parse(await readFile(o.proof, 'utf8'))
-    } catch (e) {
-      throw new Error(`cannot read proof file ${o.proof}: ${(e as Error).message}`)
-    }
-    let proof: ReturnType<typeof proofFromJson>
-    try {
-      proof = proofFromJson(json)
-    } catch (e) {
-      throw new Error(`${o.proof} is not an inclusion proof: ${(e as Error).message}`)
-    }
-    const client = clientOf(o.rpc)
-    const key = checkpointKey(proof.groupId, proof.checkpointHeight)
-    const sp = await client.getProof(key)
-    if (sp.value === null)
-      throw new Error(
-        `group ${proof.groupId} has no checkpoint anchored at height ${proof.checkpointHeight} (gather query checkpoints ${proof.groupId})`,
+  jsonOption(cmd).action(
+    async (o: {
+      proof: string
+      rpc: string
+      json?: boolean
+      from?: string
+      home: string
+      passphraseFile?: string
+    }) => {
+      let json: unknown
+      try {
+        json = JSON.parse(await readFile(o.proof, 'utf8'))
+      } catch (e) {
+        throw new Error(`cannot read proof file ${o.proof}: ${(e as Error).message}`)
+      }
+      let proof: ReturnType<typeof proofFromJson>
+      try {
+        proof = proofFromJson(json)
+      } catch (e) {
+        throw new Error(`${o.proof} is not an inclusion proof: ${(e as Error).message}`)
+      }
+      const client = clientOf(o.rpc)
+      const key = checkpointKey(proof.groupId, proof.checkpointHeight)
+      const sp = await client.getProof(key)
+      if (sp.value === null)
+        throw new Error(
+          `group ${proof.groupId} has no checkpoint anchored at height ${proof.checkpointHeight} (gather query checkpoints ${proof.groupId})`,
+        )
+      const header = await client.getBlock({ height: sp.height })
+      if (header.header.stateRoot !== sp.stateRoot)
+        throw new Error(
+          `the node's state proof is for root ${sp.stateRoot}, but block ${sp.height} has ${header.header.stateRoot}`,
+        )
+      const value = Buffer.from(sp.value, 'base64')
+      const check = verifyProof(
+        Buffer.from(sp.stateRoot, 'hex'),
+        statePath(key),
+        stateValueHash(value),
+        smtProofFromJson(sp.proof),
       )
-    const header = await client.getBlock({ height: sp.height })
-    if (header.header.stateRoot !== sp.stateRoot)
-      throw new Error(
-        `the node's state proof is for root ${sp.stateRoot}, but block ${sp.height} has ${header.header.stateRoot}`,
+      if (!check.ok)
+        throw new Error(`the node's state proof of the checkpoint does not verify: ${check.reason}`)
+      await untilFinal(client, sp.height, header.hash)
+      const checkpoint = decodeAnchoredCheckpoint(value)
+      const r = verifyInclusion(proof, checkpoint)
+      let opened: { epoch: number; note: unknown } | undefined
+      if (r.valid && o.from !== undefined) {
+        const tx = decodeGroupTx(proof.message)
+        if (tx.body.action.kind !== 'post' || tx.body.action.contentType !== SEALED_CONTENT_TYPE)
+          throw new Error('the proven message is not a sealed post: there is nothing to open')
+        const { key } = await unlockKey(o.home, o.from, o)
+        const { chainId } = await client.getStatus()
+        const { keys } = await groupKeysOf(client, chainId, proof.groupId, key)
+        const { epoch, plaintext } = openPost(chainId, proof.groupId, tx.author, tx.body.action.content, keys)
+        opened = { epoch, note: JSON.parse(new TextDecoder().decode(plaintext)) }
+      }
+      const result = {
+        ...r,
+        ...(opened === undefined ? {} : { opened }),
+        checkpoint: {
+          groupId: checkpoint.groupId,
+          height: checkpoint.height,
+          blockHash: hex(checkpoint.blockHash),
+          accumulatorRoot: hex(checkpoint.accumulatorRoot),
+          signers: checkpoint.signers,
+        },
+        mainChain: { height: sp.height, blockHash: header.hash, stateRoot: sp.stateRoot },
+      }
+      output(o.json, result, () =>
+        keyValueTable([
+          ['valid', r.valid ? 'yes' : 'NO'],
+          ...(r.valid
+            ? ([
+                [
+                  'message',
+                  `transaction ${r.txIndex} of group ${r.groupId} block ${r.height} (${r.blockHash})`,
+                ],
+                ...(opened === undefined
+                  ? []
+                  : [
+                      [
+                        'plaintext',
+                        `${String((opened.note as { content?: unknown }).content)} (opened with the key of epoch ${opened.epoch}: the AEAD tag ties it to the proven bytes)`,
+                      ] as [string, string],
+                    ]),
+              ] as [string, string][])
+            : ([
+                ['code', r.code],
+                ['reason', r.reason],
+              ] as [string, string][])),
+          [
+            'checkpoint',
+            `group ${checkpoint.groupId} height ${checkpoint.height}, signed by ${checkpoint.signers.join(', ')}`,
+          ],
+          [
+            'main chain',
+            `final block ${sp.height} ${header.hash}, state root ${sp.stateRoot} (state proof checked)`,
+          ],
+        ]),
       )
-    const value = Buffer.from(sp.value, 'base64')
-    const check = verifyProof(
-      Buffer.from(sp.stateRoot, 'hex'),
-      statePath(key),
-      stateValueHash(value),
-      smtProofFromJson(sp.proof),
-    )
-    if (!check.ok)
-      throw new Error(`the node's state proof of the checkpoint does not verify: ${check.reason}`)
-    await untilFinal(client, sp.height, header.hash)
-    const checkpoint = decodeAnchoredCheckpoint(value)
-    const r = verifyInclusion(proof, checkpoint)
-    const result = {
-      ...r,
-      checkpoint: {
-        groupId: checkpoint.groupId,
-        height: checkpoint.height,
-        blockHash: hex(checkpoint.blockHash),
-        accumulatorRoot: hex(checkpoint.accumulatorRoot),
-        signers: checkpoint.signers,
-      },
-      mainChain: { height: sp.height, blockHash: header.hash, stateRoot: sp.stateRoot },
-    }
-    output(o.json, result, () =>
-      keyValueTable([
-        ['valid', r.valid ? 'yes' : 'NO'],
-        ...(r.valid
-          ? ([
-              [
-                'message',
-                `transaction ${r.txIndex} of group ${r.groupId} block ${r.height} (${r.blockHash})`,
-              ],
-            ] as [string, string][])
-          : ([
-              ['code', r.code],
-              ['reason', r.reason],
-            ] as [string, string][])),
-        [
-          'checkpoint',
-          `group ${checkpoint.groupId} height ${checkpoint.height}, signed by ${checkpoint.signers.join(', ')}`,
-        ],
-        [
-          'main chain',
-          `final block ${sp.height} ${header.hash}, state root ${sp.stateRoot} (state proof checked)`,
-        ],
-      ]),
-    )
-    if (!r.valid) throw new Error(`the proof does not verify (${r.code}): ${r.reason}`)
-  })
+      if (!r.valid) throw new Error(`the proof does not verify (${r.code}): ${r.reason}`)
+    },
+  )
 }
 
 /** How long verify-inclusion waits for the main-chain block its state proof is against to become final. */

@@ -161,6 +161,10 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
       'keystore key (in --home) that signs and pays for the checkpoints of the group chains this node produces',
     )
     .option(
+      '--group-admin-key <name>',
+      'keystore key (in --home) of a private groups\' admin: this node wraps keys for their new members and rotates them after removals',
+    )
+    .option(
       '--follow-group <id|all>',
       'host this group chain besides those the node produces (repeatable; a group that does not exist yet is hosted once created; all: every group)',
       collect,
@@ -196,7 +200,10 @@ Group chains: the node produces the groups that name its node key as a producer,
 checks, relays and answers for) those and the groups of --follow-group and --serve-account.
 --anchor-key NAME (unlocked like --evidence-key; one --passphrase-file serves both) pays for
 MsgAnchorCheckpoint every checkpointInterval group blocks, once the producers' signatures reach the
-group's threshold.
+group's threshold. --group-admin-key NAME (an admin's keystore key, unlocked the same way) keeps the
+keys of the private groups it administers among those hosted: within one group block it wraps the
+current key for new members (or opens a new epoch when the group does not share history) and opens
+a new epoch after each removal, so a holder-gated private group admits members with nobody present.
 GET /health answers 503 when the head is a minute old (stale), or (degraded) when finality trails
 the head by more than --max-finality-lag blocks (default 42, two rounds) or this node, an elected
 super node, missed its last slots while other blocks came; the node logs a warning for each.
@@ -217,6 +224,7 @@ timeouts and checks are described in docs/rpc.md.`,
         bootstrap?: string
         evidenceKey?: string
         anchorKey?: string
+        groupAdminKey?: string
         followGroup: string[]
         serveAccount: string[]
         passphraseFile?: string
@@ -229,8 +237,15 @@ timeouts and checks are described in docs/rpc.md.`,
         throw new Error('--bootstrap needs --p2p-listen')
       if (o.evidenceKey !== undefined && o.p2pListen === undefined)
         throw new Error('--evidence-key needs --p2p-listen: only a node on the network sees double signing')
-      if (o.passphraseFile !== undefined && o.evidenceKey === undefined && o.anchorKey === undefined)
-        throw new Error('--passphrase-file needs --evidence-key or --anchor-key (the key it unlocks)')
+      if (
+        o.passphraseFile !== undefined &&
+        o.evidenceKey === undefined &&
+        o.anchorKey === undefined &&
+        o.groupAdminKey === undefined
+      )
+        throw new Error(
+          '--passphrase-file needs --evidence-key, --anchor-key or --group-admin-key (the key it unlocks)',
+        )
       const follow = parseFollowGroups(o.followGroup)
       const serve = o.serveAccount.map((a) => parseAddressArg(a, '--serve-account'))
       const listen = o.p2pListen === undefined ? undefined : parseListen(o.p2pListen, '--p2p-listen')
@@ -243,6 +258,8 @@ timeouts and checks are described in docs/rpc.md.`,
         o.evidenceKey === undefined ? undefined : (await unlockKey(paths.home, o.evidenceKey, o)).key
       const anchorSigner =
         o.anchorKey === undefined ? undefined : (await unlockKey(paths.home, o.anchorKey, o)).key
+      const keyAdmin =
+        o.groupAdminKey === undefined ? undefined : (await unlockKey(paths.home, o.groupAdminKey, o)).key
       const p2p =
         listen === undefined
           ? undefined
@@ -261,7 +278,12 @@ timeouts and checks are described in docs/rpc.md.`,
         checkInvariants: o.checkInvariants === true,
         ...(maxFinalityLagBlocks === undefined ? {} : { maxFinalityLagBlocks }),
         ...(p2p === undefined ? {} : { p2p }),
-        groups: { follow, serve, ...(anchorSigner === undefined ? {} : { anchorSigner }) },
+        groups: {
+          follow,
+          serve,
+          ...(anchorSigner === undefined ? {} : { anchorSigner }),
+          ...(keyAdmin === undefined ? {} : { keyAdmin }),
+        },
       })
     },
   )

@@ -34,6 +34,7 @@ import {
   messageView,
 } from './groupChain.js'
 import { GroupStore } from './groupStore.js'
+import { type GroupKeyAdmin, GroupKeyService } from './keyService.js'
 import { FinalState, GroupMainView, holdsGate } from './mainView.js'
 import type {
   GroupAccountView,
@@ -72,6 +73,8 @@ export interface GroupHostOptions {
   /** accounts whose groups (owned) this node hosts */
   serve: string[]
   anchorSigner?: AnchorSigner
+  /** an admin's account key: this node keeps the keys of the private groups it administers (`--group-admin-key`) */
+  keyAdmin?: GroupKeyAdmin
   chain?: Partial<GroupChainOptions>
   /** how long producer i waits (× i) before submitting a checkpoint another has not (default 3 s) */
   anchorStaggerMs?: number
@@ -113,6 +116,7 @@ interface Hosted {
 export class GroupHost implements GroupService {
   private readonly groups = new Map<number, Hosted>()
   private readonly finalState: FinalState
+  private readonly keyService: GroupKeyService | undefined
   /** the main chain's final height whose events were read */
   private seenFinal = 0
   /** whether the group registry was read once (later only events say what changed) */
@@ -147,6 +151,8 @@ export class GroupHost implements GroupService {
     private readonly net?: GroupNetwork,
   ) {
     this.finalState = new FinalState(node.chain)
+    this.keyService =
+      opts.keyAdmin === undefined ? undefined : new GroupKeyService(opts.keyAdmin, node.chain.chainId, log)
   }
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -530,6 +536,7 @@ export class GroupHost implements GroupService {
 
   private afterCommit(g: Hosted, block: GroupBlock, hash: Uint8Array, messages: GroupMessageView[]): void {
     for (const m of messages) for (const l of g.listeners) l(m)
+    if (!this.stopped) this.keyService?.afterCommit(g.chain, g.view.latest, (tx) => this.submit(tx))
     const h = block.header.height
     const key = this.node.nodeKey
     if (key === undefined || !g.chain.producing() || h % this.intervalOf(g) !== 0) return

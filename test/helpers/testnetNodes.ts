@@ -29,9 +29,16 @@ export class TestnetNodes {
     readonly tmp: { dir: string; cleanup: () => Promise<void> },
     readonly manifest: TestnetManifest,
     private readonly extra: string[],
+    private readonly extraOf: (i: number) => string[] = () => [],
   ) {}
 
-  static async create(n: number, o: { blockTimeMs: number; extra?: string[] }): Promise<TestnetNodes> {
+  /**
+   * @param o.extra - arguments every node starts with; `o.extraOf(i)` adds node i's own
+   */
+  static async create(
+    n: number,
+    o: { blockTimeMs: number; extra?: string[]; extraOf?: (i: number) => string[] },
+  ): Promise<TestnetNodes> {
     const tmp = await tempDir('gather-testnet-nodes-')
     const dir = join(tmp.dir, 'tn')
     const base = await freePortRange(2 * n)
@@ -49,7 +56,7 @@ export class TestnetNodes {
     ])
     if (init.code !== 0) throw new Error(`gather testnet --init-only failed: ${init.stderr}`)
     const manifest = JSON.parse(await readFile(join(dir, 'testnet.json'), 'utf8')) as TestnetManifest
-    const t = new TestnetNodes(tmp, manifest, o.extra ?? [])
+    const t = new TestnetNodes(tmp, manifest, o.extra ?? [], o.extraOf)
     t.clients = manifest.nodes.map((x) => new GatherClient(x.rpc))
     return t
   }
@@ -76,6 +83,7 @@ export class TestnetNodes {
         '--log-level',
         'info',
         ...this.extra,
+        ...this.extraOf(i),
       ],
       { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
     )
