@@ -111,6 +111,8 @@ describe('group chains on a 3-validator testnet', () => {
       n2!.nodeId,
       '--checkpoint-interval',
       '3',
+      // public: this test signs plain Notes (private groups have test/privateGroupTestnet.test.ts)
+      '--public',
     ])
     await waitFor(
       'every node to host group 1',

@@ -107,7 +107,8 @@ describe('messaging from the CLI against a `gather devnet` process', () => {
       id: 1,
       producers: [producerId],
       threshold: 1,
-      policy: { maxMembers: 500, minGatBalance: '100000000', holderGated: true },
+      // private unless --public
+      policy: { maxMembers: 500, minGatBalance: '100000000', holderGated: true, private: true },
     })
     // a policy option changes only itself: the rest is read from the group first
     expect(
@@ -120,7 +121,7 @@ describe('messaging from the CLI against a `gather devnet` process', () => {
     ).toBe(0)
     expect(await ok(['query', 'group', '1'])).toMatchObject({
       name: 'the hall',
-      policy: { maxMembers: 500, minGatBalance: '100000000', membersMayBefriend: true },
+      policy: { maxMembers: 500, minGatBalance: '100000000', membersMayBefriend: true, private: true },
     })
     await ok(['tx', 'create-group', 'faucet', 'annex', '--parent', '1'], true)
     expect(await ok(['query', 'groups', '--parent', '1'])).toMatchObject({

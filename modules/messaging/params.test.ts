@@ -44,6 +44,7 @@ describe('messaging rules on plain values', () => {
       parentGroup: '0',
       membersMayBefriend: false,
       checkpointInterval: 100,
+      private: false,
     })
     expect(
       decodePolicy({
@@ -52,6 +53,7 @@ describe('messaging rules on plain values', () => {
         parentGroup: 3,
         membersMayBefriend: true,
         checkpointInterval: 8,
+        private: true,
       }),
     ).toEqual({
       maxMembers: 10_000,
@@ -59,6 +61,7 @@ describe('messaging rules on plain values', () => {
       parentGroup: '3',
       membersMayBefriend: true,
       checkpointInterval: 8,
+      private: true,
     })
     expect(code(() => decodePolicy({ checkpointInterval: 100_001 }))).toBe(
       'MESSAGING_INVALID_CHECKPOINT_INTERVAL',
