@@ -4,7 +4,7 @@
  * `bench/results/rpc.json` + `bench/results/rpc.md`; the journal suite (`tx_broadcast` with and
  * without the transaction journal, same run) `bench/results/journal.json` + `.md`.
  *
- * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups] [--quick]`
+ * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private] [--quick]`
  * (testnet: `[--validators N] [--block-time MS] [--seconds S] [--rate TX_PER_S]`, default 21
  * validators, 3,000 ms blocks, 150 s at 20 tx/s)
  * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`; the
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url'
 import { type BlockApplyResult, runBlockApplyBench } from './chain/blockApply.bench.js'
 import { runCryptoBench } from './crypto/verify.bench.js'
 import { type GroupsBenchResult, runGroupsBench } from './groups/groups.bench.js'
+import { privateMarkdown, runPrivateGroupsBench } from './groups/private.bench.js'
 import { type MessagingBenchResult, runMessagingBench } from './messaging/messaging.bench.js'
 import { runTestnetBench, type TestnetBenchResult } from './network/testnet.bench.js'
 import { type JournalBenchResult, runJournalBench } from './rpc/journal.bench.js'
@@ -41,6 +42,7 @@ const SUITES = [
   'messaging',
   'testnet',
   'groups',
+  'private',
 ] as const
 type SuiteName = (typeof SUITES)[number]
 
@@ -109,12 +111,12 @@ function parseArgs(argv: string[]): {
       only = names as SuiteName[]
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups] [--quick]',
+        'usage: node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private] [--quick]',
       )
       process.exit(0)
     } else {
       throw new Error(
-        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups] [--quick]`,
+        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private] [--quick]`,
       )
     }
   }
@@ -857,6 +859,27 @@ async function main(): Promise<void> {
     await writeFile(join(resultsDir, 'groups.md'), md)
     console.log(`\n${md}`)
     console.log(`wrote ${join(resultsDir, 'groups.json')} and ${join(resultsDir, 'groups.md')}`)
+  }
+
+  if (only.includes('private')) {
+    console.log('\n=== private ===')
+    const start = os.loadavg()
+    const result = await runPrivateGroupsBench(
+      quick ? { epochSizes: [100, 1_000], members: 50, postsPerMember: 5 } : {},
+    )
+    const m = report.machine
+    const date = new Date().toISOString()
+    const machine = `${m.cpuModel}, ${m.cpus} cores, ${m.memoryGiB} GiB, Node ${m.node} on ${m.platform}/${m.arch}; load average ${start.map((x) => x.toFixed(2)).join(' ')} at the start, ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} at the end${quick ? ' (--quick run: not for the record)' : ''}`
+    const md = privateMarkdown(date, machine, result)
+    await writeFile(
+      join(resultsDir, 'private-groups.json'),
+      `${JSON.stringify({ date, quick, machine, result }, null, 2)}\n`,
+    )
+    await writeFile(join(resultsDir, 'private-groups.md'), md)
+    console.log(`\n${md}`)
   }
 
   if (only.includes('rewards')) {

@@ -423,11 +423,13 @@ export const rpcApi = {
     result: z.object({ id: z.string() }).strict(),
   }),
   group_getMessages: nodeMethod({
-    summary: `A group's messages, newest first: below group height before (default: all), at most limit (default ${GROUP_METHOD_LIMITS.defaultMessages}, at most ${GROUP_METHOD_LIMITS.maxMessages}).`,
+    summary: `A group's messages, newest first: below group height before (default: all; with beforeIndex, also those of block before below that index: the next page after a message), at most limit (default ${GROUP_METHOD_LIMITS.defaultMessages}, at most ${GROUP_METHOD_LIMITS.maxMessages}).`,
     params: z
       .object({
         groupId: groupIdSchema,
         before: safeInt(1).optional(),
+        /** with before: also the messages of block `before` below this index (the next page after a message) */
+        beforeIndex: safeInt(0).optional(),
         limit: z
           .number()
           .int('must be a whole number')
@@ -435,7 +437,11 @@ export const rpcApi = {
           .max(GROUP_METHOD_LIMITS.maxMessages, `must be at most ${GROUP_METHOD_LIMITS.maxMessages} messages`)
           .optional(),
       })
-      .strict(),
+      .strict()
+      .refine((p) => p.beforeIndex === undefined || p.before !== undefined, {
+        message: 'needs before (the height of the block it indexes)',
+        path: ['beforeIndex'],
+      }),
     result: z.object({ groupId: z.number(), messages: z.array(groupMessageView) }).strict(),
   }),
   group_getMembers: nodeMethod({

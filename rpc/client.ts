@@ -321,7 +321,7 @@ export class GatherClient {
   /** `group_getMessages`: newest first, below group height `before`, at most `limit` (default 50). */
   getGroupMessages(
     groupId: number,
-    page: { before?: number; limit?: number } = {},
+    page: { before?: number; beforeIndex?: number; limit?: number } = {},
   ): Promise<RpcResult<'group_getMessages'>> {
     return this.call('group_getMessages', { groupId, ...page })
   }

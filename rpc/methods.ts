@@ -181,6 +181,7 @@ const nodeHandlers: { [K in NodeMethodName]: NodeHandler<K> } = {
     messages: await readGroups(deps, (g) =>
       g.messages(p.groupId, {
         ...(p.before === undefined ? {} : { before: p.before }),
+        ...(p.beforeIndex === undefined ? {} : { beforeIndex: p.beforeIndex }),
         limit: p.limit ?? GROUP_METHOD_LIMITS.defaultMessages,
       }),
     ),

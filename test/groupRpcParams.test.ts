@@ -65,6 +65,8 @@ describe('group-chain RPC params against a `gather devnet` process', () => {
     ['group_getMessages', { groupId: 1, limit: 0 }, 'params.limit'],
     ['group_getMessages', { groupId: 1, before: 0 }, 'params.before'],
     ['group_getMessages', { groupId: 1, before: 'tip' }, 'params.before'],
+    ['group_getMessages', { groupId: 1, beforeIndex: 3 }, 'params.beforeIndex'],
+    ['group_getMessages', { groupId: 1, before: 2, beforeIndex: -1 }, 'params.beforeIndex'],
     ['group_getMembers', { groupId: 1, limit: GROUP_METHOD_LIMITS.maxMembers + 1 }, 'params.limit'],
     ['group_getMembers', { groupId: 1, offset: -1 }, 'params.offset'],
     ['group_getMember', { groupId: 1, address: 'gat1nobody' }, 'params.address'],

@@ -30,7 +30,12 @@ import { publicKeyFromPrivateKey } from '../../chain/crypto/secp256k1.js'
 import { decodeTx } from '../../chain/tx/decodeTx.js'
 import { type AnyMessage, createGroupMessage } from '../../cli/txMessages.js'
 import { GroupErrorCode } from '../../modules/messaging/groupchain/errors.js'
-import { encodeNote, type GroupAction, signGroupTx } from '../../modules/messaging/groupchain/tx.js'
+import {
+  decodeGroupTx,
+  encodeNote,
+  type GroupAction,
+  signGroupTx,
+} from '../../modules/messaging/groupchain/tx.js'
 import { DEFAULT_CHECKPOINT_INTERVAL } from '../../modules/messaging/params.js'
 import { type GatherClient, type GroupHeadView, RpcClientError } from '../../rpc/client.js'
 import { commitMain, TestnetNodes } from '../../test/helpers/testnetNodes.js'
@@ -287,9 +292,19 @@ async function rpc(url: string, calls: { method: string; params: unknown }[]): P
     try {
       const answers = await rpcOnce(url, calls)
       if (attempt === 0) return answers
-      return answers.map((a) =>
-        a.error?.data?.code === GroupErrorCode.ALREADY_KNOWN ? { id: a.id, result: { resent: true } } : a,
-      )
+      // sent again after a closed socket: the first copy was admitted (and maybe already in a
+      // block, whose nonce the second copy then repeats)
+      return answers.map((a, k) => {
+        const code = a.error?.data?.code
+        if (code === GroupErrorCode.ALREADY_KNOWN) return { id: a.id, result: { resent: true } }
+        const tx = (calls[k]?.params as { tx?: string } | undefined)?.tx
+        const last = (a.error?.data as { last?: number } | undefined)?.last
+        if (code === GroupErrorCode.BAD_NONCE && tx !== undefined && last !== undefined) {
+          const nonce = decodeGroupTx(Buffer.from(tx, 'base64')).body.nonce
+          if (last >= nonce) return { id: a.id, result: { resent: true } }
+        }
+        return a
+      })
     } catch (e) {
       if (attempt >= 3 || !(e instanceof TypeError)) throw e
       await sleep(20)
@@ -333,7 +348,7 @@ interface SubmitStats {
  * transactions of one request are of different authors. Retriable refusals are sent again (before
  * the lane goes on) after a short wait.
  */
-async function submitLanes(url: string, lanes: string[][], batch: number): Promise<SubmitStats> {
+export async function submitLanes(url: string, lanes: string[][], batch: number): Promise<SubmitStats> {
   const stats: SubmitStats = {
     admitted: 0,
     refused: 0,
@@ -399,7 +414,7 @@ export async function createGroups(
   tn: TestnetNodes,
   faucet: Faucet,
   count: number,
-  g: { producers: string[]; checkpointInterval?: number; name: string },
+  g: { producers: string[]; checkpointInterval?: number; name: string; private?: boolean },
 ): Promise<number[]> {
   const client = tn.clients[0]!
   const before = (await client.listGroups({})).total
@@ -408,9 +423,14 @@ export async function createGroups(
       createGroupMessage(faucet.address, {
         name: `${g.name} ${i + k + 1}`,
         producers: g.producers,
-        ...(g.checkpointInterval === undefined
+        ...(g.checkpointInterval === undefined && g.private === undefined
           ? {}
-          : { policy: { checkpointInterval: g.checkpointInterval } }),
+          : {
+              policy: {
+                ...(g.checkpointInterval === undefined ? {} : { checkpointInterval: g.checkpointInterval }),
+                ...(g.private === undefined ? {} : { private: g.private }),
+              },
+            }),
       }),
     )
     await sendMain(client, tn.manifest.chainId, faucet, msgs)
@@ -426,7 +446,7 @@ export async function createGroups(
 }
 
 /** Waits until no group has anything pending on the node at `url`; resolves to the heads then. */
-async function untilDrained(url: string, groupIds: readonly number[], timeoutMs = 120_000) {
+export async function untilDrained(url: string, groupIds: readonly number[], timeoutMs = 120_000) {
   const by = Date.now() + timeoutMs
   let maxPending = 0
   for (;;) {
@@ -439,7 +459,7 @@ async function untilDrained(url: string, groupIds: readonly number[], timeoutMs 
   }
 }
 
-async function startTestnet(
+export async function startTestnet(
   n: number,
   blockTimeMs: number,
   log: (l: string) => void,

@@ -659,12 +659,16 @@ export class GroupHost implements GroupService {
     return { id: tx.id }
   }
 
-  async messages(groupId: number, opts: { before?: number; limit: number }): Promise<GroupMessageView[]> {
+  async messages(
+    groupId: number,
+    opts: { before?: number; beforeIndex?: number; limit: number },
+  ): Promise<GroupMessageView[]> {
     const g = this.hostedOrThrow(groupId)
     const out: GroupMessageView[] = []
     for await (const { id, height, index } of g.store.postsBefore(
       opts.before ?? g.chain.height + 1,
       opts.limit,
+      opts.before === undefined ? undefined : opts.beforeIndex,
     )) {
       const r = await g.store.message(id)
       if (r === undefined) continue

@@ -273,8 +273,12 @@ export class GroupStore {
   async *postsBefore(
     before: number,
     limit: number,
+    beforeIndex?: number,
   ): AsyncGenerator<{ id: string; height: number; index: number }> {
-    for await (const [k, v] of this.space.range(`${this.p}l/`, `${this.p}l/${h20(before)}`, {
+    // below block `before`, or below index `beforeIndex` of block `before` (a page's cursor)
+    const end =
+      beforeIndex === undefined ? `${this.p}l/${h20(before)}` : `${this.p}l/${h20(before)}/${i6(beforeIndex)}`
+    for await (const [k, v] of this.space.range(`${this.p}l/`, end, {
       reverse: true,
       limit,
     })) {

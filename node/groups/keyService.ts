@@ -1,5 +1,10 @@
 import type { Logger } from '../../chain/logger.js'
-import { type KeyRecipient, keyEpochTxs, keyPlan, keyShareTxs } from '../../modules/messaging/groupchain/keyEpochs.js'
+import {
+  type KeyRecipient,
+  keyEpochTxs,
+  keyPlan,
+  keyShareTxs,
+} from '../../modules/messaging/groupchain/keyEpochs.js'
 import { unwrapGroupKey } from '../../modules/messaging/groupchain/sealed.js'
 import { adminStore, groupState } from '../../modules/messaging/groupchain/state.js'
 import type { GroupRecord } from '../../modules/messaging/stores/index.js'
@@ -59,7 +64,8 @@ export class GroupKeyService {
     if (me !== record.owner && !adminStore.has(state, me)) return
     const id = chain.groupId
     const flight = this.inFlight.get(id)
-    if (flight !== undefined && groupState.lastNonce(state, me) < flight.nonce && this.now() < flight.until) return
+    if (flight !== undefined && groupState.lastNonce(state, me) < flight.nonce && this.now() < flight.until)
+      return
     this.inFlight.delete(id)
     const members = this.recipients(state, record)
     const epoch = groupState.epoch(state)
@@ -80,7 +86,14 @@ export class GroupKeyService {
         epoch: e,
         key: unwrapGroupKey(this.chainId, id, this.admin, { epoch: e, ...key }),
       }))
-      txs = keyShareTxs(this.chainId, id, this.admin, nonce, held, members.filter((m) => to.has(m.address)))
+      txs = keyShareTxs(
+        this.chainId,
+        id,
+        this.admin,
+        nonce,
+        held,
+        members.filter((m) => to.has(m.address)),
+      )
     }
     for (const tx of txs) await submit(tx)
     this.inFlight.set(id, { nonce: nonce + txs.length - 1, until: this.now() + IN_FLIGHT_MS })
@@ -92,7 +105,9 @@ export class GroupKeyService {
         ...(plan.kind === 'share' ? { to: plan.to.length } : {}),
         txs: txs.length,
       },
-      plan.kind === 'rotate' ? 'group key service: new key epoch sent' : 'group key service: keys shared with newcomers',
+      plan.kind === 'rotate'
+        ? 'group key service: new key epoch sent'
+        : 'group key service: keys shared with newcomers',
     )
   }
 

@@ -97,7 +97,11 @@ export interface GroupKeysView {
 export interface GroupService {
   /** Checks and admits a signed group transaction (gossiped to the group's producers). */
   submit(tx: Uint8Array): Promise<{ id: string }>
-  messages(groupId: number, opts: { before?: number; limit: number }): Promise<GroupMessageView[]>
+  /** newest first, below group height `before` (with `beforeIndex`: below that index of block `before` too) */
+  messages(
+    groupId: number,
+    opts: { before?: number; beforeIndex?: number; limit: number },
+  ): Promise<GroupMessageView[]>
   members(groupId: number, opts: { offset: number; limit: number }): GroupMembersView
   account(groupId: number, address: string): GroupAccountView
   head(groupId: number): GroupHeadView
