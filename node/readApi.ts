@@ -10,7 +10,7 @@ import type { PeerView } from '../chain/p2p/types.js'
 import type { BlockInfo } from '../chain/stateMachine.js'
 import { proofToJson, type SmtProofJson } from '../chain/store/smt.js'
 import { ROUND_SLOTS, roundOf, roundOrder, slotAt } from '../consensus/schedule.js'
-import { type ChainEndpoints, chainEndpoints } from './wiring.js'
+import { type ChainEndpoints, chainEndpoints, pendingUpgrade } from './wiring.js'
 
 export { type BlockView, blockView }
 
@@ -49,7 +49,7 @@ export class NodeReadApi extends EventEmitter {
   /** the network attached to this node (sync state, peers), for status queries */
   private network: NodeNetworkView | undefined
   /** the modules' endpoints (what `query` binds) */
-  readonly endpoints: ChainEndpoints = chainEndpoints()
+  readonly endpoints: ChainEndpoints
   /** every module query, answered at the head */
   readonly query: NodeQueries
 
@@ -58,11 +58,13 @@ export class NodeReadApi extends EventEmitter {
     readonly mempool: Mempool,
   ) {
     super()
+    this.endpoints = chainEndpoints({ blockTimeMs: chain.clock.blockTimeMs })
     const head = () => ({ block: this.chain.headInfo(), state: this.chain.state })
     const e = this.endpoints
     this.query = {
       token: bindEndpoint(e.token, head),
       staking: bindEndpoint(e.staking, head),
+      governance: bindEndpoint(e.governance, head),
       identity: bindEndpoint(e.identity, head),
       messaging: bindEndpoint(e.messaging, head),
     }
@@ -155,6 +157,7 @@ export class NodeReadApi extends EventEmitter {
       peers: net?.peers ?? 0,
       productionHold: net?.productionHold ?? null,
       nodeId: this.nodeKey === undefined ? null : hex(this.nodeKey.publicKey),
+      pendingUpgrade: pendingUpgrade(this.chain.state),
     }
   }
 
