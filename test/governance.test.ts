@@ -11,7 +11,6 @@ import { type NodeKey, signEd25519 } from '../chain/crypto/ed25519.js'
 import { hex } from '../chain/hex.js'
 import {
   depositMessage,
-  encodeAnyMessage,
   lockMessage,
   type ProposalFields,
   submitProposalMessage,
