@@ -4,13 +4,13 @@
  * `bench/results/rpc.json` + `bench/results/rpc.md`; the journal suite (`tx_broadcast` with and
  * without the transaction journal, same run) `bench/results/journal.json` + `.md`.
  *
- * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private] [--quick]`
+ * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private|governance] [--quick]`
  * (testnet: `[--validators N] [--block-time MS] [--seconds S] [--rate TX_PER_S]`, default 21
  * validators, 3,000 ms blocks, 150 s at 20 tx/s)
  * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`; the
  * rewards suite `bench/results/rewards.json` + `.md`; the messaging suite
  * `bench/results/messaging.json` + `.md`; the group-chain suite, on real `gather start` processes,
- * `bench/results/groups.json` + `.md`)
+ * `bench/results/groups.json` + `.md`; the governance suite `bench/results/governance.json` + `.md`)
  * (`--quick`: fewer, smaller block-apply samples, for trying the harness; not for the record).
  */
 import '../chain/polyfills.js'
@@ -21,6 +21,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BlockApplyResult, runBlockApplyBench } from './chain/blockApply.bench.js'
 import { runCryptoBench } from './crypto/verify.bench.js'
+import { governanceMarkdown, runGovernanceBench } from './governance/governance.bench.js'
 import { type GroupsBenchResult, runGroupsBench } from './groups/groups.bench.js'
 import { privateMarkdown, runPrivateGroupsBench } from './groups/private.bench.js'
 import { type MessagingBenchResult, runMessagingBench } from './messaging/messaging.bench.js'
@@ -43,6 +44,7 @@ const SUITES = [
   'testnet',
   'groups',
   'private',
+  'governance',
 ] as const
 type SuiteName = (typeof SUITES)[number]
 
@@ -111,12 +113,12 @@ function parseArgs(argv: string[]): {
       only = names as SuiteName[]
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private] [--quick]',
+        'usage: node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private|governance] [--quick]',
       )
       process.exit(0)
     } else {
       throw new Error(
-        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private] [--quick]`,
+        `unknown argument "${a}"; usage: [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private|governance] [--quick]`,
       )
     }
   }
@@ -814,6 +816,23 @@ async function main(): Promise<void> {
     console.log(`wrote ${join(resultsDir, 'staking.json')} and ${join(resultsDir, 'staking.md')}`)
   }
 
+  if (only.includes('governance')) {
+    console.log('\n=== governance ===')
+    const start = os.loadavg()
+    const result = await runGovernanceBench(quick ? { voteCounts: [100, 10_000], runs: 10 } : {})
+    const rep = {
+      date: new Date().toISOString(),
+      quick,
+      machine: { ...report.machine, loadAverage: { start, end: os.loadavg() } },
+      result,
+    }
+    const md = governanceMarkdown(rep)
+    await writeFile(join(resultsDir, 'governance.json'), `${JSON.stringify(rep, null, 2)}\n`)
+    await writeFile(join(resultsDir, 'governance.md'), md)
+    console.log(`\n${md}`)
+    console.log(`wrote ${join(resultsDir, 'governance.json')} and ${join(resultsDir, 'governance.md')}`)
+  }
+
   if (only.includes('testnet')) {
     console.log('\n=== testnet ===')
     const start = os.loadavg()
@@ -954,7 +973,19 @@ async function main(): Promise<void> {
   }
   // an rpc-, journal-, staking-, rewards- or messaging-only run leaves chain-core.json/.md alone
   if (
-    only.every((s) => ['rpc', 'journal', 'staking', 'rewards', 'messaging', 'testnet', 'groups'].includes(s))
+    only.every((s) =>
+      [
+        'rpc',
+        'journal',
+        'staking',
+        'rewards',
+        'messaging',
+        'testnet',
+        'groups',
+        'governance',
+        'private',
+      ].includes(s),
+    )
   )
     return
 

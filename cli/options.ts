@@ -173,3 +173,36 @@ export function parseRpcServerFlags(o: RpcServerFlags): Partial<RpcServerOptions
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`
 }
+
+/** `--deposit-period-blocks`, `--voting-period-blocks`, `--upgrade-margin-blocks` (into the genesis). */
+export function governancePeriodOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--deposit-period-blocks <n>',
+      'blocks a proposal has to reach its minimum deposit (default 302400, 7 days of 2 s blocks); used when the chain is created',
+    )
+    .option(
+      '--voting-period-blocks <n>',
+      'blocks of voting on a proposal (default 302400, 7 days of 2 s blocks); used when the chain is created',
+    )
+    .option(
+      '--upgrade-margin-blocks <n>',
+      'blocks a software upgrade must lie at least after the end of its voting (default 43200); used when the chain is created',
+    )
+}
+
+/** The governance periods given on the command line (undefined: none given). */
+export function parseGovernancePeriods(o: {
+  depositPeriodBlocks?: string
+  votingPeriodBlocks?: string
+  upgradeMarginBlocks?: string
+}): { depositPeriodBlocks?: number; votingPeriodBlocks?: number; upgradeMarginBlocks?: number } | undefined {
+  const out: { depositPeriodBlocks?: number; votingPeriodBlocks?: number; upgradeMarginBlocks?: number } = {}
+  if (o.depositPeriodBlocks !== undefined)
+    out.depositPeriodBlocks = parseWhole(o.depositPeriodBlocks, '--deposit-period-blocks', 1, 100_000_000)
+  if (o.votingPeriodBlocks !== undefined)
+    out.votingPeriodBlocks = parseWhole(o.votingPeriodBlocks, '--voting-period-blocks', 1, 100_000_000)
+  if (o.upgradeMarginBlocks !== undefined)
+    out.upgradeMarginBlocks = parseWhole(o.upgradeMarginBlocks, '--upgrade-margin-blocks', 1, 100_000_000)
+  return Object.keys(out).length === 0 ? undefined : out
+}

@@ -1,9 +1,11 @@
 import type { ProposerKey } from '../chain/blockchain.js'
+import type { ChainError } from '../chain/errors.js'
 import type { Logger } from '../chain/logger.js'
 import { NodeMetrics } from '../chain/metrics.js'
 import type { Genesis } from '../genesis/schema.js'
+import { GovernanceErrorCode } from '../modules/governance/errors.js'
 import { GroupHost, type GroupHostOptions, groupNetworkOf } from '../node/groups/index.js'
-import { GatherNode, NodeNetwork, type NodeNetworkOptions } from '../node/index.js'
+import { GatherNode, NodeNetwork, type NodeNetworkOptions, UPGRADE_EXIT_CODE } from '../node/index.js'
 import { isLoopbackHost } from '../rpc/access.js'
 import { defaultRpcOptions, RpcServer, type RpcServerOptions } from '../rpc/server.js'
 import { parseListen } from './args.js'
@@ -176,8 +178,15 @@ export async function runNode(o: RunOptions): Promise<void> {
         process.exit(1)
       })
   }
-  // --check-invariants: a block broke them and was not committed; the node already logged why
-  node.on('halt', () => shutdown('invariants broken', 1))
+  // --check-invariants: a block broke them and was not committed; or the next block needs a
+  // software upgrade this release does not know. The node already logged why.
+  const onHalt = (e: ChainError): void => {
+    if (e.code === GovernanceErrorCode.UPGRADE_REQUIRED) shutdown('upgrade required', UPGRADE_EXIT_CODE)
+    else shutdown('invariants broken', 1)
+  }
+  node.on('halt', onHalt)
+  // halted on open: restarted at an upgrade height with a release that does not know it
+  if (node.haltedBy !== undefined) onHalt(node.haltedBy)
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))
 }

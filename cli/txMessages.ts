@@ -163,3 +163,46 @@ export function anchorCheckpointMessage(
     signatures,
   })
 }
+
+/** What a proposal carries besides its proposer and deposit. */
+export interface ProposalFields {
+  kind: 'text' | 'param-change' | 'software-upgrade' | 'cancel-upgrade'
+  title: string
+  description?: string
+  /** param-change: each value as JSON text */
+  changes?: { module: string; key: string; value: string }[]
+  /** software-upgrade (name and height), cancel-upgrade (name) */
+  upgrade?: { name: string; height?: number }
+}
+
+/** `MsgSubmitProposal`: opens a proposal with the proposer's initial deposit (ugat). */
+export function submitProposalMessage(proposer: string, p: ProposalFields, deposit: bigint): AnyMessage {
+  return encodeAnyMessage('gather.governance.v1.MsgSubmitProposal', {
+    proposer,
+    kind: p.kind,
+    title: p.title,
+    description: p.description ?? '',
+    changes: p.changes ?? [],
+    upgradeHeight: String(p.upgrade?.height ?? 0),
+    upgradeName: p.upgrade?.name ?? '',
+    deposit: deposit.toString(),
+  })
+}
+
+/** `MsgDeposit`: adds ugat to a proposal's deposit. */
+export function depositMessage(depositor: string, proposalId: bigint, amount: bigint): AnyMessage {
+  return encodeAnyMessage('gather.governance.v1.MsgDeposit', {
+    depositor,
+    proposalId: proposalId.toString(),
+    amount: amount.toString(),
+  })
+}
+
+/** `MsgVote`: votes yes, no, abstain or veto on a proposal (a later vote replaces it). */
+export function voteMessage(voter: string, proposalId: bigint, option: string): AnyMessage {
+  return encodeAnyMessage('gather.governance.v1.MsgVote', {
+    voter,
+    proposalId: proposalId.toString(),
+    option,
+  })
+}

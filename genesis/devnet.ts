@@ -29,6 +29,15 @@ export interface DevnetGenesisOptions {
   blocksPerDay?: number
   /** the day super-node rewards unlock (default: the token module's 730) */
   superNodeRewardLockDays?: number
+  /** governance params (e.g. short deposit and voting periods for tests) */
+  governance?: GovernancePeriods
+}
+
+/** The governance params a devnet or testnet may shorten (blocks). */
+export interface GovernancePeriods {
+  depositPeriodBlocks?: number
+  votingPeriodBlocks?: number
+  upgradeMarginBlocks?: number
 }
 
 /** Keys and addresses of a devnet made from a mnemonic. */
@@ -87,6 +96,7 @@ export async function buildDevnetGenesis(
         ],
       },
       staking: { params: { unbondingBlocks: 302_400, ...opts.staking } },
+      ...(opts.governance === undefined ? {} : { governance: { params: opts.governance } }),
     },
   })
   return { genesis, keys }

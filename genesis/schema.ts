@@ -4,6 +4,7 @@ import { GAT_CAP_UGAT, UGAT_PER_GAT } from '../chain/amount.js'
 import { isValidAddress } from '../chain/crypto/address.js'
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { ugatJsonSchema } from '../chain/params.js'
+import { governanceGenesisSchema } from '../modules/governance/genesis.js'
 import { identityGenesisSchema } from '../modules/identity/genesis.js'
 import { messagingGenesisSchema } from '../modules/messaging/genesis.js'
 import { stakingGenesisSchema } from '../modules/staking/genesis.js'
@@ -60,6 +61,7 @@ export const genesisSchema = z
       .object({
         token: tokenGenesisSchema,
         staking: stakingGenesisSchema.optional(),
+        governance: governanceGenesisSchema.optional(),
         identity: identityGenesisSchema.optional(),
         messaging: messagingGenesisSchema.optional(),
       })

@@ -1,5 +1,6 @@
 import { type AccountKey, deriveAccountKey, TEST_MNEMONIC } from '../chain/crypto/hd.js'
 import { hex } from '../chain/hex.js'
+import type { GovernancePeriods } from './devnet.js'
 import { type Genesis, parseGenesis } from './schema.js'
 
 /** The local testnet's chain id. */
@@ -21,6 +22,8 @@ export interface TestnetGenesisOptions {
   genesisTime?: Date
   /** mnemonic of the owner and faucet accounts (default: the public test mnemonic) */
   mnemonic?: string
+  /** governance params (e.g. short deposit and voting periods) */
+  governance?: GovernancePeriods
 }
 
 /**
@@ -63,6 +66,7 @@ export async function buildTestnetGenesis(
         ],
       },
       staking: { params: { maxSuperNodes: TESTNET_MAX_VALIDATORS, unbondingBlocks: 302_400 } },
+      ...(opts.governance === undefined ? {} : { governance: { params: opts.governance } }),
     },
   })
   return { genesis, owners, faucet }

@@ -16,11 +16,21 @@ import type { Health, HealthParams } from '../consensus/liveness.js'
 import { BlockProducer } from '../consensus/producer.js'
 import { slotAt } from '../consensus/schedule.js'
 import type { Genesis } from '../genesis/schema.js'
+import { GovernanceErrorCode } from '../modules/governance/errors.js'
+import type { UpgradeHandler } from '../modules/governance/types.js'
 import { tokenAuthenticator } from '../modules/token/module.js'
 import { NodeFinality } from './finality.js'
 import { NodeHealth } from './health.js'
 import { NodeReadApi, nextBlockInfo, signatureVerificationStatus } from './readApi.js'
-import { chainInvariants, chainModules, chainSpec, consensusRules, stakingSchedule } from './wiring.js'
+import { releaseUpgrades } from './upgrades.js'
+import {
+  chainInvariants,
+  chainModules,
+  chainSpec,
+  consensusRules,
+  requiredUpgrade,
+  stakingSchedule,
+} from './wiring.js'
 
 /** Options of a node. */
 export interface NodeOptions {
@@ -59,6 +69,12 @@ export interface NodeOptions {
    * run the same modules, or their state roots differ
    */
   extraModules?: readonly Module[]
+  /**
+   * the software upgrades this build knows (default: the release's, node/upgrades.ts); at a
+   * passed plan's height the node runs the handler of its name, and without one it halts before
+   * the block
+   */
+  upgradeHandlers?: readonly UpgradeHandler[]
 }
 
 /**
@@ -68,7 +84,8 @@ export interface NodeOptions {
  * liveness `NodeHealth`'s. Events: `block` (CommittedBlock) after each commit, `tx` (raw bytes)
  * for each transaction admitted to the mempool, `vote` (Vote) for each vote this node signs,
  * `final` ({ height, hash }) when the final block moves, `revert` ({ height, hash }) for each
- * block fork choice reverts, `halt` (ChainError) when an invariant broke.
+ * block fork choice reverts, `halt` (ChainError) when an invariant broke or the next block needs
+ * a software upgrade this build does not know (GOVERNANCE_UPGRADE_REQUIRED).
  */
 export class GatherNode extends NodeReadApi {
   /** the journal of RPC-accepted transactions; undefined with `txJournal: false` */
@@ -81,7 +98,7 @@ export class GatherNode extends NodeReadApi {
   private readonly producer: BlockProducer | undefined
   private lock: Promise<unknown> = Promise.resolve()
   private closed = false
-  /** why the node stopped producing and importing, once an invariant broke */
+  /** why the node stopped producing and importing: an invariant broke, or an upgrade is required */
   private haltReason: ChainError | undefined
   /** while it returns false the slot loop does not produce (the network sets it while syncing) */
   private productionGate: (() => boolean) | undefined
@@ -151,7 +168,10 @@ export class GatherNode extends NodeReadApi {
     try {
       const machine = new StateMachine(
         { chainId: opts.genesis.chainId, maxTxBytes: opts.genesis.params.maxTxBytes },
-        [...chainModules(), ...(opts.extraModules ?? [])],
+        [
+          ...chainModules({ upgradeHandlers: opts.upgradeHandlers ?? releaseUpgrades }),
+          ...(opts.extraModules ?? []),
+        ],
         tokenAuthenticator,
         verifyPool,
       )
@@ -178,6 +198,7 @@ export class GatherNode extends NodeReadApi {
         opts.txJournal === false ? undefined : await TxJournal.open(db, { metrics: opts.metrics?.txJournal })
       const node = new GatherNode(db, chain, opts, log, verifyPool, journal)
       await node.replayJournal()
+      node.checkUpgrade()
       return node
     } catch (e) {
       await verifyPool.close()
@@ -250,7 +271,11 @@ export class GatherNode extends NodeReadApi {
         return fn()
       })
       .catch((e: unknown) => {
-        if (isChainError(e) && e.code === ChainErrorCode.INVARIANT_BROKEN) this.halt(e)
+        if (
+          isChainError(e) &&
+          (e.code === ChainErrorCode.INVARIANT_BROKEN || e.code === GovernanceErrorCode.UPGRADE_REQUIRED)
+        )
+          this.halt(e)
         throw e
       })
     this.lock = run
@@ -272,16 +297,36 @@ export class GatherNode extends NodeReadApi {
   private halt(e: ChainError): void {
     if (this.haltReason !== undefined) return
     this.haltReason = e
-    this.log.error(
-      { height: this.chain.head.height, violations: e.data?.violations },
-      `invariants broken: the block was not committed and the node halts; the chain stays at height ${this.chain.head.height}`,
-    )
+    if (e.code === GovernanceErrorCode.UPGRADE_REQUIRED)
+      this.log.error(
+        { height: this.chain.head.height, upgrade: e.data?.name, upgradeHeight: e.data?.height },
+        `${e.message}; the node halts with its data intact at height ${this.chain.head.height}`,
+      )
+    else
+      this.log.error(
+        { height: this.chain.head.height, violations: e.data?.violations },
+        `invariants broken: the block was not committed and the node halts; the chain stays at height ${this.chain.head.height}`,
+      )
     // not awaited: the producer waits for the slot in progress, which is this very call
     void this.producer?.stop()
     this.emit('halt', e)
   }
 
-  /** Why the node halted (an INVARIANT_BROKEN error), or undefined while it runs. */
+  /**
+   * Halts before the next block when it is the height of a pending upgrade plan this build has no
+   * handler for: nothing of that block is executed, the data stays as it is, and a release that
+   * knows the plan continues from here.
+   */
+  private checkUpgrade(): void {
+    const handlers = this.opts.upgradeHandlers ?? releaseUpgrades
+    const r = requiredUpgrade(this.chain.state, this.chain.head.height + 1, handlers)
+    if (r === undefined) return
+    this.halt(
+      new ChainError(GovernanceErrorCode.UPGRADE_REQUIRED, r.message, { name: r.name, height: r.height }),
+    )
+  }
+
+  /** Why the node halted (INVARIANT_BROKEN, GOVERNANCE_UPGRADE_REQUIRED), or undefined while it runs. */
   get haltedBy(): ChainError | undefined {
     return this.haltReason
   }
@@ -439,6 +484,7 @@ export class GatherNode extends NodeReadApi {
     this.emit('block', c)
     this.finality.afterBlock(c)
     this.health.watchFinality()
+    this.checkUpgrade()
   }
 
   /**

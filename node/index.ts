@@ -3,6 +3,7 @@
 export { GatherNode, type NodeOptions } from './gatherNode.js'
 export { NodeNetwork, type NodeNetworkOptions, type SyncStatus } from './nodeNetwork.js'
 export { type BlockView, blockView, type NodeNetworkView } from './readApi.js'
+export { releaseUpgrades, UPGRADE_EXIT_CODE } from './upgrades.js'
 export {
   chainInvariants,
   chainModules,

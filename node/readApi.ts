@@ -11,7 +11,7 @@ import type { PeerView } from '../chain/p2p/types.js'
 import type { BlockInfo } from '../chain/stateMachine.js'
 import { proofToJson, type SmtProofJson } from '../chain/store/smt.js'
 import { ROUND_SLOTS, roundOf, roundOrder, slotAt } from '../consensus/schedule.js'
-import { type ChainEndpoints, chainEndpoints } from './wiring.js'
+import { type ChainEndpoints, chainEndpoints, pendingUpgrade } from './wiring.js'
 
 export { type BlockView, blockView }
 
@@ -50,7 +50,7 @@ export class NodeReadApi extends EventEmitter {
   /** the network attached to this node (sync state, peers), for status queries */
   private network: NodeNetworkView | undefined
   /** the modules' endpoints (what `query` binds) */
-  readonly endpoints: ChainEndpoints = chainEndpoints()
+  readonly endpoints: ChainEndpoints
   /** every module query, answered at the head */
   readonly query: NodeQueries
 
@@ -59,11 +59,13 @@ export class NodeReadApi extends EventEmitter {
     readonly mempool: Mempool,
   ) {
     super()
+    this.endpoints = chainEndpoints({ blockTimeMs: chain.clock.blockTimeMs })
     const head = () => ({ block: this.chain.headInfo(), state: this.chain.state })
     const e = this.endpoints
     this.query = {
       token: bindEndpoint(e.token, head),
       staking: bindEndpoint(e.staking, head),
+      governance: bindEndpoint(e.governance, head),
       identity: bindEndpoint(e.identity, head),
       messaging: bindEndpoint(e.messaging, head),
     }
@@ -157,6 +159,7 @@ export class NodeReadApi extends EventEmitter {
       productionHold: net?.productionHold ?? null,
       nodeId: this.nodeKey === undefined ? null : hex(this.nodeKey.publicKey),
       signatureVerification: signatureVerificationStatus(),
+      pendingUpgrade: pendingUpgrade(this.chain.state),
     }
   }
 

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { blockViewSchema, chainEventSchema } from '../chain/codec/blockView.js'
 import type { QuerySpec } from '../chain/endpoint.js'
 import { addressSchema, groupIdSchema, hashHexSchema, noParams, safeInt } from '../chain/schemas.js'
+import { governanceQueries } from '../modules/governance/queries.js'
 import { identityQueries } from '../modules/identity/queries.js'
 import { messagingQueries } from '../modules/messaging/queries.js'
 import { stakingQueries } from '../modules/staking/queries.js'
@@ -59,6 +60,11 @@ export const statusResult = z
     signatureVerification: z
       .object({ backend: z.enum(['libsecp256k1', 'node:crypto']), warning: z.string().nullable() })
       .strict(),
+    /** the software upgrade a passed proposal scheduled: nodes without its handler stop before `height` */
+    pendingUpgrade: z
+      .object({ name: z.string(), height: z.number(), proposalId: z.number() })
+      .strict()
+      .nullable(),
   })
   .strict()
 
@@ -306,6 +312,7 @@ export const inclusionProofJson = z
 const moduleQueries = {
   token: tokenQueries,
   staking: stakingQueries,
+  governance: governanceQueries,
   identity: identityQueries,
   messaging: messagingQueries,
 }
@@ -408,6 +415,11 @@ export const rpcApi = {
   staking_getLocks: fromModule('staking', 'getLocks'),
   staking_getUnbonding: fromModule('staking', 'getUnbonding'),
   staking_getParams: fromModule('staking', 'getParams'),
+  gov_getProposals: fromModule('governance', 'getProposals'),
+  gov_getProposal: fromModule('governance', 'getProposal'),
+  gov_getVotes: fromModule('governance', 'getVotes'),
+  gov_getVote: fromModule('governance', 'getVote'),
+  gov_getParams: fromModule('governance', 'getParams'),
   identity_resolve: fromModule('identity', 'resolve'),
   identity_getInfo: fromModule('identity', 'getInfo'),
   group_get: fromModule('messaging', 'getGroup'),

@@ -26,6 +26,16 @@ export type SuperNodesResult = RpcResult<'staking_getSuperNodes'>
 export type LocksResult = RpcResult<'staking_getLocks'>
 /** `staking_getUnbonding` result (ugat). */
 export type UnbondingResult = RpcResult<'staking_getUnbonding'>
+/** `gov_getProposals` result. */
+export type ProposalsResult = RpcResult<'gov_getProposals'>
+/** `gov_getProposal` result: the proposal with its live tally (ugat) and time left. */
+export type ProposalResult = RpcResult<'gov_getProposal'>
+/** `gov_getVotes` result. */
+export type VotesResult = RpcResult<'gov_getVotes'>
+/** `gov_getVote` result. */
+export type VoteResult = RpcResult<'gov_getVote'>
+/** `gov_getParams` result (amounts in ugat, ratios in basis points). */
+export type GovParamsResult = RpcResult<'gov_getParams'>
 /** `staking_getParams` result (amounts in ugat). */
 export type StakingParamsResult = RpcResult<'staking_getParams'>
 /** `chain_getTx` result. */
@@ -267,6 +277,30 @@ export class GatherClient {
 
   getStakingParams(): Promise<StakingParamsResult> {
     return this.call('staking_getParams')
+  }
+
+  /** `gov_getProposals`: newest first, all or one status; paged. */
+  getProposals(by: RpcParams<'gov_getProposals'> = {}): Promise<ProposalsResult> {
+    return this.call('gov_getProposals', by)
+  }
+
+  /** Throws RpcClientError -32001 for an unknown proposal. */
+  getProposal(proposalId: number): Promise<ProposalResult> {
+    return this.call('gov_getProposal', { proposalId })
+  }
+
+  /** Throws RpcClientError -32001 for an unknown proposal. */
+  getVotes(proposalId: number, page: { offset?: number; limit?: number } = {}): Promise<VotesResult> {
+    return this.call('gov_getVotes', { proposalId, ...page })
+  }
+
+  /** Throws RpcClientError -32001 when the voter has not voted on the proposal. */
+  getVote(proposalId: number, voter: string): Promise<VoteResult> {
+    return this.call('gov_getVote', { proposalId, voter })
+  }
+
+  getGovParams(): Promise<GovParamsResult> {
+    return this.call('gov_getParams')
   }
 
   /** Throws RpcClientError -32001 when nothing is bound. */

@@ -6,13 +6,20 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from '@jest/globals'
 import type { EventDeclaration, EventSink } from '../chain/events.js'
+import { governanceEvents } from '../modules/governance/events.js'
 import { identityEvents } from '../modules/identity/events.js'
 import { messagingEvents } from '../modules/messaging/events.js'
 import { stakingEvents } from '../modules/staking/events.js'
 import { tokenEvents } from '../modules/token/events.js'
 import { chainModules } from '../node/wiring.js'
 
-const declarations: EventDeclaration[] = [tokenEvents, stakingEvents, identityEvents, messagingEvents]
+const declarations: EventDeclaration[] = [
+  tokenEvents,
+  stakingEvents,
+  governanceEvents,
+  identityEvents,
+  messagingEvents,
+]
 
 /**
  * The events a README lists: `` `type { a, b?, c }` `` entries of its `## Events` section, where

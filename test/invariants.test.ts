@@ -311,6 +311,7 @@ describe('a broken state is reported with the numbers', () => {
           `staking.locked: totalLocked ${staked} = ${staked} ugat, but sum of lock entries ${staked + 2n} = ${staked + 2n} ugat (off by -2 ugat)`,
           `staking.locked: node ${nodeId} records ${staked} ugat locked but its lock entries sum to ${staked + 2n} ugat`,
           `staking.locked: lock ${faucet}/${nodeId} of 2 ugat is indexed as absent under lockByNode/${nodeId}/${faucet}`,
+          `staking.locked: ${faucet} has 2 ugat in locks but no lockedBy total`,
         ],
       },
       {

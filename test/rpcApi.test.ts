@@ -14,6 +14,8 @@ import {
   createGroupMessage,
   lockMessage,
   registerGidMessage,
+  submitProposalMessage,
+  voteMessage,
 } from '../cli/txMessages.js'
 import { GroupChainBuilder } from '../modules/messaging/groupchain/chain.js'
 import { signCheckpoint } from '../modules/messaging/groupchain/checkpoint.js'
@@ -51,6 +53,12 @@ describe('every JSON-RPC method answers what rpc/api.ts declares', () => {
     await d.fund(rn.keys, [alice], 1_000n * GAT)
     await d.commit(alice, [registerGidMessage(alice.address, 0n)])
     await d.commit(rn.keys.validator, [lockMessage('unlock', rn.keys.validator.address, nodeId(), GAT)])
+    // a proposal with the whole minimum deposit votes at once; the validator votes on it
+    const v = rn.keys.validator.address
+    await d.commit(rn.keys.validator, [
+      submitProposalMessage(v, { kind: 'text', title: 'api' }, 1_000n * GAT),
+    ])
+    await d.commit(rn.keys.validator, [voteMessage(v, 1n, 'yes')])
     await d.commit(alice, [createGroupMessage(alice.address, { name: 'api', producers: [producer.id] })])
     const chain = new GroupChainBuilder(1)
     for (let b = 1; b <= 2; b++) {
@@ -117,6 +125,11 @@ describe('every JSON-RPC method answers what rpc/api.ts declares', () => {
     staking_getLocks: () => ({ address: rn.keys.validator.address }),
     staking_getUnbonding: () => ({ address: rn.keys.validator.address }),
     staking_getParams: () => ({}),
+    gov_getProposals: () => ({ status: 'voting' }),
+    gov_getProposal: () => ({ proposalId: 1 }),
+    gov_getVotes: () => ({ proposalId: 1 }),
+    gov_getVote: () => ({ proposalId: 1, voter: rn.keys.validator.address }),
+    gov_getParams: () => ({}),
     identity_resolve: () => ({ address: alice.address }),
     identity_getInfo: () => ({}),
     group_get: () => ({ groupId: 1 }),

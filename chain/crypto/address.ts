@@ -53,6 +53,14 @@ export function addressFromPubkey(pubkey33: Uint8Array, prefix: string = ADDRESS
   return address
 }
 
+/**
+ * The account of a module (`sha256(name)[:20]`, as the Cosmos SDK derives module accounts):
+ * where a module holds coins for its users (governance's deposits). No key signs for it.
+ */
+export function moduleAddress(name: string, prefix: string = ADDRESS_PREFIX): string {
+  return toBech32(prefix, sha256(new TextEncoder().encode(name)).slice(0, ADDRESS_LENGTH))
+}
+
 const ADDRESS_CACHE_SIZE = 100_000
 const addressCache = new Map<string, string>()
 

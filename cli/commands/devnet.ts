@@ -7,7 +7,9 @@ import { MAX_BLOCKS_PER_DAY } from '../../modules/token/params.js'
 import { parseWhole } from '../args.js'
 import { defaultDevnetHome, hasGenesis, homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
 import {
+  governancePeriodOptions,
   maxFinalityLagOption,
+  parseGovernancePeriods,
   parseMaxFinalityLag,
   parseRpcServerFlags,
   type RpcServerFlags,
@@ -27,6 +29,9 @@ interface DevnetOptions extends RpcServerFlags {
   blocksPerDay?: string
   checkInvariants?: boolean
   maxFinalityLag?: string
+  depositPeriodBlocks?: string
+  votingPeriodBlocks?: string
+  upgradeMarginBlocks?: string
 }
 
 function parseBlockTime(v: string): number {
@@ -71,6 +76,7 @@ export function registerDevnet(program: Command): void {
       'check the supply and staking invariants before each commit; halt (exit 1) rather than commit a block that breaks them',
     )
     .option(...maxFinalityLagOption)
+  governancePeriodOptions(devnet)
   rpcServerOptions(devnet)
     .addHelpText(
       'after',
@@ -81,12 +87,15 @@ Examples:
   $ gather devnet --mnemonic-file ./words.txt    # a file only you can read (chmod 600)
   $ gather devnet --home /tmp/dn --block-time 200 --unbonding-blocks 10   # quick unlocks for tests
   $ gather devnet --home /tmp/dn --block-time 200 --blocks-per-day 50     # a GAT "day" every 10 s
+  $ gather devnet --home /tmp/dn --block-time 200 --deposit-period-blocks 20 --voting-period-blocks 20
+                                          # proposals decided in seconds (gather tx propose, vote)
   $ gather devnet --check-invariants      # verify supply conservation after every block
   $ gather devnet --max-finality-lag 21   # /health answers 503 once finality is a round behind
   $ gather devnet --rpc-rate-limit 0      # no per-client rate limit (load tests)
   $ gather devnet --cors-origin https://dapp.example.org   # a hosted page may open WebSockets
 
---block-time, --unbonding-blocks, --election-rounds and --blocks-per-day go into the genesis, so
+--block-time, --unbonding-blocks, --election-rounds, --blocks-per-day and the governance periods
+(--deposit-period-blocks, --voting-period-blocks, --upgrade-margin-blocks) go into the genesis, so
 they only count when the devnet is created; with an existing home they are ignored (use a new
 --home). --max-finality-lag counts at every start.
 
@@ -115,6 +124,7 @@ The gateway's limits, timeouts and WebSocket checks are described in docs/rpc.md
           ? {}
           : { electionPeriodRounds: parseWhole(opts.electionRounds, '--election-rounds', 1, 1_000_000) }),
       }
+      const governance = parseGovernancePeriods(opts)
       const blocksPerDay =
         opts.blocksPerDay === undefined
           ? undefined
@@ -125,17 +135,19 @@ The gateway's limits, timeouts and WebSocket checks are described in docs/rpc.md
           blockTimeMs,
           staking,
           ...(blocksPerDay === undefined ? {} : { blocksPerDay }),
+          ...(governance === undefined ? {} : { governance }),
         })
         await writeHome(paths, genesis, keys.nodeKey)
         log.info({ home: paths.home, chainId: genesis.chainId }, 'devnet created')
       } else if (
         opts.unbondingBlocks !== undefined ||
         opts.electionRounds !== undefined ||
-        opts.blocksPerDay !== undefined
+        opts.blocksPerDay !== undefined ||
+        governance !== undefined
       ) {
         log.warn(
           { home: paths.home },
-          '--unbonding-blocks, --election-rounds and --blocks-per-day only apply when a devnet is created; this home keeps the genesis it has',
+          '--unbonding-blocks, --election-rounds, --blocks-per-day and the governance periods only apply when a devnet is created; this home keeps the genesis it has',
         )
       }
       const genesis = await readGenesis(paths)

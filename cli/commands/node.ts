@@ -162,7 +162,7 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
     )
     .option(
       '--group-admin-key <name>',
-      'keystore key (in --home) of a private groups\' admin: this node wraps keys for their new members and rotates them after removals',
+      "keystore key (in --home) of a private groups' admin: this node wraps keys for their new members and rotates them after removals",
     )
     .option(
       '--follow-group <id|all>',

@@ -4,12 +4,17 @@ import type { GatherClient, StakingNodeView } from '../../rpc/client.js'
 import { parseAddressArg, parseNodeIdArg } from '../args.js'
 import { columnTable, formatUgat, keyValueTable, output } from '../format.js'
 import { clientOf, examples, jsonOption, rpcOption } from '../options.js'
+import { registerGovernanceQuery } from './governance.js'
 
 export interface QueryOptions {
   rpc: string
   json?: boolean
   /** `query emission --day N` */
   day?: string
+  /** `query proposals --status S`; paging of `query proposals|votes` */
+  status?: string
+  offset?: string
+  limit?: string
 }
 
 /** Adds one `gather query <what>` subcommand with --rpc and --json. */
@@ -87,6 +92,12 @@ export function registerQuery(program: Command): void {
           ['block time', `${s.blockTimeMs} ms`],
           ['mempool', `${s.mempool.txs} txs, ${s.mempool.bytes} bytes`],
           ['syncing', s.syncing],
+          [
+            'pending upgrade',
+            s.pendingUpgrade === null
+              ? '(none)'
+              : `${s.pendingUpgrade.name} at height ${s.pendingUpgrade.height} (proposal ${s.pendingUpgrade.proposalId})`,
+          ],
         ]),
       )
     },
@@ -404,4 +415,6 @@ export function registerQuery(program: Command): void {
       )
     },
   )
+
+  registerGovernanceQuery(query)
 }

@@ -10,6 +10,7 @@ import { generateNodeKey } from '../../chain/crypto/ed25519.js'
 import { TEST_MNEMONIC } from '../../chain/crypto/hd.js'
 import { hex } from '../../chain/hex.js'
 import { peerIdFromSeed } from '../../chain/p2p/identity.js'
+import type { GovernancePeriods } from '../../genesis/devnet.js'
 import { type Genesis, genesisHash } from '../../genesis/schema.js'
 import { buildTestnetGenesis, TESTNET_MAX_VALIDATORS } from '../../genesis/testnet.js'
 import { GatherClient } from '../../rpc/client.js'
@@ -17,7 +18,7 @@ import { parseWhole } from '../args.js'
 import { columnTable } from '../format.js'
 import { homePaths, readGenesis, readNodeKey, writeHome } from '../home.js'
 import { Keystore, keystoreDir } from '../keystore.js'
-import { examples } from '../options.js'
+import { examples, parseGovernancePeriods } from '../options.js'
 import { parseFollowGroups } from './node.js'
 
 /** What `testnet.json` says; `createdBy` marks a folder this command made (and may reuse). */
@@ -52,6 +53,9 @@ interface TestnetOptions {
   initOnly?: boolean
   logLevel: string
   followGroup: string[]
+  depositPeriodBlocks?: string
+  votingPeriodBlocks?: string
+  upgradeMarginBlocks?: string
 }
 
 const MANIFEST = 'testnet.json'
@@ -152,6 +156,7 @@ async function createTestnet(
   n: number,
   blockTimeMs: number,
   base: number,
+  governance: GovernancePeriods | undefined,
 ): Promise<{ manifest: TestnetManifest; genesis: Genesis }> {
   const nodeKeys = Array.from({ length: n }, () => generateNodeKey())
   const { genesis, owners, faucet } = await buildTestnetGenesis({
@@ -159,6 +164,7 @@ async function createTestnet(
     blockTimeMs,
     // the first slot after every node has started and met its peers (21 take ~20 s)
     genesisTime: new Date(Date.now() + 5_000 + 1_500 * nodeKeys.length),
+    ...(governance === undefined ? {} : { governance }),
   })
   const nodes: TestnetNode[] = []
   for (const [i, key] of nodeKeys.entries()) {
@@ -436,6 +442,18 @@ export function registerTestnet(program: Command): void {
       `node i listens on 127.0.0.1: RPC base+2i, p2p base+2i+1 (default ${DEFAULT_BASE_PORT}, or the testnet's)`,
     )
     .option('--init-only', 'write the testnet and exit without starting the nodes')
+    .option(
+      '--deposit-period-blocks <n>',
+      'blocks a proposal has to reach its minimum deposit (default 302400); used when the testnet is created',
+    )
+    .option(
+      '--voting-period-blocks <n>',
+      'blocks of voting (default 302400); used when the testnet is created',
+    )
+    .option(
+      '--upgrade-margin-blocks <n>',
+      'blocks a software upgrade must lie after its voting (default 43200); used when the testnet is created',
+    )
     .option('--log-level <level>', "the nodes' log level: trace, debug, info, warn, error or silent", 'info')
     .option(
       '--follow-group <id|all>',
@@ -489,7 +507,7 @@ ignored); any other non-empty DIR is refused. Never send real value to these acc
       let manifest: TestnetManifest
       if (existing === undefined) {
         await mkdir(dir, { recursive: true })
-        manifest = (await createTestnet(dir, n, blockTimeMs, base)).manifest
+        manifest = (await createTestnet(dir, n, blockTimeMs, base, parseGovernancePeriods(o))).manifest
         process.stderr.write(`testnet written to ${dir} (${n} validator(s), block time ${blockTimeMs} ms)\n`)
       } else {
         const reused = await reuseTestnet(dir, existing, base)

@@ -15,6 +15,7 @@ import {
   registerNodeMessage,
   transferNodeMessage,
 } from '../txMessages.js'
+import { registerGovernanceTx } from './governance.js'
 
 export interface TxOptions {
   home: string
@@ -26,6 +27,13 @@ export interface TxOptions {
   chainId?: string
   async?: boolean
   moniker?: string
+  /** `tx propose` */
+  title?: string
+  description?: string
+  deposit?: string
+  change?: string[]
+  name?: string
+  height?: string
 }
 
 /** The messages of a transaction and the summary rows shown with its result, for the signer's address. */
@@ -45,7 +53,16 @@ export interface TxSpec {
   /** more help after the examples */
   notes?: string
   /** what the signer (the first argument, a keystore key) is called in the output */
-  signerRole: 'from' | 'issuer' | 'owner' | 'staker' | 'address' | 'submitter'
+  signerRole:
+    | 'from'
+    | 'issuer'
+    | 'owner'
+    | 'staker'
+    | 'address'
+    | 'submitter'
+    | 'proposer'
+    | 'depositor'
+    | 'voter'
   /** extra options of this subcommand */
   options?: (cmd: Command) => void
   /** checks the arguments after the key (before the key is unlocked) and returns what to sign */
@@ -151,6 +168,7 @@ export function registerTx(program: Command): void {
         'gather tx transfer alice gat1... 1.5gat',
         'gather tx lock alice <node-id> 100gat',
         'gather tx register-node alice <node-id> --moniker my-box',
+        'gather tx vote alice 1 yes',
       ),
     )
 
@@ -321,4 +339,6 @@ The coins come back at the release height (now + the unbonding period); gather q
       },
     })
   }
+
+  registerGovernanceTx(tx)
 }

@@ -19,6 +19,11 @@ export const identityMethod = {
     return identityParams.parse(paramsStore.get(state))
   },
 
+  /** Writes the params (a governance change, already validated by `identityParams.change`). */
+  setParams(state: StateWriter, p: IdentityParams): void {
+    paramsStore.set(state, identityParams.toJson(identityParams.validate(p)))
+  },
+
   /** The binding of a GID, or undefined. */
   getGid(state: StateReader, gid: bigint): GidRecord | undefined {
     return gidStore.get(state, gidId(gid))

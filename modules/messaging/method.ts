@@ -31,6 +31,11 @@ export const messagingMethod = {
     return messagingParams.parse(paramsStore.get(state))
   },
 
+  /** Writes the params (a governance change, already validated by `messagingParams.change`). */
+  setParams(state: StateWriter, p: MessagingParams): void {
+    paramsStore.set(state, messagingParams.toJson(messagingParams.validate(p)))
+  },
+
   getGroup(state: StateReader, id: number | string): GroupRecord | undefined {
     return groupStore.get(state, paddedId(id))
   },

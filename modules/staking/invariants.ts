@@ -5,6 +5,7 @@ import {
   heightId,
   jailExpiryStore,
   lockByNodeStore,
+  lockedByStore,
   lockStore,
   nodeStore,
   unbondingAtStore,
@@ -17,7 +18,7 @@ const MAX_LISTED = 5
 /**
  * The staking totals agree with the records they summarise: `totalLocked` with every node's
  * `locked` and every lock entry (and each node with its own locks); `totalUnbonding` with the
- * release queue and the per-staker index. Linear in the staking state.
+ * release queue and the per-staker index; each staker's `lockedBy` total with its locks. Linear in the staking state.
  */
 export const stakingInvariants: readonly Invariant[] = [
   {
@@ -58,6 +59,20 @@ export const stakingInvariants: readonly Invariant[] = [
       }
       for (const [key, amount] of index)
         mismatches.push(`lockByNode/${key} holds ${amount} ugat but there is no such lock`)
+      // Each staker's total (a voter's weight) is the sum of its locks.
+      const byStaker = new Map<string, bigint>()
+      for (const [id, amount] of lockStore.entries(state)) {
+        const staker = id.slice(0, id.lastIndexOf('/'))
+        byStaker.set(staker, (byStaker.get(staker) ?? 0n) + amount)
+      }
+      for (const [staker, recorded] of lockedByStore.entries(state)) {
+        const own = byStaker.get(staker) ?? 0n
+        byStaker.delete(staker)
+        if (recorded !== own)
+          mismatches.push(`lockedBy/${staker} records ${recorded} ugat but its locks sum to ${own} ugat`)
+      }
+      for (const [staker, own] of byStaker)
+        mismatches.push(`${staker} has ${own} ugat in locks but no lockedBy total`)
       return [
         ...checkSum({ totalLocked: total }, { 'sum of node locked': nodes }, 'ugat'),
         ...checkSum({ totalLocked: total }, { 'sum of lock entries': locks }, 'ugat'),

@@ -8,6 +8,7 @@ import {
   heightId,
   jailExpiryStore,
   lockByNodeStore,
+  lockedByStore,
   lockStore,
   type NodeRecord,
   nodeStore,
@@ -21,7 +22,7 @@ import {
   unbondingCountStore,
   unbondingId,
 } from './stores/index.js'
-import type { DayProducer, StakingTokenMethod } from './types.js'
+import type { DayProducer, StakingLockListener, StakingTokenMethod } from './types.js'
 
 /** A node's status at a height. */
 export type NodeStatus = 'active' | 'inactive' | 'jailed'
@@ -30,6 +31,11 @@ export type NodeStatus = 'active' | 'inactive' | 'jailed'
 export const stakingMethod = {
   getParams(state: StateReader): StakingParams {
     return stakingParams.parse(paramsStore.get(state))
+  },
+
+  /** Writes the params (a governance change, already validated by `stakingParams.change`). */
+  setParams(state: StateWriter, p: StakingParams): void {
+    paramsStore.set(state, stakingParams.toJson(stakingParams.validate(p)))
   },
 
   getNode(state: StateReader, nodeId: string): NodeRecord | undefined {
@@ -46,6 +52,11 @@ export const stakingMethod = {
     return lockStore.get(state, `${staker}/${nodeId}`) ?? 0n
   },
 
+  /** ugat the staker has locked on all nodes. O(1). */
+  getLockedBy(state: StateReader, staker: string): bigint {
+    return lockedByStore.get(state, staker) ?? 0n
+  },
+
   /** Adds to (or, negative, removes from) a staker's lock on a node and the node's total. */
   changeLock(state: StateWriter, staker: string, nodeId: string, delta: bigint): void {
     const node = nodeStore.get(state, nodeId)
@@ -59,6 +70,9 @@ export const stakingMethod = {
       lockStore.set(state, `${staker}/${nodeId}`, lock)
       lockByNodeStore.set(state, `${nodeId}/${staker}`, lock)
     }
+    const total = stakingMethod.getLockedBy(state, staker) + delta
+    if (total === 0n) lockedByStore.delete(state, staker)
+    else lockedByStore.set(state, staker, total)
     nodeStore.set(state, nodeId, { ...node, locked: (BigInt(node.locked) + delta).toString() })
     totalLockedStore.set(state, (totalLockedStore.get(state) ?? 0n) + delta)
   },
@@ -66,11 +80,12 @@ export const stakingMethod = {
   /**
    * A staker's lock changes by `delta` with everything that follows from it: the lock and node
    * totals, the staker's reward shares, and the owner's active-node count when the node crosses
-   * the minimum lock. Money moves (balance ↔ lock) are the caller's.
+   * the minimum lock, and the lock listener (governance's tallies). Money moves (balance ↔ lock)
+   * are the caller's.
    */
   applyLockChange(
     state: StateWriter,
-    token: Pick<StakingTokenMethod, 'changeStake' | 'changeActiveNodes'>,
+    token: Pick<StakingTokenMethod, 'changeStake' | 'changeActiveNodes'> & Partial<StakingLockListener>,
     staker: string,
     nodeId: string,
     delta: bigint,
@@ -84,6 +99,7 @@ export const stakingMethod = {
     const isActive = stakingMethod.statusOf(nodeStore.get(state, nodeId)!, height, params) === 'active'
     token.changeStake(state, staker, delta)
     if (wasActive !== isActive) token.changeActiveNodes(state, before.owner, isActive ? 1n : -1n)
+    token.lockChanged?.(state, staker, delta)
   },
 
   /**
@@ -168,7 +184,8 @@ export const stakingMethod = {
    */
   slash(
     state: StateWriter,
-    token: Pick<StakingTokenMethod, 'changeStake' | 'changeActiveNodes' | 'burnFromLock'>,
+    token: Pick<StakingTokenMethod, 'changeStake' | 'changeActiveNodes' | 'burnFromLock'> &
+      Partial<StakingLockListener>,
     nodeId: string,
     bps: number,
     height: number,

@@ -9,22 +9,25 @@ import type { StakingGenesis } from './genesis.js'
 import { stakingMethod } from './method.js'
 import { stakingParams } from './params.js'
 import { nodeStore, paramsStore, STAKING_MODULE, superNodesStore, totalLockedStore } from './stores/index.js'
-import type { GenesisValidator, StakingTokenMethod } from './types.js'
+import type { GenesisValidator, StakingDeps, StakingLockListener, StakingTokenMethod } from './types.js'
 
 /**
  * The staking module: registered nodes (one GMT each), locks and unbonding, and the super-node
- * election at each period boundary. `token` is the narrow token interface it needs.
+ * election at each period boundary. `token` is the narrow token interface it needs; `listener`,
+ * if given, hears every change of an account's locked ugat (governance's running tallies).
  */
-export function createStakingModule(token: StakingTokenMethod): Module {
+export function createStakingModule(token: StakingTokenMethod, listener?: StakingLockListener): Module {
+  const deps: StakingDeps =
+    listener === undefined ? token : { ...token, lockChanged: (s, a, d) => listener.lockChanged(s, a, d) }
   return {
     name: STAKING_MODULE,
     events: stakingEvents,
     commands: [
       registerNodeCommand(token),
-      lockCommand(token),
-      unlockCommand(token),
+      lockCommand(deps),
+      unlockCommand(deps),
       transferNodeCommand(token),
-      submitEvidenceCommand(token),
+      submitEvidenceCommand(deps),
     ],
 
     initGenesis(ctx: GenesisContext, section: unknown, genesis) {

@@ -35,6 +35,18 @@ export interface StakingTokenMethod {
   distributeDay(ctx: ExecContext, producers: readonly DayProducer[]): void
 }
 
+/**
+ * Who is told of every change of an account's locked ugat (lock, unlock, slash): governance keeps
+ * the running tallies of the proposals the account voted on with it (wired in node/wiring.ts).
+ */
+export interface StakingLockListener {
+  /** `staker`'s ugat locked on all nodes changed by `delta` (negative for an unlock or a slash). */
+  lockChanged(state: StateWriter, staker: string, delta: bigint): void
+}
+
+/** What staking's commands and hooks are given: the token surface, and the lock listener if any. */
+export type StakingDeps = StakingTokenMethod & Partial<StakingLockListener>
+
 /** A genesis validator entry, as the chain-level genesis lists it. */
 export interface GenesisValidator {
   name: string

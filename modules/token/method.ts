@@ -12,14 +12,18 @@ import {
   unvestedAt,
   type Vesting,
 } from './logic/vesting.js'
+import { getBlocksPerDay, getSuperNodeRewardLockDays, type TokenParams, tokenParams } from './params.js'
 import {
   accountStore,
   balanceStore,
+  blocksPerDayStore,
   burnedStore,
   gmtIssuedStore,
   gmtStore,
+  minFeeStore,
   nextAccountNumberStore,
   rewardPoolStore,
+  superNodeLockDaysStore,
   type VestingRecord,
   vestingStore,
 } from './stores/index.js'
@@ -56,6 +60,23 @@ export const MINT_CAP_UGAT = 90_000_000n * UGAT_PER_GAT
  * burns. Every change to a balance goes through here.
  */
 export const tokenMethod = {
+  /** The params, each read from its own key (`token/params/<name>`). */
+  getParams(state: StateReader): TokenParams {
+    return {
+      minFee: minFeeStore.get(state) ?? tokenParams.defaults().minFee,
+      blocksPerDay: getBlocksPerDay(state),
+      superNodeRewardLockDays: getSuperNodeRewardLockDays(state),
+    }
+  },
+
+  /** Writes the params (a governance change, already validated by `tokenParams.change`). */
+  setParams(state: StateWriter, p: TokenParams): void {
+    tokenParams.validate(p)
+    minFeeStore.set(state, p.minFee)
+    blocksPerDayStore.set(state, BigInt(p.blocksPerDay))
+    superNodeLockDaysStore.set(state, BigInt(p.superNodeRewardLockDays))
+  },
+
   /** ugat balance of an address (0 if unknown). */
   getBalance(state: StateReader, address: string): bigint {
     return balanceStore.get(state, address) ?? 0n

@@ -25,6 +25,8 @@ export async function openDevnetNode(
     /** blocks per issuance day and the super-node reward lock day of the devnet genesis */
     blocksPerDay?: number
     superNodeRewardLockDays?: number
+    /** governance params of the devnet genesis (short deposit and voting periods) */
+    governance?: DevnetGenesisOptions['governance']
     /** more node options (checkInvariants, extraModules, logger) */
     node?: Partial<Omit<NodeOptions, 'dataDir' | 'genesis' | 'nodeKey'>>
   } = {},
@@ -45,6 +47,7 @@ export async function openDevnetNode(
     ...(opts.superNodeRewardLockDays === undefined
       ? {}
       : { superNodeRewardLockDays: opts.superNodeRewardLockDays }),
+    ...(opts.governance === undefined ? {} : { governance: opts.governance }),
   })
   const node = await GatherNode.open({
     dataDir,

@@ -19,7 +19,8 @@ interface Proc {
 /**
  * A testnet written by `gather testnet --init-only`, its nodes run one `gather start` process
  * each with the arguments `gather testnet` gives them (anchor key, bootstrap peers) plus `extra`,
- * so that a test can stop, restart or kill one node.
+ * so that a test can stop, restart or kill one node. `init` adds flags to `gather testnet
+ * --init-only` (e.g. `--voting-period-blocks 12`).
  */
 export class TestnetNodes {
   readonly procs: (Proc | undefined)[] = []
@@ -33,11 +34,12 @@ export class TestnetNodes {
   ) {}
 
   /**
-   * @param o.extra - arguments every node starts with; `o.extraOf(i)` adds node i's own
+   * @param o.extra - arguments every node starts with; `o.extraOf(i)` adds node i's own;
+   *   `o.init` goes to `gather testnet --init-only`
    */
   static async create(
     n: number,
-    o: { blockTimeMs: number; extra?: string[]; extraOf?: (i: number) => string[] },
+    o: { blockTimeMs: number; extra?: string[]; extraOf?: (i: number) => string[]; init?: string[] },
   ): Promise<TestnetNodes> {
     const tmp = await tempDir('gather-testnet-nodes-')
     const dir = join(tmp.dir, 'tn')
@@ -53,6 +55,7 @@ export class TestnetNodes {
       '--base-port',
       String(base),
       '--init-only',
+      ...(o.init ?? []),
     ])
     if (init.code !== 0) throw new Error(`gather testnet --init-only failed: ${init.stderr}`)
     const manifest = JSON.parse(await readFile(join(dir, 'testnet.json'), 'utf8')) as TestnetManifest

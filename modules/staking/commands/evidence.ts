@@ -7,7 +7,7 @@ import { StakingErrorCode } from '../errors.js'
 import { stakingEvents } from '../events.js'
 import { stakingMethod } from '../method.js'
 import type { NodeRecord } from '../stores/index.js'
-import type { StakingTokenMethod } from '../types.js'
+import type { StakingDeps } from '../types.js'
 
 const MsgSubmitEvidenceType = protoType('gather.staking.v1.MsgSubmitEvidence')
 
@@ -86,7 +86,7 @@ function offenceOf(ctx: ReadContext, msg: SubmitEvidence): Offence {
  * loses its blocks of the current reward day, and `slashFractionBps` of every lock on it is burned.
  * Each offence (offender, kind, slot or height) is punished once, within `evidenceMaxAgeBlocks`.
  */
-export function submitEvidenceCommand(token: StakingTokenMethod): Command<SubmitEvidence> {
+export function submitEvidenceCommand(token: StakingDeps): Command<SubmitEvidence> {
   return {
     typeUrl: typeUrlOf(MsgSubmitEvidenceType),
 

@@ -6,7 +6,7 @@ import { checkAddress } from '../../../chain/tx/checkAddress.js'
 import { StakingErrorCode } from '../errors.js'
 import { stakingEvents } from '../events.js'
 import { stakingMethod } from '../method.js'
-import type { StakingTokenMethod } from '../types.js'
+import type { StakingDeps } from '../types.js'
 import { checkNodeId } from './shared.js'
 
 const MsgLockType = protoType('gather.staking.v1.MsgLock')
@@ -35,7 +35,7 @@ function requireNode(state: Parameters<typeof stakingMethod.getNode>[0], nodeId:
 }
 
 /** `/gather.staking.v1.MsgLock`: any account locks ugat on any registered node, up to the node cap. */
-export function lockCommand(token: StakingTokenMethod): Command<LockChange> {
+export function lockCommand(token: StakingDeps): Command<LockChange> {
   return {
     typeUrl: typeUrlOf(MsgLockType),
     decode: (value) => decodeLock(MsgLockType, value),
@@ -81,7 +81,7 @@ export function lockCommand(token: StakingTokenMethod): Command<LockChange> {
 }
 
 /** `/gather.staking.v1.MsgUnlock`: starts unbonding; the coins return after the unbonding period. */
-export function unlockCommand(token: StakingTokenMethod): Command<LockChange> {
+export function unlockCommand(token: StakingDeps): Command<LockChange> {
   return {
     typeUrl: typeUrlOf(MsgUnlockType),
     decode: (value) => decodeLock(MsgUnlockType, value),

@@ -98,6 +98,12 @@ export const dayBlocksStore = new TypedStore<bigint>(STAKING_MODULE, 'dayBlocks'
  */
 export const lockByNodeStore = new TypedStore<bigint>(STAKING_MODULE, 'lockByNode', bigintCodec)
 
+/**
+ * `staking/lockedBy/<staker>` → ugat the staker has locked on all nodes (the sum of its
+ * `lock/<staker>/…`): a voter's governance weight, read in O(1). Kept by `changeLock`.
+ */
+export const lockedByStore = new TypedStore<bigint>(STAKING_MODULE, 'lockedBy', bigintCodec)
+
 /** `staking/jailExpiry/<height, 12 digits>/<nodeId>` → the height the node was jailed at; read when its jail ends. */
 export const jailExpiryStore = new TypedStore<bigint>(STAKING_MODULE, 'jailExpiry', bigintCodec)
 
