@@ -95,6 +95,8 @@ export class GroupKeyService {
         members.filter((m) => to.has(m.address)),
       )
     }
+    // a share needs keys this admin holds; without any, the next rotation (by anyone) serves
+    if (txs.length === 0) return
     for (const tx of txs) await submit(tx)
     this.inFlight.set(id, { nonce: nonce + txs.length - 1, until: this.now() + IN_FLIGHT_MS })
     this.log.info(
