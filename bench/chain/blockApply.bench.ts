@@ -36,7 +36,7 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { add, complete, cycle, save, suite } from 'benny'
-import { measureNativeVerifyRate } from '../../bench/crypto/verify.bench.js'
+import { measureAllCoresVerifyRate, measureNativeVerifyRate } from '../../bench/crypto/verify.bench.js'
 import { merkleRoot } from '../../chain/block/merkle.js'
 import { decodeBlock, encodeTxResult } from '../../chain/codec/block.js'
 import { addressFromPubkey } from '../../chain/crypto/address.js'
@@ -89,6 +89,10 @@ export interface BlockSizeResult {
   verifyPerSec: number
   /** txPerSec.median / verifyPerSec (this size's limit) */
   ratioMedian: number
+  /** the all-cores verify rate measured around this size (a verify pool on every core) */
+  allCoresPerSec: number
+  /** txPerSec.median / allCoresPerSec */
+  ratioAllCores: number
   /** txPerSec.min / verifyPerSec (this size's limit) */
   ratioMin: number
   /** each block's import time in ms, in import order */
@@ -155,6 +159,10 @@ export interface BlockApplyResult {
   verifyPerSec: number
   /** each `measureNativeVerifyRate` run, in order: before the first size, between sizes, after the last */
   verifyRuns: number[]
+  /** each `measureAllCoresVerifyRate` run, beside the single-thread ones */
+  allCoresRuns: number[]
+  /** threads of the all-cores runs (verify workers + the calling thread) */
+  allCoresThreads: number
   sizes: BlockSizeResult[]
   phases: PhaseBreakdown[]
   micro: MicroResult[]
@@ -500,10 +508,17 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
     }[] = []
 
     const verifyRuns: number[] = []
+    const allCoresRuns: number[] = []
+    let allCoresThreads = 1
     const measureLimit = async (when: string) => {
       const v = await measureNativeVerifyRate(verifySeconds)
       verifyRuns.push(v)
-      log(`block apply: native secp256k1 verify (limit, ${when}): ${Math.round(v)}/s`)
+      const all = await measureAllCoresVerifyRate(verifySeconds)
+      allCoresRuns.push(all.perSec)
+      allCoresThreads = all.threads
+      log(
+        `block apply: secp256k1 verify (limit, ${when}): ${Math.round(v)}/s on one thread, ${Math.round(all.perSec)}/s on ${all.threads} threads`,
+      )
     }
     const timings: { mode: Mode['name']; txs: number; ms: number }[] = []
     let group = -1
@@ -551,6 +566,8 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
         const samplesMs = timings.filter((x) => x.mode === m.name && x.txs === p.txs).map((x) => x.ms)
         const txPerSec = stats(samplesMs.map((ms) => (p.txs * 1000) / ms))
         const limit = ((verifyRuns[g] ?? verifyPerSec) + (verifyRuns[g + 1] ?? verifyPerSec)) / 2
+        const allMean = allCoresRuns.reduce((a, v) => a + v, 0) / Math.max(1, allCoresRuns.length)
+        const allCores = ((allCoresRuns[g] ?? allMean) + (allCoresRuns[g + 1] ?? allMean)) / 2
         return {
           mode: m.name,
           verifyThreads: m.verifyThreads ?? defaultThreads,
@@ -561,6 +578,8 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
           verifyPerSec: limit,
           ratioMedian: txPerSec.median / limit,
           ratioMin: txPerSec.min / limit,
+          allCoresPerSec: allCores,
+          ratioAllCores: txPerSec.median / allCores,
           samplesMs,
         }
       }),
@@ -632,6 +651,8 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
       accounts: accountCount,
       verifyPerSec,
       verifyRuns,
+      allCoresRuns,
+      allCoresThreads,
       sizes,
       phases,
       micro,
