@@ -268,6 +268,12 @@ describe('groups', () => {
       d.refusal(alice, [updateGroupMessage(alice.address, 1, { policy: { parentGroup: 4 } })]).code,
     ).toBe('MESSAGING_PARENT_CYCLE')
     expect(dn.node.query.messaging.getGroup({ groupId: 1 })?.children).toBe(1)
+    // privacy is chosen at creation: an update that would flip it is refused
+    expect(
+      d.refusal(alice, [updateGroupMessage(alice.address, 1, { policy: { parentGroup: 0, private: true } })])
+        .code,
+    ).toBe('MESSAGING_PRIVACY_FIXED')
+    expect(dn.node.query.messaging.getGroup({ groupId: 1 })?.policy.private).toBe(false)
 
     // lists: by owner, by parent, paged
     expect(dn.node.query.messaging.listGroups({ owner: alice.address }).groups.map((g) => g.id)).toEqual([
