@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
 import { TEST_MNEMONIC } from '../chain/crypto/hd.js'
-import type { GroupAccountView, GroupMessageView } from '../rpc/client.js'
+import type { GroupAccountView } from '../rpc/client.js'
 import { runCli } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
 

@@ -6,7 +6,7 @@ import type { TestnetManifest } from '../cli/commands/testnet.js'
 import { decodeGroupHeader } from '../modules/messaging/groupchain/block.js'
 import { encodeNote, signGroupTx } from '../modules/messaging/groupchain/tx.js'
 import type { GatherClient } from '../rpc/client.js'
-import { runCli } from './helpers/cli.js'
+import { runCli, testWallet } from './helpers/cli.js'
 import { Rng, testSeed } from './helpers/rng.js'
 import { TestnetNodes } from './helpers/testnetNodes.js'
 import { waitFor } from './helpers/wait.js'
@@ -66,30 +66,10 @@ describe('group chains on a 3-validator testnet', () => {
     clients = tn.clients
     tn.startAll()
     // a wallet with the faucet (the group's owner) and a member key
-    wallet = join(tn.tmp.dir, 'wallet')
-    pass = join(tn.tmp.dir, 'pass.txt')
-    await writeFile(pass, 'correct horse battery staple\n', { mode: 0o600 })
-    const mnemonic = join(tn.tmp.dir, 'mnemonic.txt')
-    await writeFile(mnemonic, `${TEST_MNEMONIC}\n`, { mode: 0o600 })
-    for (const [name, index] of [
-      ['faucet', manifest.faucet.index],
-      ['member', 7],
-    ] as const) {
-      const r = await runCli([
-        'keys',
-        'import',
-        name,
-        '--index',
-        String(index),
-        '--mnemonic-file',
-        mnemonic,
-        '--home',
-        wallet,
-        '--passphrase-file',
-        pass,
-      ])
-      expect(r.stderr).toBe('')
-    }
+    ;({ home: wallet, passphraseFile: pass } = await testWallet(tn.tmp.dir, {
+      faucet: manifest.faucet.index,
+      member: 7,
+    }))
     member = await deriveAccountKey(TEST_MNEMONIC, 7)
     await tn.untilFinal(2)
   }, 150_000)

@@ -21,7 +21,7 @@ import {
 import { decodeGroupTx, encodeNote, signGroupTx } from '../modules/messaging/groupchain/tx.js'
 import { type GatherClient, RpcClientError } from '../rpc/client.js'
 import { groupKeysOf, openMessage, sealedPostTx } from '../rpc/privateGroups.js'
-import { runCli } from './helpers/cli.js'
+import { runCli, testWallet } from './helpers/cli.js'
 import { startPeer, type TestPeer } from './helpers/p2p.js'
 import { Rng, testSeed } from './helpers/rng.js'
 import { commitMain, TestnetNodes } from './helpers/testnetNodes.js'
@@ -109,29 +109,10 @@ describe(`private groups on a 3-validator testnet (seed ${SEED}; replay with GAT
     chainId = manifest.chainId
     clients = tn.clients
     tn.startAll()
-    wallet = join(tn.tmp.dir, 'wallet')
-    pass = join(tn.tmp.dir, 'pass.txt')
-    await writeFile(pass, 'correct horse battery staple\n', { mode: 0o600 })
-    const mnemonic = join(tn.tmp.dir, 'mnemonic.txt')
-    await writeFile(mnemonic, `${TEST_MNEMONIC}\n`, { mode: 0o600 })
     const keys = { faucet: manifest.faucet.index, a: 7, m: 8, n: 9, p: 12, b: 10, r: 11 }
-    for (const [name, index] of Object.entries(keys)) {
+    ;({ home: wallet, passphraseFile: pass } = await testWallet(tn.tmp.dir, keys))
+    for (const [name, index] of Object.entries(keys))
       acct[name] = await deriveAccountKey(TEST_MNEMONIC, index)
-      const r = await runCli([
-        'keys',
-        'import',
-        name,
-        '--index',
-        String(index),
-        '--mnemonic-file',
-        mnemonic,
-        '--home',
-        wallet,
-        '--passphrase-file',
-        pass,
-      ])
-      expect(r.stderr).toBe('')
-    }
     acct.admin0 = await deriveAccountKey(TEST_MNEMONIC, 0) // node 0's owner: its --group-admin-key
     await tn.untilFinal(2, 120_000)
     // a listener on the group topics that knows only node 2: what node 2 relays reaches it

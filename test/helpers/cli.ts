@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { GatherClient, type StatusResult } from '../../rpc/client.js'
@@ -56,6 +57,38 @@ export function runCli(
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
+}
+
+/**
+ * A CLI wallet under `dir`: a passphrase file and the test mnemonic's accounts imported by name
+ * (`keys`: name → HD index), as `gather keys import` does it.
+ */
+export async function testWallet(
+  dir: string,
+  keys: Record<string, number>,
+): Promise<{ home: string; passphraseFile: string }> {
+  const home = join(dir, 'wallet')
+  const passphraseFile = join(dir, 'pass.txt')
+  await writeFile(passphraseFile, 'correct horse battery staple\n', { mode: 0o600 })
+  const mnemonic = join(dir, 'mnemonic.txt')
+  await writeFile(mnemonic, 'test test test test test test test test test test test junk\n', { mode: 0o600 })
+  for (const [name, index] of Object.entries(keys)) {
+    const r = await runCli([
+      'keys',
+      'import',
+      name,
+      '--index',
+      String(index),
+      '--mnemonic-file',
+      mnemonic,
+      '--home',
+      home,
+      '--passphrase-file',
+      passphraseFile,
+    ])
+    if (r.code !== 0) throw new Error(`gather keys import ${name} failed: ${r.stderr}`)
+  }
+  return { home, passphraseFile }
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
