@@ -7,6 +7,7 @@ import { ChainError, ChainErrorCode } from '../chain/errors.js'
 import { decodeTx } from '../chain/tx/decodeTx.js'
 import { TokenErrorCode } from '../modules/token/errors.js'
 import type { GatherNode } from '../node/index.js'
+import { KEPLR_SIMULATED_GAS } from './keplr.js'
 
 // What the Cosmos tooling reads, built from the node's own reads: accounts and balances in the
 // bank/auth shapes, transaction results as CometBFT reports them, simulation and broadcast
@@ -23,7 +24,7 @@ export const COMET_PROTOCOL = { p2p: '8', block: '11', app: '0' }
  * this flat figure; the suggested gas prices (`gather chain-info --keplr`) are the minimum fee
  * divided by it, so an "auto" fee pays at least the minimum.
  */
-export const SIMULATED_GAS = 100_000n
+export const SIMULATED_GAS = BigInt(KEPLR_SIMULATED_GAS)
 /** The denoms a balance can be in: GAT's base unit and the device token. */
 export const DENOMS = { gat: 'ugat', gmt: 'gmt' } as const
 

@@ -1,13 +1,20 @@
 import { join } from 'node:path'
 import { makeCosmoshubPath } from '@cosmjs/amino'
 import { DirectSecp256k1HdWallet, Registry } from '@cosmjs/proto-signing'
-import { defaultRegistryTypes, GasPrice, SigningStargateClient, StargateClient } from '@cosmjs/stargate'
+import {
+  accountFromAny,
+  defaultRegistryTypes,
+  GasPrice,
+  SigningStargateClient,
+  StargateClient,
+} from '@cosmjs/stargate'
 import { Comet38Client, WebsocketClient } from '@cosmjs/tendermint-rpc'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
 import { messageTypes } from '../chain/codec/index.js'
 import { deriveAccountKey, TEST_MNEMONIC } from '../chain/crypto/hd.js'
-import { type DevnetProcess, startDevnet } from './helpers/cli.js'
+import { accountAny } from '../rpc/comet.js'
+import { type DevnetProcess, runCli, startDevnet } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
 import { waitFor } from './helpers/wait.js'
 
@@ -38,7 +45,7 @@ describe('Cosmos tooling against a `gather devnet` process', () => {
   beforeAll(async () => {
     tmp = await tempDir('gather-cosmos-')
     recipient = (await deriveAccountKey(TEST_MNEMONIC, 9)).address
-    devnet = await startDevnet(join(tmp.dir, 'devnet'))
+    devnet = await startDevnet(join(tmp.dir, 'devnet'), 200, ['--cors-origin', 'https://wallet.example'])
     rpc = devnet.rpc.replace(/\/$/, '')
   })
 
@@ -268,5 +275,202 @@ describe('Cosmos tooling against a `gather devnet` process', () => {
     expect(again.status).toBe(200)
     expect(again.body.tx_response.code).not.toBe(0)
     expect(again.body.tx_response.raw_log).not.toBe('')
+  })
+
+  test('`gather chain-info --keplr` prints the suggest-chain JSON', async () => {
+    const r = await runCli(['chain-info', '--keplr', '--rpc', devnet.rpc])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const info = JSON.parse(r.stdout)
+    const { chainId } = await devnet.client.getStatus()
+    const gat = { coinDenom: 'GAT', coinMinimalDenom: 'ugat', coinDecimals: 6 }
+    expect(info).toMatchObject({
+      chainId,
+      rpc: rpc,
+      rest: rpc,
+      bip44: { coinType: 118 },
+      bech32Config: {
+        bech32PrefixAccAddr: 'gat',
+        bech32PrefixAccPub: 'gatpub',
+        bech32PrefixValAddr: 'gatvaloper',
+        bech32PrefixValPub: 'gatvaloperpub',
+        bech32PrefixConsAddr: 'gatvalcons',
+        bech32PrefixConsPub: 'gatvalconspub',
+      },
+      currencies: [gat],
+      stakeCurrency: gat,
+      feeCurrencies: [gat],
+    })
+    // the low gas price times the simulated gas pays the minimum fee (1000 ugat on a devnet)
+    expect(info.feeCurrencies[0].gasPriceStep.low * 100_000).toBeGreaterThanOrEqual(1000)
+  })
+
+  test("a vesting account is one cosmjs's accountFromAny reads", () => {
+    const any = accountAny({
+      address: FAUCET,
+      accountNumber: 7n,
+      sequence: 3n,
+      vesting: { original: 10n, delegatedFree: 0n, delegatedVesting: 2n, startTime: 1000n, endTime: 2000n },
+    })
+    expect(any.typeUrl).toBe('/cosmos.vesting.v1beta1.ContinuousVestingAccount')
+    expect(accountFromAny(any)).toMatchObject({ address: FAUCET, accountNumber: 7n, sequence: 3 })
+  })
+
+  test('CORS headers only for the --cors-origin origin', async () => {
+    const allowed = await fetch(`${rpc}/cosmos/bank/v1beta1/balances/${FAUCET}`, {
+      headers: { origin: 'https://wallet.example' },
+    })
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://wallet.example')
+    const other = await fetch(`${rpc}/cosmos/bank/v1beta1/balances/${FAUCET}`, {
+      headers: { origin: 'https://other.example' },
+    })
+    expect(other.status).toBe(200)
+    expect(other.headers.get('access-control-allow-origin')).toBeNull()
+    const preflight = await fetch(`${rpc}/cosmos/tx/v1beta1/txs`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://wallet.example', 'access-control-request-method': 'POST' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST')
+    const refused = await fetch(`${rpc}/cosmos/tx/v1beta1/txs`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://other.example' },
+    })
+    expect(refused.status).toBe(403)
+  })
+
+  test('bad input to every new method and route gets a clear error, and the node keeps running', async () => {
+    const call = async (method: string, params: unknown) => {
+      const r = await fetch(`${rpc}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      })
+      return (await r.json()) as { result?: Json; error?: { code: number; message: string } }
+    }
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+    const { QueryAccountRequest } = await import('cosmjs-types/cosmos/auth/v1beta1/query')
+    const rpcCases: [string, unknown, number, RegExp][] = [
+      [
+        'abci_query',
+        { path: '/cosmos.auth.v1beta1.Query/Account', data: 'zz' },
+        -32602,
+        /params\.data: must be hex/,
+      ],
+      ['abci_query', { path: 5 }, -32602, /params\.path/],
+      ['abci_query', { path: '/x', height: 'abc' }, -32602, /params\.height/],
+      ['broadcast_tx_sync', { tx: '!!!' }, -32602, /base64/],
+      ['broadcast_tx_sync', {}, -32602, /params\.tx/],
+      ['broadcast_tx_commit', { tx: 42 }, -32602, /params\.tx/],
+      ['tx', { hash: 'nothex' }, -32602, /32-byte hash/],
+      ['tx', { hash: 'A'.repeat(64) }, -32001, /not found/],
+      ['tx_search', { query: 'garbage' }, -32602, /cannot read/],
+      ['tx_search', { query: `message.sender='${FAUCET}'` }, -32602, /tx\.hash/],
+      ['tx_search', { query: "tx.hash='xyz'" }, -32602, /64 hex/],
+      ['block', { height: '99999999' }, -32602, /current blockchain height/],
+      ['block', { height: -1 }, -32602, /params\.height/],
+      ['status', [1, 2], -32602, /named parameters/],
+      ['subscribe', { query: "tm.event='Tx'" }, -32007, /WebSocket/],
+    ]
+    for (const [method, params, code, message] of rpcCases) {
+      const r = await call(method, params)
+      expect({ method, params, code: r.error?.code }).toEqual({ method, params, code })
+      expect({ method, params, message: message.test(r.error?.message ?? '') }).toEqual({
+        method,
+        params,
+        message: true,
+      })
+    }
+    // abci_query answers a failed query in its response, as CometBFT does
+    const abci = async (path: string, data: string) =>
+      (await call('abci_query', { path, data })).result.response as {
+        code: number
+        log: string
+        height: string
+      }
+    const notAddress = await abci(
+      '/cosmos.auth.v1beta1.Query/Account',
+      hex(QueryAccountRequest.encode({ address: 'nope' }).finish()),
+    )
+    expect(notAddress.code).toBe(18)
+    expect(notAddress.log).toMatch(/InvalidArgument.*invalid address/)
+    expect((await abci('/cosmos.auth.v1beta1.Query/Account', 'ffffffff')).log).toMatch(/does not decode/)
+    expect((await abci('/cosmos.nope.Query/X', '')).log).toMatch(/unknown query path/)
+    expect(Number((await abci('/cosmos.nope.Query/X', '')).height)).toBeGreaterThan(0)
+    // garbage bytes in valid base64: a CheckTx-style refusal, not an error
+    const garbage = await call('broadcast_tx_sync', {
+      tx: Buffer.from('not a transaction').toString('base64'),
+    })
+    expect(garbage.result).toMatchObject({ code: 2, codespace: 'TX_MALFORMED' })
+
+    const post = (path: string, body: string) =>
+      fetch(`${rpc}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const restCases: [string, Promise<Response>, number, RegExp][] = [
+      ['unknown route', fetch(`${rpc}/cosmos/nope`), 404, /no such route.*node_info/],
+      ['bad address', fetch(`${rpc}/cosmos/auth/v1beta1/accounts/nope`), 400, /invalid address/],
+      ['bad balance address', fetch(`${rpc}/cosmos/bank/v1beta1/balances/gat1xyz`), 400, /invalid address/],
+      ['extra segment', fetch(`${rpc}/cosmos/bank/v1beta1/balances/${FAUCET}/x`), 404, /no such route/],
+      ['GET on txs', fetch(`${rpc}/cosmos/tx/v1beta1/txs`), 405, /takes POST/],
+      ['not JSON', post('/cosmos/tx/v1beta1/txs', '{nope'), 400, /not JSON/],
+      ['wrong type', post('/cosmos/tx/v1beta1/txs', '{"tx_bytes":5}'), 400, /tx_bytes/],
+      ['not base64', post('/cosmos/tx/v1beta1/txs', '{"tx_bytes":"@@@"}'), 400, /base64/],
+      ['unknown field', post('/cosmos/tx/v1beta1/txs', '{"tx_bytes":"AAAA","x":1}'), 400, /invalid body/],
+      [
+        'block mode',
+        post('/cosmos/tx/v1beta1/txs', '{"tx_bytes":"AAAA","mode":"BROADCAST_MODE_BLOCK"}'),
+        400,
+        /BLOCK is not supported/,
+      ],
+      ['deep', post('/cosmos/tx/v1beta1/simulate', `${'['.repeat(100)}${']'.repeat(100)}`), 400, /deeper/],
+      ['garbage simulate', post('/cosmos/tx/v1beta1/simulate', '{"tx_bytes":"AAAA"}'), 400, /malformed/],
+      ['bad hash', fetch(`${rpc}/cosmos/tx/v1beta1/txs/xyz`), 400, /64 hex/],
+      ['unknown hash', fetch(`${rpc}/cosmos/tx/v1beta1/txs/${'B'.repeat(64)}`), 404, /NotFound/],
+      [
+        'huge body',
+        post('/cosmos/tx/v1beta1/txs', `{"tx_bytes":"${'A'.repeat(2 * 1024 * 1024)}"}`),
+        413,
+        /exceeds the limit/,
+      ],
+    ]
+    for (const [what, pending, status, message] of restCases) {
+      const r = await pending
+      const text = await r.text()
+      expect({ what, status: r.status }).toEqual({ what, status })
+      expect({ what, message: message.test(text) }).toEqual({ what, message: true })
+    }
+    // the WebSocket: a query we cannot read, a kind we do not serve
+    const { WebSocket } = await import('ws')
+    const ws = new WebSocket(`${rpc.replace(/^http/, 'ws')}/websocket`)
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve())
+      ws.once('error', reject)
+    })
+    const replies: Json[] = []
+    ws.on('message', (d) => replies.push(JSON.parse(d.toString())))
+    ws.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'subscribe',
+        params: { query: "tm.event='NewBlock'" },
+      }),
+    )
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'subscribe', params: { query: 'tm.event > 3' } }))
+    ws.send(
+      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'unsubscribe', params: { query: "tm.event='Tx'" } }),
+    )
+    await waitFor('three WebSocket answers', () => replies.length >= 3, 5000)
+    ws.close()
+    expect(replies.map((r) => [r.id, r.error?.code])).toEqual([
+      [1, -32602],
+      [2, -32602],
+      [3, -32001],
+    ])
+    expect(replies[0].error.message).toMatch(/tm\.event='Tx'/)
+    // still running, still answering
+    expect(devnet.child.exitCode).toBeNull()
+    const client = await StargateClient.connect(rpc)
+    expect(await client.getHeight()).toBeGreaterThan(0)
+    client.disconnect()
   })
 })
