@@ -526,7 +526,7 @@ export class RpcServer {
     if (isCosmosRestPath(path)) return this.rest(req, res, path)
     if (path !== '/')
       return this.sendJson(res, 404, {
-        error: `no such path ${path.slice(0, 200)}; JSON-RPC is POST /, the status page GET /, Cosmos REST under /cosmos/ (docs/rpc.md)`,
+        error: `no such path ${path.slice(0, 200)}; JSON-RPC is POST /`,
       })
     if (req.method !== 'POST') {
       return this.sendJson(
