@@ -126,7 +126,9 @@ export class NodeMetrics {
   })
 
   constructor(opts: { processMetrics?: boolean } = {}) {
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gather_' })
+    // prom-client's default process and Node.js metrics under their standard names
+    // (process_cpu_seconds_total, nodejs_heap_size_used_bytes…), which Node.js dashboards query
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry })
   }
 
   /** p2p: the structural hook chain/p2p reports to (see chain/p2p/types.ts P2pMetrics). */

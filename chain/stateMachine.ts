@@ -5,7 +5,7 @@ import { ChainError, ChainErrorCode, isChainError } from './errors.js'
 import type { DeclaredEvent, EventDeclaration, EventSink } from './events.js'
 import type { StateOverlay } from './store/overlay.js'
 import type { StateReader, StateWriter } from './store/types.js'
-import { type DecodedTx, decodeTx, signBytesOf, type TxId } from './tx/decodeTx.js'
+import { type DecodedTx, type DecodeTxOptions, decodeTx, signBytesOf, type TxId } from './tx/decodeTx.js'
 
 /** What every execution step knows about the block it runs in (time comes from here, never the clock). */
 export interface BlockInfo {
@@ -174,8 +174,8 @@ export class StateMachine {
    * Decodes a transaction and resolves its messages; stateless, throws ChainError. `id`: the
    * transaction's `txId(raw)` when the caller has it already.
    */
-  prepare(raw: Uint8Array, id?: TxId): PreparedTx {
-    const tx = decodeTx(raw, this.opts.maxTxBytes, id)
+  prepare(raw: Uint8Array, id?: TxId, opts?: DecodeTxOptions): PreparedTx {
+    const tx = decodeTx(raw, this.opts.maxTxBytes, id, opts)
     const messages = tx.messages.map((m, i) => {
       const command = this.commands.get(m.typeUrl)
       if (command === undefined) {
@@ -210,7 +210,7 @@ export class StateMachine {
    * The checks before a transaction may touch state (account, sequence, signature, fee);
    * throws ChainError. A block whose transaction fails these is invalid.
    */
-  checkAnte(ctx: ReadContext, tx: DecodedTx): AccountInfo {
+  checkAnte(ctx: ReadContext, tx: DecodedTx, opts: { simulate?: boolean } = {}): AccountInfo {
     if (tx.timeoutHeight > 0n && BigInt(ctx.block.height) > tx.timeoutHeight) {
       throw new ChainError(
         ChainErrorCode.TX_TIMEOUT,
@@ -231,8 +231,9 @@ export class StateMachine {
         { expected: account.sequence.toString(), got: tx.sequence.toString() },
       )
     }
-    this.verifySignature(tx, account.accountNumber)
-    this.auth.checkFee(ctx, tx)
+    // a simulation is unsigned, and asks what fee to pay: a zero fee is not checked
+    if (opts.simulate !== true) this.verifySignature(tx, account.accountNumber)
+    if (opts.simulate !== true || tx.fee > 0n) this.auth.checkFee(ctx, tx)
     return account
   }
 
@@ -309,9 +310,14 @@ export class StateMachine {
    * rejects the block); message failures revert the messages' writes, keep the fee, and return
    * a failed result with the error code.
    */
-  executeTx(block: BlockInfo, state: StateOverlay, prepared: PreparedTx): ExecutedTx {
+  executeTx(
+    block: BlockInfo,
+    state: StateOverlay,
+    prepared: PreparedTx,
+    opts: { simulate?: boolean } = {},
+  ): ExecutedTx {
     const { tx } = prepared
-    const account = this.checkAnte({ block, state }, tx)
+    const account = this.checkAnte({ block, state }, tx, opts)
     const events: ChainEvent[] = []
     const emit = (e: DeclaredEvent): void => {
       events.push(e)
@@ -348,6 +354,20 @@ export class StateMachine {
     if (!executed.ok) {
       state.restore(snapshot)
       throw new ChainError(executed.result.codespace, executed.result.log)
+    }
+  }
+
+  /**
+   * Runs a transaction prepared with `{ simulate: true }` as a block would, without its
+   * signature (a simulation is unsigned) and, when it offers no fee, without the fee check;
+   * every write is undone. Ante failures throw; a message failure is the failed result.
+   */
+  simulateTx(block: BlockInfo, state: StateOverlay, prepared: PreparedTx): ExecutedTx {
+    const snapshot = state.snapshot()
+    try {
+      return this.executeTx(block, state, prepared, { simulate: true })
+    } finally {
+      state.restore(snapshot)
     }
   }
 }

@@ -3,6 +3,7 @@ import '../chain/polyfills.js'
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { RpcClientError } from '../rpc/client.js'
+import { registerChainInfo } from './commands/chainInfo.js'
 import { registerDevnet } from './commands/devnet.js'
 import { registerGroup } from './commands/group.js'
 import { registerKeys } from './commands/keys.js'
@@ -58,6 +59,7 @@ registerMessagingTx(program.commands.find((c) => c.name() === 'tx')!)
 registerMessagingQuery(program.commands.find((c) => c.name() === 'query')!)
 registerVerifyInclusion(program)
 registerGroup(program)
+registerChainInfo(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -96,7 +96,7 @@ export function rpcServerOptions(cmd: Command): Command {
     )
     .option(
       '--cors-origin <origin...>',
-      'web page origins (https://app.example.org) that may open WebSockets, besides pages on this machine; repeatable; * for any',
+      'web page origins (https://app.example.org) that may open WebSockets besides pages on this machine, and the only origins HTTP answers (JSON-RPC, CometBFT, Cosmos REST) carry CORS headers for; repeatable; * for any; none by default',
     )
     .option(
       '--rpc-allowed-host <host...>',

@@ -63,15 +63,30 @@ export function isAllowedHost(
 /**
  * The `Origin` check of WebSocket upgrades, against cross-site WebSocket hijacking: browsers send
  * the page's origin, other clients usually none. Allowed: no Origin, a page on the local machine
- * (`http(s)://localhost|127.x|[::1]`, any port), and the configured origins (`*` allows any).
+ * (`http(s)://localhost|127.x|[::1]`, any port), a page of the node itself (its origin is the
+ * `Host` of the upgrade), and the configured origins (`*` allows any).
  */
-export function isAllowedOrigin(header: string | undefined, allowed: string[]): boolean {
+export function isAllowedOrigin(header: string | undefined, allowed: string[], hostHeader?: string): boolean {
   if (header === undefined) return true
   if (allowed.includes('*')) return true
   const url = parseUrl(header)
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) return false
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   if (isLoopbackHost(host)) return true
+  // the node's own status page: same origin as the Host the upgrade came to (which has passed
+  // the Host check, so a rebinding name cannot be it)
+  if (hostHeader !== undefined && url.host.toLowerCase() === hostHeader.trim().toLowerCase()) return true
+  return allowed.includes(url.origin)
+}
+
+/**
+ * Whether an HTTP answer carries CORS headers for a page of `header`'s origin: only origins
+ * given with `--cors-origin` (or `*`); none by default, pages on loopback included.
+ */
+export function isCorsOrigin(header: string, allowed: string[]): boolean {
+  if (allowed.includes('*')) return true
+  const url = parseUrl(header)
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) return false
   return allowed.includes(url.origin)
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import {
   createJSONRPCErrorResponse,
+  type JSONRPCID,
   type JSONRPCResponse,
   JSONRPCServer,
   type JSONRPCServerMiddleware,
@@ -19,12 +20,24 @@ import type { RpcMetrics } from '../chain/metrics.js'
 import { groupIdSchema } from '../chain/schemas.js'
 import type { GroupService } from '../node/groups/types.js'
 import type { GatherNode } from '../node/index.js'
-import { clientAddress, isAllowedHost, isAllowedOrigin, requestPath } from './access.js'
+import { clientAddress, isAllowedHost, isAllowedOrigin, isCorsOrigin, requestPath } from './access.js'
 import { BadClientLog } from './badClientLog.js'
+import {
+  type CometDeps,
+  type CometMethodName,
+  checkSubscribeQuery,
+  cometHandlers,
+  cometParams,
+  cometTxEvent,
+  matchesQuery,
+  type QueryCondition,
+} from './comet.js'
+import { handleCosmosRest, isCosmosRestPath } from './cosmosRest.js'
 import { checkEnvelope, jsonDepthExceeds, MAX_JSON_DEPTH } from './envelope.js'
 import { RpcErrorCode, rpcError, toRpcError } from './errors.js'
 import { groupsOf, type RpcMethod, rpcMethods } from './methods.js'
 import { RateLimiter, type RateLimitOptions } from './rateLimit.js'
+import { STATUS_PAGE_ASSETS } from './statusPage.js'
 
 /** Limits and address of the gateway. */
 export interface RpcServerOptions {
@@ -57,7 +70,11 @@ export interface RpcServerOptions {
    * behind a reverse proxy that sets that header (a client could otherwise pick its own bucket).
    */
   trustProxy: boolean
-  /** page origins allowed to open WebSockets besides pages on loopback (`https://app.example.org`; `*`: any) */
+  /**
+   * page origins allowed to open WebSockets besides pages on loopback and the node's own status
+   * page, and the only origins HTTP answers carry CORS headers for (`https://app.example.org`;
+   * `*`: any; none by default)
+   */
   allowedOrigins: string[]
   /** `Host` names allowed on WebSocket upgrades besides IP literals, localhost and `host` (`*`: any) */
   allowedHosts: string[]
@@ -90,12 +107,20 @@ export function defaultRpcOptions(): RpcServerOptions {
   }
 }
 
+/** CometBFT's subscription methods (WebSocket only, on /websocket or /ws). */
+const COMET_WS_METHODS = ['subscribe', 'unsubscribe', 'unsubscribe_all'] as const
+
 /** Methods that exist: metric labels come only from here, so callers cannot create label values. */
 const KNOWN_METHODS: ReadonlySet<string> = new Set([
   ...Object.keys(rpcMethods),
   'chain_subscribe',
   'chain_unsubscribe',
+  ...Object.keys(cometParams),
+  ...COMET_WS_METHODS,
 ])
+
+/** The WebSocket paths: ours, and CometBFT's (what cosmjs and Keplr open). */
+const WS_PATHS: ReadonlySet<string> = new Set(['/ws', '/websocket'])
 
 /** Bytes queued to a WebSocket client that does not read before it is dropped. */
 const MAX_WS_BUFFERED_BYTES = 16 * 1024 * 1024
@@ -139,7 +164,13 @@ export const SUBSCRIPTION_EVENTS = ['newHeads', 'finalHeads', 'txs', 'events', '
 
 interface Subscription {
   id: string
-  event: (typeof SUBSCRIPTION_EVENTS)[number]
+  /** `cometTx`: a CometBFT `subscribe` to `tm.event='Tx'` */
+  event: (typeof SUBSCRIPTION_EVENTS)[number] | 'cometTx'
+  /** `cometTx`: the query as given (the subscription's key) and its conditions */
+  query?: string
+  conditions?: QueryCondition[]
+  /** `cometTx`: the id of the subscribe request, which CometBFT's events carry */
+  requestId?: JSONRPCID
   address?: string
   /** `events`: only this event type */
   type?: string
@@ -176,6 +207,8 @@ function eventNotices(c: CommittedBlock): EventNotice[] {
 interface ClientContext {
   /** rate-limit key (the remote address unless `clientKey` says otherwise) */
   ip: string
+  /** the id of the request being served (CometBFT's subscribe answers events with it) */
+  requestId?: JSONRPCID
   ws?: WebSocket
   subscriptions?: Map<string, Subscription>
 }
@@ -190,6 +223,7 @@ const subscribeParams = z
   })
   .strict()
 const unsubscribeParams = z.object({ subscription: z.string().max(64) }).strict()
+const cometQueryParams = z.object({ query: z.string().min(1).max(512) }).strict()
 
 function describeIssues(e: z.ZodError): string {
   return e.issues
@@ -249,6 +283,10 @@ export class RpcServer {
   private nextSubscription = 1
   private readonly onBlock: (c: CommittedBlock) => void
   private readonly onFinal: (f: { height: number; hash: Uint8Array }) => void
+  /** what the CometBFT methods and REST routes answer from */
+  private readonly comet: CometDeps
+  /** the bound address, once listening (`tcp://127.0.0.1:26657`) */
+  private boundAddress = ''
 
   constructor(
     private readonly opts: RpcServerOptions,
@@ -261,7 +299,18 @@ export class RpcServer {
     }
     this.rpc.addMethod('chain_subscribe', (params, client) => this.subscribe(client, params))
     this.rpc.addMethod('chain_unsubscribe', (params, client) => this.unsubscribe(client, params))
-    this.rpc.applyMiddleware(this.measure())
+    this.comet = { node: deps.node, rpcAddress: () => this.boundAddress }
+    for (const name of Object.keys(cometParams) as CometMethodName[]) {
+      const handler = cometHandlers[name] as (d: CometDeps, p: unknown) => unknown
+      this.rpc.addMethod(name, (params) => handler(this.comet, parseParams(cometParams[name], params)))
+    }
+    this.rpc.addMethod('subscribe', (params, client) => this.cometSubscribe(client, params))
+    this.rpc.addMethod('unsubscribe', (params, client) => this.cometUnsubscribe(client, params))
+    this.rpc.addMethod('unsubscribe_all', (params, client) => this.cometUnsubscribeAll(client, params))
+    // CometBFT answers a subscription's events with the subscribe request's id
+    this.rpc.applyMiddleware(this.measure(), (next, request, client) =>
+      next(request, { ...client, requestId: request.id ?? null }),
+    )
     const known = [...KNOWN_METHODS].sort().join(', ')
     this.rpc.handleMethodNotFound = (request) =>
       Promise.resolve(
@@ -313,6 +362,7 @@ export class RpcServer {
         this.http.on('error', (err) => this.deps.log.warn({ err: err.message }, 'rpc server error'))
         const a = this.http.address() as AddressInfo
         const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
+        this.boundAddress = `tcp://${host}:${a.port}`
         resolve({ host: a.address, port: a.port, url: `http://${host}:${a.port}/` })
       })
     })
@@ -436,6 +486,26 @@ export class RpcServer {
         ),
       )
     }
+    // CORS: off unless the page's origin was given with --cors-origin
+    const origin = req.headers.origin
+    const cors = origin !== undefined && isCorsOrigin(origin, this.opts.allowedOrigins)
+    if (cors) {
+      res.setHeader('access-control-allow-origin', this.opts.allowedOrigins.includes('*') ? '*' : origin)
+      res.setHeader('vary', 'Origin')
+    }
+    if (req.method === 'OPTIONS') {
+      if (!cors)
+        return this.sendJson(res, 403, {
+          error: `cross-origin requests from ${shown(origin)} are not allowed: start the node with --cors-origin <origin>`,
+        })
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST, OPTIONS',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '600',
+      })
+      res.end()
+      return
+    }
     if (req.method === 'GET' && path === '/metrics') {
       if (this.deps.metrics === undefined) return this.sendJson(res, 404, { error: 'metrics are disabled' })
       const m = await this.deps.metrics.render()
@@ -444,14 +514,30 @@ export class RpcServer {
       return
     }
     if (req.method === 'GET' && path === '/health') return this.health(res)
+    if (req.method === 'GET' && (path === '/' || STATUS_PAGE_ASSETS.has(path)))
+      return this.statusPage(req, res, path)
+    if (req.method === 'GET' && path === '/status') {
+      // CometBFT's URI form of `status`, answered as JSON-RPC with id -1 as CometBFT does
+      const reply = await this.handleText('{"jsonrpc":"2.0","id":-1,"method":"status"}', {
+        ip: this.clientKeyOf(req),
+      })
+      return this.sendJson(res, reply.status, reply.body, reply.headers)
+    }
+    if (isCosmosRestPath(path)) return this.rest(req, res, path)
     if (path !== '/')
-      return this.sendJson(res, 404, { error: `no such path ${path.slice(0, 200)}; JSON-RPC is POST /` })
+      return this.sendJson(res, 404, {
+        error: `no such path ${path.slice(0, 200)}; JSON-RPC is POST /`,
+      })
     if (req.method !== 'POST') {
       return this.sendJson(
         res,
         405,
-        createJSONRPCErrorResponse(null, RpcErrorCode.INVALID_REQUEST, 'JSON-RPC requests must be HTTP POST'),
-        { allow: 'POST' },
+        createJSONRPCErrorResponse(
+          null,
+          RpcErrorCode.INVALID_REQUEST,
+          'JSON-RPC requests must be HTTP POST (the status page is GET /)',
+        ),
+        { allow: 'GET, POST' },
       )
     }
     const body = await this.readBody(req, res)
@@ -463,6 +549,54 @@ export class RpcServer {
       return
     }
     this.sendJson(res, reply.status, reply.body, reply.headers)
+  }
+
+  /**
+   * The status page and its script and style. Only under a Host a DNS-rebinding page cannot
+   * choose (the WebSocket's rule): the page talks to this node, so it is only served as this
+   * node. Its content-security policy lets it reach nothing but its own origin.
+   */
+  private statusPage(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (!isAllowedHost(req.headers.host, { boundHost: this.opts.host, allowed: this.opts.allowedHosts })) {
+      this.sendJson(res, 403, {
+        error: `Host ${shown(req.headers.host)} is not allowed: use an IP address or localhost, or start the node with --rpc-allowed-host`,
+      })
+      return
+    }
+    const waitMs = this.limiter.take(this.clientKeyOf(req))
+    if (waitMs > 0) {
+      const r = this.rateLimited(waitMs)
+      this.sendJson(res, r.status, r.body, r.headers)
+      return
+    }
+    const asset = STATUS_PAGE_ASSETS.get(path === '/' ? '/index.html' : path)!
+    res.writeHead(200, {
+      'content-type': asset.contentType,
+      'content-length': asset.body.length,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'content-security-policy':
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    })
+    res.end(asset.body)
+  }
+
+  /** A Cosmos REST route: one rate-limit token, the body limit, and the route's JSON answer. */
+  private async rest(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const started = performance.now()
+    const waitMs = this.limiter.take(this.clientKeyOf(req))
+    if (waitMs > 0) {
+      const r = this.rateLimited(waitMs)
+      return this.sendJson(res, r.status, r.body, r.headers)
+    }
+    const answer = await handleCosmosRest(this.comet, req.method ?? 'GET', path, () =>
+      this.readBody(req, res),
+    )
+    if (answer === undefined) return // the body was refused (413) or the upload aborted
+    const outcome = answer.status < 400 ? 'ok' : answer.status < 500 ? 'rejected' : 'error'
+    this.deps.metrics?.onRpc('cosmos_rest', outcome, (performance.now() - started) / 1000)
+    this.sendJson(res, answer.status, answer.body)
   }
 
   /**
@@ -670,14 +804,17 @@ export class RpcServer {
     const path = requestPath(req.url)
     if (path === undefined)
       return { status: 400, reason: `invalid request target ${shown(req.url)}; the WebSocket is GET /ws` }
-    if (path !== '/ws')
-      return { status: 404, reason: `no such path ${path.slice(0, 200)}; the WebSocket is GET /ws` }
+    if (!WS_PATHS.has(path))
+      return {
+        status: 404,
+        reason: `no such path ${path.slice(0, 200)}; the WebSocket is GET /ws (CometBFT clients: /websocket)`,
+      }
     if (!isAllowedHost(req.headers.host, { boundHost: this.opts.host, allowed: this.opts.allowedHosts }))
       return {
         status: 403,
         reason: `Host ${shown(req.headers.host)} is not allowed: use an IP address or localhost, or start the node with --rpc-allowed-host`,
       }
-    if (!isAllowedOrigin(req.headers.origin, this.opts.allowedOrigins))
+    if (!isAllowedOrigin(req.headers.origin, this.opts.allowedOrigins, req.headers.host))
       return {
         status: 403,
         reason: `Origin ${shown(req.headers.origin)} is not allowed: only pages on this machine, or origins given with --cors-origin`,
@@ -866,6 +1003,54 @@ export class RpcServer {
     return client.subscriptions.delete(id)
   }
 
+  /**
+   * CometBFT's `subscribe`: `tm.event='Tx'` and optional `key='value'` conditions; events come
+   * with the subscribe request's id and the query. A query already subscribed is refused, as
+   * CometBFT does.
+   */
+  private cometSubscribe(client: ClientContext, params: unknown): Record<string, never> {
+    const subs = this.cometSubscriptions(client)
+    const { query } = parseParams(cometQueryParams, params)
+    const conditions = checkSubscribeQuery(query)
+    if ([...subs.values()].some((s) => s.event === 'cometTx' && s.query === query))
+      throw rpcError(RpcErrorCode.INVALID_PARAMS, 'invalid params: already subscribed to this query')
+    if (subs.size >= this.opts.maxSubscriptionsPerConnection)
+      throw rpcError(
+        RpcErrorCode.LIMIT_EXCEEDED,
+        `this connection already has ${subs.size} subscriptions (limit ${this.opts.maxSubscriptionsPerConnection})`,
+      )
+    const id = `0x${(this.nextSubscription++).toString(16)}`
+    subs.set(id, { id, event: 'cometTx', query, conditions, requestId: client.requestId ?? null })
+    return {}
+  }
+
+  /** CometBFT's `unsubscribe` of one query. */
+  private cometUnsubscribe(client: ClientContext, params: unknown): Record<string, never> {
+    const subs = this.cometSubscriptions(client)
+    const { query } = parseParams(cometQueryParams, params)
+    const found = [...subs.values()].find((s) => s.event === 'cometTx' && s.query === query)
+    if (found === undefined) throw rpcError(RpcErrorCode.NOT_FOUND, 'subscription not found')
+    subs.delete(found.id)
+    return {}
+  }
+
+  /** CometBFT's `unsubscribe_all`: every CometBFT subscription of the connection. */
+  private cometUnsubscribeAll(client: ClientContext, params: unknown): Record<string, never> {
+    const subs = this.cometSubscriptions(client)
+    parseParams(z.object({}).strict(), params)
+    for (const [id, s] of subs) if (s.event === 'cometTx') subs.delete(id)
+    return {}
+  }
+
+  private cometSubscriptions(client: ClientContext): Map<string, Subscription> {
+    if (client.ws === undefined || client.subscriptions === undefined)
+      throw rpcError(
+        RpcErrorCode.WRONG_TRANSPORT,
+        'subscriptions need a WebSocket: connect to ws://<host>:<port>/websocket',
+      )
+    return client.subscriptions
+  }
+
   /** `finalHeads`: the block that just became final (a 2n/3+1 vote quorum), once per move. */
   private async publishFinal(height: number): Promise<void> {
     if (this.sockets.size === 0) return
@@ -889,6 +1074,7 @@ export class RpcServer {
       for (const s of subs.values()) {
         if (s.event === 'newHeads') this.notify(ws, s.id, head)
         else if (s.event === 'finalHeads' || s.event === 'groupMessages') continue
+        else if (s.event === 'cometTx') this.publishCometTxs(ws, s, c)
         else if (s.event === 'events') {
           notices ??= eventNotices(c)
           const events = notices.filter((e) =>
@@ -921,6 +1107,22 @@ export class RpcServer {
         }
       }
     }
+  }
+
+  /** A block's transactions to a CometBFT Tx subscription: those its conditions match. */
+  private publishCometTxs(ws: WebSocket, s: Subscription, c: CommittedBlock): void {
+    c.results.forEach((result, index) => {
+      const tx = c.txs[index]!
+      const ev = cometTxEvent(s.query!, {
+        raw: c.block.txs[index]!,
+        hashHex: tx.hashHex,
+        height: c.block.header.height,
+        index,
+        result,
+      })
+      if (matchesQuery(s.conditions!, ev.events))
+        this.sendWs(ws, { jsonrpc: '2.0', id: s.requestId, result: ev.result })
+    })
   }
 
   private notify(ws: WebSocket, subscription: string, result: unknown): void {

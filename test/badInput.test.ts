@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, test } from '@jest/globals'
+import { MsgSend } from 'cosmjs-types/cosmos/bank/v1beta1/tx'
 import { PubKey } from 'cosmjs-types/cosmos/crypto/secp256k1/keys'
 import { SignMode } from 'cosmjs-types/cosmos/tx/signing/v1beta1/signing'
 import { AuthInfo, SignDoc, TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
@@ -426,9 +427,50 @@ const BAD_TXS: BadTxCase[] = [
     name: 'unknown message type',
     code: 'TX_UNKNOWN_MESSAGE',
     message:
-      /unknown message type "\/cosmos.bank.v1beta1.MsgSend"; this chain accepts .*\/gather.token.v1.MsgTransfer/,
+      /unknown message type "\/cosmos.staking.v1beta1.MsgDelegate"; this chain accepts .*\/gather.token.v1.MsgTransfer/,
     build: (h) =>
-      faucetTx(h, { messages: [{ typeUrl: '/cosmos.bank.v1beta1.MsgSend', value: new Uint8Array(0) }] }),
+      faucetTx(h, {
+        messages: [{ typeUrl: '/cosmos.staking.v1beta1.MsgDelegate', value: new Uint8Array(0) }],
+      }),
+  },
+  {
+    name: 'MsgSend of a denom other than ugat',
+    code: 'TOKEN_INVALID_DENOM',
+    message: /MsgSend can only move ugat, got "uatom"/,
+    build: (h) =>
+      faucetTx(h, {
+        messages: [
+          {
+            typeUrl: '/cosmos.bank.v1beta1.MsgSend',
+            value: MsgSend.encode({
+              fromAddress: h.keys.faucet.address,
+              toAddress: h.keys.validator.address,
+              amount: [{ denom: 'uatom', amount: '1' }],
+            }).finish(),
+          },
+        ],
+      }),
+  },
+  {
+    name: 'MsgSend of two coins',
+    code: 'TOKEN_INVALID_DENOM',
+    message: /exactly one ugat coin, got 2 coins/,
+    build: (h) =>
+      faucetTx(h, {
+        messages: [
+          {
+            typeUrl: '/cosmos.bank.v1beta1.MsgSend',
+            value: MsgSend.encode({
+              fromAddress: h.keys.faucet.address,
+              toAddress: h.keys.validator.address,
+              amount: [
+                { denom: 'ugat', amount: '1' },
+                { denom: 'ugat', amount: '1' },
+              ],
+            }).finish(),
+          },
+        ],
+      }),
   },
   {
     name: 'wrong signer (from_address is not the signer)',

@@ -104,11 +104,14 @@ describe('JSON-RPC: malformed requests get the standard errors', () => {
       expect(positional.reply.error?.code).toBe(RpcErrorCode.INVALID_PARAMS)
       expect(positional.reply.error?.message).toContain('named parameters')
 
-      // HTTP level: GET on / -> 405 with Allow, an unknown path -> 404
-      const get = await fetch(n.url)
-      expect(get.status).toBe(405)
-      expect(get.headers.get('allow')).toBe('POST')
-      expect(((await get.json()) as RpcReply).error?.code).toBe(RpcErrorCode.INVALID_REQUEST)
+      // HTTP level: GET / is the status page, another method on / -> 405 with Allow, an unknown path -> 404
+      const page = await fetch(n.url)
+      expect(page.status).toBe(200)
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/)
+      const put = await fetch(n.url, { method: 'PUT', body: '{}' })
+      expect(put.status).toBe(405)
+      expect(put.headers.get('allow')).toBe('GET, POST')
+      expect(((await put.json()) as RpcReply).error?.code).toBe(RpcErrorCode.INVALID_REQUEST)
       const nowhere = await fetch(new URL('/nowhere', n.url), { method: 'POST', body: '{}' })
       expect(nowhere.status).toBe(404)
       expect(await nowhere.text()).toContain('/nowhere')

@@ -1,5 +1,5 @@
 import { ChainError, ChainErrorCode } from '../errors.js'
-import type { AccountInfo, BlockInfo, PreparedTx, StateMachine } from '../stateMachine.js'
+import type { AccountInfo, BlockInfo, ExecutedTx, PreparedTx, StateMachine } from '../stateMachine.js'
 import { StateOverlay } from '../store/overlay.js'
 import type { StateReader } from '../store/types.js'
 
@@ -181,6 +181,16 @@ export class Mempool {
     }
     for (const h of evict) this.remove(h)
     this.recheck()
+  }
+
+  /**
+   * Simulates a transaction (unsigned, `StateMachine.simulateTx`) as the next one after the
+   * pending ones: against the check state, every write undone. Throws what the ante step
+   * throws; a failing message is the failed result.
+   */
+  simulate(raw: Uint8Array): ExecutedTx {
+    const prepared = this.deps.machine.prepare(raw, undefined, { simulate: true })
+    return this.deps.machine.simulateTx(this.deps.chain.nextBlockInfo(), this.checkState, prepared)
   }
 
   /** Offers a held transaction to proposers. */

@@ -42,6 +42,16 @@ export interface DecodedTx {
   gasLimit: bigint
 }
 
+/** How `decodeTx` reads its input. */
+export interface DecodeTxOptions {
+  /**
+   * A simulation (cosmos.tx.v1beta1.Service/Simulate): the transaction is never signed, so an
+   * empty or missing signature, any sign mode and a non-canonical encoding are accepted. Such a
+   * decoded transaction must only be run through `StateMachine.simulateTx`.
+   */
+  simulate?: boolean
+}
+
 function malformed(reason: string): ChainError {
   return new ChainError(ChainErrorCode.TX_MALFORMED, `malformed transaction: ${reason}`)
 }
@@ -80,7 +90,13 @@ export function txHashHex(raw: Uint8Array): string {
  * `txId(raw)` when the caller already computed it (block import looks the mempool up by it),
  * so the transaction is not hashed twice.
  */
-export function decodeTx(raw: Uint8Array, maxTxBytes: number, id?: TxId): DecodedTx {
+export function decodeTx(
+  raw: Uint8Array,
+  maxTxBytes: number,
+  id?: TxId,
+  opts: DecodeTxOptions = {},
+): DecodedTx {
+  const simulate = opts.simulate === true
   if (!(raw instanceof Uint8Array) || raw.length === 0) throw malformed('empty')
   if (raw.length > maxTxBytes) {
     throw new ChainError(
@@ -93,17 +109,20 @@ export function decodeTx(raw: Uint8Array, maxTxBytes: number, id?: TxId): Decode
   let authInfo: AuthInfo
   try {
     txRaw = TxRaw.decode(raw)
-    if (!sameBytes(TxRaw.encode(txRaw).finish(), raw)) throw new Error('not canonically encoded TxRaw')
+    if (!simulate && !sameBytes(TxRaw.encode(txRaw).finish(), raw))
+      throw new Error('not canonically encoded TxRaw')
     body = TxBody.decode(txRaw.bodyBytes)
     authInfo = AuthInfo.decode(txRaw.authInfoBytes)
   } catch (e) {
     if (e instanceof ChainError) throw e
     throw malformed((e as Error).message)
   }
-  if (txRaw.signatures.length !== 1)
+  // a simulation carries no signature (cosmjs sends one empty one), so it may have none
+  if (txRaw.signatures.length !== 1 && !(simulate && txRaw.signatures.length === 0))
     throw malformed(`expected exactly 1 signature, got ${txRaw.signatures.length}`)
-  const signature = txRaw.signatures[0]!
-  if (signature.length !== 64) throw malformed(`signature must be 64 bytes (r||s), got ${signature.length}`)
+  const signature = txRaw.signatures[0] ?? new Uint8Array(0)
+  if (signature.length !== 64 && !(simulate && signature.length === 0))
+    throw malformed(`signature must be 64 bytes (r||s), got ${signature.length}`)
 
   if (body.messages.length === 0) throw malformed('no messages')
   if (body.messages.length > TX_LIMITS.maxMessages) {
@@ -130,7 +149,7 @@ export function decodeTx(raw: Uint8Array, maxTxBytes: number, id?: TxId): Decode
   if (pubkey.length !== 33 || (pubkey[0] !== 2 && pubkey[0] !== 3)) {
     throw malformed('public key must be a 33-byte compressed secp256k1 key')
   }
-  if (si.modeInfo?.single?.mode !== SignMode.SIGN_MODE_DIRECT)
+  if (!simulate && si.modeInfo?.single?.mode !== SignMode.SIGN_MODE_DIRECT)
     throw malformed('sign mode must be SIGN_MODE_DIRECT')
 
   const feeCoins = authInfo.fee?.amount ?? []

@@ -10,6 +10,7 @@ import type { StateReader } from '../../chain/store/types.js'
 import { burnCommand } from './commands/burn.js'
 import { claimRewardsCommand } from './commands/claimRewards.js'
 import { issueDeviceCommand } from './commands/issueDevice.js'
+import { sendCommand } from './commands/send.js'
 import { transferCommand } from './commands/transfer.js'
 import { TokenErrorCode } from './errors.js'
 import { tokenEvents } from './events.js'
@@ -65,7 +66,7 @@ export const tokenAuthenticator: TxAuthenticator = {
 export const tokenModule: Module = {
   name: TOKEN_MODULE,
   events: tokenEvents,
-  commands: [transferCommand, issueDeviceCommand, burnCommand, claimRewardsCommand],
+  commands: [transferCommand, sendCommand, issueDeviceCommand, burnCommand, claimRewardsCommand],
 
   initGenesis(ctx: GenesisContext, raw: unknown) {
     const genesis = (raw ?? { accounts: [] }) as TokenGenesis
