@@ -21,6 +21,8 @@ const SUBCOMMANDS = [
   'mute',
   'unmute',
   'mute-all',
+  'rotate',
+  'share',
   'kick',
   'ban',
   'unban',

@@ -439,7 +439,7 @@ export function messageLine(
   return oneLine(`${withId ? `${m.id} ` : ''}[${iso(m.timeMs)}] ${m.author}: ${text}`)
 }
 
-/** `gather group post|join|leave|mute|unmute|mute-all|kick|ban|unban|delete|admins|rules|read|members|head|proof`. */
+/** `gather group post|join|leave|mute|unmute|mute-all|kick|ban|unban|rotate|share|delete|admins|rules|read|members|head|proof`. */
 export function registerGroup(program: Command): void {
   const group = program
     .command('group')
@@ -451,13 +451,15 @@ export function registerGroup(program: Command): void {
       `${examples(
         'gather group join 1 --from alice',
         'gather group post 1 "hello, town hall" --from alice',
-        'gather group read 1 --limit 20',
+        'gather group read 1 --limit 20 --from alice',
         'gather group mute 1 gat1... --for 2h --from alice',
         'gather group proof 1 <message-id> --out proof.json && gather verify-inclusion --proof proof.json',
       )}
 
 Groups are created and configured on the main chain (gather tx create-group, gather query group);
-their messages live on the group's own chain, served by the nodes that host it.`,
+their messages live on the group's own chain, served by the nodes that host it. In a private group
+(the default) posts are sealed and opened here with your key (post, read --from): the nodes hold
+ciphertext only; kick, ban, rotate and share manage its key epochs.`,
     )
 
   groupCommand(
