@@ -16,8 +16,9 @@ import { decodeSealed, SEALED_CONTENT_TYPE, type WrappedKey } from './sealed.js'
 import type { GroupTx } from './tx.js'
 
 /**
- * A group chain's own state and its rules: members, admins, mutes, bans, rules and each author's
- * last nonce, as keys under `group/` (committed by the group block's state root, a sparse Merkle
+ * A group chain's own state and its rules: members, admins, mutes, bans, rules, each author's
+ * last nonce and account key, and a private group's key epochs and wrapped keys, as keys under
+ * `group/` (committed by the group block's state root, a sparse Merkle
  * tree over them like the main chain's). Pure: the main chain's facts come in a {@link GroupView},
  * earlier messages through a {@link MessageIndex}.
  */
