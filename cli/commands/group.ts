@@ -264,7 +264,7 @@ export function refusalOf(action: GroupAction, a: GroupAccountView, nowMs: numbe
 }
 
 /** Signs the plan with `--from`'s key (nonce from group_getMember, chain id from chain_getStatus) and sends it with group_post. */
-async function signAndPost(o: SigningOptions, plan: GroupTxPlan): Promise<void> {
+async function signAndPost(o: SigningOptions, plan: GroupTxPlan): Promise<GroupAccount> {
   if (o.from === undefined)
     throw new Error('--from <key> is required: the keystore key that signs (gather keys list shows them)')
   const client = clientOf(o.rpc)
@@ -290,6 +290,7 @@ async function signAndPost(o: SigningOptions, plan: GroupTxPlan): Promise<void> 
       ['status', 'accepted by the node: it goes into one of the next group blocks'],
     ]),
   )
+  return key
 }
 
 /** Whether a group is private (its posts sealed under key epochs). */
@@ -616,7 +617,7 @@ offset, or a date). Admins cannot be muted. gather group unmute lifts it.`,
       .action(async (id: string, memberText: string, o: SigningOptions & { rotate?: boolean }) => {
         const groupId = groupIdArg(id)
         const member = memberArg(memberText)
-        await signAndPost(o, {
+        const key = await signAndPost(o, {
           groupId,
           action: { kind, member },
           summary: [
@@ -626,7 +627,7 @@ offset, or a date). Admins cannot be muted. gather group unmute lifts it.`,
         })
         const client = clientOf(o.rpc)
         if (kind === 'unban' || o.rotate === false || !(await isPrivate(client, groupId))) return
-        const r = await rotate(client, groupId, await signerOf(o), [member])
+        const r = await rotate(client, groupId, key, [member])
         output(o.json, { groupId, rotated: { epoch: r.epoch, recipients: r.recipients, ids: r.ids } }, () =>
           keyValueTable([
             ['rotated', `key epoch ${r.epoch} for ${r.recipients} members (not ${member})`],
