@@ -6,7 +6,7 @@ import type { TestnetManifest } from '../cli/commands/testnet.js'
 import { decodeGroupHeader } from '../modules/messaging/groupchain/block.js'
 import { encodeNote, signGroupTx } from '../modules/messaging/groupchain/tx.js'
 import type { GatherClient } from '../rpc/client.js'
-import { runCli, testWallet } from './helpers/cli.js'
+import { type TestWallet, testWallet } from './helpers/cli.js'
 import { Rng, testSeed } from './helpers/rng.js'
 import { TestnetNodes } from './helpers/testnetNodes.js'
 import { waitFor } from './helpers/wait.js'
@@ -17,25 +17,14 @@ describe('group chains on a 3-validator testnet', () => {
   let tn: TestnetNodes
   let manifest: TestnetManifest
   let clients: GatherClient[]
-  let wallet: string
-  let pass: string
+  let wallet: TestWallet
   let member: Awaited<ReturnType<typeof deriveAccountKey>>
   let chainId: string
   const startNode = (i: number): void => tn.start(i)
   const stopNode = (i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => tn.stop(i, signal)
 
-  const gather = (args: string[], node = 0) =>
-    runCli([
-      ...args,
-      '--rpc',
-      manifest.nodes[node]!.rpc,
-      ...(args.includes('--from') || args[0] === 'tx' ? ['--home', wallet, '--passphrase-file', pass] : []),
-    ])
-  const ok = async (args: string[], node = 0): Promise<string> => {
-    const r = await gather(args, node)
-    if (r.code !== 0) throw new Error(`gather ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
-    return r.stdout
-  }
+  const gather = (args: string[], node = 0) => wallet.run(args, manifest.nodes[node]!.rpc)
+  const ok = (args: string[], node = 0): Promise<string> => wallet.ok(args, manifest.nodes[node]!.rpc)
 
   /** Posts a note through node 0's RPC (signed here, as an app would); resolves to its id. */
   const post = async (text: string): Promise<string> => {
@@ -66,10 +55,10 @@ describe('group chains on a 3-validator testnet', () => {
     clients = tn.clients
     tn.startAll()
     // a wallet with the faucet (the group's owner) and a member key
-    ;({ home: wallet, passphraseFile: pass } = await testWallet(tn.tmp.dir, {
+    wallet = await testWallet(tn.tmp.dir, {
       faucet: manifest.faucet.index,
       member: 7,
-    }))
+    })
     member = await deriveAccountKey(TEST_MNEMONIC, 7)
     await tn.untilFinal(2)
   }, 150_000)

@@ -21,7 +21,7 @@ import {
 import { decodeGroupTx, encodeNote, signGroupTx } from '../modules/messaging/groupchain/tx.js'
 import { type GatherClient, RpcClientError } from '../rpc/client.js'
 import { groupKeysOf, openMessage, sealedPostTx } from '../rpc/privateGroups.js'
-import { runCli, testWallet } from './helpers/cli.js'
+import { type TestWallet, testWallet } from './helpers/cli.js'
 import { startPeer, type TestPeer } from './helpers/p2p.js'
 import { Rng, testSeed } from './helpers/rng.js'
 import { commitMain, TestnetNodes } from './helpers/testnetNodes.js'
@@ -59,8 +59,7 @@ describe(`private groups on a 3-validator testnet (seed ${SEED}; replay with GAT
   let manifest: TestnetManifest
   let clients: GatherClient[]
   let chainId: string
-  let wallet: string
-  let pass: string
+  let wallet: TestWallet
   let listener: TestPeer | undefined
   const relayed: { bytes: Buffer; from: string }[] = []
   const acct: Record<string, Account> = {}
@@ -68,18 +67,8 @@ describe(`private groups on a 3-validator testnet (seed ${SEED}; replay with GAT
   let PUB = 0
   const marks = { first: marker('first'), afterKick: marker('after-kick'), open: marker('public') }
 
-  const gather = (args: string[], node = 0) =>
-    runCli([
-      ...args,
-      '--rpc',
-      manifest.nodes[node]!.rpc,
-      ...(args.includes('--from') || args[0] === 'tx' ? ['--home', wallet, '--passphrase-file', pass] : []),
-    ])
-  const ok = async (args: string[], node = 0): Promise<string> => {
-    const r = await gather(args, node)
-    if (r.code !== 0) throw new Error(`gather ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
-    return r.stdout
-  }
+  const gather = (args: string[], node = 0) => wallet.run(args, manifest.nodes[node]!.rpc)
+  const ok = (args: string[], node = 0): Promise<string> => wallet.ok(args, manifest.nodes[node]!.rpc)
   const refusal = async (p: Promise<unknown>): Promise<string> => {
     try {
       await p
@@ -110,7 +99,7 @@ describe(`private groups on a 3-validator testnet (seed ${SEED}; replay with GAT
     clients = tn.clients
     tn.startAll()
     const keys = { faucet: manifest.faucet.index, a: 7, m: 8, n: 9, p: 12, b: 10, r: 11 }
-    ;({ home: wallet, passphraseFile: pass } = await testWallet(tn.tmp.dir, keys))
+    wallet = await testWallet(tn.tmp.dir, keys)
     for (const [name, index] of Object.entries(keys))
       acct[name] = await deriveAccountKey(TEST_MNEMONIC, index)
     acct.admin0 = await deriveAccountKey(TEST_MNEMONIC, 0) // node 0's owner: its --group-admin-key

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { WebSocket } from 'ws'
+import { stopChild } from './cli.js'
 
 /**
  * Headless Chromium (Debian's `chromium`, which .ci/run installs) driven over the DevTools
@@ -69,14 +70,7 @@ export async function openBrowserPage(binary: string, profileDir: string): Promi
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    const closed = new Promise<void>((r) => child.once('close', () => r()))
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-    await closed
-    clearTimeout(timer)
-  }
+  const stop = (): Promise<void> => stopChild(child)
   try {
     const browserUrl = await new Promise<string>((resolve, reject) => {
       let err = ''

@@ -59,14 +59,21 @@ export function runCli(
   })
 }
 
+/** A CLI wallet of test keys, and `gather` run against a node with it. */
+export interface TestWallet {
+  home: string
+  passphraseFile: string
+  /** `gather <args> --rpc <rpc>`, with the wallet's --home and --passphrase-file when it signs (`--from`, `tx`) */
+  run(args: string[], rpc: string): Promise<{ code: number | null; stdout: string; stderr: string }>
+  /** {@link TestWallet.run} that must succeed: its stdout, else an error with its stderr */
+  ok(args: string[], rpc: string): Promise<string>
+}
+
 /**
  * A CLI wallet under `dir`: a passphrase file and the test mnemonic's accounts imported by name
  * (`keys`: name → HD index), as `gather keys import` does it.
  */
-export async function testWallet(
-  dir: string,
-  keys: Record<string, number>,
-): Promise<{ home: string; passphraseFile: string }> {
+export async function testWallet(dir: string, keys: Record<string, number>): Promise<TestWallet> {
   const home = join(dir, 'wallet')
   const passphraseFile = join(dir, 'pass.txt')
   await writeFile(passphraseFile, 'correct horse battery staple\n', { mode: 0o600 })
@@ -88,7 +95,34 @@ export async function testWallet(
     ])
     if (r.code !== 0) throw new Error(`gather keys import ${name} failed: ${r.stderr}`)
   }
-  return { home, passphraseFile }
+  const run = (args: string[], rpc: string) =>
+    runCli([
+      ...args,
+      '--rpc',
+      rpc,
+      ...(args.includes('--from') || args[0] === 'tx'
+        ? ['--home', home, '--passphrase-file', passphraseFile]
+        : []),
+    ])
+  const ok = async (args: string[], rpc: string): Promise<string> => {
+    const r = await run(args, rpc)
+    if (r.code !== 0) throw new Error(`gather ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
+    return r.stdout
+  }
+  return { home, passphraseFile, run, ok }
+}
+
+/**
+ * Stops a child process this test started: SIGTERM, then SIGKILL if it has not closed within
+ * 5 s; resolves once it closed (at once if it already exited).
+ */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const closed = new Promise<void>((r) => child.once('close', () => r()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await closed
+  clearTimeout(timer)
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
@@ -141,14 +175,7 @@ export async function startDevnet(
     ],
     env,
   )
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    const closed = new Promise<void>((r) => child.once('close', () => r()))
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-    await closed
-    clearTimeout(timer)
-  }
+  const stop = (): Promise<void> => stopChild(child)
   const client = new GatherClient(rpc, { timeoutMs: 5000 })
   const deadline = Date.now() + 30_000
   let status: StatusResult | undefined
