@@ -489,6 +489,26 @@ export interface Member {
 }
 
 /**
+ * Request lanes: member i goes to lane i mod `concurrency`; a lane sends its members' transactions
+ * round-robin (each member's first, then each one's second…), so one author's nonces arrive in
+ * order while different authors share a request.
+ */
+export function requestLanes<M>(
+  members: readonly M[],
+  concurrency: number,
+  perMember: (m: M, i: number) => string[],
+): string[][] {
+  const lanes: string[][] = Array.from({ length: concurrency }, () => [])
+  const txs = members.map(perMember)
+  const rounds = Math.max(...txs.map((t) => t.length), 0)
+  for (let r = 0; r < rounds; r++)
+    txs.forEach((t, i) => {
+      if (r < t.length) lanes[i % concurrency]!.push(t[r]!)
+    })
+  return lanes
+}
+
+/**
  * Joins then posts: `members` are (author, group) pairs; lane k gets every `concurrency`-th
  * member; posts go round-robin over a lane's members. Joins are not timed; posts are.
  */
@@ -502,17 +522,8 @@ export async function postsCase(
   const url = tn.manifest.nodes[0]!.rpc
   const chainId = tn.manifest.chainId
   const pid = tn.procs[0]!.child.pid!
-  const lanesOf = (perMember: (m: Member) => string[]): string[][] => {
-    const lanes: string[][] = Array.from({ length: o.concurrency }, () => [])
-    const perLane: Member[][] = Array.from({ length: o.concurrency }, () => [])
-    for (const [i, m] of members.entries()) perLane[i % o.concurrency]!.push(m)
-    perLane.forEach((ms, k) => {
-      const txs = ms.map(perMember)
-      const rounds = Math.max(...txs.map((t) => t.length), 0)
-      for (let r = 0; r < rounds; r++) for (const t of txs) if (r < t.length) lanes[k]!.push(t[r]!)
-    })
-    return lanes
-  }
+  const lanesOf = (perMember: (m: Member) => string[]): string[][] =>
+    requestLanes(members, o.concurrency, perMember)
   const sign = (m: Member, action: GroupAction): string => {
     m.nonce++
     return Buffer.from(

@@ -21,6 +21,7 @@ import {
   type Author,
   benchAuthor,
   createGroups,
+  requestLanes,
   startTestnet,
   submitLanes,
   untilDrained,
@@ -113,15 +114,8 @@ export async function runPrivateGroupsBench(
     })
     const groupId = gid!
     const members = Array.from({ length: memberCount }, (_, i) => benchAuthor(i))
-    const lanes = (perMember: (m: Author, i: number) => string[]): string[][] => {
-      const out: string[][] = Array.from({ length: 32 }, () => [])
-      const txs = members.map(perMember)
-      for (let r = 0; r < Math.max(...txs.map((t) => t.length)); r++)
-        txs.forEach((t, i) => {
-          if (r < t.length) out[i % 32]!.push(t[r]!)
-        })
-      return out
-    }
+    const lanes = (perMember: (m: Author, i: number) => string[]): string[][] =>
+      requestLanes(members, 32, perMember)
     const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
     const joins = await submitLanes(
       url,
