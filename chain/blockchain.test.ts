@@ -1,7 +1,11 @@
 import { describe, expect, test } from '@jest/globals'
+import { TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
 import { openDevnetNode, signNext } from '../test/helpers/devnet.js'
+import { merkleRoot } from './block/merkle.js'
 import { type CommittedBlock, receiveBlock } from './blockchain.js'
-import { decodeBlock, decodeReceivedBlock, encodeBlock } from './codec/block.js'
+import { type Block, decodeBlock, decodeReceivedBlock, encodeBlock, headerHash } from './codec/block.js'
+import { signEd25519 } from './crypto/ed25519.js'
+import { isChainError } from './errors.js'
 import { hex } from './hex.js'
 import { txId } from './tx/decodeTx.js'
 import { transferMessage } from './tx/signTx.js'
@@ -101,6 +105,109 @@ describe('block import: one decode per block', () => {
         message: expect.stringMatching(/^invalid block: cannot decode: /),
       })
       expect(f.node.chain.head.height).toBe(0)
+    } finally {
+      await f.close()
+    }
+  })
+})
+
+/** A transaction with one bit of its signature's r flipped: it decodes, and fails verification. */
+function badSignature(raw: Uint8Array): Uint8Array {
+  const tx = TxRaw.decode(raw)
+  const sig = Uint8Array.from(tx.signatures[0]!)
+  sig[3] = sig[3]! ^ 0x01
+  return TxRaw.encode({ ...tx, signatures: [sig] }).finish()
+}
+
+describe('block import: signatures verified on the workers while the block executes', () => {
+  test('bad signatures among 200 transactions are refused with the error a check in order gives, naming the first failing transaction; nothing is written, and the original block imports', async () => {
+    const { committed } = await producedBlock(200)
+    const original = decodeBlock(committed.bytes)
+    const p = await openDevnetNode()
+    const nodeKey = p.keys.nodeKey
+    await p.close()
+    // the same results and state as the original: only a signature (or a sequence) is wrong
+    const variant = (change: (txs: Uint8Array[]) => void): Uint8Array => {
+      const txs = [...original.txs]
+      change(txs)
+      const txRoot = merkleRoot(txs.map((t) => txId(t).hash))
+      const block: Block = { ...original, txs, header: { ...original.header, txRoot } }
+      return encodeBlock({ ...block, signature: signEd25519(nodeKey.privateKey, headerHash(block.header)) })
+    }
+    const idOf = (raw: Uint8Array): string => txId(raw).hashHex
+    const cases: { name: string; bytes: Uint8Array; message: RegExp }[] = []
+    {
+      let bad = ''
+      const bytes = variant((txs) => {
+        txs[150] = badSignature(txs[150]!)
+        bad = idOf(txs[150])
+      })
+      cases.push({
+        name: 'tx 150 badly signed',
+        bytes,
+        message: new RegExp(`transaction ${bad}: signature verification failed`),
+      })
+    }
+    {
+      let bad = ''
+      const bytes = variant((txs) => {
+        txs[60] = badSignature(txs[60]!)
+        txs[150] = badSignature(txs[150]!)
+        bad = idOf(txs[60])
+      })
+      cases.push({
+        name: 'txs 60 and 150 badly signed',
+        bytes,
+        message: new RegExp(`transaction ${bad}: signature verification failed`),
+      })
+    }
+    {
+      let bad = ''
+      const bytes = variant((txs) => {
+        txs[150] = badSignature(txs[150]!)
+        txs[170] = txs[10]!
+        bad = idOf(txs[150])
+      })
+      cases.push({
+        name: 'tx 150 badly signed, tx 170 a replay',
+        bytes,
+        message: new RegExp(`transaction ${bad}: signature verification failed`),
+      })
+    }
+    {
+      let replay = ''
+      const bytes = variant((txs) => {
+        txs[40] = txs[10]!
+        replay = idOf(txs[40])
+        txs[150] = badSignature(txs[150]!)
+      })
+      cases.push({
+        name: 'tx 40 a replay, tx 150 badly signed',
+        bytes,
+        message: new RegExp(`transaction ${replay}: account sequence mismatch`),
+      })
+    }
+    // one worker thread whatever the machine, so the signatures are checked off this thread
+    const f = await openDevnetNode({ node: { verifyThreads: 1 } })
+    try {
+      for (const c of cases) {
+        let thrown: unknown
+        try {
+          await f.node.importBlock(c.bytes)
+        } catch (e) {
+          thrown = e
+        }
+        expect({ case: c.name, code: isChainError(thrown) ? thrown.code : String(thrown) }).toEqual({
+          case: c.name,
+          code: 'BLOCK_INVALID',
+        })
+        expect((thrown as Error).message).toMatch(c.message)
+        expect({ case: c.name, height: f.node.chain.head.height }).toEqual({ case: c.name, height: 0 })
+        expect(await f.node.chain.db.getBlockBytes(1)).toBeUndefined()
+      }
+      const c = await f.node.importBlock(committed.bytes)
+      expect(hex(c.hash)).toBe(hex(committed.hash))
+      expect(c.results.every((r) => r.code === 0)).toBe(true)
     } finally {
       await f.close()
     }

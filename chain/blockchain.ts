@@ -133,6 +133,9 @@ function invalid(reason: string): ChainError {
   return new ChainError(ChainErrorCode.BLOCK_INVALID, `invalid block: ${reason}`)
 }
 
+/** Transactions decoded before their signatures go to the verify workers (block import). */
+const SIGNATURE_CHUNK = 512
+
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 /** Decodes received block bytes for `Blockchain.import`; BLOCK_INVALID when they do not decode. */
@@ -392,7 +395,13 @@ export class Blockchain {
     return this.rules.proposerForSlot(this.superNodesAt(slot), slot, this.roundSeedFor(slot))
   }
 
-  private execute(info: BlockInfo, txs: PreparedTx[], building: boolean): ExecutedBlock {
+  /** Executes a block's transactions over the head state; `deferred`: signatures checked elsewhere (`SignatureCheck`). */
+  private execute(
+    info: BlockInfo,
+    txs: PreparedTx[],
+    building: boolean,
+    deferred?: ReadonlySet<string>,
+  ): ExecutedBlock {
     const overlay = new StateOverlay(this.state)
     const blockEvents: ChainEvent[] = []
     this.machine.beforeTransactions(info, overlay, blockEvents)
@@ -406,7 +415,7 @@ export class Blockchain {
     for (const p of txs) {
       if (building && (included.length >= maxTxs || bytes + p.tx.raw.length > maxBytes)) break
       try {
-        const executed = this.machine.executeTx(info, overlay, p)
+        const executed = this.machine.executeTx(info, overlay, p, deferred && { deferred })
         included.push(p)
         results.push(executed.result)
         bytes += p.tx.raw.length
@@ -542,16 +551,25 @@ export class Blockchain {
       throw invalid(`${block.txs.length} transactions, above the limit`)
     const total = block.txs.reduce((n, t) => n + t.length, 0)
     if (total > this.spec.maxBlockBytes) throw invalid(`${total} bytes of transactions, above the limit`)
+    // The signatures are verified on the worker threads while this thread decodes and executes
+    // the block; they are sent in chunks as decoding goes, so the workers start early.
+    const signatures = this.machine.checkSignatures(this.state)
     const prepared: PreparedTx[] = []
+    let sent = 0
     for (const raw of block.txs) {
       try {
         prepared.push(prepare ? prepare(raw) : this.machine.prepare(raw))
       } catch (e) {
         if (!isChainError(e)) throw e
+        await signatures.settle()
         throw invalid(`transaction ${prepared.length}: ${e.message}`)
       }
+      if (prepared.length - sent >= SIGNATURE_CHUNK) {
+        signatures.add(prepared.slice(sent))
+        sent = prepared.length
+      }
     }
-    await this.machine.preverify(this.state, prepared)
+    signatures.add(prepared.slice(sent))
     const info: BlockInfo = {
       chainId: h.chainId,
       height: h.height,
@@ -559,7 +577,16 @@ export class Blockchain {
       timeMs: h.timeMs,
       proposer: h.proposer,
     }
-    const ex = this.execute(info, prepared, false)
+    let ex: ExecutedBlock | undefined
+    try {
+      ex = this.execute(info, prepared, false, signatures.deferred)
+    } catch (e) {
+      if (!isChainError(e)) throw e
+    }
+    // A bad signature, or a transaction that failed while signatures were still unchecked:
+    // execute again with every signature checked in order, which raises the same error a
+    // sequential check would (the valid signatures are cached by now).
+    if (!(await signatures.settle()) || ex === undefined) ex = this.execute(info, prepared, false)
     if (Buffer.compare(ex.txRoot, h.txRoot) !== 0) throw invalid('tx root does not match the transactions')
     if (Buffer.compare(ex.resultRoot, h.resultRoot) !== 0)
       throw invalid('result root does not match execution')

@@ -1,6 +1,6 @@
 import type { ChainEvent, TxResult } from './codec/block.js'
 import { isLowS, isWellFormedSecp256k1, verifyWellFormedSecp256k1 } from './crypto/secp256k1.js'
-import type { VerifyPool } from './crypto/verifyPool.js'
+import type { VerifyItem, VerifyPool } from './crypto/verifyPool.js'
 import { ChainError, ChainErrorCode, isChainError } from './errors.js'
 import type { DeclaredEvent, EventDeclaration, EventSink } from './events.js'
 import type { StateOverlay } from './store/overlay.js'
@@ -115,6 +115,24 @@ export interface StateMachineOptions {
 
 const SIG_CACHE_LIMIT = 200_000
 
+/** How `executeTx` (and its ante checks) run a transaction. */
+export interface ExecuteOptions {
+  /** a simulation: no signature check, and no fee check when it offers no fee */
+  simulate?: boolean
+  /** signatures (`<hashHex>:<accountNumber>`) a `SignatureCheck` is verifying: not checked here */
+  deferred?: ReadonlySet<string>
+}
+
+/** A block's signatures being verified on the verify pool's workers (`StateMachine.checkSignatures`). */
+export interface SignatureCheck {
+  /** the signatures being verified, which execution skips */
+  readonly deferred: ReadonlySet<string>
+  /** sends more transactions' signatures to the workers */
+  add(txs: readonly PreparedTx[]): void
+  /** waits for every signature added; true when all verified (they are then cached) */
+  settle(): Promise<boolean>
+}
+
 /**
  * Runs modules: genesis, per-block hooks and transactions. Pure over the state it is given:
  * no clock, no randomness, no I/O, so every node computes the same state root.
@@ -210,7 +228,7 @@ export class StateMachine {
    * The checks before a transaction may touch state (account, sequence, signature, fee);
    * throws ChainError. A block whose transaction fails these is invalid.
    */
-  checkAnte(ctx: ReadContext, tx: DecodedTx, opts: { simulate?: boolean } = {}): AccountInfo {
+  checkAnte(ctx: ReadContext, tx: DecodedTx, opts: ExecuteOptions = {}): AccountInfo {
     if (tx.timeoutHeight > 0n && BigInt(ctx.block.height) > tx.timeoutHeight) {
       throw new ChainError(
         ChainErrorCode.TX_TIMEOUT,
@@ -232,7 +250,7 @@ export class StateMachine {
       )
     }
     // a simulation is unsigned, and asks what fee to pay: a zero fee is not checked
-    if (opts.simulate !== true) this.verifySignature(tx, account.accountNumber)
+    if (opts.simulate !== true) this.verifySignature(tx, account.accountNumber, opts.deferred)
     if (opts.simulate !== true || tx.fee > 0n) this.auth.checkFee(ctx, tx)
     return account
   }
@@ -246,8 +264,55 @@ export class StateMachine {
    */
   async preverify(state: StateReader, txs: readonly PreparedTx[]): Promise<void> {
     if (this.verifyPool === undefined) return
+    const { keys, items } = this.signatureItems(state, txs)
+    if (items.length === 0) return
+    this.remember(keys, await this.verifyPool.verifyBatch(items))
+  }
+
+  /**
+   * Starts checking the signatures of a block's transactions on the verify pool's workers, so
+   * that the calling thread executes the block meanwhile (`executeTx` with the check's
+   * `deferred` keys skips those signatures). The block may be committed only once `settle`
+   * resolved true; false means some signature is invalid, and executing again without
+   * `deferred` raises the precise error. Without worker threads the signatures are verified
+   * as they are added.
+   */
+  checkSignatures(state: StateReader): SignatureCheck {
+    const deferred = new Set<string>()
+    const jobs: { keys: string[]; items: VerifyItem[]; ok: Promise<boolean[]> }[] = []
+    const add = (txs: readonly PreparedTx[]): void => {
+      if (this.verifyPool === undefined) return
+      const { keys, items } = this.signatureItems(state, txs)
+      if (items.length === 0) return
+      for (const k of keys) deferred.add(k)
+      const ok = this.verifyPool.verifyOnWorkers(items)
+      // never an unhandled rejection: `settle` sees the failure and verifies inline
+      ok.catch(() => undefined)
+      jobs.push({ keys, items, ok })
+    }
+    const settle = async (): Promise<boolean> => {
+      let valid = true
+      for (const job of jobs) {
+        // a worker that failed: verify its share here
+        const ok = await job.ok.catch(() =>
+          job.items.map((it) => verifyWellFormedSecp256k1(it.pubkey, it.message, it.signature)),
+        )
+        this.remember(job.keys, ok)
+        if (ok.some((v) => !v)) valid = false
+      }
+      jobs.length = 0
+      return valid
+    }
+    return { deferred, add, settle }
+  }
+
+  /** The signatures of `txs` not verified yet whose signer has an account in `state`, with their cache keys. */
+  private signatureItems(
+    state: StateReader,
+    txs: readonly PreparedTx[],
+  ): { keys: string[]; items: VerifyItem[] } {
     const keys: string[] = []
-    const items: { pubkey: Uint8Array; message: Uint8Array; signature: Uint8Array }[] = []
+    const items: VerifyItem[] = []
     for (const { tx } of txs) {
       const account = this.auth.getAccount(state, tx.signer)
       if (account === undefined) continue
@@ -260,15 +325,18 @@ export class StateMachine {
         signature: tx.signature,
       })
     }
-    if (items.length === 0) return
-    const ok = await this.verifyPool.verifyBatch(items)
+    return { keys, items }
+  }
+
+  /** Caches the signatures that verified (`ok[i]` for `keys[i]`). */
+  private remember(keys: readonly string[], ok: readonly boolean[]): void {
     if (this.verifiedSigs.size + keys.length > SIG_CACHE_LIMIT) this.verifiedSigs.clear()
     for (let i = 0; i < keys.length; i++) if (ok[i]) this.verifiedSigs.set(keys[i]!, true)
   }
 
-  private verifySignature(tx: DecodedTx, accountNumber: bigint): void {
+  private verifySignature(tx: DecodedTx, accountNumber: bigint, deferred?: ReadonlySet<string>): void {
     const cacheKey = `${tx.hashHex}:${accountNumber}`
-    if (this.verifiedSigs.has(cacheKey)) return
+    if (this.verifiedSigs.has(cacheKey) || deferred?.has(cacheKey) === true) return
     const s = tx.signature
     // One well-formedness check (lengths, ranges, low S) before the curve: node:crypto accepts
     // both s and n - s, only the low one is canonical (no malleable twins). isLowS only says
@@ -314,7 +382,7 @@ export class StateMachine {
     block: BlockInfo,
     state: StateOverlay,
     prepared: PreparedTx,
-    opts: { simulate?: boolean } = {},
+    opts: ExecuteOptions = {},
   ): ExecutedTx {
     const { tx } = prepared
     const account = this.checkAnte({ block, state }, tx, opts)

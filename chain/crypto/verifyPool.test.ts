@@ -43,4 +43,26 @@ describe('VerifyPool', () => {
       await pool.close()
     }
   })
+
+  test('verifyOnWorkers gives the same results off the calling thread; a worker that exits fails its jobs instead of leaving them pending, and the pool goes on inline', async () => {
+    const items = Array.from({ length: 300 }, (_, i) => item(i))
+    items[7] = { ...items[7]!, message: Buffer.from('other') }
+    items[200] = { ...items[200]!, signature: malleateSignature(items[200]!.signature) }
+    const expected = items.map((it) => verifySecp256k1(it.pubkey, it.message, it.signature))
+    const pool = new VerifyPool(1)
+    try {
+      expect(await pool.verifyOnWorkers(items)).toEqual(expected)
+      // private in TypeScript: the worker thread, to end it as a crash would
+      const slots = (pool as unknown as { workers: { worker: { terminate(): Promise<number> } }[] }).workers
+      // long enough (3,000 signatures, ~150 ms) that the worker is still at it when it is ended
+      const inFlight = pool.verifyOnWorkers(Array.from({ length: 10 }, () => items).flat())
+      await slots[0]!.worker.terminate()
+      await expect(inFlight).rejects.toThrow('verify worker exited')
+      expect(pool.threads).toBe(0)
+      expect(await pool.verifyOnWorkers(items)).toEqual(expected)
+      expect(await pool.verifyBatch(items)).toEqual(expected)
+    } finally {
+      await pool.close()
+    }
+  })
 })

@@ -15,6 +15,37 @@ export interface VerifyItem {
 interface Job {
   resolve: (ok: Uint8Array) => void
   reject: (e: Error) => void
+  /** the worker it was sent to */
+  worker: Slot
+  size: number
+}
+
+/** A worker thread and the signatures sent to it and not answered yet. */
+interface Slot {
+  worker: Worker
+  queued: number
+}
+
+/**
+ * A job's items packed in one transferable buffer (cloning thousands of small arrays costs the
+ * sending thread more than copying their bytes): per item the 33-byte key, the 64-byte
+ * signature, the message length (u32, little endian) and the message.
+ */
+function pack(items: readonly VerifyItem[], idx: readonly number[]): ArrayBuffer {
+  let size = 0
+  for (const i of idx) size += 33 + 64 + 4 + items[i]!.message.length
+  const buf = new Uint8Array(size)
+  const view = new DataView(buf.buffer)
+  let o = 0
+  for (const i of idx) {
+    const it = items[i]!
+    buf.set(it.pubkey, o)
+    buf.set(it.signature, o + 33)
+    view.setUint32(o + 97, it.message.length, true)
+    buf.set(it.message, o + 101)
+    o += 101 + it.message.length
+  }
+  return buf.buffer
 }
 
 const WORKER_FILE = fileURLToPath(new URL('./verifyWorker.js', import.meta.url))
@@ -29,7 +60,7 @@ const MIN_PARALLEL_BATCH = 64
  * any worker sees them.
  */
 export class VerifyPool {
-  private readonly workers: Worker[] = []
+  private readonly workers: Slot[] = []
   private readonly jobs = new Map<number, Job>()
   private nextId = 0
   private closed = false
@@ -38,18 +69,29 @@ export class VerifyPool {
   constructor(threads = Math.max(0, availableParallelism() - 1)) {
     if (!existsSync(WORKER_FILE)) threads = 0
     for (let i = 0; i < threads; i++) {
-      const w = new Worker(WORKER_FILE)
-      w.unref()
-      w.on('message', (m: { id: number; ok: Uint8Array }) => {
+      const slot: Slot = { worker: new Worker(WORKER_FILE), queued: 0 }
+      slot.worker.unref()
+      slot.worker.on('message', (m: { id: number; ok: Uint8Array }) => {
         const job = this.jobs.get(m.id)
         this.jobs.delete(m.id)
-        job?.resolve(m.ok)
+        if (job === undefined) return
+        slot.queued -= job.size
+        job.resolve(m.ok)
       })
-      w.on('error', (e) => {
-        for (const job of this.jobs.values()) job.reject(e)
-        this.jobs.clear()
-      })
-      this.workers.push(w)
+      // A worker that fails is gone: its jobs fail (the callers verify inline) and it gets no more.
+      slot.worker.on('error', (e) => this.lose(slot, e))
+      slot.worker.on('exit', () => this.lose(slot, new Error('verify worker exited')))
+      this.workers.push(slot)
+    }
+  }
+
+  private lose(slot: Slot, e: Error): void {
+    const i = this.workers.indexOf(slot)
+    if (i >= 0) this.workers.splice(i, 1)
+    for (const [id, job] of this.jobs) {
+      if (job.worker !== slot) continue
+      this.jobs.delete(id)
+      job.reject(e)
     }
   }
 
@@ -76,32 +118,57 @@ export class VerifyPool {
     const shares = this.workers.length + 1
     const per = Math.ceil(todo.length / shares)
     const pending: Promise<void>[] = []
-    for (let w = 0; w < this.workers.length; w++) {
+    const workers = [...this.workers]
+    for (let w = 0; w < workers.length; w++) {
       const idx = todo.slice(w * per, (w + 1) * per)
       if (idx.length === 0) continue
       pending.push(
-        this.send(w, idx, items).then((ok) => {
+        this.send(workers[w]!, idx, items).then((ok) => {
           for (let k = 0; k < idx.length; k++) out[idx[k]!] = ok[k] === 1
         }),
       )
     }
-    for (const i of todo.slice(this.workers.length * per)) {
+    for (const i of todo.slice(workers.length * per)) {
       out[i] = verifyWellFormedSecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
     }
     await Promise.all(pending)
     return out
   }
 
-  private send(worker: number, idx: number[], items: readonly VerifyItem[]): Promise<Uint8Array> {
+  /**
+   * Verifies every item on the worker threads only, leaving the calling thread free for other
+   * work meanwhile (block import executes while its signatures are checked); each call goes to
+   * the worker with the least queued. Results as `verifyBatch`. Without workers (or once
+   * closed), and for fewer than 64 signatures (messaging a worker costs more), the items are
+   * verified inline before this returns.
+   */
+  verifyOnWorkers(items: readonly VerifyItem[]): Promise<boolean[]> {
+    const out = new Array<boolean>(items.length).fill(false)
+    const todo: number[] = []
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!
+      if (isBytes(it.message) && isWellFormedSecp256k1(it.pubkey, it.signature)) todo.push(i)
+    }
+    if (this.closed || this.workers.length === 0 || todo.length < MIN_PARALLEL_BATCH) {
+      for (const i of todo)
+        out[i] = verifyWellFormedSecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
+      return Promise.resolve(out)
+    }
+    let w = this.workers[0]!
+    for (const slot of this.workers) if (slot.queued < w.queued) w = slot
+    return this.send(w, todo, items).then((ok) => {
+      for (let k = 0; k < todo.length; k++) out[todo[k]!] = ok[k] === 1
+      return out
+    })
+  }
+
+  private send(slot: Slot, idx: number[], items: readonly VerifyItem[]): Promise<Uint8Array> {
     const id = this.nextId++
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.jobs.set(id, { resolve, reject })
-      this.workers[worker]!.postMessage({
-        id,
-        pubkeys: idx.map((i) => items[i]!.pubkey),
-        messages: idx.map((i) => items[i]!.message),
-        signatures: idx.map((i) => items[i]!.signature),
-      })
+      this.jobs.set(id, { resolve, reject, worker: slot, size: idx.length })
+      slot.queued += idx.length
+      const buf = pack(items, idx)
+      slot.worker.postMessage({ id, count: idx.length, buf }, [buf])
     })
   }
 
@@ -109,7 +176,7 @@ export class VerifyPool {
   async close(): Promise<void> {
     this.closed = true
     const workers = this.workers.splice(0)
-    await Promise.all(workers.map((w) => w.terminate()))
+    await Promise.all(workers.map((w) => w.worker.terminate()))
     for (const job of this.jobs.values()) job.reject(new Error('verify pool closed'))
     this.jobs.clear()
   }

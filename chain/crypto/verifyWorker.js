@@ -34,24 +34,26 @@ function keyFor(pubkey) {
   return key
 }
 
+// A job is { id, count, buf }: per item the 33-byte key, the 64-byte signature, the message
+// length (u32, little endian) and the message (VerifyPool's `pack`).
 parentPort.on('message', (job) => {
-  const { id, pubkeys, messages, signatures } = job
-  const ok = new Uint8Array(pubkeys.length)
-  for (let i = 0; i < pubkeys.length; i++) {
+  const { id, count } = job
+  const buf = Buffer.from(job.buf)
+  const ok = new Uint8Array(count)
+  let o = 0
+  for (let i = 0; i < count; i++) {
+    const pubkey = buf.subarray(o, o + 33)
+    const signature = buf.subarray(o + 33, o + 97)
+    const length = buf.readUInt32LE(o + 97)
+    const message = buf.subarray(o + 101, o + 101 + length)
+    o += 101 + length
     try {
       if (lib !== undefined) {
-        const digest = createHash('sha256').update(messages[i]).digest()
-        ok[i] = lib.ecdsaVerify(signatures[i], digest, pubkeys[i]) ? 1 : 0
+        const digest = createHash('sha256').update(message).digest()
+        ok[i] = lib.ecdsaVerify(signature, digest, pubkey) ? 1 : 0
         continue
       }
-      ok[i] = verify(
-        'sha256',
-        messages[i],
-        { key: keyFor(pubkeys[i]), dsaEncoding: 'ieee-p1363' },
-        signatures[i],
-      )
-        ? 1
-        : 0
+      ok[i] = verify('sha256', message, { key: keyFor(pubkey), dsaEncoding: 'ieee-p1363' }, signature) ? 1 : 0
     } catch {
       ok[i] = 0
     }
