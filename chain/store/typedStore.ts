@@ -6,7 +6,6 @@ export interface ValueCodec<V> {
   decode(bytes: Uint8Array): V
 }
 
-const utf8 = new TextEncoder()
 const fromUtf8 = new TextDecoder()
 
 /**
@@ -44,7 +43,8 @@ function cached<V>(
 /** bigint as its decimal string: readable in proofs, and exact. */
 export const bigintCodec: ValueCodec<bigint> = cached(
   {
-    encode: (v) => utf8.encode(v.toString()),
+    // Buffer.from takes small buffers from Node's shared pool; TextEncoder gives each its own ArrayBuffer
+    encode: (v) => Buffer.from(v.toString(), 'latin1'),
     decode: (b) => BigInt(fromUtf8.decode(b)),
   },
   { keepEncoded: (v) => typeof v === 'bigint' },
@@ -53,7 +53,7 @@ export const bigintCodec: ValueCodec<bigint> = cached(
 /** A UTF-8 string. */
 export const stringCodec: ValueCodec<string> = cached(
   {
-    encode: (v) => utf8.encode(v),
+    encode: (v) => Buffer.from(v, 'utf8'),
     decode: (b) => fromUtf8.decode(b),
   },
   { keepEncoded: (v) => typeof v === 'string' },

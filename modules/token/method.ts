@@ -50,6 +50,12 @@ function encodeVesting(v: Vesting): VestingRecord {
   }
 }
 
+/** Writes a balance; a zero balance is no key at all. */
+function setBalance(state: StateWriter, address: string, balance: bigint): void {
+  if (balance === 0n) balanceStore.delete(state, address)
+  else balanceStore.set(state, address, balance)
+}
+
 /** GMT cap: one per device, 10,000,000 devices. */
 export const GMT_CAP = 10_000_000n
 /** ugat issuance may mint over the chain's life: 90,000,000 GAT (the invariants check the schedule against it). */
@@ -129,8 +135,7 @@ export const tokenMethod = {
         { balance: balance.toString(), needed: amount.toString() },
       )
     }
-    if (balance === amount) balanceStore.delete(state, address)
-    else balanceStore.set(state, address, balance - amount)
+    setBalance(state, address, balance - amount)
   },
 
   /** GMT held by an address: total, and bound to registered nodes. */
@@ -193,19 +198,22 @@ export const tokenMethod = {
     return v === undefined ? 0n : lockedInBalance(v, height)
   },
 
-  /** ugat the address can spend (transfer, burn, pay fees with) in a block at `height`. */
-  getSpendable(state: StateReader, address: string, height: number): bigint {
-    const balance = tokenMethod.getBalance(state, address)
+  /**
+   * ugat the address can spend (transfer, burn, pay fees with) in a block at `height`;
+   * `balance`: its balance, when the caller has just read it.
+   */
+  getSpendable(state: StateReader, address: string, height: number, balance?: bigint): bigint {
+    const b = balance ?? tokenMethod.getBalance(state, address)
     const locked = tokenMethod.getVestingLocked(state, address, height)
-    return balance > locked ? balance - locked : 0n
+    return b > locked ? b - locked : 0n
   },
 
   /**
    * Throws unless `address` can spend `amount` at `height`: TOKEN_INSUFFICIENT_BALANCE, or
    * TOKEN_VESTING_LOCKED when the balance is there but part of it still vests. `what` names the
-   * spend in the message ("send", "burn").
+   * spend in the message ("send", "burn"). Returns the balance it read.
    */
-  checkSpendable(state: StateReader, address: string, amount: bigint, height: number, what: string): void {
+  checkSpendable(state: StateReader, address: string, amount: bigint, height: number, what: string): bigint {
     const balance = tokenMethod.getBalance(state, address)
     if (balance < amount) {
       throw new ChainError(
@@ -214,7 +222,7 @@ export const tokenMethod = {
         { balance: balance.toString(), needed: amount.toString() },
       )
     }
-    const spendable = tokenMethod.getSpendable(state, address, height)
+    const spendable = tokenMethod.getSpendable(state, address, height, balance)
     if (spendable < amount) {
       const v = tokenMethod.getVesting(state, address)!
       throw new ChainError(
@@ -223,12 +231,13 @@ export const tokenMethod = {
         { balance: balance.toString(), spendable: spendable.toString(), needed: amount.toString() },
       )
     }
+    return balance
   },
 
   /** Debits ugat the address may spend at `height` (vesting coins excluded); errors as checkSpendable. */
   spend(state: StateWriter, height: number, address: string, amount: bigint, what = 'spend'): void {
-    tokenMethod.checkSpendable(state, address, amount, height, what)
-    tokenMethod.debit(state, address, amount)
+    const balance = tokenMethod.checkSpendable(state, address, amount, height, what)
+    setBalance(state, address, balance - amount)
   },
 
   /** Moves ugat out of the balance into a lock on a node: vesting coins may be locked. */

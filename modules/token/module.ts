@@ -46,7 +46,7 @@ export const tokenAuthenticator: TxAuthenticator = {
       )
     }
     const balance = tokenMethod.getBalance(ctx.state, tx.signer)
-    const spendable = tokenMethod.getSpendable(ctx.state, tx.signer, ctx.block.height)
+    const spendable = tokenMethod.getSpendable(ctx.state, tx.signer, ctx.block.height, balance)
     if (spendable < tx.fee) {
       const vesting = spendable < balance ? ` (${balance - spendable} ugat of its ${balance} still vest)` : ''
       throw new ChainError(

@@ -23,17 +23,19 @@ function firstAbove(gates: readonly { min: bigint }[], x: bigint): number {
  *
  * A balance going from `lo` to `hi` (either way) crosses exactly the thresholds in (lo, hi], so
  * the gates are sorted once per block and each change costs a binary search plus its crossings:
- * O(G log G + A log G + events) for G gated groups and A changed balances, and nothing in a
- * block that changed no balance.
+ * O(G log G + A log G + events) for G gated groups and A changed balances, and nothing more
+ * than the gated-groups read on a chain without gated groups or in a block that changed no
+ * balance.
  */
 export function applyHolderGate(ctx: ExecContext, view: HolderBalanceView): void {
+  // the gates first: without a gated group no balance change needs to be looked at
+  const gated = messagingMethod.gatedGroups(ctx.state)
+  if (gated.length === 0) return
   const changes = view.changedBalances(ctx.state)
   if (changes.length === 0) return
-  const gates = messagingMethod
-    .gatedGroups(ctx.state)
+  const gates = gated
     .map(([id, min]) => ({ id: BigInt(id), min }))
     .sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  if (gates.length === 0) return
   for (const c of changes) {
     const joined = c.after > c.before
     const lo = joined ? c.before : c.after
