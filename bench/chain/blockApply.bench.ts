@@ -112,11 +112,13 @@ export interface PhaseBreakdown {
     total: number
     /** `StateMachine.prepare`: TxRaw/TxBody/AuthInfo decode, canonical re-encode check, address, MsgTransfer decode */
     prepare: number
-    /** `StateMachine.preverify`: account lookups, SignDoc rebuild, batch verify on the pool (wall time) */
-    preverify: number
-    /** of `preverify`: `VerifyPool.verifyBatch` (wall time of the parallel verification) */
-    verifyBatch: number
-    /** `StateMachine.verifySignature` inside execute: cache hits after preverify, else a full verify */
+    /** `SignatureCheck.add`: account lookups, SignDoc rebuild and packing for the verify workers (main thread) */
+    signaturesSend: number
+    /** `SignatureCheck.settle`: waiting for the workers after execution, caching the results (main thread) */
+    signaturesWait: number
+    /** `VerifyPool.verifyOnWorkers`, from the first chunk sent to the last answer: the workers' verification, overlapped with decode and execute (not in `total`'s sum) */
+    workerVerify: number
+    /** `StateMachine.verifySignature` inside execute: deferred to the workers (a set lookup), else a full verify */
     verifySignature: number
     /** `StateMachine.executeTx` minus `verifySignature`: ante (account, sequence, fee), fee burn, transfer, events */
     execute: number
@@ -152,6 +154,27 @@ export interface MicroResult {
   samples: number
 }
 
+/** What block apply must reach for one block size (the node as shipped, median of the blocks). */
+export interface BlockApplyTarget {
+  txsPerBlock: number
+  txPerSec: number
+  /** share of the all-cores verify limit measured around the size */
+  ofAllCores?: number
+}
+
+/** The targets of the performance work: 1,000-tx blocks at 6,000 tx/s, 5,000-tx blocks at 8,000 tx/s and a third of the all-cores limit. */
+export const BLOCK_APPLY_TARGETS: readonly BlockApplyTarget[] = [
+  { txsPerBlock: 1_000, txPerSec: 6_000 },
+  { txsPerBlock: 5_000, txPerSec: 8_000, ofAllCores: 0.33 },
+]
+
+/** Whether a size's result meets its target (true when no target names the size). */
+export function meetsBlockTarget(s: BlockSizeResult, targets: readonly BlockApplyTarget[]): boolean {
+  const t = targets.find((x) => x.txsPerBlock === s.txsPerBlock)
+  if (t === undefined) return true
+  return s.txPerSec.median >= t.txPerSec && (t.ofAllCores === undefined || s.ratioAllCores >= t.ofAllCores)
+}
+
 /** Everything {@link runBlockApplyBench} measured. */
 export interface BlockApplyResult {
   accounts: number
@@ -166,9 +189,9 @@ export interface BlockApplyResult {
   sizes: BlockSizeResult[]
   phases: PhaseBreakdown[]
   micro: MicroResult[]
-  /** the goal: block apply >= 70 % of the verify limit */
-  target: number
-  /** whether every block size meets the target (median) */
+  /** the goals per block size: median tx/s, and for some a share of the all-cores verify limit */
+  targets: BlockApplyTarget[]
+  /** whether every block size meets its target (median, node as shipped) */
   meetsTarget: boolean
   setupSeconds: { keys: number; genesis: number; blocks: number }
   notes: string[]
@@ -237,8 +260,11 @@ async function tempDir(prefix: string): Promise<string> {
 
 interface PhaseAcc {
   prepare: number
-  preverify: number
-  verifyBatch: number
+  signaturesSend: number
+  signaturesWait: number
+  /** first chunk sent to the workers, last answer (performance.now()) */
+  workerFirst: number
+  workerLast: number
   verifySignature: number
   executeTx: number
   treeWith: number
@@ -249,8 +275,10 @@ interface PhaseAcc {
 function zeroAcc(): PhaseAcc {
   return {
     prepare: 0,
-    preverify: 0,
-    verifyBatch: 0,
+    signaturesSend: 0,
+    signaturesWait: 0,
+    workerFirst: Number.POSITIVE_INFINITY,
+    workerLast: Number.NEGATIVE_INFINITY,
     verifySignature: 0,
     executeTx: 0,
     treeWith: 0,
@@ -271,44 +299,66 @@ function instrument(node: GatherNode, acc: () => PhaseAcc): void {
       acc().prepare += performance.now() - t
     }
   }
-  const preverify = machine.preverify.bind(machine)
-  machine.preverify = async (state, txs) => {
-    const t = performance.now()
-    try {
-      await preverify(state, txs)
-    } finally {
-      acc().preverify += performance.now() - t
+  const checkSignatures = machine.checkSignatures.bind(machine)
+  machine.checkSignatures = (state) => {
+    const check = checkSignatures(state)
+    return {
+      deferred: check.deferred,
+      add: (txs) => {
+        const t = performance.now()
+        try {
+          check.add(txs)
+        } finally {
+          acc().signaturesSend += performance.now() - t
+        }
+      },
+      settle: async () => {
+        const t = performance.now()
+        try {
+          return await check.settle()
+        } finally {
+          acc().signaturesWait += performance.now() - t
+        }
+      },
     }
   }
   // private in TypeScript, a plain field at run time
   const pool = (machine as unknown as { verifyPool?: VerifyPool }).verifyPool
   if (pool !== undefined) {
-    const verifyBatch = pool.verifyBatch.bind(pool)
-    pool.verifyBatch = async (items) => {
-      const t = performance.now()
-      try {
-        return await verifyBatch(items)
-      } finally {
-        acc().verifyBatch += performance.now() - t
-      }
+    const verifyOnWorkers = pool.verifyOnWorkers.bind(pool)
+    pool.verifyOnWorkers = (items) => {
+      const a = acc()
+      a.workerFirst = Math.min(a.workerFirst, performance.now())
+      const done = verifyOnWorkers(items)
+      // overlapped with the main thread's work: the span from the first chunk sent to the last
+      // answer, not part of the sum
+      void done.then(
+        () => {
+          a.workerLast = Math.max(a.workerLast, performance.now())
+        },
+        () => undefined,
+      )
+      return done
     }
   }
   const executeTx = machine.executeTx.bind(machine)
-  machine.executeTx = (block, state, p) => {
+  machine.executeTx = (block, state, p, opts) => {
     const t = performance.now()
     try {
-      return executeTx(block, state, p)
+      return executeTx(block, state, p, opts)
     } finally {
       acc().executeTx += performance.now() - t
     }
   }
   // private in TypeScript, an ordinary prototype method at run time: checkAnte calls this.verifySignature
-  const m = machine as unknown as { verifySignature: (tx: DecodedTx, accountNumber: bigint) => void }
+  const m = machine as unknown as {
+    verifySignature: (tx: DecodedTx, accountNumber: bigint, deferred?: ReadonlySet<string>) => void
+  }
   const verify = m.verifySignature.bind(machine)
-  m.verifySignature = (tx, n) => {
+  m.verifySignature = (tx, n, deferred) => {
     const t = performance.now()
     try {
-      verify(tx, n)
+      verify(tx, n, deferred)
     } finally {
       acc().verifySignature += performance.now() - t
     }
@@ -595,8 +645,9 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
       const u = {
         total: us((r) => r.total),
         prepare: us((r) => r.acc.prepare),
-        preverify: us((r) => r.acc.preverify),
-        verifyBatch: us((r) => r.acc.verifyBatch),
+        signaturesSend: us((r) => r.acc.signaturesSend),
+        signaturesWait: us((r) => r.acc.signaturesWait),
+        workerVerify: us((r) => Math.max(0, r.acc.workerLast - r.acc.workerFirst)),
         verifySignature: us((r) => r.acc.verifySignature),
         execute: us((r) => r.acc.executeTx - r.acc.verifySignature),
         stateRoot: us((r) => r.acc.treeWith),
@@ -612,7 +663,8 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
           other:
             u.total -
             u.prepare -
-            u.preverify -
+            u.signaturesSend -
+            u.signaturesWait -
             u.verifySignature -
             u.execute -
             u.stateRoot -
@@ -637,9 +689,8 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
       micro = await runMicro(microNode, built[0]!.bytes, opts.resultsFolder ?? 'bench/results')
     }
 
-    const target = 0.7
     notes.push(
-      `block apply = GatherNode.importBlock on followers that never saw the transactions (empty signature caches), one timed import per pre-built block, in order; "default" is the node as shipped (verify pool: ${defaultThreads} worker thread(s) + the main thread), "single-thread" is verifyThreads: 0`,
+      `block apply = GatherNode.importBlock on followers that never saw the transactions (empty signature caches), one timed import per pre-built block, in order; "default" is the node as shipped (${defaultThreads} verify worker thread(s) check the signatures while the main thread decodes and executes), "single-thread" is verifyThreads: 0`,
       'verify limit = measureNativeVerifyRate (bench/crypto, single thread), run before, between and after the block sizes; each size is compared with the mean of the runs around it',
       warmup
         ? 'two unmeasured warm-up blocks (every account sends once, in opposite orders) first: every verifying thread has every public key imported, as in a running node and as the limit is measured'
@@ -656,8 +707,8 @@ export async function runBlockApplyBench(opts: BlockApplyOptions = {}): Promise<
       sizes,
       phases,
       micro,
-      target,
-      meetsTarget: headline.every((x) => x.ratioMedian >= target),
+      targets: [...BLOCK_APPLY_TARGETS],
+      meetsTarget: headline.every((x) => meetsBlockTarget(x, BLOCK_APPLY_TARGETS)),
       setupSeconds: { keys: keysSec, genesis: genesisSec, blocks: blocksSec },
       notes,
     }
