@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { BinaryReader } from 'cosmjs-types/binary'
 import { PubKey } from 'cosmjs-types/cosmos/crypto/secp256k1/keys'
 import { SignMode } from 'cosmjs-types/cosmos/tx/signing/v1beta1/signing'
 import { AuthInfo, TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
@@ -61,6 +62,18 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0
 }
 
+/**
+ * A cosmjs-types reader over `bytes` itself: its constructor copies what it is given into a new
+ * ArrayBuffer (four per transaction), where reading in place gives the same fields, as views of
+ * the transaction's own bytes, which are never changed after decoding.
+ */
+function readerOf(bytes: Uint8Array): BinaryReader {
+  const r = new BinaryReader()
+  r.buf = bytes
+  r.len = bytes.length
+  return r
+}
+
 /** A transaction's id: sha256 of its raw TxRaw bytes. */
 export function txHash(raw: Uint8Array): Buffer {
   return createHash('sha256').update(raw).digest()
@@ -109,10 +122,10 @@ export function decodeTx(
   let body: TxBody
   let authInfo: AuthInfo
   try {
-    txRaw = TxRaw.decode(raw)
+    txRaw = TxRaw.decode(readerOf(raw))
     if (!simulate && !sameBytes(encodeTxRaw(txRaw), raw)) throw new Error('not canonically encoded TxRaw')
-    body = TxBody.decode(txRaw.bodyBytes)
-    authInfo = AuthInfo.decode(txRaw.authInfoBytes)
+    body = TxBody.decode(readerOf(txRaw.bodyBytes))
+    authInfo = AuthInfo.decode(readerOf(txRaw.authInfoBytes))
   } catch (e) {
     if (e instanceof ChainError) throw e
     throw malformed((e as Error).message)
@@ -142,7 +155,7 @@ export function decodeTx(
   }
   let pubkey: Uint8Array
   try {
-    pubkey = PubKey.decode(si.publicKey.value).key
+    pubkey = PubKey.decode(readerOf(si.publicKey.value)).key
   } catch (e) {
     throw malformed(`public key: ${(e as Error).message}`)
   }
