@@ -96,7 +96,7 @@ export function defineEvents<const M extends string, const D extends EventDefini
       attributes.push({ key, value })
     }
     // only a cast can get an undeclared attribute here; dropping it silently would hide the bug
-    for (const key of Object.keys(given)) {
+    for (const key in given) {
       if (given[key] !== undefined && !names.some((n) => n.key === key))
         throw new Error(`event ${type}: attribute ${key} is not declared`)
     }

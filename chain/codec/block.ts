@@ -159,7 +159,10 @@ export function voteSignBytes(chainId: string, height: number, blockHash: Uint8A
 
 /** Encodes a transaction result (stored, and hashed into the header's result root). */
 export function encodeTxResult(r: TxResult): Uint8Array {
-  return TxResultType.encode(TxResultType.fromObject(r)).finish()
+  // a TxResult already has protobufjs's field types (a number, strings, arrays of plain
+  // objects), so it is encoded as it is: `fromObject` first would copy every event and
+  // attribute into message objects, once per transaction (block.test.ts: the same bytes)
+  return TxResultType.encode(r).finish()
 }
 
 /** Events as protobufjs decodes them (proto3 leaves empty fields out) → plain ChainEvents. */
