@@ -8,81 +8,33 @@ export interface ValueCodec<V> {
 
 const fromUtf8 = new TextDecoder()
 
-/**
- * Decoded state values, by the identity of their bytes. State values are never changed in place
- * (a write stores new bytes), so bytes once decoded always decode to the same value; execution
- * reads the same balances and accounts many times per transaction, and each read would decode
- * again. Entries go when their bytes are garbage (a WeakMap), so the cache never outlives the
- * state that holds the bytes.
- */
-function cached<V>(
-  codec: ValueCodec<V>,
-  opts: { copy?: (v: V) => V; keepEncoded?: (v: V) => boolean } = {},
-): ValueCodec<V> {
-  const values = new WeakMap<Uint8Array, V>()
-  const copy = opts.copy ?? ((v: V) => v)
-  const keepEncoded = opts.keepEncoded
-  return {
-    // a value written is what its bytes decode to only when `keepEncoded` says so (a primitive
-    // of the codec's own type): then the next read needs no decode either
-    encode: (v) => {
-      const b = codec.encode(v)
-      if (keepEncoded?.(v) === true) values.set(b, copy(v))
-      return b
-    },
-    decode: (b) => {
-      const hit = values.get(b)
-      if (hit !== undefined) return copy(hit)
-      const v = codec.decode(b)
-      values.set(b, copy(v))
-      return v
-    },
-  }
+/** bigint as its decimal string: readable in proofs, and exact. */
+export const bigintCodec: ValueCodec<bigint> = {
+  // Buffer.from takes small buffers from Node's shared pool; TextEncoder gives each its own ArrayBuffer
+  encode: (v) => Buffer.from(v.toString(), 'latin1'),
+  decode: (b) => BigInt(fromUtf8.decode(b)),
 }
 
-/** bigint as its decimal string: readable in proofs, and exact. */
-export const bigintCodec: ValueCodec<bigint> = cached(
-  {
-    // Buffer.from takes small buffers from Node's shared pool; TextEncoder gives each its own ArrayBuffer
-    encode: (v) => Buffer.from(v.toString(), 'latin1'),
-    decode: (b) => BigInt(fromUtf8.decode(b)),
-  },
-  { keepEncoded: (v) => typeof v === 'bigint' },
-)
-
 /** A UTF-8 string. */
-export const stringCodec: ValueCodec<string> = cached(
-  {
-    encode: (v) => Buffer.from(v, 'utf8'),
-    decode: (b) => fromUtf8.decode(b),
-  },
-  { keepEncoded: (v) => typeof v === 'string' },
-)
+export const stringCodec: ValueCodec<string> = {
+  encode: (v) => Buffer.from(v, 'utf8'),
+  decode: (b) => fromUtf8.decode(b),
+}
 
 /** Raw bytes. */
 export const bytesCodec: ValueCodec<Uint8Array> = { encode: (v) => v, decode: (b) => b }
 
-/**
- * A protobufjs message type used as a codec. A message of scalar fields only (no repeated,
- * map, enum or message fields) is decoded once per stored value and handed out as a fresh
- * shallow copy (a complete copy, since every field is a string, number or boolean), so a caller
- * may change what it got.
- */
+/** A protobufjs message type used as a codec. */
 export function protoCodec<V extends object>(type: {
   encode(m: object): { finish(): Uint8Array }
   decode(b: Uint8Array): unknown
   fromObject(o: object): object
   toObject(m: object, opts: object): unknown
-  fieldsArray?: readonly { repeated: boolean; map?: boolean; resolve(): { resolvedType: unknown } }[]
 }): ValueCodec<V> {
-  const codec: ValueCodec<V> = {
+  return {
     encode: (v) => type.encode(type.fromObject(v)).finish(),
     decode: (b) => type.toObject(type.decode(b) as object, { longs: String, defaults: true }) as V,
   }
-  const flat =
-    type.fieldsArray !== undefined &&
-    type.fieldsArray.every((f) => !f.repeated && f.map !== true && f.resolve().resolvedType === null)
-  return flat ? cached(codec, { copy: (v) => ({ ...v }) }) : codec
 }
 
 /**
