@@ -63,9 +63,12 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * A cosmjs-types reader over `bytes` itself: its constructor copies what it is given into a new
- * ArrayBuffer (four per transaction), where reading in place gives the same fields, as views of
- * the transaction's own bytes, which are never changed after decoding.
+ * A cosmjs-types reader over `bytes` itself. Its constructor copies what it is given into a new
+ * ArrayBuffer, which cost one allocation per nested message (four per transaction); decodeTx
+ * instead copies the transaction's bytes once, into a plain Uint8Array as that constructor
+ * would, and reads the nested messages inside that private copy in place. The decoded fields
+ * are then what they were: plain Uint8Array views of a copy no caller holds, so nothing decoded
+ * from a transaction keeps the caller's buffer (a whole block's bytes) alive or changes with it.
  */
 function readerOf(bytes: Uint8Array): BinaryReader {
   const r = new BinaryReader()
@@ -122,7 +125,7 @@ export function decodeTx(
   let body: TxBody
   let authInfo: AuthInfo
   try {
-    txRaw = TxRaw.decode(readerOf(raw))
+    txRaw = TxRaw.decode(readerOf(new Uint8Array(raw)))
     if (!simulate && !sameBytes(encodeTxRaw(txRaw), raw)) throw new Error('not canonically encoded TxRaw')
     body = TxBody.decode(readerOf(txRaw.bodyBytes))
     authInfo = AuthInfo.decode(readerOf(txRaw.authInfoBytes))

@@ -120,6 +120,8 @@ export class GroupChain {
   private firstPendingAt = 0
   private lastPruneAt = 0
   private timer: NodeJS.Timeout | undefined
+  /** syncs in progress (`whileSyncing`): no block of our own meanwhile */
+  private syncs = 0
   private lock: Promise<unknown> = Promise.resolve()
   private closed = false
   readonly opts: GroupChainOptions
@@ -213,6 +215,22 @@ export class GroupChain {
     const key = this.deps.nodeKey
     const record = this.deps.main.view.latest
     return key !== undefined && record?.producers.includes(hex(key.publicKey)) === true
+  }
+
+  /**
+   * Runs a sync from a peer (`revertTo` its fork point, then `importBlock` its blocks, each
+   * serialised on its own) with production held: a block of this node's own produced between
+   * those steps (the reverted transactions are back in the pool) would compete with the
+   * peer's next one, and the sync would stop on it. Production resumes afterwards.
+   */
+  async whileSyncing<T>(fn: () => Promise<T>): Promise<T> {
+    this.syncs++
+    try {
+      return await fn()
+    } finally {
+      this.syncs--
+      if (this.syncs === 0) this.reschedule()
+    }
   }
 
   private serialise<T>(fn: () => Promise<T>): Promise<T> {
@@ -354,7 +372,7 @@ export class GroupChain {
 
   /** Arms the production timer when this node produces the group and has something to put in a block. */
   schedule(delayMs?: number): void {
-    if (this.closed || this.timer !== undefined || !this.producing()) return
+    if (this.closed || this.syncs > 0 || this.timer !== undefined || !this.producing()) return
     if (this.pool.size === 0 && this.pendingRemovals().length === 0) return
     const now = this.deps.now()
     const parentTime = this.headHeader?.timeMs ?? 0
@@ -385,7 +403,7 @@ export class GroupChain {
   }
 
   private async tryProduce(): Promise<void> {
-    if (this.closed || !this.producing()) return
+    if (this.closed || this.syncs > 0 || !this.producing()) return
     const key = this.deps.nodeKey!
     const record = this.deps.main.view.latest!
     const now = this.deps.now()

@@ -461,9 +461,14 @@ export class GroupHost implements GroupService {
 
   /**
    * Catches up with a peer: finds where its chain parts from ours (never below the last anchored
-   * checkpoint), takes its branch if it wins the fork choice, and imports its blocks in order.
+   * checkpoint), takes its branch if it wins the fork choice, and imports its blocks in order;
+   * this node produces nothing of the group meanwhile (`GroupChain.whileSyncing`).
    */
-  private async sync(g: Hosted, peer: string, theirHeight: number): Promise<void> {
+  private sync(g: Hosted, peer: string, theirHeight: number): Promise<void> {
+    return g.chain.whileSyncing(() => this.syncNow(g, peer, theirHeight))
+  }
+
+  private async syncNow(g: Hosted, peer: string, theirHeight: number): Promise<void> {
     const net = this.net!
     const id = g.chain.groupId
     const anchored = Number(g.view.latest?.lastCheckpointHeight ?? 0)
