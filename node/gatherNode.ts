@@ -19,6 +19,7 @@ import type { Genesis } from '../genesis/schema.js'
 import { GovernanceErrorCode } from '../modules/governance/errors.js'
 import type { UpgradeHandler } from '../modules/governance/types.js'
 import { tokenAuthenticator } from '../modules/token/module.js'
+import { tokenRecheckScope } from '../modules/token/recheckScope.js'
 import { NodeFinality } from './finality.js'
 import { NodeHealth } from './health.js'
 import { NodeReadApi, nextBlockInfo, signatureVerificationStatus } from './readApi.js'
@@ -115,7 +116,11 @@ export class GatherNode extends NodeReadApi {
       chain,
       new Mempool(
         { ...DEFAULT_MEMPOOL_OPTIONS, ...opts.mempool },
-        { machine: chain.machine, chain: { state: chain.state, nextBlockInfo: () => nextBlockInfo(chain) } },
+        {
+          machine: chain.machine,
+          chain: { state: chain.state, nextBlockInfo: () => nextBlockInfo(chain) },
+          recheckScope: tokenRecheckScope,
+        },
       ),
     )
     this.log = log
@@ -457,7 +462,10 @@ export class GatherNode extends NodeReadApi {
   }
 
   private afterCommit(c: CommittedBlock): void {
-    this.mempool.update(c.txs.map((t) => t.hashHex))
+    this.mempool.update(
+      c.txs.map((t) => t.hashHex),
+      c.changes.keys(),
+    )
     // the deletes wait for a synced write after this block's batch (TxJournal), so a crash
     // cannot keep them and lose the block
     this.compactJournal()

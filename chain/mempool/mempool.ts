@@ -26,6 +26,43 @@ export interface MempoolChainView {
   nextBlockInfo(): BlockInfo
 }
 
+/** The accounts a pending transaction's check reads and writes (see {@link RecheckScope}). */
+export interface TxFootprint {
+  accounts: readonly string[]
+  /** its check depends on the block height (a timeout height, a vesting signer): rechecked after every block */
+  everyBlock: boolean
+}
+
+/**
+ * What lets the mempool recheck only the accounts a block touched instead of every pending
+ * transaction (docs/adr/014-admission-pipeline.md). The token module supplies it
+ * (`modules/token/recheckScope.ts`); without one every block is a full recheck.
+ */
+export interface RecheckScope {
+  /**
+   * The accounts whose state-scoped keys (`accountOfKey`) the transaction's check reads or
+   * writes, evaluated against the state it is checked on; undefined when its check may read
+   * anything else (then a block means a full recheck while it is pending).
+   */
+  footprint(p: PreparedTx, state: StateReader): TxFootprint | undefined
+  /**
+   * The account a state key belongs to; null for a key no footprinted check decides anything
+   * on (a supply counter that is only added to); undefined for any other key (a block that
+   * wrote it means a full recheck).
+   */
+  accountOfKey(key: string): string | null | undefined
+}
+
+/** How the last recheck ran (tests and the bench read it). */
+export interface RecheckStats {
+  full: number
+  partial: number
+  /** transactions re-executed by partial rechecks */
+  partialRechecked: number
+  /** transactions kept by partial rechecks without re-executing them */
+  partialKept: number
+}
+
 /** Fee per byte, scaled by 10^6: the eviction order. */
 function priorityOf(p: PreparedTx): bigint {
   return (p.tx.fee * 1_000_000n) / BigInt(p.tx.raw.length)
@@ -38,6 +75,8 @@ interface Entry {
   priority: bigint
   /** admitted, but not offered to a proposer until `release` (its journal record is being written) */
   held: boolean
+  /** what its check touched, against the check state it was last checked on */
+  footprint: TxFootprint | undefined
 }
 
 /** How a transaction is admitted. */
@@ -59,16 +98,20 @@ export interface AdmitOptions {
  * sequence, fee, balance and its messages) against a "check state": the committed state plus
  * every pending transaction applied in order, so a sender can queue sequences n, n+1, n+2.
  * Order is first come, first served, which keeps each account's sequences in order.
- * After each block the check state is rebuilt and every remaining transaction re-checked.
+ * After each block the check state is rebuilt and the remaining transactions re-checked: only
+ * those of the accounts the block touched when a {@link RecheckScope} allows it (the result is
+ * the same as a full recheck: chain/mempool/recheck.test.ts), every one otherwise.
  */
 export class Mempool {
   private readonly entries = new Map<string, Entry>()
   private bytes = 0
   private checkState: StateOverlay
+  /** how rechecks after blocks ran */
+  readonly recheckStats: RecheckStats = { full: 0, partial: 0, partialRechecked: 0, partialKept: 0 }
 
   constructor(
     private readonly opts: MempoolOptions,
-    private readonly deps: { machine: StateMachine; chain: MempoolChainView },
+    private readonly deps: { machine: StateMachine; chain: MempoolChainView; recheckScope?: RecheckScope },
   ) {
     this.checkState = new StateOverlay(deps.chain.state)
   }
@@ -137,12 +180,14 @@ export class Mempool {
       this.checkState.restore(snapshot)
       this.makeRoom(raw.length, priority, prepared.tx.signer)
     }
+    const footprint = this.deps.recheckScope?.footprint(prepared, this.checkState)
     this.deps.machine.checkTx(this.deps.chain.nextBlockInfo(), this.checkState, prepared)
     this.entries.set(prepared.tx.hashHex, {
       prepared,
       addedAtHeight: opts.addedAtHeight ?? height,
       priority,
       held: opts.held === true,
+      footprint,
     })
     this.bytes += raw.length
     return prepared
@@ -216,17 +261,121 @@ export class Mempool {
     this.bytes -= e.prepared.tx.raw.length
   }
 
-  /** Drops transactions a block included, then re-checks the rest against the new state. */
-  update(includedHashes: Iterable<string>): void {
-    for (const h of includedHashes) this.remove(h)
+  /**
+   * Drops transactions a block included, then re-checks the rest against the new state.
+   * `changedKeys`: the state keys the block wrote (`CommittedBlock.changes`); with them and a
+   * recheck scope, only the transactions connected to the accounts the block touched are
+   * re-executed (see `recheckTouched`); without them, every one.
+   */
+  update(includedHashes: Iterable<string>, changedKeys?: Iterable<string>): void {
+    const scope = this.deps.recheckScope
+    // the accounts whose state differs from what the pending checks saw; undefined: unknown
+    let touched: Set<string> | undefined =
+      scope === undefined || changedKeys === undefined ? undefined : new Set()
+    const touch = (e: Entry): void => {
+      if (touched === undefined) return
+      if (e.footprint === undefined) touched = undefined
+      else for (const a of e.footprint.accounts) touched.add(a)
+    }
+    for (const h of includedHashes) {
+      const e = this.entries.get(h)
+      if (e !== undefined) touch(e)
+      this.remove(h)
+    }
     const height = this.deps.chain.nextBlockInfo().height
     for (const [h, e] of this.entries) {
       // added for block `addedAtHeight`: after ttlBlocks blocks without it, it goes
       if (height - e.addedAtHeight >= this.opts.ttlBlocks) {
+        touch(e)
         this.remove(h)
       }
     }
-    this.recheck()
+    if (touched !== undefined && scope !== undefined && changedKeys !== undefined) {
+      for (const key of changedKeys) {
+        const a = scope.accountOfKey(key)
+        if (a === undefined) {
+          touched = undefined
+          break
+        }
+        if (a !== null) touched.add(a)
+      }
+    }
+    if (touched !== undefined) {
+      for (const e of this.entries.values()) {
+        if (e.footprint === undefined) {
+          touched = undefined
+          break
+        }
+        if (e.footprint.everyBlock) for (const a of e.footprint.accounts) touched.add(a)
+      }
+    }
+    if (touched === undefined || scope === undefined || !this.recheckTouched(touched, scope)) this.recheck()
+  }
+
+  /**
+   * The partial recheck. A pending transaction must be re-executed when its footprint meets a
+   * touched account, or meets one of a transaction that must (it may now fail, or move other
+   * amounts): the touched set is closed over the pending footprints first (union-find), in any
+   * order. What is left touches none of those accounts, so the block left its inputs as they
+   * were: it is kept, and its effects (the check state's keys of untouched accounts) are copied
+   * over unchanged; the rest is re-executed in admission order against the new state. The two
+   * groups share no account key, so the order between them does not matter, and each
+   * transaction gets the result a full recheck would give. The unread counters (`null` keys)
+   * then only hold the re-executed transactions' additions. False when the check state holds a
+   * key the scope does not know (the caller then rechecks in full).
+   */
+  private recheckTouched(touched: Set<string>, scope: RecheckScope): boolean {
+    const parent = new Map<string, string>()
+    const find = (a: string): string => {
+      let root = a
+      for (let p = parent.get(root); p !== undefined; p = parent.get(root)) root = p
+      // path compression: every account on the way points at the root
+      for (let x = a, p = parent.get(x); p !== undefined; x = p, p = parent.get(x)) parent.set(x, root)
+      return root
+    }
+    const union = (a: string, b: string): void => {
+      const ra = find(a)
+      const rb = find(b)
+      if (ra !== rb) parent.set(ra, rb)
+    }
+    for (const e of this.entries.values()) {
+      const accounts = e.footprint!.accounts
+      for (let i = 1; i < accounts.length; i++) union(accounts[0]!, accounts[i]!)
+    }
+    const dirtyRoots = new Set<string>()
+    for (const a of touched) dirtyRoots.add(find(a))
+    const isDirty = (a: string): boolean => dirtyRoots.has(find(a))
+
+    const next = new StateOverlay(this.deps.chain.state)
+    for (const [key, value] of this.checkState.changes()) {
+      const a = scope.accountOfKey(key)
+      if (a === undefined) return false
+      if (a === null || isDirty(a)) continue
+      if (value === null) next.delete(key)
+      else next.set(key, value)
+    }
+    this.checkState = next
+    const info = this.deps.chain.nextBlockInfo()
+    let rechecked = 0
+    let kept = 0
+    for (const [h, e] of [...this.entries]) {
+      if (!isDirty(e.footprint!.accounts[0]!)) {
+        kept++
+        continue
+      }
+      rechecked++
+      try {
+        const footprint = scope.footprint(e.prepared, this.checkState)
+        this.deps.machine.checkTx(info, this.checkState, e.prepared)
+        e.footprint = footprint
+      } catch {
+        this.remove(h)
+      }
+    }
+    this.recheckStats.partial++
+    this.recheckStats.partialRechecked += rechecked
+    this.recheckStats.partialKept += kept
+    return true
   }
 
   /**
@@ -251,6 +400,7 @@ export class Mempool {
         addedAtHeight: height,
         priority: priorityOf(prepared),
         held: false,
+        footprint: undefined,
       })
     }
     for (const [h, e] of pending) if (!this.entries.has(h)) this.entries.set(h, e)
@@ -264,10 +414,18 @@ export class Mempool {
     const info = this.deps.chain.nextBlockInfo()
     for (const [h, e] of [...this.entries]) {
       try {
+        const footprint = this.deps.recheckScope?.footprint(e.prepared, this.checkState)
         this.deps.machine.checkTx(info, this.checkState, e.prepared)
+        e.footprint = footprint
       } catch {
         this.remove(h)
       }
     }
+    this.recheckStats.full++
+  }
+
+  /** The check state (committed state plus the pending transactions), read-only: tests compare it. */
+  get checkView(): StateReader {
+    return this.checkState
   }
 }
