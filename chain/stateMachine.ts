@@ -244,7 +244,11 @@ export class StateMachine {
    * the precise error. Account numbers never change, so the committed state's are the ones
    * execution will use.
    */
-  async preverify(state: StateReader, txs: readonly PreparedTx[]): Promise<void> {
+  async preverify(
+    state: StateReader,
+    txs: readonly PreparedTx[],
+    opts: { offThread?: boolean } = {},
+  ): Promise<void> {
     if (this.verifyPool === undefined) return
     const keys: string[] = []
     const items: { pubkey: Uint8Array; message: Uint8Array; signature: Uint8Array }[] = []
@@ -261,7 +265,10 @@ export class StateMachine {
       })
     }
     if (items.length === 0) return
-    const ok = await this.verifyPool.verifyBatch(items)
+    // offThread (admission): the worker threads only, the caller keeps serving requests
+    const ok = await (opts.offThread === true
+      ? this.verifyPool.verifyOffThread(items)
+      : this.verifyPool.verifyBatch(items))
     if (this.verifiedSigs.size + keys.length > SIG_CACHE_LIMIT) this.verifiedSigs.clear()
     for (let i = 0; i < keys.length; i++) if (ok[i]) this.verifiedSigs.set(keys[i]!, true)
   }

@@ -32,6 +32,7 @@ export class VerifyPool {
   private readonly workers: Worker[] = []
   private readonly jobs = new Map<number, Job>()
   private nextId = 0
+  private nextWorker = 0
   private closed = false
 
   /** @param threads - worker threads; default one less than the cores (the caller verifies too) */
@@ -92,16 +93,71 @@ export class VerifyPool {
     return out
   }
 
+  /**
+   * Verifies every item on the worker threads only, however few (the calling thread checks
+   * well-formedness and nothing else): admission's batches, which are small and arrive while
+   * the calling thread has HTTP and JSON to do. Results as `verifyBatch`; with no workers (or
+   * once closed) it verifies inline.
+   */
+  async verifyOffThread(items: readonly VerifyItem[]): Promise<boolean[]> {
+    if (this.closed || this.workers.length === 0) return this.verifyBatch(items)
+    const out = new Array<boolean>(items.length).fill(false)
+    const todo: number[] = []
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!
+      if (isBytes(it.message) && isWellFormedSecp256k1(it.pubkey, it.signature)) todo.push(i)
+    }
+    if (todo.length === 0) return out
+    // Equal shares, starting with the worker after the last one used, so small batches rotate.
+    const shares = Math.min(this.workers.length, todo.length)
+    const per = Math.ceil(todo.length / shares)
+    const pending: Promise<void>[] = []
+    for (let s = 0; s < shares; s++) {
+      const idx = todo.slice(s * per, (s + 1) * per)
+      if (idx.length === 0) continue
+      const w = this.nextWorker
+      this.nextWorker = (this.nextWorker + 1) % this.workers.length
+      pending.push(
+        this.send(w, idx, items).then((ok) => {
+          for (let k = 0; k < idx.length; k++) out[idx[k]!] = ok[k] === 1
+        }),
+      )
+    }
+    await Promise.all(pending)
+    return out
+  }
+
+  /**
+   * Posts one share as a single packed buffer (moved, not copied): each signature's key,
+   * signature and message bytes one after another, with their end offsets. Posting the items'
+   * own Uint8Arrays would clone each one's whole backing ArrayBuffer (a transaction's key and
+   * signature are views into a request or block buffer), which cost more than the curve.
+   */
   private send(worker: number, idx: number[], items: readonly VerifyItem[]): Promise<Uint8Array> {
     const id = this.nextId++
+    let size = 0
+    for (const i of idx) {
+      const it = items[i]!
+      size += it.pubkey.length + it.signature.length + it.message.length
+    }
+    const packed = new Uint8Array(size)
+    const ends = new Uint32Array(idx.length * 3)
+    let at = 0
+    for (let k = 0; k < idx.length; k++) {
+      const it = items[idx[k]!]!
+      packed.set(it.pubkey, at)
+      at += it.pubkey.length
+      ends[3 * k] = at
+      packed.set(it.signature, at)
+      at += it.signature.length
+      ends[3 * k + 1] = at
+      packed.set(it.message, at)
+      at += it.message.length
+      ends[3 * k + 2] = at
+    }
     return new Promise<Uint8Array>((resolve, reject) => {
       this.jobs.set(id, { resolve, reject })
-      this.workers[worker]!.postMessage({
-        id,
-        pubkeys: idx.map((i) => items[i]!.pubkey),
-        messages: idx.map((i) => items[i]!.message),
-        signatures: idx.map((i) => items[i]!.signature),
-      })
+      this.workers[worker]!.postMessage({ id, packed, ends }, [packed.buffer, ends.buffer])
     })
   }
 

@@ -34,8 +34,26 @@ function keyFor(pubkey) {
   return key
 }
 
+// A job is one packed buffer (verifyPool.ts `send`): per signature its key, signature and
+// message bytes, `ends` holding the end offset of each of the three.
+function unpack(packed, ends) {
+  const n = ends.length / 3
+  const pubkeys = new Array(n)
+  const signatures = new Array(n)
+  const messages = new Array(n)
+  let at = 0
+  for (let i = 0; i < n; i++) {
+    pubkeys[i] = packed.subarray(at, ends[3 * i])
+    signatures[i] = packed.subarray(ends[3 * i], ends[3 * i + 1])
+    messages[i] = packed.subarray(ends[3 * i + 1], ends[3 * i + 2])
+    at = ends[3 * i + 2]
+  }
+  return { pubkeys, signatures, messages }
+}
+
 parentPort.on('message', (job) => {
-  const { id, pubkeys, messages, signatures } = job
+  const { id } = job
+  const { pubkeys, messages, signatures } = unpack(job.packed, job.ends)
   const ok = new Uint8Array(pubkeys.length)
   for (let i = 0; i < pubkeys.length; i++) {
     try {

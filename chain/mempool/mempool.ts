@@ -91,6 +91,8 @@ export interface AdmitOptions {
    * age); refused with TX_EXPIRED when that is ttlBlocks or more ago
    */
   addedAtHeight?: number
+  /** the transaction already prepared from `raw` (the admission queue decodes once) */
+  prepared?: PreparedTx
 }
 
 /**
@@ -164,7 +166,7 @@ export class Mempool {
         `transaction was admitted for block ${opts.addedAtHeight}, ${this.opts.ttlBlocks} or more blocks ago`,
       )
     }
-    const prepared = this.deps.machine.prepare(raw)
+    const prepared = opts.prepared ?? this.deps.machine.prepare(raw)
     if (this.entries.has(prepared.tx.hashHex)) {
       throw new ChainError(
         ChainErrorCode.TX_ALREADY_KNOWN,
