@@ -1,7 +1,7 @@
 import { ChainError, ChainErrorCode } from '../errors.js'
 import type { AccountInfo, BlockInfo, ExecutedTx, PreparedTx, StateMachine } from '../stateMachine.js'
 import { StateOverlay } from '../store/overlay.js'
-import type { StateReader } from '../store/types.js'
+import type { StateReader, StateWriter } from '../store/types.js'
 
 /** Mempool limits. */
 export interface MempoolOptions {
@@ -26,9 +26,14 @@ export interface MempoolChainView {
   nextBlockInfo(): BlockInfo
 }
 
-/** The accounts a pending transaction's check reads and writes (see {@link RecheckScope}). */
+/**
+ * What a pending transaction's check depends on and changes, for the partial recheck (see
+ * {@link RecheckScope}): it reads and writes its signer's account keys, and only adds amounts
+ * to its recipients' (an addition that cannot fail: the recipients exist).
+ */
 export interface TxFootprint {
-  accounts: readonly string[]
+  signer: string
+  credits: readonly { to: string; amount: bigint }[]
   /** its check depends on the block height (a timeout height, a vesting signer): rechecked after every block */
   everyBlock: boolean
 }
@@ -40,9 +45,9 @@ export interface TxFootprint {
  */
 export interface RecheckScope {
   /**
-   * The accounts whose state-scoped keys (`accountOfKey`) the transaction's check reads or
-   * writes, evaluated against the state it is checked on; undefined when its check may read
-   * anything else (then a block means a full recheck while it is pending).
+   * The transaction's footprint, evaluated against the state it is checked on; undefined when
+   * its check may read or write anything else (then a block means a full recheck while it is
+   * pending).
    */
   footprint(p: PreparedTx, state: StateReader): TxFootprint | undefined
   /**
@@ -51,6 +56,8 @@ export interface RecheckScope {
    * wrote it means a full recheck).
    */
   accountOfKey(key: string): string | null | undefined
+  /** Adds `amount` to an existing account, exactly as a footprinted transaction's credit does. */
+  credit(state: StateWriter, to: string, amount: bigint): void
 }
 
 /** How the last recheck ran (tests and the bench read it). */
@@ -61,6 +68,11 @@ export interface RecheckStats {
   partialRechecked: number
   /** transactions kept by partial rechecks without re-executing them */
   partialKept: number
+}
+
+function touchAll(touched: Set<string>, fp: TxFootprint): void {
+  touched.add(fp.signer)
+  for (const c of fp.credits) touched.add(c.to)
 }
 
 /** Fee per byte, scaled by 10^6: the eviction order. */
@@ -277,7 +289,7 @@ export class Mempool {
     const touch = (e: Entry): void => {
       if (touched === undefined) return
       if (e.footprint === undefined) touched = undefined
-      else for (const a of e.footprint.accounts) touched.add(a)
+      else touchAll(touched, e.footprint)
     }
     for (const h of includedHashes) {
       const e = this.entries.get(h)
@@ -308,51 +320,48 @@ export class Mempool {
           touched = undefined
           break
         }
-        if (e.footprint.everyBlock) for (const a of e.footprint.accounts) touched.add(a)
+        if (e.footprint.everyBlock) touchAll(touched, e.footprint)
       }
     }
     if (touched === undefined || scope === undefined || !this.recheckTouched(touched, scope)) this.recheck()
   }
 
   /**
-   * The partial recheck. A pending transaction must be re-executed when its footprint meets a
-   * touched account, or meets one of a transaction that must (it may now fail, or move other
-   * amounts): the touched set is closed over the pending footprints first (union-find), in any
-   * order. What is left touches none of those accounts, so the block left its inputs as they
-   * were: it is kept, and its effects (the check state's keys of untouched accounts) are copied
-   * over unchanged; the rest is re-executed in admission order against the new state. The two
-   * groups share no account key, so the order between them does not matter, and each
-   * transaction gets the result a full recheck would give. The unread counters (`null` keys)
-   * then only hold the re-executed transactions' additions. False when the check state holds a
-   * key the scope does not know (the caller then rechecks in full).
+   * The partial recheck. An account is dirty when the block touched it, or when a pending
+   * transaction of a dirty signer pays it (that transaction may now fail, so what the account
+   * received may change): the closure, in any order, over the pending footprints. A transaction
+   * of a clean signer depends only on clean keys, which the block left as they were: it passes
+   * as before and is not re-executed; the check state's keys of clean accounts (its effects
+   * included) are copied over. Then in admission order against the new state: a transaction of
+   * a dirty signer is re-executed (dropped if it fails), and one of a clean signer only repeats
+   * its credits to dirty accounts, so every dirty account sees, at each point, the same amounts
+   * a full recheck would give it. The unread counters (`null` keys) then only hold the
+   * re-executed transactions' additions. False when the check state holds a key the scope does
+   * not know (the caller then rechecks in full).
    */
-  private recheckTouched(touched: Set<string>, scope: RecheckScope): boolean {
-    const parent = new Map<string, string>()
-    const find = (a: string): string => {
-      let root = a
-      for (let p = parent.get(root); p !== undefined; p = parent.get(root)) root = p
-      // path compression: every account on the way points at the root
-      for (let x = a, p = parent.get(x); p !== undefined; x = p, p = parent.get(x)) parent.set(x, root)
-      return root
-    }
-    const union = (a: string, b: string): void => {
-      const ra = find(a)
-      const rb = find(b)
-      if (ra !== rb) parent.set(ra, rb)
-    }
+  private recheckTouched(dirty: Set<string>, scope: RecheckScope): boolean {
+    const bySigner = new Map<string, Entry[]>()
     for (const e of this.entries.values()) {
-      const accounts = e.footprint!.accounts
-      for (let i = 1; i < accounts.length; i++) union(accounts[0]!, accounts[i]!)
+      const list = bySigner.get(e.footprint!.signer)
+      if (list === undefined) bySigner.set(e.footprint!.signer, [e])
+      else list.push(e)
     }
-    const dirtyRoots = new Set<string>()
-    for (const a of touched) dirtyRoots.add(find(a))
-    const isDirty = (a: string): boolean => dirtyRoots.has(find(a))
+    const work = [...dirty]
+    for (let a = work.pop(); a !== undefined; a = work.pop()) {
+      for (const e of bySigner.get(a) ?? []) {
+        for (const c of e.footprint!.credits) {
+          if (dirty.has(c.to)) continue
+          dirty.add(c.to)
+          work.push(c.to)
+        }
+      }
+    }
 
     const next = new StateOverlay(this.deps.chain.state)
     for (const [key, value] of this.checkState.changes()) {
       const a = scope.accountOfKey(key)
       if (a === undefined) return false
-      if (a === null || isDirty(a)) continue
+      if (a === null || dirty.has(a)) continue
       if (value === null) next.delete(key)
       else next.set(key, value)
     }
@@ -361,14 +370,16 @@ export class Mempool {
     let rechecked = 0
     let kept = 0
     for (const [h, e] of [...this.entries]) {
-      if (!isDirty(e.footprint!.accounts[0]!)) {
+      const fp = e.footprint!
+      if (!dirty.has(fp.signer)) {
         kept++
+        for (const c of fp.credits) if (dirty.has(c.to)) scope.credit(next, c.to, c.amount)
         continue
       }
       rechecked++
       try {
-        const footprint = scope.footprint(e.prepared, this.checkState)
-        this.deps.machine.checkTx(info, this.checkState, e.prepared)
+        const footprint = scope.footprint(e.prepared, next)
+        this.deps.machine.checkTx(info, next, e.prepared)
         e.footprint = footprint
       } catch {
         this.remove(h)

@@ -1,8 +1,9 @@
 import type { RecheckScope, TxFootprint } from '../../chain/mempool/mempool.js'
 import type { PreparedTx } from '../../chain/stateMachine.js'
-import type { StateReader } from '../../chain/store/types.js'
+import type { StateReader, StateWriter } from '../../chain/store/types.js'
 import { sendCommand } from './commands/send.js'
 import { type Transfer, transferCommand } from './commands/transfer.js'
+import { tokenMethod } from './method.js'
 import {
   accountStore,
   balanceStore,
@@ -31,8 +32,8 @@ const UNREAD_KEYS = new Set([burnedStore.key, mintedStore.key, rewardPoolStore.k
 /**
  * What the mempool may recheck by account after a block (docs/adr/014-admission-pipeline.md):
  * a transfer's check (ante: account, sequence, signature, fee, spendable balance; then the
- * transfer) reads and writes only its signer's and recipients' account keys, plus the burned
- * counter. Everything else is "may read anything", and makes the mempool recheck in full:
+ * transfer) reads and writes only its signer's account keys, adds the amounts to its
+ * recipients' balances (which cannot fail: they exist), and adds the fee to the burned counter. Everything else is "may read anything", and makes the mempool recheck in full:
  * another message type, a recipient that does not exist yet (its account number comes from the
  * global counter), a block that wrote a token key other than account keys and the supply
  * counters (the minimum fee, the next account number, reward records). A timeout height or a vesting signer depends on
@@ -40,15 +41,20 @@ const UNREAD_KEYS = new Set([burnedStore.key, mintedStore.key, rewardPoolStore.k
  */
 export const tokenRecheckScope: RecheckScope = {
   footprint(p: PreparedTx, state: StateReader): TxFootprint | undefined {
-    const accounts = [p.tx.signer]
+    const credits: { to: string; amount: bigint }[] = []
     for (const { command, msg } of p.messages) {
       if (!TRANSFERS.has(command.typeUrl)) return undefined
-      const to = (msg as Transfer).to
+      const { to, amount } = msg as Transfer
       if (!accountStore.has(state, to)) return undefined
-      accounts.push(to)
+      credits.push({ to, amount })
     }
     const everyBlock = p.tx.timeoutHeight !== 0n || vestingStore.has(state, p.tx.signer)
-    return { accounts, everyBlock }
+    return { signer: p.tx.signer, credits, everyBlock }
+  },
+
+  // what transferCommand.execute does to the recipient
+  credit(state: StateWriter, to: string, amount: bigint): void {
+    tokenMethod.credit(state, to, amount)
   },
 
   accountOfKey(key: string): string | null | undefined {
