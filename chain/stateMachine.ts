@@ -247,7 +247,7 @@ export class StateMachine {
   async preverify(
     state: StateReader,
     txs: readonly PreparedTx[],
-    opts: { offThread?: boolean } = {},
+    opts: { minParallel?: number } = {},
   ): Promise<void> {
     if (this.verifyPool === undefined) return
     const keys: string[] = []
@@ -265,10 +265,8 @@ export class StateMachine {
       })
     }
     if (items.length === 0) return
-    // offThread (admission): the worker threads only, the caller keeps serving requests
-    const ok = await (opts.offThread === true
-      ? this.verifyPool.verifyOffThread(items)
-      : this.verifyPool.verifyBatch(items))
+    // minParallel: admission's batches are small, and still shared with the workers
+    const ok = await this.verifyPool.verifyBatch(items, opts)
     if (this.verifiedSigs.size + keys.length > SIG_CACHE_LIMIT) this.verifiedSigs.clear()
     for (let i = 0; i < keys.length; i++) if (ok[i]) this.verifiedSigs.set(keys[i]!, true)
   }

@@ -157,7 +157,9 @@ export class GatherNode extends NodeReadApi {
       { ...DEFAULT_ADMISSION_OPTIONS, ...opts.admission },
       {
         prepare: (raw) => chain.machine.prepare(raw),
-        preverify: (txs) => chain.machine.preverify(this.mempool.checkView, txs, { offThread: true }),
+        // every core: the worker threads take equal shares and this thread the last one, from
+        // two signatures up (workers alone measured slower: docs/adr/014)
+        preverify: (txs) => chain.machine.preverify(this.mempool.checkView, txs, { minParallel: 2 }),
         admit: (raw, prepared, durable) =>
           durable && this.journal !== undefined
             ? this.admitDurable(raw, prepared, this.journal)

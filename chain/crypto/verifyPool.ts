@@ -32,7 +32,6 @@ export class VerifyPool {
   private readonly workers: Worker[] = []
   private readonly jobs = new Map<number, Job>()
   private nextId = 0
-  private nextWorker = 0
   private closed = false
 
   /** @param threads - worker threads; default one less than the cores (the caller verifies too) */
@@ -59,8 +58,11 @@ export class VerifyPool {
     return this.workers.length
   }
 
-  /** Verifies every item; result i is true only for a valid low-S signature. */
-  async verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]> {
+  /**
+   * Verifies every item; result i is true only for a valid low-S signature. Below
+   * `minParallel` well-formed signatures (default 64) everything is verified inline.
+   */
+  async verifyBatch(items: readonly VerifyItem[], opts: { minParallel?: number } = {}): Promise<boolean[]> {
     const out = new Array<boolean>(items.length).fill(false)
     const todo: number[] = []
     for (let i = 0; i < items.length; i++) {
@@ -68,7 +70,7 @@ export class VerifyPool {
       // the checks of verifySecp256k1 that need no curve, once: what passes only needs the curve
       if (isBytes(it.message) && isWellFormedSecp256k1(it.pubkey, it.signature)) todo.push(i)
     }
-    if (this.closed || this.workers.length === 0 || todo.length < MIN_PARALLEL_BATCH) {
+    if (this.closed || this.workers.length === 0 || todo.length < (opts.minParallel ?? MIN_PARALLEL_BATCH)) {
       for (const i of todo)
         out[i] = verifyWellFormedSecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
       return out
@@ -88,40 +90,6 @@ export class VerifyPool {
     }
     for (const i of todo.slice(this.workers.length * per)) {
       out[i] = verifyWellFormedSecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
-    }
-    await Promise.all(pending)
-    return out
-  }
-
-  /**
-   * Verifies every item on the worker threads only, however few (the calling thread checks
-   * well-formedness and nothing else): admission's batches, which are small and arrive while
-   * the calling thread has HTTP and JSON to do. Results as `verifyBatch`; with no workers (or
-   * once closed) it verifies inline.
-   */
-  async verifyOffThread(items: readonly VerifyItem[]): Promise<boolean[]> {
-    if (this.closed || this.workers.length === 0) return this.verifyBatch(items)
-    const out = new Array<boolean>(items.length).fill(false)
-    const todo: number[] = []
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i]!
-      if (isBytes(it.message) && isWellFormedSecp256k1(it.pubkey, it.signature)) todo.push(i)
-    }
-    if (todo.length === 0) return out
-    // Equal shares, starting with the worker after the last one used, so small batches rotate.
-    const shares = Math.min(this.workers.length, todo.length)
-    const per = Math.ceil(todo.length / shares)
-    const pending: Promise<void>[] = []
-    for (let s = 0; s < shares; s++) {
-      const idx = todo.slice(s * per, (s + 1) * per)
-      if (idx.length === 0) continue
-      const w = this.nextWorker
-      this.nextWorker = (this.nextWorker + 1) % this.workers.length
-      pending.push(
-        this.send(w, idx, items).then((ok) => {
-          for (let k = 0; k < idx.length; k++) out[idx[k]!] = ok[k] === 1
-        }),
-      )
     }
     await Promise.all(pending)
     return out

@@ -16,7 +16,7 @@ export const DEFAULT_ADMISSION_OPTIONS: AdmissionOptions = { maxQueued: 4_096, m
 export interface AdmissionDeps<R> {
   /** decode and resolve messages: stateless, throws ChainError */
   prepare(raw: Uint8Array): PreparedTx
-  /** verify a batch's signatures off the calling thread, remembering the valid ones (`StateMachine.preverify`) */
+  /** verify a batch's signatures on the verify pool, remembering the valid ones (`StateMachine.preverify`) */
   preverify(txs: readonly PreparedTx[]): Promise<void>
   /**
    * admit one transaction; called in arrival order, one batch after another, each call's
@@ -36,7 +36,7 @@ interface Waiting<R> {
 /**
  * Transaction admission in batches (docs/adr/014-admission-pipeline.md): submissions queue up
  * until the next turn of the event loop (or `maxBatch`), are decoded, have their signatures
- * verified together on the verify pool's worker threads, and are then admitted one by one in
+ * verified together on the verify pool (every core), and are then admitted one by one in
  * arrival order, so each gets exactly the answer it would get alone (the signature check during
  * admission finds the pool's result in the signature cache). While a batch verifies, the next
  * one gathers; admissions stay in arrival order across batches. Back-pressure: at most
