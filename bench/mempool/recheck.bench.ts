@@ -11,16 +11,13 @@
  * with the same transactions.
  */
 import { createHash } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { loadavg } from 'node:os'
 import { nodeKeyFromSeed } from '../../chain/crypto/ed25519.js'
-import { silentLogger } from '../../chain/logger.js'
 import { Mempool } from '../../chain/mempool/mempool.js'
 import { signTx, transferMessage } from '../../chain/tx/signTx.js'
 import { tokenRecheckScope } from '../../modules/token/recheckScope.js'
-import { GatherNode } from '../../node/index.js'
 import { benchAccounts, benchGenesis } from '../chain/blockApply.bench.js'
+import { openBenchNode } from '../rpc/rpc.bench.js'
 
 /** What one run measured. */
 export interface RecheckBenchResult {
@@ -58,15 +55,7 @@ export async function runRecheckBench(pending = 8_000, blockTxs = 1_000): Promis
     )
   const pendingTxs = Array.from({ length: pending }, (_, i) => transfer(i))
   const blockTxsRaw = Array.from({ length: blockTxs }, (_, i) => transfer(pending + i))
-  const dir = await mkdtemp(join(tmpdir(), 'gather-recheck-bench-'))
-  const node = await GatherNode.open({
-    dataDir: join(dir, 'data'),
-    genesis,
-    nodeKey,
-    produce: false,
-    logger: silentLogger(),
-    txJournal: false,
-  })
+  const { node, close } = await openBenchNode({ genesis, nodeKey }, { journal: false })
   try {
     const pool = (withScope: boolean): Mempool =>
       new Mempool(
@@ -108,8 +97,7 @@ export async function runRecheckBench(pending = 8_000, blockTxs = 1_000): Promis
       loadAverage: loadavg(),
     }
   } finally {
-    await node.stop()
-    await rm(dir, { recursive: true, force: true })
+    await close()
   }
 }
 

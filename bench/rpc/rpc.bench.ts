@@ -201,7 +201,10 @@ async function measureLimits(seconds: number, into: VerifyLimits): Promise<void>
 }
 
 /** A benchmark node (temp dir, no block production) behind an RpcServer with the rate limit out of the way. */
-async function openBenchNode(setup: ReturnType<typeof transferSetup>) {
+export async function openBenchNode(
+  setup: Pick<ReturnType<typeof transferSetup>, 'genesis' | 'nodeKey'>,
+  o: { journal?: boolean } = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), 'gather-rpc-bench-'))
   const node = await GatherNode.open({
     dataDir: join(dir, 'data'),
@@ -209,6 +212,7 @@ async function openBenchNode(setup: ReturnType<typeof transferSetup>) {
     nodeKey: setup.nodeKey,
     produce: false,
     logger: silentLogger(),
+    txJournal: o.journal ?? true,
   })
   const server = new RpcServer(
     { ...defaultRpcOptions(), port: 0, rateLimit: { perSecond: 1e9, burst: 1e9 } },

@@ -4,7 +4,6 @@
  * submissions one by one would; a full queue refuses with TX_ADMISSION_BUSY and keeps nothing;
  * over JSON-RPC that refusal is -32006 with data.code TX_ADMISSION_BUSY.
  */
-import { createHash } from 'node:crypto'
 import { describe, expect, test } from '@jest/globals'
 import { signTx, transferMessage } from '../../chain/tx/signTx.js'
 import type { GatherNode } from '../../node/index.js'
@@ -12,23 +11,14 @@ import { RpcErrorCode } from '../../rpc/errors.js'
 import { openDevnetNode, transferTx } from '../../test/helpers/devnet.js'
 import { Rng, testSeed } from '../../test/helpers/rng.js'
 import { post, type RpcReply, startRpcNode } from '../../test/helpers/rpcNode.js'
-import { addressFromPubkey } from '../crypto/address.js'
-import { publicKeyFromPrivateKey } from '../crypto/secp256k1.js'
+import { type AccountSigner, testAccount } from '../../test/helpers/staking.js'
 import { ChainError } from '../errors.js'
 
 const SEED = testSeed('GATHER_ADMISSION_SEED')
 
-interface Signer {
-  address: string
-  privateKey: Uint8Array
-  publicKey: Uint8Array
-}
+type Signer = AccountSigner
 
-function signer(label: string): Signer {
-  const privateKey = new Uint8Array(createHash('sha256').update(`gather-admission-test:${label}`).digest())
-  const publicKey = publicKeyFromPrivateKey(privateKey)
-  return { address: addressFromPubkey(publicKey), privateKey, publicKey }
-}
+const signer = (label: string): Signer => testAccount(`admission-${label}`)
 
 function codeOf(e: unknown): string {
   if (e instanceof ChainError) return e.code

@@ -5,7 +5,6 @@
  * from "elsewhere"), and after every block the two are compared — pending transactions in order,
  * sizes, every account's next sequence and balance in the check state.
  */
-import { createHash } from 'node:crypto'
 import { describe, expect, test } from '@jest/globals'
 import { signTx, transferMessage } from '../../chain/tx/signTx.js'
 import { burnMessage } from '../../cli/txMessages.js'
@@ -14,8 +13,7 @@ import { balanceStore } from '../../modules/token/stores/index.js'
 import type { GatherNode } from '../../node/index.js'
 import { openDevnetNode } from '../../test/helpers/devnet.js'
 import { Rng, testSeed } from '../../test/helpers/rng.js'
-import { addressFromPubkey } from '../crypto/address.js'
-import { publicKeyFromPrivateKey } from '../crypto/secp256k1.js'
+import { type AccountSigner, testAccount } from '../../test/helpers/staking.js'
 import { ChainError } from '../errors.js'
 import { Mempool, type RecheckScope } from './mempool.js'
 
@@ -24,17 +22,9 @@ const rng = new Rng(SEED)
 const ROUNDS = 150
 const SENDERS = 40
 
-interface Signer {
-  address: string
-  privateKey: Uint8Array
-  publicKey: Uint8Array
-}
+type Signer = AccountSigner
 
-function signer(label: string): Signer {
-  const privateKey = new Uint8Array(createHash('sha256').update(`gather-recheck-test:${label}`).digest())
-  const publicKey = publicKeyFromPrivateKey(privateKey)
-  return { address: addressFromPubkey(publicKey), privateKey, publicKey }
-}
+const signer = (label: string): Signer => testAccount(`recheck-${label}`)
 
 function pool(node: GatherNode, scope: RecheckScope | undefined): Mempool {
   return new Mempool(
