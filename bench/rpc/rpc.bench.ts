@@ -88,7 +88,7 @@ export interface RpcBenchResult {
   clientCeiling?: { client: 'fetch' | 'http'; perSec: number }[]
   /** transactions in the mempool after the last tx_broadcast case (= admitted) */
   mempoolAfter: number
-  /** admission batches (verify-pool round trips) in the last http round */
+  /** admission batches (verify-pool round trips) of the last tx_broadcast case */
   admissionBatches?: number
   verdict?: string
   notes: string[]
@@ -273,6 +273,7 @@ export async function runRpcBench(opts: RpcBenchOptions = {}): Promise<RpcBenchR
     const broadcastRounds: RpcCaseResult[] = []
     let mempoolAfter = 0
     let admissionBatches = 0
+    let perSync = 0
     const broadcast = async (client: 'fetch' | 'http', withReads: boolean): Promise<RpcCaseResult> => {
       const n = await openBenchNode(setup)
       try {
@@ -315,6 +316,7 @@ export async function runRpcBench(opts: RpcBenchOptions = {}): Promise<RpcBenchR
         )
         mempoolAfter = n.node.mempool.size
         admissionBatches = n.node.admission.batches
+        perSync = (n.node.journal?.appends ?? 0) / Math.max(1, n.node.journal?.syncs ?? 0)
         if (mempoolAfter !== count - b.errors) {
           throw new Error(
             `${mempoolAfter} transactions in the mempool after ${count} submissions, ${b.errors} errors`,
@@ -328,10 +330,17 @@ export async function runRpcBench(opts: RpcBenchOptions = {}): Promise<RpcBenchR
         await n.close()
       }
     }
-    for (let round = 0; round < rounds; round++) broadcastRounds.push(await broadcast('http', round === 0))
+    const batches: number[] = []
+    const perSyncs: number[] = []
+    for (let round = 0; round < rounds; round++) {
+      const b = await broadcast('http', round === 0)
+      batches.push(admissionBatches)
+      perSyncs.push(perSync)
+      broadcastRounds.push(b)
+      cases.push(b)
+    }
     // today's client, for comparison with the figures recorded before
     cases.push(await broadcast('fetch', true))
-    cases.push(...broadcastRounds)
     await measureLimits(verifySeconds, limits)
     log(
       `verify limits: ${limits.oneThreadRuns.at(-1)}/s one thread, ${limits.allCoresRuns.at(-1)}/s all cores`,
@@ -361,7 +370,7 @@ export async function runRpcBench(opts: RpcBenchOptions = {}): Promise<RpcBenchR
         `The node (main thread, plus ${limits.allCoresThreads - 1} verify worker thread) and the load generator (a worker thread of the same process) share the machine's ${cores} cores: every figure includes the client's own cost (JSON, HTTP), so a remote client would see more.`,
         'HTTP/1.1 keep-alive, one JSON-RPC call per request (no batches), rate limit raised out of the way (the default is 200 calls/s per client).',
         `Two clients: node:http with a keep-alive Agent (the figure against the target) and Node's fetch (undici), the client of the figures recorded before this change. "Client ceiling" is what each manages against a server that answers at once: fetch's is near the old tx_broadcast figure, so fetch measured the client more than the node.`,
-        `tx_broadcast: one pre-signed transfer per funded account (sequence 0), each round on a fresh node with the same genesis: decoded once, signatures verified in batches on the verify pool's worker thread (the admission queue, docs/adr/014-admission-pipeline.md), ante checks and mempool insert in arrival order, the journal record fsynced (group commit) before the answer; no block is produced during the run. ${fmtInt(admissionBatches)} admission batches in the last round.`,
+        `tx_broadcast: one pre-signed transfer per funded account (sequence 0), each round on a fresh node with the same genesis: decoded once, signatures verified in batches on the verify pool, its worker thread and the main thread (the admission queue, docs/adr/014-admission-pipeline.md), ante checks and mempool insert in arrival order, the journal record fsynced (group commit) before the answer; no block is produced during the run. Admission batches per node:http round: ${batches.map(fmtInt).join(', ')} (${(count / Math.max(1, batches.at(-1) ?? 1)).toFixed(1)} transactions per batch in the last); transactions per journal fsync: ${perSyncs.map((x) => x.toFixed(1)).join(', ')}. With 16 requests in flight each waits for the fsync in progress and then its own, so the fsync's latency, not only the CPU, bounds the rate (16 / latency).`,
         `Limits measured in the same run (bench/crypto/verify.bench.ts), before and after the cases: libsecp256k1 ${limits.oneThreadRuns.map(fmtInt).join(' / ')} verifies/s on one thread, ${limits.allCoresRuns.map(fmtInt).join(' / ')} on all cores (${limits.allCoresThreads} threads); admission is ${(ratioAllCores * 100).toFixed(1)} % of the all-cores mean (${fmtInt(limits.allCoresPerSec)}/s) and ${((broadcastPerSec / limits.oneThreadPerSec) * 100).toFixed(1)} % of the one-thread mean.`,
         'No metrics registry attached (a node started by the CLI also updates prom-client counters per call).',
       ],
