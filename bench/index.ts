@@ -470,10 +470,17 @@ function rpcMarkdown(rep: RpcReport): string {
     '',
     `An in-process node (${fmt(r.accounts)} funded accounts, no block production during the run) behind an RpcServer on 127.0.0.1; a load generator in a worker thread keeps ${r.concurrency} HTTP requests in flight over keep-alive connections. **The node and the load generator share the same ${m.cpus} cores**, so the figures are a lower bound for a node with a remote client.`,
     '',
+    ...(r.verdict === undefined
+      ? []
+      : [
+          `**${r.verdict}.** Admission is **${((r.ratioAllCores ?? 0) * 100).toFixed(1)} % of the all-cores verify limit** measured in the same run (${fmt(r.limits?.allCoresPerSec ?? 0)} verifies/s on ${r.limits?.allCoresThreads} threads; one thread ${fmt(r.limits?.oneThreadPerSec ?? 0)}/s). Rounds (node:http client): ${(r.broadcastRounds ?? []).map((b) => fmt(b.perSec)).join(', ')} tx/s. Client ceilings (a server that answers at once): ${(r.clientCeiling ?? []).map((c) => `${c.client} ${fmt(c.perSec)} req/s`).join(', ')}.`,
+          '',
+        ]),
     table(
-      ['method', 'requests', 'errors', 'per second', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+      ['method', 'client', 'requests', 'errors', 'per second', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
       r.cases.map((c) => [
         `\`${c.name}\``,
+        c.client ?? 'fetch',
         fmt(c.requests),
         fmt(c.errors),
         fmt(c.perSec),
@@ -1071,7 +1078,9 @@ async function main(): Promise<void> {
   if (only.includes('rpc')) {
     console.log('\n=== rpc ===')
     const rpcStart = os.loadavg()
-    const result = await runRpcBench(quick ? { accounts: 2_000, reads: 5_000 } : {})
+    const result = await runRpcBench(
+      quick ? { accounts: 2_000, reads: 5_000, rounds: 1, verifySeconds: 1 } : {},
+    )
     const rpcReport: RpcReport = {
       date: new Date().toISOString(),
       quick,

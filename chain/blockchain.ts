@@ -45,6 +45,8 @@ export interface CommittedBlock {
   blockEvents: ChainEvent[]
   /** how many of `blockEvents` the beforeTransactions hooks emitted */
   blockEventsBefore: number
+  /** every state key the block wrote (hooks and transactions) and its new value (null: deleted); the mempool rechecks from its keys */
+  changes: ReadonlyMap<string, Uint8Array | null>
   applyMs: number
   /** the super nodes (node keys) that scheduled this block: its finality voters */
   superNodes: Uint8Array[]
@@ -670,6 +672,7 @@ export class Blockchain {
       results: ex.results,
       blockEvents: ex.blockEvents,
       blockEventsBefore: ex.blockEventsBefore,
+      changes,
       applyMs: performance.now() - started,
       superNodes,
     }

@@ -33,6 +33,8 @@ export const ChainErrorCode = {
   TX_EXPIRED: 'TX_EXPIRED',
   /** the transaction journal could not be written (disk full, I/O error): not accepted */
   TX_JOURNAL_FAILED: 'TX_JOURNAL_FAILED',
+  /** the node's admission queue is full (back-pressure): retry shortly */
+  TX_ADMISSION_BUSY: 'TX_ADMISSION_BUSY',
   ACCOUNT_NOT_FOUND: 'ACCOUNT_NOT_FOUND',
   MEMPOOL_FULL: 'MEMPOOL_FULL',
   BLOCK_INVALID: 'BLOCK_INVALID',

@@ -262,11 +262,16 @@ export class StateMachine {
    * the precise error. Account numbers never change, so the committed state's are the ones
    * execution will use.
    */
-  async preverify(state: StateReader, txs: readonly PreparedTx[]): Promise<void> {
+  async preverify(
+    state: StateReader,
+    txs: readonly PreparedTx[],
+    opts: { minParallel?: number } = {},
+  ): Promise<void> {
     if (this.verifyPool === undefined) return
     const { keys, items } = this.signatureItems(state, txs)
     if (items.length === 0) return
-    this.remember(keys, await this.verifyPool.verifyBatch(items))
+    // minParallel: admission's batches are small, and still shared with the workers
+    this.remember(keys, await this.verifyPool.verifyBatch(items, opts))
   }
 
   /**

@@ -5,10 +5,15 @@ import { ChainError, ChainErrorCode, isChainError } from '../chain/errors.js'
 import { hex } from '../chain/hex.js'
 import { invariantChecker } from '../chain/invariants.js'
 import { type Logger, silentLogger } from '../chain/logger.js'
+import {
+  type AdmissionOptions,
+  AdmissionQueue,
+  DEFAULT_ADMISSION_OPTIONS,
+} from '../chain/mempool/admission.js'
 import { TxJournal } from '../chain/mempool/journal.js'
 import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from '../chain/mempool/mempool.js'
 import type { BlockMetrics } from '../chain/metrics.js'
-import { type Module, StateMachine } from '../chain/stateMachine.js'
+import { type Module, type PreparedTx, StateMachine } from '../chain/stateMachine.js'
 import { ChainDb } from '../chain/store/chainDb.js'
 import { txId } from '../chain/tx/decodeTx.js'
 import type { VotePool } from '../consensus/finality.js'
@@ -19,6 +24,7 @@ import type { Genesis } from '../genesis/schema.js'
 import { GovernanceErrorCode } from '../modules/governance/errors.js'
 import type { UpgradeHandler } from '../modules/governance/types.js'
 import { tokenAuthenticator } from '../modules/token/module.js'
+import { tokenRecheckScope } from '../modules/token/recheckScope.js'
 import { NodeFinality } from './finality.js'
 import { NodeHealth } from './health.js'
 import { NodeReadApi, nextBlockInfo, signatureVerificationStatus } from './readApi.js'
@@ -41,6 +47,8 @@ export interface NodeOptions {
   nodeKey?: ProposerKey
   logger?: Logger
   mempool?: Partial<MempoolOptions>
+  /** the admission queue's bound and batch size (DEFAULT_ADMISSION_OPTIONS) */
+  admission?: Partial<AdmissionOptions>
   /** run the slot loop (default true when the node key is a validator) */
   produce?: boolean
   /** worker threads verifying block signatures (default: cores - 1; 0 verifies inline) */
@@ -90,6 +98,8 @@ export interface NodeOptions {
 export class GatherNode extends NodeReadApi {
   /** the journal of RPC-accepted transactions; undefined with `txJournal: false` */
   readonly journal: TxJournal | undefined
+  /** `tx_broadcast` and gossip: batched signature verification on the pool, bounded (docs/adr/014) */
+  readonly admission: AdmissionQueue<{ hash: string }>
   readonly log: Logger
   /** finality votes seen for recent blocks */
   readonly votes: VotePool
@@ -115,7 +125,11 @@ export class GatherNode extends NodeReadApi {
       chain,
       new Mempool(
         { ...DEFAULT_MEMPOOL_OPTIONS, ...opts.mempool },
-        { machine: chain.machine, chain: { state: chain.state, nextBlockInfo: () => nextBlockInfo(chain) } },
+        {
+          machine: chain.machine,
+          chain: { state: chain.state, nextBlockInfo: () => nextBlockInfo(chain) },
+          recheckScope: tokenRecheckScope,
+        },
       ),
     )
     this.log = log
@@ -139,6 +153,19 @@ export class GatherNode extends NodeReadApi {
     this.votes = this.finality.votes
     opts.metrics?.watchHealth?.(() => this.getHealth().status === 'ok')
     this.journal = journal
+    this.admission = new AdmissionQueue(
+      { ...DEFAULT_ADMISSION_OPTIONS, ...opts.admission },
+      {
+        prepare: (raw) => chain.machine.prepare(raw),
+        // every core: the worker threads take equal shares and this thread the last one, from
+        // two signatures up (workers alone measured slower: docs/adr/014)
+        preverify: (txs) => chain.machine.preverify(this.mempool.checkView, txs, { minParallel: 2 }),
+        admit: (raw, prepared, durable) =>
+          durable && this.journal !== undefined
+            ? this.admitDurable(raw, prepared, this.journal)
+            : this.admit(raw, prepared),
+      },
+    )
     const key = opts.nodeKey
     // Any node with a node key runs the slot loop; it produces only in slots of its own, which
     // exist only while it is an elected super node.
@@ -229,6 +256,7 @@ export class GatherNode extends NodeReadApi {
     await this.producer?.stop()
     await this.lock.catch(() => undefined)
     await this.finality.drained()
+    await this.admission.drain()
     await this.journal?.close()
     await this.verifyPool.close()
     await this.db.close()
@@ -336,8 +364,12 @@ export class GatherNode extends NodeReadApi {
    * gossip, evidence, tests and tools (RPC submissions use `submitTxDurable`).
    */
   submitTx(raw: Uint8Array): { hash: string } {
+    return this.admit(raw, undefined)
+  }
+
+  private admit(raw: Uint8Array, prepared: PreparedTx | undefined): { hash: string } {
     if (this.closed) throw new ChainError('NODE_STOPPED', 'node is stopping')
-    const p = this.mempool.add(raw)
+    const p = this.mempool.add(raw, prepared === undefined ? {} : { prepared })
     this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
     this.emit('tx', raw)
     this.log.debug({ hash: p.tx.hashHex, signer: p.tx.signer }, 'transaction admitted')
@@ -345,20 +377,40 @@ export class GatherNode extends NodeReadApi {
   }
 
   /**
-   * Submits raw TxRaw bytes as `tx_broadcast` does: admitted to the mempool (held back from
-   * proposers meanwhile), then journaled and fsynced; resolves once the transaction would
-   * survive a crash of this node. Rejects with the mempool's ChainError when refused, and with
-   * TX_JOURNAL_FAILED when the journal cannot be written, in which case the transaction is taken
-   * out of the mempool again. Without a journal (`txJournal: false`) it is `submitTx`.
+   * Submits raw TxRaw bytes through the admission queue, not journaled (gossip): verified in a
+   * batch on the verify pool, then admitted in arrival order; rejects with the mempool's
+   * ChainError, or TX_ADMISSION_BUSY when the queue is full.
    */
-  async submitTxDurable(raw: Uint8Array): Promise<{ hash: string }> {
-    if (this.journal === undefined) return this.submitTx(raw)
+  submitTxQueued(raw: Uint8Array): Promise<{ hash: string }> {
+    if (this.closed) return Promise.reject(new ChainError('NODE_STOPPED', 'node is stopping'))
+    return this.admission.submit(raw, false)
+  }
+
+  /**
+   * Submits raw TxRaw bytes as `tx_broadcast` does: through the admission queue (a batch's
+   * signatures verified together on the verify pool, admissions in arrival order), admitted to
+   * the mempool (held back from proposers meanwhile), then journaled and fsynced; resolves once
+   * the transaction would survive a crash of this node. Rejects with the mempool's ChainError
+   * when refused, TX_ADMISSION_BUSY when the queue is full, and TX_JOURNAL_FAILED when the
+   * journal cannot be written, in which case the transaction is taken out of the mempool again.
+   * Without a journal (`txJournal: false`) nothing is journaled.
+   */
+  submitTxDurable(raw: Uint8Array): Promise<{ hash: string }> {
+    if (this.closed) return Promise.reject(new ChainError('NODE_STOPPED', 'node is stopping'))
+    return this.admission.submit(raw, true)
+  }
+
+  private async admitDurable(
+    raw: Uint8Array,
+    prepared: PreparedTx,
+    journal: TxJournal,
+  ): Promise<{ hash: string }> {
     if (this.closed) throw new ChainError('NODE_STOPPED', 'node is stopping')
     const addedAtHeight = this.nextBlockInfo().height
-    const p = this.mempool.add(raw, { held: true, addedAtHeight })
+    const p = this.mempool.add(raw, { held: true, addedAtHeight, prepared })
     const hash = p.tx.hashHex
     try {
-      await this.journal.append(hash, raw, addedAtHeight)
+      await journal.append(hash, raw, addedAtHeight)
     } catch (e) {
       this.mempool.discard(hash)
       this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)
@@ -386,8 +438,10 @@ export class GatherNode extends NodeReadApi {
       // the default never reuses a slot this node already signed a block for (e.g. before a crash)
       const signed = await this.chain.lastSigned('proposal')
       const s = slot ?? Math.max(this.chain.head.slot + 1, signed + 1, slotAt(this.chain.clock, Date.now()))
-      // what was admitted before the slot and is still being journaled goes in this block,
-      // not the next one (held transactions are left out until their record is on disk)
+      // what was submitted before the slot (still in the admission queue, or admitted and being
+      // journaled) goes in this block, not the next one (held transactions are left out until
+      // their record is on disk)
+      await this.admission.settled()
       await this.journal?.settled()
       const missed = this.health.missedBefore(s)
       const committed = await this.chain.propose(
@@ -457,7 +511,10 @@ export class GatherNode extends NodeReadApi {
   }
 
   private afterCommit(c: CommittedBlock): void {
-    this.mempool.update(c.txs.map((t) => t.hashHex))
+    this.mempool.update(
+      c.txs.map((t) => t.hashHex),
+      c.changes.keys(),
+    )
     // the deletes wait for a synced write after this block's batch (TxJournal), so a crash
     // cannot keep them and lose the block
     this.compactJournal()

@@ -79,8 +79,8 @@ export class NodeNetwork {
   private syncRun: Promise<void> | undefined
   private stopped = false
   private readonly listeners: { event: string; fn: (...args: never[]) => void }[] = []
-  /** set while a gossiped transaction is being admitted, so it is not published again */
-  private fromGossip = false
+  /** the bytes of gossiped transactions, so that admitting one does not publish it again */
+  private readonly gossiped = new WeakSet<Uint8Array>()
   /** peers found on another branch, skipped by sync until the time given (ms) */
   private readonly otherBranch = new Map<string, number>()
   /** offences already reported (offender/kind/at) */
@@ -134,7 +134,7 @@ export class NodeNetwork {
     })
     this.on('vote', (v: Vote) => this.publish('vote', encodeVote(v)))
     this.on('tx', (raw: Uint8Array) => {
-      if (!this.fromGossip) this.publish('tx', raw)
+      if (!this.gossiped.has(raw)) this.publish('tx', raw)
     })
     // With peers to find, produce only once we know their heads and our blocks reach them (a
     // gossipsub mesh forms on a ~1 s heartbeat): a block made blind would fork the chain.
@@ -224,16 +224,16 @@ export class NodeNetwork {
     return out
   }
 
-  private validateTx(bytes: Uint8Array): Verdict {
-    this.fromGossip = true
+  private async validateTx(bytes: Uint8Array): Promise<Verdict> {
+    // batched admission on the verify pool (docs/adr/014); what it admits from gossip is not
+    // published again by the 'tx' listener: gossipsub relays it
+    this.gossiped.add(bytes)
     try {
-      this.deps.node.submitTx(bytes)
+      await this.deps.node.submitTxQueued(bytes)
       return 'accept'
     } catch (e) {
       if (isChainError(e) && BROKEN_TX.has(e.code)) return 'reject'
       return 'ignore'
-    } finally {
-      this.fromGossip = false
     }
   }
 

@@ -256,6 +256,7 @@ export function sdkCodeOf(code: string): number {
     case ChainErrorCode.TX_UNKNOWN_MESSAGE:
       return 6
     case ChainErrorCode.MEMPOOL_FULL:
+    case ChainErrorCode.TX_ADMISSION_BUSY:
       return 20
     case ChainErrorCode.TX_TIMEOUT:
       return 30

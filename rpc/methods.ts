@@ -70,7 +70,8 @@ function decodeTxParam(tx: string): Uint8Array {
 
 /**
  * Admits and journals a transaction: the answer comes once it would survive a crash of this
- * node. A journal failure is the node's fault, not the transaction's: -32000, not -32002.
+ * node. A journal failure is the node's fault, not the transaction's: -32000, not -32002; a
+ * full admission queue is -32006 (data.code TX_ADMISSION_BUSY).
  */
 async function submit(node: GatherNode, tx: string): Promise<{ hash: string }> {
   try {
@@ -78,6 +79,9 @@ async function submit(node: GatherNode, tx: string): Promise<{ hash: string }> {
   } catch (e) {
     if (e instanceof ChainError && e.code === ChainErrorCode.TX_JOURNAL_FAILED)
       throw rpcError(RpcErrorCode.SERVER_ERROR, e.message, { code: e.code })
+    // back-pressure: the node is busy, the transaction may be fine
+    if (e instanceof ChainError && e.code === ChainErrorCode.TX_ADMISSION_BUSY)
+      throw rpcError(RpcErrorCode.LIMIT_EXCEEDED, e.message, { code: e.code })
     if (e instanceof ChainError) throw txRejected(e)
     throw e
   }

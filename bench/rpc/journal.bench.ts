@@ -1,30 +1,8 @@
-/**
- * `tx_broadcast` admission with and without the transaction journal (chain/mempool/journal.ts),
- * in the same run: the journal's cost is the ratio of the two rates.
- *
- * How it works:
- * 1. The block-apply bench's genesis with `accounts` funded accounts and one pre-signed transfer
- *    per account (sequence 0), signed once.
- * 2. `rounds` rounds, each running both modes one after the other (the order alternates between
- *    rounds, so a slow phase of the machine does not land on one mode only): a node on a fresh
- *    temp dir (`produce: false`, so the figure is admission alone) behind an RpcServer on
- *    127.0.0.1, and the load generator (bench/rpc/loadgen.ts, a worker thread) keeping
- *    `concurrency` `tx_broadcast` calls in flight until every transfer was submitted.
- * 3. With the journal each answer waits for its record's fsync (group commit: one write + fsync
- *    at a time; what arrives meanwhile shares the next); the node's counters give the records per
- *    fsync.
- * Reported: per mode the median of the rounds' rates and latencies, and with / without.
- */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { availableParallelism, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { nodeKeyFromSeed } from '../../chain/crypto/ed25519.js'
-import { silentLogger } from '../../chain/logger.js'
 import type { Genesis } from '../../genesis/schema.js'
-import { GatherNode } from '../../node/index.js'
-import { defaultRpcOptions, RpcServer } from '../../rpc/server.js'
-import { load, type RpcCaseResult, summarise, transferSetup } from './rpc.bench.js'
+import { load, openBenchNode, type RpcCaseResult, summarise, transferSetup } from './rpc.bench.js'
 
 /** Options of {@link runJournalBench}. */
 export interface JournalBenchOptions {
@@ -75,21 +53,8 @@ async function runOnce(
   bodies: string[],
   o: { journal: boolean; round: number; concurrency: number },
 ): Promise<JournalRun> {
-  const dir = await mkdtemp(join(tmpdir(), 'gather-journal-bench-'))
-  const node = await GatherNode.open({
-    dataDir: join(dir, 'data'),
-    genesis,
-    nodeKey,
-    produce: false,
-    logger: silentLogger(),
-    txJournal: o.journal,
-  })
-  const server = new RpcServer(
-    { ...defaultRpcOptions(), port: 0, rateLimit: { perSecond: 1e9, burst: 1e9 } },
-    { node, log: silentLogger() },
-  )
+  const { node, url, close } = await openBenchNode({ genesis, nodeKey }, { journal: o.journal })
   try {
-    const { url } = await server.listen()
     const r = summarise('tx_broadcast', await load(worker, { url, bodies, concurrency: o.concurrency }))
     if (r.errors > 0 || node.mempool.size !== bodies.length) {
       throw new Error(`${r.errors} errors, ${node.mempool.size} of ${bodies.length} transactions admitted`)
@@ -104,9 +69,7 @@ async function runOnce(
         : { syncs: j.syncs, appendsPerSync: Math.round((j.appends / Math.max(1, j.syncs)) * 10) / 10 }),
     }
   } finally {
-    await server.close()
-    await node.stop()
-    await rm(dir, { recursive: true, force: true })
+    await close()
   }
 }
 

@@ -1,8 +1,12 @@
 /**
  * The RPC benchmark's load generator, run in a worker thread (its own event loop, so the node's
  * loop on the main thread is not also the client's). Sends pre-built JSON-RPC bodies over HTTP
- * with `concurrency` requests in flight (Node's fetch, undici keep-alive pool), timing each.
+ * with `concurrency` requests in flight over keep-alive connections, timing each: with Node's
+ * fetch (undici), or with node:http and a keep-alive Agent, which costs the client about a
+ * quarter of fetch's CPU per request (bench/results/rpc.md: on this 2-core machine fetch alone
+ * tops out near 3,000 requests/s against a server that answers instantly).
  */
+import { Agent, request } from 'node:http'
 import { parentPort } from 'node:worker_threads'
 
 /** What the main thread sends. */
@@ -10,6 +14,8 @@ export interface LoadJob {
   url: string
   bodies: string[]
   concurrency: number
+  /** the HTTP client (default fetch) */
+  client?: 'fetch' | 'http'
 }
 
 /** What the worker answers. */
@@ -22,26 +28,61 @@ export interface LoadResult {
   firstError?: string
 }
 
+/** One POST: the status and the body. */
+type Post = (body: string) => Promise<{ status: number; text: string }>
+
+function fetchPost(url: string): Post {
+  return async (body) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    return { status: res.status, text: await res.text() }
+  }
+}
+
+function httpPost(url: string, concurrency: number): Post {
+  const u = new URL(url)
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
+  return (body) =>
+    new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (d: string) => {
+            text += d
+          })
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+          res.on('error', reject)
+        },
+      )
+      req.on('error', reject)
+      req.end(body)
+    })
+}
+
 async function run(job: LoadJob): Promise<LoadResult> {
   const latenciesMs: number[] = []
   let errors = 0
   let firstError: string | undefined
   let next = 0
+  const post = job.client === 'http' ? httpPost(job.url, job.concurrency) : fetchPost(job.url)
   const worker = async (): Promise<void> => {
     for (;;) {
       const i = next++
       if (i >= job.bodies.length) return
       const t = performance.now()
       try {
-        const res = await fetch(job.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: job.bodies[i]!,
-        })
-        const text = await res.text()
-        if (res.status !== 200 || text.includes('"error"')) {
+        const { status, text } = await post(job.bodies[i]!)
+        if (status !== 200 || text.includes('"error"')) {
           errors++
-          firstError ??= `HTTP ${res.status}: ${text.slice(0, 300)}`
+          firstError ??= `HTTP ${status}: ${text.slice(0, 300)}`
         }
       } catch (e) {
         errors++

@@ -100,8 +100,11 @@ export class VerifyPool {
     return this.workers.length
   }
 
-  /** Verifies every item; result i is true only for a valid low-S signature. */
-  async verifyBatch(items: readonly VerifyItem[]): Promise<boolean[]> {
+  /**
+   * Verifies every item; result i is true only for a valid low-S signature. Below
+   * `minParallel` well-formed signatures (default 64) everything is verified inline.
+   */
+  async verifyBatch(items: readonly VerifyItem[], opts: { minParallel?: number } = {}): Promise<boolean[]> {
     const out = new Array<boolean>(items.length).fill(false)
     const todo: number[] = []
     for (let i = 0; i < items.length; i++) {
@@ -109,7 +112,7 @@ export class VerifyPool {
       // the checks of verifySecp256k1 that need no curve, once: what passes only needs the curve
       if (isBytes(it.message) && isWellFormedSecp256k1(it.pubkey, it.signature)) todo.push(i)
     }
-    if (this.closed || this.workers.length === 0 || todo.length < MIN_PARALLEL_BATCH) {
+    if (this.closed || this.workers.length === 0 || todo.length < (opts.minParallel ?? MIN_PARALLEL_BATCH)) {
       for (const i of todo)
         out[i] = verifyWellFormedSecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
       return out

@@ -329,7 +329,9 @@ describe('a node with its journal', () => {
     const o = await openDevnetNode()
     try {
       const accepted = o.node.submitTxDurable(send(o, 0n))
-      // admitted and held: not offered to a proposer before its record is on disk
+      // the admission queue admits it on its next batch; then it is held: not offered to a
+      // proposer before its record is on disk
+      await o.node.admission.settled()
       expect(o.node.mempool.size).toBe(1)
       expect(o.node.mempool.pending()).toEqual([])
       const block = await o.node.produceBlock()

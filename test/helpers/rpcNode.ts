@@ -2,7 +2,7 @@ import { NodeMetrics } from '../../chain/metrics.js'
 import { buildDevnetGenesis, type DevnetKeys } from '../../genesis/devnet.js'
 import type { Genesis } from '../../genesis/schema.js'
 import type { GroupService } from '../../node/groups/types.js'
-import { GatherNode } from '../../node/index.js'
+import { GatherNode, type NodeOptions } from '../../node/index.js'
 import { defaultRpcOptions, RpcServer, type RpcServerOptions } from '../../rpc/server.js'
 import { tempDir } from './devnet.js'
 
@@ -33,6 +33,8 @@ export async function startRpcNode(
     rpc?: Partial<RpcServerOptions>
     /** a group runtime for the server (a stand-in: tests of the RPC layer) */
     groups?: GroupService
+    /** the node's admission queue limits */
+    admission?: NodeOptions['admission']
   } = {},
 ): Promise<RpcNode> {
   const tmp = await tempDir('gather-rpc-test-')
@@ -47,6 +49,7 @@ export async function startRpcNode(
     nodeKey: keys.nodeKey,
     produce: o.produce === true,
     metrics,
+    ...(o.admission === undefined ? {} : { admission: o.admission }),
   })
   metrics.onHead(node.chain.head.height, node.chain.head.height)
   const server = new RpcServer(
