@@ -44,7 +44,7 @@ describe('VerifyPool', () => {
     }
   })
 
-  test('verifyOnWorkers gives the same results off the calling thread; a worker that exits fails its jobs instead of leaving them pending, and the pool goes on inline', async () => {
+  test('verifyOnWorkers gives the same results off the calling thread; a worker that dies fails its jobs instead of leaving them pending, and the pool goes on inline', async () => {
     const items = Array.from({ length: 300 }, (_, i) => item(i))
     items[7] = { ...items[7]!, message: Buffer.from('other') }
     items[200] = { ...items[200]!, signature: malleateSignature(items[200]!.signature) }
@@ -52,17 +52,28 @@ describe('VerifyPool', () => {
     const pool = new VerifyPool(1)
     try {
       expect(await pool.verifyOnWorkers(items)).toEqual(expected)
-      // private in TypeScript: the worker thread, to end it as a crash would
-      const slots = (pool as unknown as { workers: { worker: { terminate(): Promise<number> } }[] }).workers
-      // long enough (3,000 signatures, ~150 ms) that the worker is still at it when it is ended
-      const inFlight = pool.verifyOnWorkers(Array.from({ length: 10 }, () => items).flat())
-      await slots[0]!.worker.terminate()
-      await expect(inFlight).rejects.toThrow('verify worker exited')
+      // private in TypeScript: the worker thread. A job it cannot read makes it throw and die,
+      // as a crash would; the job posted after it is then never answered by that worker.
+      const slots = (pool as unknown as { workers: { worker: { postMessage(m: unknown): void } }[] }).workers
+      slots[0]!.worker.postMessage({ id: -1, count: 1, buf: null })
+      const inFlight = pool.verifyOnWorkers(items)
+      await expect(inFlight).rejects.toThrow()
       expect(pool.threads).toBe(0)
       expect(await pool.verifyOnWorkers(items)).toEqual(expected)
       expect(await pool.verifyBatch(items)).toEqual(expected)
     } finally {
       await pool.close()
     }
+  })
+
+  test('close waits for the jobs already sent (they resolve), then ends the workers between jobs', async () => {
+    const items = Array.from({ length: 3_000 }, (_, i) => item(i))
+    const pool = new VerifyPool(1)
+    const inFlight = pool.verifyOnWorkers(items)
+    await pool.close()
+    expect(await inFlight).toEqual(items.map(() => true))
+    expect(pool.threads).toBe(0)
+    // closed: inline from now on
+    expect(await pool.verifyOnWorkers(items.slice(0, 100))).toEqual(items.slice(0, 100).map(() => true))
   })
 })

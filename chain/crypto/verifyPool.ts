@@ -50,6 +50,9 @@ function pack(items: readonly VerifyItem[], idx: readonly number[]): ArrayBuffer
 
 const WORKER_FILE = fileURLToPath(new URL('./verifyWorker.js', import.meta.url))
 
+/** How long `close` waits for a worker to end between jobs before terminating it. */
+const CLOSE_TIMEOUT_MS = 5_000
+
 /** Below this many signatures a batch is verified inline: messaging a worker costs more. */
 const MIN_PARALLEL_BATCH = 64
 
@@ -176,10 +179,29 @@ export class VerifyPool {
   }
 
   /** Stops the worker threads. */
+  /**
+   * Stops the worker threads once they have answered what was sent to them (those jobs resolve
+   * as usual). A worker is asked to end between jobs, never ended from outside in the middle of
+   * one: terminating a thread inside libsecp256k1's binding aborts the process. One that has not
+   * ended within `CLOSE_TIMEOUT_MS` is terminated.
+   */
   async close(): Promise<void> {
     this.closed = true
-    const workers = this.workers.splice(0)
-    await Promise.all(workers.map((w) => w.worker.terminate()))
+    const workers = [...this.workers]
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void w.worker.terminate(), CLOSE_TIMEOUT_MS)
+            w.worker.once('exit', () => {
+              clearTimeout(timer)
+              resolve()
+            })
+            w.worker.postMessage({ close: true })
+          }),
+      ),
+    )
+    this.workers.length = 0
     for (const job of this.jobs.values()) job.reject(new Error('verify pool closed'))
     this.jobs.clear()
   }

@@ -36,7 +36,14 @@ function keyFor(pubkey) {
 
 // A job is { id, count, buf }: per item the 33-byte key, the 64-byte signature, the message
 // length (u32, little endian) and the message (VerifyPool's `pack`).
+// `{ close: true }` (VerifyPool.close) ends the worker between jobs: ending it from outside
+// (Worker.terminate) while libsecp256k1's binding is inside a call throws a C++ exception no one
+// catches, and that aborts the whole process.
 parentPort.on('message', (job) => {
+  if (job.close === true) {
+    parentPort.close()
+    return
+  }
   const { id, count } = job
   const buf = Buffer.from(job.buf)
   const ok = new Uint8Array(count)
