@@ -1,16 +1,24 @@
 /**
- * A 21-validator network on this machine (issue 5): `gather testnet --validators 21` (21 real
- * `gather start` processes on 127.0.0.1) under a steady load of signed transfers for several
- * minutes. Measures final transactions per second, the time from submission to finality
- * (p50/p99), the missed-slot rate and the memory of each node.
+ * A 21-validator network on this machine (issue 17, item 5): `gather testnet --validators 21`
+ * (21 real `gather start` processes on 127.0.0.1), first idle, then under a steady load of signed
+ * transfers. Measures each node's CPU while the chain produces empty blocks, then final
+ * transactions per second, the time from submission to finality (p50/p99), whether every
+ * accepted transaction became final, the missed-slot rate and the memory of each node.
+ *
+ * Idle CPU: each node process's utime + stime from /proc/<pid>/stat over the idle window, as a
+ * share of one core; nothing but the producers runs then (no RPC polling).
  *
  * Finality time: node 0 is polled every 100 ms; a block's final time is the first poll that saw
  * the final height reach it; a transaction's latency is its block's final time minus the moment
  * it was accepted by `tx_broadcast`.
+ *
+ * The load generator is a set of wallets: each sender has at most one transaction in flight and
+ * takes the next sequence only once the node accepted the last one, so a refusal is a real
+ * refusal (never one of our own sequence gaps).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import os, { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deriveAccountKey, TEST_MNEMONIC } from '../../chain/crypto/hd.js'
@@ -18,6 +26,15 @@ import { signTx, transferMessage } from '../../chain/tx/signTx.js'
 import { GatherClient } from '../../rpc/client.js'
 
 const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../cli/index.js')
+
+/** Issue 17's targets for 21 validators with 2 s blocks. */
+export const TESTNET_TARGETS = {
+  idleCpuPct: 2,
+  missedSlotRate: 0.02,
+  p50Ms: 6_000,
+  p99Ms: 12_000,
+  lost: 0,
+} as const
 
 export interface TestnetBenchOptions {
   validators?: number
@@ -28,7 +45,24 @@ export interface TestnetBenchOptions {
   rate?: number
   senders?: number
   basePort?: number
+  /** seconds of the idle window (empty blocks) before the load */
+  idleSeconds?: number
+  /** measure idle only: no funding, no load */
+  idleOnly?: boolean
+  /** run one node under `node --cpu-prof` (its profile is written here when the testnet stops) */
+  cpuProf?: { node: number; dir: string }
   log?: (line: string) => void
+}
+
+export interface IdleResult {
+  seconds: number
+  /** each node's CPU over the window, % of one core, in node order */
+  cpuPctPerNode: number[]
+  cpuPct: { median: number; max: number; total: number }
+  loadAverage: { start: number[]; end: number[] }
+  blocks: number
+  slots: number
+  missedSlotRate: number
 }
 
 export interface TestnetBenchResult {
@@ -36,11 +70,17 @@ export interface TestnetBenchResult {
   blockTimeMs: number
   seconds: number
   offeredPerSec: number
+  /** transactions sent (each an accepted or a refused `tx_broadcast`) */
+  offered: number
   submitted: number
   refused: number
   /** why submissions were refused: error message (numbers and hashes masked) → count */
   refusedWhy: Record<string, number>
   finalTxs: number
+  /** accepted transactions in a final block whose messages failed (fee charged) */
+  failedTxs: number
+  /** accepted transactions in no final block by the end of the wait */
+  lost: number
   finalTxPerSec: number
   latencyMs: { p50: number; p99: number; max: number }
   blocks: number
@@ -48,6 +88,7 @@ export interface TestnetBenchResult {
   missedSlotRate: number
   finalLagBlocks: { median: number; max: number }
   rssMiB: { median: number; max: number; total: number }
+  idle: IdleResult
   notes: string[]
 }
 
@@ -65,20 +106,69 @@ async function rssMiB(pid: number): Promise<number> {
   return m === null ? 0 : Number(m[1]) / 1024
 }
 
+/** utime + stime of a process in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
+async function cpuTicks(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  // the command name (field 2) may hold spaces: count from the closing parenthesis
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
+}
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const TICKS_PER_SECOND = 100
+
 function childPids(parent: number): Promise<number[]> {
   return readFile(`/proc/${parent}/task/${parent}/children`, 'utf8')
     .then((t) => t.trim().split(/\s+/).filter(Boolean).map(Number))
     .catch(() => [])
 }
 
+/** Slots without a block over the blocks `from..to` of node 0 (none when fewer than two). */
+async function slotsOf(
+  c: GatherClient,
+  from: number,
+  to: number,
+): Promise<{ blocks: number; slots: number; missedSlotRate: number }> {
+  if (to < from) return { blocks: 0, slots: 0, missedSlotRate: 0 }
+  const first = (await c.getBlock({ height: from })).header.slot
+  const last = (await c.getBlock({ height: to })).header.slot
+  const blocks = to - from + 1
+  const slots = last - first + 1
+  return { blocks, slots, missedSlotRate: slots > 0 ? (slots - blocks) / slots : 0 }
+}
+
+/** Each node's CPU over `seconds` while nothing but the chain runs, with the blocks made meanwhile. */
+async function measureIdle(pids: number[], c0: GatherClient, seconds: number): Promise<IdleResult> {
+  const fromHeight = (await c0.getStatus()).height
+  const start = os.loadavg()
+  const before = await Promise.all(pids.map(cpuTicks))
+  const t0 = performance.now()
+  await sleep(seconds * 1000)
+  const after = await Promise.all(pids.map(cpuTicks))
+  const elapsed = (performance.now() - t0) / 1000
+  const end = os.loadavg()
+  const toHeight = (await c0.getStatus()).height
+  const pct = pids.map((_, i) => ((after[i]! - before[i]!) / TICKS_PER_SECOND / elapsed) * 100)
+  return {
+    seconds: elapsed,
+    cpuPctPerNode: pct,
+    cpuPct: { median: quantile(pct, 0.5), max: quantile(pct, 1), total: pct.reduce((a, b) => a + b, 0) },
+    loadAverage: { start, end },
+    ...(await slotsOf(c0, fromHeight + 1, toHeight)),
+  }
+}
+
 export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<TestnetBenchResult> {
   const log = opts.log ?? ((l: string) => console.log(l))
   const validators = opts.validators ?? 21
-  const blockTimeMs = opts.blockTimeMs ?? 3000
+  const blockTimeMs = opts.blockTimeMs ?? 2000
   const seconds = opts.seconds ?? 150
-  const rate = opts.rate ?? 20
-  const senderCount = opts.senders ?? 40
+  const rate = opts.rate ?? 100
+  // one transaction in flight per sender: enough senders that a few seconds of latency still
+  // leave free ones at the offered rate
+  const senderCount = opts.senders ?? Math.max(40, rate * 4)
   const basePort = opts.basePort ?? 31_000
+  const idleSeconds = opts.idleSeconds ?? 60
   const dir = await mkdtemp(join(tmpdir(), 'gather-bench-testnet-'))
   let child: ChildProcess | undefined
   try {
@@ -97,6 +187,9 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
         String(basePort),
         '--log-level',
         'warn',
+        ...(opts.cpuProf === undefined
+          ? []
+          : ['--cpu-prof-node', String(opts.cpuProf.node), '--cpu-prof-dir', opts.cpuProf.dir]),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
@@ -130,6 +223,21 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       }
       await sleep(200)
     }
+    // the nodes in manifest order (gather testnet starts them in that order)
+    const pids = await childPids(child.pid as number)
+    // start-up work (the first syncs, mesh forming) is over once blocks are final: settle a little
+    await sleep(10_000)
+    log(
+      `testnet: idle for ${idleSeconds} s (load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')})`,
+    )
+    const idle = await measureIdle(pids, c0, idleSeconds)
+    log(
+      `testnet: idle CPU per node median ${idle.cpuPct.median.toFixed(2)} %, max ${idle.cpuPct.max.toFixed(2)} % of a core; load average ${idle.loadAverage.end.map((x) => x.toFixed(2)).join(' ')}`,
+    )
+    if (opts.idleOnly === true) return idleOnlyResult(validators, blockTimeMs, idle, await rssOf(pids))
 
     const faucet = await deriveAccountKey(TEST_MNEMONIC, manifest.faucet.index)
     const senders = await Promise.all(
@@ -186,109 +294,125 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     const startHeight = (await c0.getStatus()).height
     const submittedAt = new Map<string, number>()
     let refused = 0
+    let offered = 0
     const refusedWhy: Record<string, number> = {}
+    // senders with nothing in flight, in the order they became free
+    const free: number[] = senders.map((_, i) => i)
+    let starved = 0
     const t0 = performance.now()
-    let sent = 0
-    const inflight: Promise<void>[] = []
+    const inflight = new Set<Promise<void>>()
+    const send = (i: number): void => {
+      const s = senders[i]!
+      const raw = signTx(
+        {
+          messages: [transferMessage(s.address, faucet.address, 1n)],
+          chainId: manifest.chainId,
+          accountNumber: BigInt(accts[i]!.accountNumber),
+          sequence: seq[i]!,
+          fee: 1_000n,
+        },
+        s.privateKey,
+        s.publicKey,
+      )
+      // a wallet talks to one node: sender i always uses node i mod N
+      const client = clients[i % clients.length]!
+      offered++
+      const p = client
+        .broadcast(raw)
+        .then((r) => {
+          submittedAt.set(r.hash.toUpperCase(), performance.now())
+          // the next sequence only once this one is in
+          seq[i] = seq[i]! + 1n
+        })
+        .catch((e: unknown) => {
+          refused++
+          const why = String((e as Error).message ?? e)
+            .replace(/[0-9A-Fa-f]{16,}/g, '…')
+            .replace(/gat1[0-9a-z]{38}/g, 'gat1…')
+            .replace(/\d+/g, 'N')
+            .slice(0, 120)
+          refusedWhy[why] = (refusedWhy[why] ?? 0) + 1
+        })
+        .finally(() => {
+          inflight.delete(p)
+          free.push(i)
+        })
+      inflight.add(p)
+    }
     while (performance.now() - t0 < seconds * 1000) {
       const due = Math.floor(((performance.now() - t0) / 1000) * rate)
-      while (sent < due) {
-        const i = sent % senderCount
-        const s = senders[i]!
-        const raw = signTx(
-          {
-            messages: [transferMessage(s.address, faucet.address, 1n)],
-            chainId: manifest.chainId,
-            accountNumber: BigInt(accts[i]!.accountNumber),
-            sequence: seq[i]!,
-            fee: 1_000n,
-          },
-          s.privateKey,
-          s.publicKey,
-        )
-        seq[i] = seq[i]! + 1n
-        // a wallet talks to one node: sender i always uses node i mod N, so its sequences reach
-        // that node in order (spread over nodes, n+1 could arrive before gossip brought n)
-        const client = clients[i % clients.length]!
-        sent++
-        inflight.push(
-          client
-            .broadcast(raw)
-            .then((r) => {
-              submittedAt.set(r.hash.toUpperCase(), performance.now())
-            })
-            .catch((e: unknown) => {
-              refused++
-              // like a wallet, take the sequence the node expects and go on from there (one
-              // lost submission must not make every later one of this sender a gap)
-              const expected = /sequence mismatch.*expected (\d+)/.exec(String((e as Error).message))
-              if (expected !== null) seq[i] = BigInt(expected[1]!)
-              const why = String((e as Error).message ?? e)
-                .replace(/[0-9A-Fa-f]{16,}/g, '…')
-                .replace(/gat1[0-9a-z]{38}/g, 'gat1…')
-                .replace(/\d+/g, 'N')
-                .slice(0, 120)
-              refusedWhy[why] = (refusedWhy[why] ?? 0) + 1
-            }),
-        )
+      while (offered < due) {
+        const i = free.shift()
+        if (i === undefined) {
+          starved++
+          break
+        }
+        send(i)
       }
-      await sleep(20)
+      await sleep(10)
     }
     await Promise.all(inflight)
     const loadEnd = performance.now()
-    // let the last ones become final
     const endHeight = (await c0.getStatus()).height
-    while (lastFinal < endHeight + 2 && performance.now() - loadEnd < 60_000) await sleep(200)
-    polling = false
-    await poller
 
-    // which block included each transaction, and when that block became final
+    // which final block included each accepted transaction, and when it became final; wait
+    // (up to a minute) until every accepted one is in a final block
     const latencies: number[] = []
-    let finalTxs = 0
-    let blocks = 0
-    let firstSlot = -1
-    let lastSlot = -1
-    for (let h = startHeight + 1; h <= Math.min(lastFinal, endHeight); h++) {
-      const b = await c0.getBlock({ height: h })
-      blocks++
-      if (firstSlot < 0) firstSlot = b.header.slot
-      lastSlot = b.header.slot
-      const { createHash } = await import('node:crypto')
-      for (const tx of b.txs) {
-        const hash = createHash('sha256').update(Buffer.from(tx, 'base64')).digest('hex').toUpperCase()
-        const at = submittedAt.get(hash)
-        const fin = finalAt.get(h)
-        if (at === undefined || fin === undefined) continue
-        finalTxs++
-        latencies.push(fin - at)
+    const included = new Set<string>()
+    let failedTxs = 0
+    let scanned = startHeight
+    const scanFinal = async (): Promise<void> => {
+      for (let h = scanned + 1; h <= lastFinal; h++) {
+        const b = await c0.getBlock({ height: h })
+        for (const r of b.results) {
+          const at = submittedAt.get(r.hash)
+          if (at === undefined || included.has(r.hash)) continue
+          included.add(r.hash)
+          if (r.code !== 0) failedTxs++
+          const fin = finalAt.get(h)
+          if (fin !== undefined) latencies.push(fin - at)
+        }
+        scanned = h
       }
     }
-    const slots = lastSlot - firstSlot + 1
-    const pids = await childPids(child.pid as number)
-    const rss = await Promise.all(pids.map(rssMiB))
+    for (;;) {
+      await scanFinal()
+      const waited = performance.now() - loadEnd
+      if ((included.size >= submittedAt.size && lastFinal >= endHeight + 2) || waited > 60_000) break
+      await sleep(500)
+    }
+    polling = false
+    await poller
+    const window = await slotsOf(c0, startHeight + 1, endHeight)
+    const rss = await rssOf(pids)
+    const lost = submittedAt.size - included.size
     const result: TestnetBenchResult = {
       validators,
       blockTimeMs,
       seconds,
       offeredPerSec: rate,
+      offered,
       submitted: submittedAt.size,
       refused,
       refusedWhy,
-      finalTxs,
-      finalTxPerSec: finalTxs / seconds,
+      finalTxs: included.size,
+      failedTxs,
+      lost,
+      finalTxPerSec: included.size / seconds,
       latencyMs: {
         p50: quantile(latencies, 0.5),
         p99: quantile(latencies, 0.99),
         max: quantile(latencies, 1),
       },
-      blocks,
-      slots,
-      missedSlotRate: slots > 0 ? (slots - blocks) / slots : 0,
+      ...window,
       finalLagBlocks: { median: quantile(lags, 0.5), max: quantile(lags, 1) },
-      rssMiB: { median: quantile(rss, 0.5), max: quantile(rss, 1), total: rss.reduce((a, b) => a + b, 0) },
+      rssMiB: rss,
+      idle,
       notes: [
         `${validators} \`gather start\` processes started by \`gather testnet\` on this one machine (2 cores shared by all of them and the load generator), ${blockTimeMs} ms blocks.`,
-        `${senderCount} funded senders send 1-ugat transfers in turn, each to its own node's \`tx_broadcast\` (sender i → node i mod ${validators}), at ${rate} tx/s offered for ${seconds} s.`,
+        `Idle: ${idle.seconds.toFixed(0)} s of empty blocks once finality ran (10 s after), no RPC calls meanwhile; each process's utime + stime from /proc/<pid>/stat over the window.`,
+        `${senderCount} funded senders send 1-ugat transfers, each to its own node's \`tx_broadcast\` (sender i → node i mod ${validators}), at ${rate} tx/s offered for ${seconds} s; a sender has one transaction in flight and takes its next sequence only once the node accepted the last${starved > 0 ? ` (${starved} times no sender was free: the offered rate was not reached)` : ''}.`,
+        'Lost = accepted by `tx_broadcast` but in no final block of node 0 within 60 s after the load.',
         'Latency = the first 100 ms poll of node 0 that saw the block final − the moment tx_broadcast accepted the transaction.',
         'Missed slots are counted on node 0 over the blocks of the load window (slots without a block / slots).',
         ...Object.entries(refusedWhy)
@@ -307,4 +431,68 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     }
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+async function rssOf(pids: number[]): Promise<TestnetBenchResult['rssMiB']> {
+  const rss = await Promise.all(pids.map(rssMiB))
+  return { median: quantile(rss, 0.5), max: quantile(rss, 1), total: rss.reduce((a, b) => a + b, 0) }
+}
+
+function idleOnlyResult(
+  validators: number,
+  blockTimeMs: number,
+  idle: IdleResult,
+  rssMiB: TestnetBenchResult['rssMiB'],
+): TestnetBenchResult {
+  return {
+    validators,
+    blockTimeMs,
+    seconds: 0,
+    offeredPerSec: 0,
+    offered: 0,
+    submitted: 0,
+    refused: 0,
+    refusedWhy: {},
+    finalTxs: 0,
+    failedTxs: 0,
+    lost: 0,
+    finalTxPerSec: 0,
+    latencyMs: { p50: 0, p99: 0, max: 0 },
+    blocks: 0,
+    slots: 0,
+    missedSlotRate: 0,
+    finalLagBlocks: { median: 0, max: 0 },
+    rssMiB,
+    idle,
+    notes: ['Idle only (--idle-only): no load.'],
+  }
+}
+
+/** The verdict lines against issue 17's targets. */
+export function testnetVerdicts(r: TestnetBenchResult): string[] {
+  const t = TESTNET_TARGETS
+  const line = (ok: boolean, what: string): string => `- ${ok ? 'MET' : 'NOT MET'}: ${what}`
+  const lines = [
+    line(
+      r.idle.cpuPct.max <= t.idleCpuPct,
+      `idle ≤ ${t.idleCpuPct} % of a core per node (median ${r.idle.cpuPct.median.toFixed(2)} %, max ${r.idle.cpuPct.max.toFixed(2)} %)`,
+    ),
+  ]
+  if (r.offered === 0) return lines
+  return [
+    ...lines,
+    line(r.lost === 0, `nothing accepted is lost (${r.lost} of ${r.submitted} accepted not final)`),
+    line(
+      r.missedSlotRate <= t.missedSlotRate,
+      `missed slots ≤ ${t.missedSlotRate * 100} % (${(r.missedSlotRate * 100).toFixed(1)} %)`,
+    ),
+    line(
+      r.latencyMs.p50 <= t.p50Ms,
+      `submission → final p50 ≤ ${t.p50Ms} ms (${r.latencyMs.p50.toFixed(0)} ms)`,
+    ),
+    line(
+      r.latencyMs.p99 <= t.p99Ms,
+      `submission → final p99 ≤ ${t.p99Ms} ms (${r.latencyMs.p99.toFixed(0)} ms)`,
+    ),
+  ]
 }
