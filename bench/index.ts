@@ -6,7 +6,8 @@
  *
  * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private|governance] [--quick]`
  * (testnet: `[--validators N] [--block-time MS] [--seconds S] [--rate TX_PER_S] [--idle-seconds S]
- * [--idle-only] [--cpu-prof DIR[:NODE]]`, default 21 validators, 2,000 ms blocks, 60 s idle, then
+ * [--idle-settle S] [--idle-only] [--cpu-prof DIR[:NODE]]`, default 21 validators, 2,000 ms
+ * blocks, 60 s idle starting 60 s after the first final blocks, then
  * 150 s at 100 tx/s; `--idle-only` prints the idle figures and writes no results; `--cpu-prof`
  * runs node NODE (default 1) under `node --cpu-prof`, its profile written to DIR at the end)
  * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`; the
@@ -87,7 +88,14 @@ interface ChainCoreReport {
 /** The testnet suite's own arguments. */
 type TestnetArgs = Pick<
   TestnetBenchOptions,
-  'validators' | 'blockTimeMs' | 'seconds' | 'rate' | 'idleSeconds' | 'idleOnly' | 'cpuProf'
+  | 'validators'
+  | 'blockTimeMs'
+  | 'seconds'
+  | 'rate'
+  | 'idleSeconds'
+  | 'idleSettleSeconds'
+  | 'idleOnly'
+  | 'cpuProf'
 >
 
 function parseArgs(argv: string[]): {
@@ -118,6 +126,8 @@ function parseArgs(argv: string[]): {
       testnet.rate = whole(a, argv[++i], 1, 10_000)
     } else if (a === '--idle-seconds') {
       testnet.idleSeconds = whole(a, argv[++i], 5, 3_600)
+    } else if (a === '--idle-settle') {
+      testnet.idleSettleSeconds = whole(a, argv[++i], 0, 3_600)
     } else if (a === '--idle-only') {
       testnet.idleOnly = true
     } else if (a === '--cpu-prof') {
@@ -877,7 +887,9 @@ async function main(): Promise<void> {
     console.log('\n=== testnet ===')
     const start = os.loadavg()
     const result = await runTestnetBench(
-      quick ? { validators: 4, seconds: 30, rate: 20, idleSeconds: 15, ...testnet } : testnet,
+      quick
+        ? { validators: 4, seconds: 30, rate: 20, idleSeconds: 15, idleSettleSeconds: 5, ...testnet }
+        : testnet,
     )
     if (testnet.idleOnly === true) {
       // a look at idle CPU (e.g. with --cpu-prof), not the suite's record: nothing is written

@@ -47,6 +47,8 @@ export interface TestnetBenchOptions {
   basePort?: number
   /** seconds of the idle window (empty blocks) before the load */
   idleSeconds?: number
+  /** seconds from the first final blocks to the idle window (start-up work: syncs, meshes, DHT) */
+  idleSettleSeconds?: number
   /** measure idle only: no funding, no load */
   idleOnly?: boolean
   /** run one node under `node --cpu-prof` (its profile is written here when the testnet stops) */
@@ -169,6 +171,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
   const senderCount = opts.senders ?? Math.max(40, rate * 4)
   const basePort = opts.basePort ?? 31_000
   const idleSeconds = opts.idleSeconds ?? 60
+  const idleSettleSeconds = opts.idleSettleSeconds ?? 60
   const dir = await mkdtemp(join(tmpdir(), 'gather-bench-testnet-'))
   let child: ChildProcess | undefined
   try {
@@ -225,8 +228,9 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     }
     // the nodes in manifest order (gather testnet starts them in that order)
     const pids = await childPids(child.pid as number)
-    // start-up work (the first syncs, mesh forming) is over once blocks are final: settle a little
-    await sleep(10_000)
+    // start-up work (first syncs, meshes, the DHT's first lookups) goes on after the first final
+    // blocks: idle is measured once it has settled
+    await sleep(idleSettleSeconds * 1000)
     log(
       `testnet: idle for ${idleSeconds} s (load average ${os
         .loadavg()
@@ -410,7 +414,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       idle,
       notes: [
         `${validators} \`gather start\` processes started by \`gather testnet\` on this one machine (2 cores shared by all of them and the load generator), ${blockTimeMs} ms blocks.`,
-        `Idle: ${idle.seconds.toFixed(0)} s of empty blocks once finality ran (10 s after), no RPC calls meanwhile; each process's utime + stime from /proc/<pid>/stat over the window.`,
+        `Idle: ${idle.seconds.toFixed(0)} s of empty blocks, ${idleSettleSeconds} s after the first final blocks, no RPC calls meanwhile; each process's utime + stime from /proc/<pid>/stat over the window.`,
         `${senderCount} funded senders send 1-ugat transfers, each to its own node's \`tx_broadcast\` (sender i → node i mod ${validators}), at ${rate} tx/s offered for ${seconds} s; a sender has one transaction in flight and takes its next sequence only once the node accepted the last${starved > 0 ? ` (${starved} times no sender was free: the offered rate was not reached)` : ''}.`,
         'Lost = accepted by `tx_broadcast` but in no final block of node 0 within 60 s after the load.',
         'Latency = the first 100 ms poll of node 0 that saw the block final − the moment tx_broadcast accepted the transaction.',
