@@ -12,8 +12,8 @@ import { verifyEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainErrorCode, isChainError } from '../chain/errors.js'
 import { hex } from '../chain/hex.js'
 import type { Logger } from '../chain/logger.js'
-import { P2pNetwork } from '../chain/p2p/index.js'
-import type { P2pMetrics, Status, Verdict } from '../chain/p2p/types.js'
+import { P2pNetwork, peerIdOfNodeKey } from '../chain/p2p/index.js'
+import type { P2pMetrics, P2pOptions, Status, Verdict } from '../chain/p2p/types.js'
 import { signTx } from '../chain/tx/signTx.js'
 import { quorum } from '../consensus/finality.js'
 import { forkChoice } from '../consensus/forkChoice.js'
@@ -37,7 +37,12 @@ export interface NodeNetworkOptions {
    * the node only logs what it saw.
    */
   evidenceSigner?: { address: string; privateKey: Uint8Array; publicKey: Uint8Array }
+  /** gossipsub mesh and heartbeat, kad-dht concurrency, ping interval (defaults: chain/p2p, docs/adr/013) */
+  tuning?: P2pTuning
 }
+
+/** The network parameters an operator may set (`gather start --p2p-mesh …`); the rest are fixed. */
+export type P2pTuning = Pick<P2pOptions, 'gossipMesh' | 'gossipHeartbeatMs' | 'dhtAlpha' | 'pingIntervalMs'>
 
 /** Largest message on a group topic: a group block of 1 MiB of transactions and its envelope. */
 export const GROUP_GOSSIP_MAX_BYTES = 1024 * 1024 + 64 * 1024
@@ -83,6 +88,10 @@ export class NodeNetwork {
   private fromGossip = false
   /** peers found on another branch, skipped by sync until the time given (ms) */
   private readonly otherBranch = new Map<string, number>()
+  /** whether we were connected to every super node of the head `head` (forgotten on a peer change) */
+  private fullMesh: { head: Uint8Array; value: boolean } | undefined
+  /** node keys (hex) → libp2p peer ids */
+  private readonly peerIds = new Map<string, string>()
   /** offences already reported (offender/kind/at) */
   private readonly reported = new Set<string>()
   /** the group chains' blocks served to peers (node/groups) */
@@ -103,6 +112,7 @@ export class NodeNetwork {
         bootstrap: opts.bootstrap ?? [],
         ...(opts.dht === undefined ? {} : { dht: opts.dht }),
         maxMessageBytes: { group: GROUP_GOSSIP_MAX_BYTES },
+        ...opts.tuning,
       },
       {
         logger: deps.log,
@@ -111,8 +121,11 @@ export class NodeNetwork {
         getBlocksByRange: (from, count) => this.blocksByRange(from, count),
         validateTx: (bytes) => this.validateTx(bytes),
         validateBlock: (bytes, from) => this.validateBlock(bytes, from),
-        validateVote: (bytes) => this.validateVote(bytes),
+        validateVote: (bytes, from) => this.validateVote(bytes, from),
         onPeerStatus: (peer, status) => this.onPeerStatus(peer, status),
+        onPeerConnection: () => {
+          this.fullMesh = undefined
+        },
         getGroupBlocks: (groupId, from, count) => this.groupBlocks?.(groupId, from, count) ?? [],
       },
     )
@@ -273,7 +286,7 @@ export class NodeNetwork {
     }
   }
 
-  private validateVote(bytes: Uint8Array): Verdict {
+  private validateVote(bytes: Uint8Array, from: string): Verdict {
     let vote: Vote
     try {
       vote = decodeVote(bytes)
@@ -281,7 +294,8 @@ export class NodeNetwork {
       return 'reject'
     }
     try {
-      return this.deps.node.addVote(vote)
+      const verdict = this.deps.node.addVote(vote)
+      return verdict === 'accept' && this.reachedEveryVoter(vote, from) ? 'keep' : verdict
     } catch (e) {
       return isChainError(e) ? 'reject' : 'ignore'
     } finally {
@@ -295,6 +309,50 @@ export class NodeNetwork {
         )
       }
     }
+  }
+
+  /**
+   * Whether relaying a vote would reach no super node that lacks it (docs/adr/013): it came
+   * straight from its signer, who publishes its votes to every peer it is connected to, and we
+   * are connected to every super node of the head it votes for, so the super nodes form one
+   * mesh and each already has it from the signer. A node connected to fewer super nodes (a
+   * follower, a validator on a partial mesh) relays as gossipsub always did; and every vote still
+   * reaches every node in the next header (`lastCommit`), where it counts for finality too.
+   */
+  private reachedEveryVoter(vote: Vote, from: string): boolean {
+    const chain = this.deps.node.chain
+    if (vote.height !== chain.head.height || this.peerIdOf(vote.validator) !== from) return false
+    return this.connectedToHeadSuperNodes()
+  }
+
+  /**
+   * Whether we are connected to every super node of the head (but ourselves); worked out once
+   * per head and again after a peer comes or goes (the list of connections is not cheap to get
+   * for every vote).
+   */
+  private connectedToHeadSuperNodes(): boolean {
+    const chain = this.deps.node.chain
+    const cached = this.fullMesh
+    if (cached !== undefined && Buffer.compare(cached.head, chain.head.hash) === 0) return cached.value
+    const connected = new Set(this.p2p.connectedPeers())
+    const own = this.deps.node.nodeKey?.publicKey
+    const value = chain.headSuperNodes.every(
+      (k) => (own !== undefined && Buffer.compare(k, own) === 0) || connected.has(this.peerIdOf(k)),
+    )
+    this.fullMesh = { head: chain.head.hash, value }
+    return value
+  }
+
+  /** A node key's libp2p peer id (the network key is the node key), cached. */
+  private peerIdOf(nodeKey: Uint8Array): string {
+    const key = hex(nodeKey)
+    let id = this.peerIds.get(key)
+    if (id === undefined) {
+      id = peerIdOfNodeKey(nodeKey)
+      if (this.peerIds.size >= 1024) this.peerIds.clear()
+      this.peerIds.set(key, id)
+    }
+    return id
   }
 
   /** A block for a height we have: the same proposer and slot with another hash is a double proposal. */
