@@ -17,6 +17,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number
   callFrame: CallFrame
+  children?: number[]
 }
 
 interface CpuProfile {
@@ -35,6 +36,30 @@ export interface SelfTime {
   share: number
 }
 
+/**
+ * Subsystems counted by inclusive time: a sample counts for each whose code is on its stack
+ * (so they overlap: the transport runs under gossip and the DHT alike).
+ */
+export const SUBSYSTEMS: readonly { name: string; matches: (f: CallFrame) => boolean }[] = [
+  { name: 'kad-dht', matches: (f) => f.url.includes('/@libp2p/kad-dht/') },
+  { name: 'peer store', matches: (f) => f.url.includes('/@libp2p/peer-store/') },
+  { name: 'gossipsub', matches: (f) => f.url.includes('/@libp2p/gossipsub/') },
+  { name: 'gossipsub heartbeat', matches: (f) => f.functionName === 'heartbeat' && f.url.includes('gossipsub') },
+  { name: 'noise (encryption)', matches: (f) => f.url.includes('/@chainsafe/libp2p-noise/') },
+  { name: 'yamux (streams)', matches: (f) => f.url.includes('/@chainsafe/libp2p-yamux/') },
+  { name: 'identify', matches: (f) => f.url.includes('/@libp2p/identify/') },
+  { name: 'ping', matches: (f) => f.url.includes('/@libp2p/ping/') || f.url.includes('connection-monitor') },
+  { name: 'gather chain/p2p', matches: (f) => f.url.includes('/dist/chain/p2p/') },
+  { name: 'gather node/nodeNetwork', matches: (f) => f.url.includes('/dist/node/nodeNetwork') },
+  {
+    name: 'gather finality (votes)',
+    matches: (f) => f.url.includes('/dist/node/finality') || f.url.includes('/dist/consensus/finality'),
+  },
+  { name: 'gather block import / store', matches: (f) => /\/dist\/chain\/(blockchain|store\/)/.test(f.url) },
+  { name: 'gather groups', matches: (f) => f.url.includes('/dist/node/groups/') },
+  { name: '(garbage collector)', matches: (f) => f.functionName === '(garbage collector)' },
+]
+
 export interface ProfileSummary {
   /** the profile's wall time, ms */
   totalMs: number
@@ -43,6 +68,8 @@ export interface ProfileSummary {
   functions: SelfTime[]
   files: SelfTime[]
   packages: SelfTime[]
+  /** inclusive time per {@link SUBSYSTEMS} entry; `share` of the busy time */
+  subsystems: SelfTime[]
 }
 
 /** Where a script comes from: an npm package, our own code (dist/…), Node itself or V8. */
@@ -75,6 +102,20 @@ export function shortFile(url: string): string {
  */
 export function summarizeProfile(p: CpuProfile, lastSeconds?: number): ProfileSummary {
   const byId = new Map(p.nodes.map((n) => [n.id, n]))
+  const parent = new Map<number, number>()
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  // per node: the subsystems on its stack (itself and its callers)
+  const onStack = new Map<number, Set<number>>()
+  const subsystemsOf = (id: number): Set<number> => {
+    const known = onStack.get(id)
+    if (known !== undefined) return known
+    const up = parent.get(id)
+    const set = new Set(up === undefined ? [] : subsystemsOf(up))
+    const f = byId.get(id)?.callFrame
+    if (f !== undefined) SUBSYSTEMS.forEach((sub, i) => sub.matches(f) && set.add(i))
+    onStack.set(id, set)
+    return set
+  }
   const self = new Map<number, number>()
   const from = lastSeconds === undefined ? p.startTime : Math.max(p.startTime, p.endTime - lastSeconds * 1e6)
   let at = p.startTime
@@ -107,12 +148,23 @@ export function summarizeProfile(p: CpuProfile, lastSeconds?: number): ProfileSu
     [...m.entries()]
       .map(([name, us]) => ({ name, ms: us / 1000, share: totalUs > 0 ? us / totalUs : 0 }))
       .sort((a, b) => b.ms - a.ms)
+  const inclusive = SUBSYSTEMS.map(() => 0)
+  for (const [id, us] of self) {
+    if (byId.get(id)?.callFrame.functionName === '(idle)') continue
+    for (const i of subsystemsOf(id)) inclusive[i] = (inclusive[i] ?? 0) + us
+  }
+  const busyUs = totalUs - idleUs
   return {
     totalMs: totalUs / 1000,
-    busyMs: (totalUs - idleUs) / 1000,
+    busyMs: busyUs / 1000,
     functions: rows(fn),
     files: rows(file),
     packages: rows(pkg),
+    subsystems: SUBSYSTEMS.map((sub, i) => ({
+      name: sub.name,
+      ms: (inclusive[i] ?? 0) / 1000,
+      share: busyUs > 0 ? (inclusive[i] ?? 0) / busyUs : 0,
+    })),
   }
 }
 
@@ -128,7 +180,11 @@ export function profileMarkdown(s: ProfileSummary, top = 15): string {
       ),
   ]
   return [
-    `Wall time ${(s.totalMs / 1000).toFixed(1)} s, busy (not \`(idle)\`) ${(s.busyMs / 1000).toFixed(1)} s = ${((s.busyMs / s.totalMs) * 100).toFixed(2)} % of one core.`,
+    `Wall time ${(s.totalMs / 1000).toFixed(1)} s, busy (not \`(idle)\`) ${(s.busyMs / 1000).toFixed(1)} s of samples.`,
+    '',
+    '| subsystem (inclusive: on the stack) | ms | % of busy samples |',
+    '| --- | ---: | ---: |',
+    ...s.subsystems.map((r) => `| ${r.name} | ${r.ms.toFixed(0)} | ${(r.share * 100).toFixed(1)} |`),
     '',
     ...table('package', s.packages),
     '',
