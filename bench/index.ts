@@ -428,7 +428,7 @@ function testnetMarkdown(rep: TestnetReport): string {
         ],
         [
           'load',
-          `${r.offeredPerSec} tx/s offered for ${r.seconds} s: ${fmt(r.offered)} sent, ${fmt(r.submitted)} accepted, ${fmt(r.refused)} refused`,
+          `${r.offeredPerSec} tx/s offered for ${r.seconds} s: ${fmt(r.offered)} sent, ${fmt(r.submitted)} accepted, ${fmt(r.refused)} refused (${fmt(r.retried ?? 0)} broadcasts retried after a failed connection)`,
         ],
         ['accepted → final / failed / lost', `${fmt(r.finalTxs)} / ${fmt(r.failedTxs)} / ${fmt(r.lost)}`],
         ['final transactions', `${fmt(r.finalTxs)} = ${r.finalTxPerSec.toFixed(1)} tx/s`],

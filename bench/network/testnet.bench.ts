@@ -17,6 +17,7 @@
  * refusal (never one of our own sequence gaps).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os, { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -76,6 +77,8 @@ export interface TestnetBenchResult {
   offered: number
   submitted: number
   refused: number
+  /** broadcasts sent again because they did not reach the node (no answer, not a refusal) */
+  retried: number
   /** why submissions were refused: error message (numbers and hashes masked) → count */
   refusedWhy: Record<string, number>
   finalTxs: number
@@ -303,6 +306,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     // senders with nothing in flight, in the order they became free
     const free: number[] = senders.map((_, i) => i)
     let starved = 0
+    let retried = 0
     const t0 = performance.now()
     const inflight = new Set<Promise<void>>()
     const send = (i: number): void => {
@@ -321,10 +325,11 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       // a wallet talks to one node: sender i always uses node i mod N
       const client = clients[i % clients.length]!
       offered++
-      const p = client
-        .broadcast(raw)
-        .then((r) => {
-          submittedAt.set(r.hash.toUpperCase(), performance.now())
+      const firstTry = performance.now()
+      const p = broadcastRetrying(client, raw, () => retried++)
+        .then((answer) => {
+          // an answer to a retry may say the first try got in (it was accepted then: its time)
+          submittedAt.set(txHash(raw), answer === 'accepted' ? performance.now() : firstTry)
           // the next sequence only once this one is in
           seq[i] = seq[i]! + 1n
         })
@@ -398,6 +403,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       offered,
       submitted: submittedAt.size,
       refused,
+      retried,
       refusedWhy,
       finalTxs: included.size,
       failedTxs,
@@ -416,6 +422,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
         `${validators} \`gather start\` processes started by \`gather testnet\` on this one machine (2 cores shared by all of them and the load generator), ${blockTimeMs} ms blocks.`,
         `Idle: ${idle.seconds.toFixed(0)} s of empty blocks, ${idleSettleSeconds} s after the first final blocks, no RPC calls meanwhile; each process's utime + stime from /proc/<pid>/stat over the window.`,
         `${senderCount} funded senders send 1-ugat transfers, each to its own node's \`tx_broadcast\` (sender i → node i mod ${validators}), at ${rate} tx/s offered for ${seconds} s; a sender has one transaction in flight and takes its next sequence only once the node accepted the last${starved > 0 ? ` (${starved} times no sender was free: the offered rate was not reached)` : ''}.`,
+        `A broadcast that failed to reach the node (a connection closed or reset, not an answer) was sent again, up to ${BROADCAST_TRIES} times (${retried} retries); an answer to a retry that the transaction is already pending, or that the sequence after it is due, counts it as accepted at its first try.`,
         'Lost = accepted by `tx_broadcast` but in no final block of node 0 within 60 s after the load.',
         'Latency = the first 100 ms poll of node 0 that saw the block final − the moment tx_broadcast accepted the transaction.',
         'Missed slots are counted on node 0 over the blocks of the load window (slots without a block / slots).',
@@ -434,6 +441,43 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       if (child.exitCode === null) child.kill('SIGKILL')
     }
     await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** How many times a broadcast is sent when the connection fails (not when the node answers). */
+const BROADCAST_TRIES = 4
+
+/** The transaction hash `tx_broadcast` answers with: sha256 of the TxRaw, upper-case hex. */
+function txHash(raw: Uint8Array): string {
+  return createHash('sha256').update(raw).digest('hex').toUpperCase()
+}
+
+/**
+ * `tx_broadcast`, sent again when it did not reach the node (the client says "cannot reach the
+ * node": a keep-alive connection the server closed as it was reused, a reset). Resolves
+ * `accepted` when the node admitted it on this try, `earlier` when a retry's refusal shows an
+ * earlier try got in (already pending, or the node wants the next sequence); rejects with the
+ * node's refusal otherwise.
+ */
+async function broadcastRetrying(
+  client: GatherClient,
+  raw: Uint8Array,
+  onRetry: () => void,
+): Promise<'accepted' | 'earlier'> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.broadcast(raw)
+      return 'accepted'
+    } catch (e) {
+      const message = String((e as Error).message ?? e)
+      if (attempt > 1 && /is already pending/.test(message)) return 'earlier'
+      const mismatch = /sequence mismatch.*expected (\d+), got (\d+)/.exec(message)
+      if (attempt > 1 && mismatch !== null && BigInt(mismatch[1]!) === BigInt(mismatch[2]!) + 1n)
+        return 'earlier'
+      if (!/cannot reach the node/.test(message) || attempt >= BROADCAST_TRIES) throw e
+      onRetry()
+      await sleep(100 * attempt)
+    }
   }
 }
 
@@ -456,6 +500,7 @@ function idleOnlyResult(
     offered: 0,
     submitted: 0,
     refused: 0,
+    retried: 0,
     refusedWhy: {},
     finalTxs: 0,
     failedTxs: 0,
