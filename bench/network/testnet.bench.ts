@@ -217,7 +217,8 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       nodes: { rpc: string }[]
     }
     const clients = manifest.nodes.map((n) => new GatherClient(n.rpc, { timeoutMs: 30_000 }))
-    const c0 = clients[0]!
+    // the bench's own reads of node 0 are retried when they do not reach it
+    const c0 = retryingReads(clients[0]!)
     log(`testnet: ${validators} validators up; waiting for finality to start`)
     const finalBy = Date.now() + 240_000
     while ((await c0.getStatus()).finalHeight < 3) {
@@ -252,8 +253,8 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     )
     // fund the senders from the faucet, 32 transfers per transaction (the message limit)
     const fa = await c0.getAccount(faucet.address)
-    let fundedHeight = 0
-    for (let i = 0; i * 32 < senders.length; i++) {
+    const batches = Math.ceil(senders.length / 32)
+    for (let i = 0; i < batches; i++) {
       const fund = signTx(
         {
           messages: senders
@@ -267,11 +268,20 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
         faucet.privateKey,
         faucet.publicKey,
       )
-      const funded = await c0.broadcastCommit(fund, 60_000)
-      if (funded.code !== 0) throw new Error(`funding failed: ${funded.log}`)
-      fundedHeight = funded.height
+      await broadcastRetrying(clients[0]!, fund, () => undefined)
     }
+    // every funding transaction committed (the faucet's sequence moved past them), then final
+    const fundBy = Date.now() + 120_000
+    while (BigInt((await c0.getAccount(faucet.address)).sequence) < BigInt(fa.sequence) + BigInt(batches)) {
+      if (Date.now() > fundBy) throw new Error('the funding transactions were not committed within 2 minutes')
+      await sleep(200)
+    }
+    const fundedHeight = (await c0.getStatus()).height
     while ((await c0.getStatus()).finalHeight < fundedHeight) await sleep(200)
+    const unfunded = (await Promise.all(senders.map((s) => c0.getAccount(s.address)))).filter(
+      (a) => BigInt(a.balance.ugat) === 0n,
+    )
+    if (unfunded.length > 0) throw new Error(`${unfunded.length} senders were not funded`)
     const accts = await Promise.all(senders.map((s) => c0.getAccount(s.address)))
     const seq = accts.map((a) => BigInt(a.sequence))
     log(
@@ -442,6 +452,30 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     }
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * The client with its reads (`getStatus`, `getAccount`, `getBlock`) sent again, up to 10 times,
+ * when they do not reach the node (a keep-alive connection closed as it was reused).
+ */
+function retryingReads(client: GatherClient): GatherClient {
+  const reads = new Set(['getStatus', 'getAccount', 'getBlock'])
+  return new Proxy(client, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown
+      if (typeof name !== 'string' || !reads.has(name) || typeof value !== 'function') return value
+      return async (...args: unknown[]) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+          } catch (e) {
+            if (!/cannot reach the node/.test(String((e as Error).message)) || attempt >= 10) throw e
+            await sleep(100 * attempt)
+          }
+        }
+      }
+    },
+  })
 }
 
 /** How many times a broadcast is sent when the connection fails (not when the node answers). */

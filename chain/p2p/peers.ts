@@ -25,13 +25,18 @@ export class PeerManager {
   /** discovery rounds in a row after which we were connected to nobody new */
   private fruitlessRounds = 0
 
+  /** the bootstrap peers' ids */
+  private readonly bootstrapIds: ReadonlySet<string>
+
   /** `requestStatus` is the status exchange the handshake runs (request/response). */
   constructor(
     private readonly rt: P2pRuntime,
     private readonly scores: PeerScoreBook,
     private readonly bootstrap: readonly BootstrapPeer[],
     private readonly requestStatus: (peerId: string) => Promise<Status>,
-  ) {}
+  ) {
+    this.bootstrapIds = new Set(bootstrap.map((b) => b.peerId))
+  }
 
   /** Our libp2p peer id. */
   private get ownId(): string {
@@ -174,8 +179,9 @@ export class PeerManager {
     const id = peer.toString()
     this.peerStatus.delete(id)
     // a peer went: look for others at the next maintenance tick, but keep the backoff (a peer
-    // that comes and goes must not turn discovery back into a round every few seconds)
-    this.nextDiscovery = 0
+    // that comes and goes must not turn discovery back into a round every few seconds). A
+    // bootstrap peer is redialled by the maintenance tick anyway: no lookup for it.
+    if (!this.bootstrapIds.has(id)) this.nextDiscovery = 0
     this.rt.deps.metrics?.peers?.(this.connectedCount())
     this.rt.deps.onPeerConnection?.(id, false)
   }
@@ -285,7 +291,8 @@ export class PeerManager {
         if (dial !== undefined) dials.push(dial)
       }
       await Promise.allSettled(dials)
-      found = [...connectedIds(node)].some((p) => !before.has(p))
+      // a bootstrap peer back after a disconnect is the maintenance tick's redial, not discovery
+      found = [...connectedIds(node)].some((p) => !before.has(p) && !this.bootstrapIds.has(p))
     } catch (e) {
       this.rt.log.debug({ err: (e as Error).message }, 'dht discovery round failed')
     } finally {
