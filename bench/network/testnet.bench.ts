@@ -278,11 +278,12 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     }
     const fundedHeight = (await c0.getStatus()).height
     while ((await c0.getStatus()).finalHeight < fundedHeight) await sleep(200)
-    const unfunded = (await Promise.all(senders.map((s) => c0.getAccount(s.address)))).filter(
-      (a) => BigInt(a.balance.ugat) === 0n,
-    )
+    // the senders' accounts, 50 at a time (node 0's rate limit is 200 calls/s per client)
+    const accts: Awaited<ReturnType<GatherClient['getAccount']>>[] = []
+    for (let i = 0; i < senders.length; i += 50)
+      accts.push(...(await Promise.all(senders.slice(i, i + 50).map((s) => c0.getAccount(s.address)))))
+    const unfunded = accts.filter((a) => BigInt(a.balance.ugat) === 0n)
     if (unfunded.length > 0) throw new Error(`${unfunded.length} senders were not funded`)
-    const accts = await Promise.all(senders.map((s) => c0.getAccount(s.address)))
     const seq = accts.map((a) => BigInt(a.sequence))
     log(
       `testnet: ${senderCount} senders funded at height ${fundedHeight}; ${seconds} s of load at ${rate} tx/s`,
@@ -456,7 +457,8 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
 
 /**
  * The client with its reads (`getStatus`, `getAccount`, `getBlock`) sent again, up to 10 times,
- * when they do not reach the node (a keep-alive connection closed as it was reused).
+ * when they do not reach the node (a keep-alive connection closed as it was reused) or meet its
+ * per-client rate limit.
  */
 function retryingReads(client: GatherClient): GatherClient {
   const reads = new Set(['getStatus', 'getAccount', 'getBlock'])
@@ -469,7 +471,9 @@ function retryingReads(client: GatherClient): GatherClient {
           try {
             return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
           } catch (e) {
-            if (!/cannot reach the node/.test(String((e as Error).message)) || attempt >= 10) throw e
+            const message = String((e as Error).message)
+            // not reached, or over the node's per-client rate limit (our reads of 400 accounts)
+            if (!/cannot reach the node|rate limit exceeded/.test(message) || attempt >= 10) throw e
             await sleep(100 * attempt)
           }
         }
