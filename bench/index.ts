@@ -430,7 +430,10 @@ function testnetMarkdown(rep: TestnetReport): string {
           'load',
           `${r.offeredPerSec} tx/s offered for ${r.seconds} s: ${fmt(r.offered)} sent, ${fmt(r.submitted)} accepted, ${fmt(r.refused)} refused (${fmt(r.retried ?? 0)} broadcasts retried after a failed connection)`,
         ],
-        ['accepted → final / failed / lost', `${fmt(r.finalTxs)} / ${fmt(r.failedTxs)} / ${fmt(r.lost)}`],
+        [
+          'accepted → final / failed / late / lost',
+          `${fmt(r.finalTxs)} / ${fmt(r.failedTxs)} / ${r.late === undefined ? '–' : fmt(r.late)} / ${fmt(r.lost)}`,
+        ],
         ['final transactions', `${fmt(r.finalTxs)} = ${r.finalTxPerSec.toFixed(1)} tx/s`],
         [
           'submission → final, p50 / p99 / max',

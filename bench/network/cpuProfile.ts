@@ -44,7 +44,10 @@ export const SUBSYSTEMS: readonly { name: string; matches: (f: CallFrame) => boo
   { name: 'kad-dht', matches: (f) => f.url.includes('/@libp2p/kad-dht/') },
   { name: 'peer store', matches: (f) => f.url.includes('/@libp2p/peer-store/') },
   { name: 'gossipsub', matches: (f) => f.url.includes('/@libp2p/gossipsub/') },
-  { name: 'gossipsub heartbeat', matches: (f) => f.functionName === 'heartbeat' && f.url.includes('gossipsub') },
+  {
+    name: 'gossipsub heartbeat',
+    matches: (f) => f.functionName === 'heartbeat' && f.url.includes('gossipsub'),
+  },
   { name: 'noise (encryption)', matches: (f) => f.url.includes('/@chainsafe/libp2p-noise/') },
   { name: 'yamux (streams)', matches: (f) => f.url.includes('/@chainsafe/libp2p-yamux/') },
   { name: 'identify', matches: (f) => f.url.includes('/@libp2p/identify/') },
@@ -112,7 +115,9 @@ export function summarizeProfile(p: CpuProfile, lastSeconds?: number): ProfileSu
     const up = parent.get(id)
     const set = new Set(up === undefined ? [] : subsystemsOf(up))
     const f = byId.get(id)?.callFrame
-    if (f !== undefined) SUBSYSTEMS.forEach((sub, i) => sub.matches(f) && set.add(i))
+    if (f !== undefined) {
+      for (const [i, sub] of SUBSYSTEMS.entries()) if (sub.matches(f)) set.add(i)
+    }
     onStack.set(id, set)
     return set
   }
