@@ -12,7 +12,7 @@ import { verifyEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainErrorCode, isChainError } from '../chain/errors.js'
 import { hex } from '../chain/hex.js'
 import type { Logger } from '../chain/logger.js'
-import { P2pNetwork, peerIdOfNodeKey } from '../chain/p2p/index.js'
+import { P2pNetwork } from '../chain/p2p/index.js'
 import type { P2pMetrics, P2pOptions, Status, Verdict } from '../chain/p2p/types.js'
 import { signTx } from '../chain/tx/signTx.js'
 import { quorum } from '../consensus/finality.js'
@@ -88,10 +88,6 @@ export class NodeNetwork {
   private fromGossip = false
   /** peers found on another branch, skipped by sync until the time given (ms) */
   private readonly otherBranch = new Map<string, number>()
-  /** whether we were connected to every super node of the head `head` (forgotten on a peer change) */
-  private fullMesh: { head: Uint8Array; value: boolean } | undefined
-  /** node keys (hex) → libp2p peer ids */
-  private readonly peerIds = new Map<string, string>()
   /** offences already reported (offender/kind/at) */
   private readonly reported = new Set<string>()
   /** the group chains' blocks served to peers (node/groups) */
@@ -121,11 +117,8 @@ export class NodeNetwork {
         getBlocksByRange: (from, count) => this.blocksByRange(from, count),
         validateTx: (bytes) => this.validateTx(bytes),
         validateBlock: (bytes, from) => this.validateBlock(bytes, from),
-        validateVote: (bytes, from) => this.validateVote(bytes, from),
+        validateVote: (bytes) => this.validateVote(bytes),
         onPeerStatus: (peer, status) => this.onPeerStatus(peer, status),
-        onPeerConnection: () => {
-          this.fullMesh = undefined
-        },
         getGroupBlocks: (groupId, from, count) => this.groupBlocks?.(groupId, from, count) ?? [],
       },
     )
@@ -286,7 +279,7 @@ export class NodeNetwork {
     }
   }
 
-  private validateVote(bytes: Uint8Array, from: string): Verdict {
+  private validateVote(bytes: Uint8Array): Verdict {
     let vote: Vote
     try {
       vote = decodeVote(bytes)
@@ -294,8 +287,7 @@ export class NodeNetwork {
       return 'reject'
     }
     try {
-      const verdict = this.deps.node.addVote(vote)
-      return verdict === 'accept' && this.reachedEveryVoter(vote, from) ? 'keep' : verdict
+      return this.deps.node.addVote(vote)
     } catch (e) {
       return isChainError(e) ? 'reject' : 'ignore'
     } finally {
@@ -309,50 +301,6 @@ export class NodeNetwork {
         )
       }
     }
-  }
-
-  /**
-   * Whether relaying a vote would reach no super node that lacks it (docs/adr/013): it came
-   * straight from its signer, who publishes its votes to every peer it is connected to, and we
-   * are connected to every super node of the head it votes for, so the super nodes form one
-   * mesh and each already has it from the signer. A node connected to fewer super nodes (a
-   * follower, a validator on a partial mesh) relays as gossipsub always did; and every vote still
-   * reaches every node in the next header (`lastCommit`), where it counts for finality too.
-   */
-  private reachedEveryVoter(vote: Vote, from: string): boolean {
-    const chain = this.deps.node.chain
-    if (vote.height !== chain.head.height || this.peerIdOf(vote.validator) !== from) return false
-    return this.connectedToHeadSuperNodes()
-  }
-
-  /**
-   * Whether we are connected to every super node of the head (but ourselves); worked out once
-   * per head and again after a peer comes or goes (the list of connections is not cheap to get
-   * for every vote).
-   */
-  private connectedToHeadSuperNodes(): boolean {
-    const chain = this.deps.node.chain
-    const cached = this.fullMesh
-    if (cached !== undefined && Buffer.compare(cached.head, chain.head.hash) === 0) return cached.value
-    const connected = new Set(this.p2p.connectedPeers())
-    const own = this.deps.node.nodeKey?.publicKey
-    const value = chain.headSuperNodes.every(
-      (k) => (own !== undefined && Buffer.compare(k, own) === 0) || connected.has(this.peerIdOf(k)),
-    )
-    this.fullMesh = { head: chain.head.hash, value }
-    return value
-  }
-
-  /** A node key's libp2p peer id (the network key is the node key), cached. */
-  private peerIdOf(nodeKey: Uint8Array): string {
-    const key = hex(nodeKey)
-    let id = this.peerIds.get(key)
-    if (id === undefined) {
-      id = peerIdOfNodeKey(nodeKey)
-      if (this.peerIds.size >= 1024) this.peerIds.clear()
-      this.peerIds.set(key, id)
-    }
-    return id
   }
 
   /** A block for a height we have: the same proposer and slot with another hash is a double proposal. */
