@@ -5,8 +5,11 @@
  * without the transaction journal, same run) `bench/results/journal.json` + `.md`.
  *
  * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private|governance] [--quick]`
- * (testnet: `[--validators N] [--block-time MS] [--seconds S] [--rate TX_PER_S]`, default 21
- * validators, 3,000 ms blocks, 150 s at 20 tx/s)
+ * (testnet: `[--validators N] [--block-time MS] [--seconds S] [--rate TX_PER_S] [--idle-seconds S]
+ * [--idle-settle S] [--idle-only] [--cpu-prof DIR[:NODE]]`, default 21 validators, 2,000 ms
+ * blocks, 60 s idle starting 60 s after the first final blocks, then
+ * 150 s at 100 tx/s; `--idle-only` prints the idle figures and writes no results; `--cpu-prof`
+ * runs node NODE (default 1) under `node --cpu-prof`, its profile written to DIR at the end)
  * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`; the
  * rewards suite `bench/results/rewards.json` + `.md`; the messaging suite
  * `bench/results/messaging.json` + `.md`; the group-chain suite, on real `gather start` processes,
@@ -25,7 +28,12 @@ import { governanceMarkdown, runGovernanceBench } from './governance/governance.
 import { type GroupsBenchResult, runGroupsBench } from './groups/groups.bench.js'
 import { privateMarkdown, runPrivateGroupsBench } from './groups/private.bench.js'
 import { type MessagingBenchResult, runMessagingBench } from './messaging/messaging.bench.js'
-import { runTestnetBench, type TestnetBenchResult } from './network/testnet.bench.js'
+import {
+  runTestnetBench,
+  type TestnetBenchOptions,
+  type TestnetBenchResult,
+  testnetVerdicts,
+} from './network/testnet.bench.js'
 import { type JournalBenchResult, runJournalBench } from './rpc/journal.bench.js'
 import { type RpcBenchResult, runRpcBench } from './rpc/rpc.bench.js'
 import { runStakingBench, type StakingBenchResult } from './staking/staking.bench.js'
@@ -77,14 +85,27 @@ interface ChainCoreReport {
   }
 }
 
+/** The testnet suite's own arguments. */
+type TestnetArgs = Pick<
+  TestnetBenchOptions,
+  | 'validators'
+  | 'blockTimeMs'
+  | 'seconds'
+  | 'rate'
+  | 'idleSeconds'
+  | 'idleSettleSeconds'
+  | 'idleOnly'
+  | 'cpuProf'
+>
+
 function parseArgs(argv: string[]): {
   only: SuiteName[]
   quick: boolean
-  testnet: { validators?: number; blockTimeMs?: number; seconds?: number; rate?: number }
+  testnet: TestnetArgs
 } {
   let only: SuiteName[] = [...SUITES]
   let quick = false
-  const testnet: { validators?: number; blockTimeMs?: number; seconds?: number; rate?: number } = {}
+  const testnet: TestnetArgs = {}
   const whole = (name: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v)
     if (!Number.isInteger(n) || n < min || n > max)
@@ -103,6 +124,18 @@ function parseArgs(argv: string[]): {
       testnet.seconds = whole(a, argv[++i], 10, 3_600)
     } else if (a === '--rate') {
       testnet.rate = whole(a, argv[++i], 1, 10_000)
+    } else if (a === '--idle-seconds') {
+      testnet.idleSeconds = whole(a, argv[++i], 5, 3_600)
+    } else if (a === '--idle-settle') {
+      testnet.idleSettleSeconds = whole(a, argv[++i], 0, 3_600)
+    } else if (a === '--idle-only') {
+      testnet.idleOnly = true
+    } else if (a === '--cpu-prof') {
+      // --cpu-prof DIR[:NODE]: node NODE (default 1) runs under node --cpu-prof
+      const v = argv[++i] ?? ''
+      const m = /^(.+?)(?::(\d+))?$/.exec(v)
+      if (m === null) throw new Error(`--cpu-prof takes DIR[:NODE], got "${v}"`)
+      testnet.cpuProf = { dir: resolve(m[1]!), node: m[2] === undefined ? 1 : Number(m[2]) }
     } else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? argv[++i] : a.slice('--only='.length)
       const names = (v ?? '').split(',').filter((x) => x !== '')
@@ -520,8 +553,20 @@ function testnetMarkdown(rep: TestnetReport): string {
         ['validators (processes)', String(r.validators)],
         ['block time', `${r.blockTimeMs} ms`],
         [
+          'idle CPU per node, median / max (% of one core)',
+          `${r.idle.cpuPct.median.toFixed(2)} / ${r.idle.cpuPct.max.toFixed(2)} % (all nodes ${r.idle.cpuPct.total.toFixed(1)} %; ${r.idle.seconds.toFixed(0)} s, load average ${r.idle.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} → ${r.idle.loadAverage.end.map((x) => x.toFixed(2)).join(' ')})`,
+        ],
+        [
+          'idle blocks / slots (missed)',
+          `${fmt(r.idle.blocks)} / ${fmt(r.idle.slots)} (${(r.idle.missedSlotRate * 100).toFixed(1)} %)`,
+        ],
+        [
           'load',
-          `${r.offeredPerSec} tx/s offered for ${r.seconds} s (${fmt(r.submitted)} accepted, ${fmt(r.refused)} refused)`,
+          `${r.offeredPerSec} tx/s offered for ${r.seconds} s: ${fmt(r.offered)} sent, ${fmt(r.submitted)} accepted, ${fmt(r.refused)} refused (${fmt(r.retried ?? 0)} broadcasts retried after a failed connection)`,
+        ],
+        [
+          'accepted → final / failed / late / lost',
+          `${fmt(r.finalTxs)} / ${fmt(r.failedTxs)} / ${r.late === undefined ? '–' : fmt(r.late)} / ${fmt(r.lost)}`,
         ],
         ['final transactions', `${fmt(r.finalTxs)} = ${r.finalTxPerSec.toFixed(1)} tx/s`],
         [
@@ -537,6 +582,12 @@ function testnetMarkdown(rep: TestnetReport): string {
         ],
       ],
     ),
+    '',
+    'Against issue 17 (21 validators, 2 s blocks, 100 tx/s for 150 s):',
+    '',
+    ...testnetVerdicts(r),
+    '',
+    `Idle CPU per node, in node order (% of one core): ${r.idle.cpuPctPerNode.map((x) => x.toFixed(2)).join(', ')}.`,
     '',
     ...r.notes.map((n) => `- ${n}`),
     '',
@@ -973,19 +1024,27 @@ async function main(): Promise<void> {
     console.log('\n=== testnet ===')
     const start = os.loadavg()
     const result = await runTestnetBench(
-      quick ? { validators: 4, seconds: 30, rate: 20, ...testnet } : testnet,
+      quick
+        ? { validators: 4, seconds: 30, rate: 20, idleSeconds: 15, idleSettleSeconds: 5, ...testnet }
+        : testnet,
     )
-    const rep: TestnetReport = {
-      date: new Date().toISOString(),
-      quick,
-      machine: { ...report.machine, loadAverage: { start, end: os.loadavg() } },
-      result,
+    if (testnet.idleOnly === true) {
+      // a look at idle CPU (e.g. with --cpu-prof), not the suite's record: nothing is written
+      console.log(JSON.stringify({ loadAverage: { start, end: os.loadavg() }, idle: result.idle }, null, 2))
+      console.log(testnetVerdicts(result).join('\n'))
+    } else {
+      const rep: TestnetReport = {
+        date: new Date().toISOString(),
+        quick,
+        machine: { ...report.machine, loadAverage: { start, end: os.loadavg() } },
+        result,
+      }
+      const md = testnetMarkdown(rep)
+      await writeFile(join(resultsDir, 'testnet.json'), `${JSON.stringify(rep, null, 2)}\n`)
+      await writeFile(join(resultsDir, 'testnet.md'), md)
+      console.log(`\n${md}`)
+      console.log(`wrote ${join(resultsDir, 'testnet.json')} and ${join(resultsDir, 'testnet.md')}`)
     }
-    const md = testnetMarkdown(rep)
-    await writeFile(join(resultsDir, 'testnet.json'), `${JSON.stringify(rep, null, 2)}\n`)
-    await writeFile(join(resultsDir, 'testnet.md'), md)
-    console.log(`\n${md}`)
-    console.log(`wrote ${join(resultsDir, 'testnet.json')} and ${join(resultsDir, 'testnet.md')}`)
   }
 
   if (only.includes('groups')) {

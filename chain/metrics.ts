@@ -93,7 +93,7 @@ export class NodeMetrics {
   })
   readonly gossipIn = new Counter({
     name: 'gather_p2p_gossip_in_total',
-    help: 'Gossip messages received, by topic (tx, block, vote, group) and verdict (accept, ignore, reject)',
+    help: 'Gossip messages received, by topic (tx, block, vote, group) and verdict (accept, keep, ignore, reject)',
     labelNames: ['topic', 'verdict'] as const,
     registers: [this.registry],
   })

@@ -33,6 +33,8 @@ export interface RunOptions {
     listen: { host: string; port: number }
     bootstrap: string[]
     evidenceSigner?: NodeNetworkOptions['evidenceSigner']
+    /** `--p2p-mesh`, `--p2p-heartbeat`, `--p2p-dht-alpha`, `--p2p-ping-interval` */
+    tuning?: NodeNetworkOptions['tuning']
   }
   /** the group chains this node hosts besides those it produces, and who pays for anchoring */
   groups?: GroupHostOptions
@@ -75,6 +77,7 @@ export async function runNode(o: RunOptions): Promise<void> {
         port: o.p2p.listen.port,
         bootstrap: o.p2p.bootstrap,
         ...(signer === undefined ? {} : { evidenceSigner: signer }),
+        ...(o.p2p.tuning === undefined ? {} : { tuning: o.p2p.tuning }),
       },
       { node, log: o.log, metrics: metrics.p2p },
     )

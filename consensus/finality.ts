@@ -54,9 +54,33 @@ export function verifyVote(chainId: string, vote: Vote, superNodes: readonly Uin
       `vote by ${hex(vote.validator)}, not a super node of block ${vote.height}`,
     )
   }
-  if (!verifyEd25519(vote.validator, voteSignBytes(chainId, vote.height, vote.blockHash), vote.signature)) {
+  if (!isVoteSignatureValid(chainId, vote)) {
     throw new ChainError(VoteErrorCode.BAD_SIGNATURE, `bad vote signature by ${hex(vote.validator)}`)
   }
+}
+
+/** Signatures already verified (their inputs as one key), oldest first; bounded. */
+const verifiedVotes = new Set<string>()
+/** 64 blocks of 21 super nodes, twice over: a vote is re-checked when its block's header carries it. */
+const VERIFIED_VOTES_MAX = 4096
+
+/**
+ * Whether a vote's ed25519 signature is valid, remembering the valid ones: the same vote is
+ * checked when it arrives by gossip, again when the next header carries it (`lastCommit`, on
+ * the proposer and on every importer), and each check cost a curve operation (docs/adr/013).
+ * The key holds every input of the check, so the answer is the one the curve would give.
+ */
+function isVoteSignatureValid(chainId: string, vote: Vote): boolean {
+  const key = `${chainId}/${vote.height}/${Buffer.from(vote.blockHash).toString('base64')}/${Buffer.from(vote.validator).toString('base64')}/${Buffer.from(vote.signature).toString('base64')}`
+  if (verifiedVotes.has(key)) return true
+  if (!verifyEd25519(vote.validator, voteSignBytes(chainId, vote.height, vote.blockHash), vote.signature))
+    return false
+  verifiedVotes.add(key)
+  if (verifiedVotes.size > VERIFIED_VOTES_MAX) {
+    const oldest = verifiedVotes.values().next().value
+    if (oldest !== undefined) verifiedVotes.delete(oldest)
+  }
+  return true
 }
 
 /**

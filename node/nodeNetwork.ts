@@ -13,7 +13,7 @@ import { ChainErrorCode, isChainError } from '../chain/errors.js'
 import { hex } from '../chain/hex.js'
 import type { Logger } from '../chain/logger.js'
 import { P2pNetwork } from '../chain/p2p/index.js'
-import type { P2pMetrics, Status, Verdict } from '../chain/p2p/types.js'
+import type { P2pMetrics, P2pOptions, Status, Verdict } from '../chain/p2p/types.js'
 import { signTx } from '../chain/tx/signTx.js'
 import { quorum } from '../consensus/finality.js'
 import { forkChoice } from '../consensus/forkChoice.js'
@@ -37,7 +37,12 @@ export interface NodeNetworkOptions {
    * the node only logs what it saw.
    */
   evidenceSigner?: { address: string; privateKey: Uint8Array; publicKey: Uint8Array }
+  /** gossipsub mesh and heartbeat, kad-dht concurrency, ping interval (defaults: chain/p2p, docs/adr/013) */
+  tuning?: P2pTuning
 }
+
+/** The network parameters an operator may set (`gather start --p2p-mesh …`); the rest are fixed. */
+export type P2pTuning = Pick<P2pOptions, 'gossipMesh' | 'gossipHeartbeatMs' | 'dhtAlpha' | 'pingIntervalMs'>
 
 /** Largest message on a group topic: a group block of 1 MiB of transactions and its envelope. */
 export const GROUP_GOSSIP_MAX_BYTES = 1024 * 1024 + 64 * 1024
@@ -103,6 +108,7 @@ export class NodeNetwork {
         bootstrap: opts.bootstrap ?? [],
         ...(opts.dht === undefined ? {} : { dht: opts.dht }),
         maxMessageBytes: { group: GROUP_GOSSIP_MAX_BYTES },
+        ...opts.tuning,
       },
       {
         logger: deps.log,

@@ -131,6 +131,35 @@ describe('p2p network: lifecycle', () => {
           new P2pNetwork({ chainId: CHAIN_ID, privateKey: new Uint8Array(32), requestTimeoutMs: 0 }, deps),
         'requestTimeoutMs must be a positive integer',
       ],
+      [
+        'mesh out of order',
+        () =>
+          new P2pNetwork(
+            { chainId: CHAIN_ID, privateKey: new Uint8Array(32), gossipMesh: { D: 8, Dhi: 6 } },
+            deps,
+          ),
+        'gossipMesh needs Dlo <= D <= Dhi, got Dlo 3, D 8, Dhi 6',
+      ],
+      [
+        'zero mesh',
+        () =>
+          new P2pNetwork(
+            { chainId: CHAIN_ID, privateKey: new Uint8Array(32), gossipMesh: { Dlazy: 0 } },
+            deps,
+          ),
+        'gossipMesh.Dlazy must be a positive integer',
+      ],
+      [
+        'zero heartbeat',
+        () =>
+          new P2pNetwork({ chainId: CHAIN_ID, privateKey: new Uint8Array(32), gossipHeartbeatMs: 0 }, deps),
+        'gossipHeartbeatMs must be a positive integer',
+      ],
+      [
+        'fractional alpha',
+        () => new P2pNetwork({ chainId: CHAIN_ID, privateKey: new Uint8Array(32), dhtAlpha: 1.5 }, deps),
+        'dhtAlpha must be a positive integer',
+      ],
     ]
     for (const [name, make, message] of bad) {
       expect({

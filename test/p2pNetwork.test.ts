@@ -142,6 +142,43 @@ describe('p2p network: discovery and gossip', () => {
     }
   })
 
+  test("a validator's 'keep' delivers a message without relaying it and costs the sender nothing", async () => {
+    const peers: TestPeer[] = []
+    try {
+      // a line a - b - c without the DHT, so that c hears a only through b's relay
+      const b = await startPeer({
+        opts: { dht: false },
+        verdict: (_kind, text) => (text.startsWith('kept') ? 'keep' : 'accept'),
+      })
+      peers.push(b)
+      const a = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
+      peers.push(a)
+      const c = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
+      peers.push(c)
+      await waitFor(
+        'a and b mesh',
+        () => a.net.meshPeers('vote').includes(b.id) && b.net.meshPeers('vote').includes(a.id),
+      )
+      await waitFor(
+        'b and c mesh',
+        () => c.net.meshPeers('vote').includes(b.id) && b.net.meshPeers('vote').includes(c.id),
+      )
+      expect(a.net.connectedPeers()).not.toContain(c.id)
+      await a.net.publishVote(new TextEncoder().encode('kept-1'))
+      await waitFor('b got kept-1', () => b.received.vote.includes('kept-1'))
+      // no wait for kept-1 not to come: b judged it before relayed-1 was sent, and a message b
+      // keeps is neither relayed nor kept for gossip, and c hears a only through b
+      await a.net.publishVote(new TextEncoder().encode('relayed-1'))
+      await waitFor('c got relayed-1 through b', () => c.received.vote.includes('relayed-1'))
+      expect(b.received.vote).toEqual(['kept-1', 'relayed-1'])
+      expect(c.received.vote).toEqual(['relayed-1'])
+      expect(b.counters.get('gossipIn:vote:keep')).toBe(1)
+      expect(b.net.peerScore(a.id)).toBe(0)
+    } finally {
+      await stopAll(peers)
+    }
+  })
+
   test('a message above the receiver limit is rejected before its validator and penalised', async () => {
     const peers: TestPeer[] = []
     const seen: number[] = []

@@ -245,8 +245,27 @@ describe('`gather testnet`', () => {
         /got "\/dns4\/x\/p2p\/abc"/,
       ],
       [['--p2p-listen', '127.0.0.1:1', '--bootstrap', peer.replace('26701', '99999')], /--bootstrap entries/],
+      [
+        ['--p2p-mesh', '4,3,6,3'],
+        /--p2p-mesh, --p2p-heartbeat, --p2p-dht-alpha and --p2p-ping-interval need --p2p-listen/,
+      ],
+      [['--p2p-listen', '127.0.0.1:1', '--p2p-mesh', '8,3,6,3'], /--p2p-mesh needs Dlo <= D <= Dhi/],
+      [['--p2p-listen', '127.0.0.1:1', '--p2p-heartbeat', '50'], /--p2p-heartbeat \(milliseconds\) must be/],
       // valid options: the next complaint is the missing home
       [['--p2p-listen', '127.0.0.1:1', '--bootstrap', `${peer},${peer}`], /no genesis at /],
+      [
+        [
+          '--p2p-listen',
+          '127.0.0.1:1',
+          '--p2p-mesh',
+          '6,4,12,6',
+          '--p2p-heartbeat',
+          '700',
+          '--p2p-dht-alpha',
+          '10',
+        ],
+        /no genesis at /,
+      ],
     ]
     for (const [args, message] of cases) {
       const r = await runCli(['start', '--home', home, ...args])

@@ -1,16 +1,25 @@
 /**
- * A 21-validator network on this machine (issue 5): `gather testnet --validators 21` (21 real
- * `gather start` processes on 127.0.0.1) under a steady load of signed transfers for several
- * minutes. Measures final transactions per second, the time from submission to finality
- * (p50/p99), the missed-slot rate and the memory of each node.
+ * A 21-validator network on this machine (issue 17, item 5): `gather testnet --validators 21`
+ * (21 real `gather start` processes on 127.0.0.1), first idle, then under a steady load of signed
+ * transfers. Measures each node's CPU while the chain produces empty blocks, then final
+ * transactions per second, the time from submission to finality (p50/p99), whether every
+ * accepted transaction became final, the missed-slot rate and the memory of each node.
+ *
+ * Idle CPU: each node process's utime + stime from /proc/<pid>/stat over the idle window, as a
+ * share of one core; nothing but the producers runs then (no RPC polling).
  *
  * Finality time: node 0 is polled every 100 ms; a block's final time is the first poll that saw
  * the final height reach it; a transaction's latency is its block's final time minus the moment
  * it was accepted by `tx_broadcast`.
+ *
+ * The load generator is a set of wallets: each sender has at most one transaction in flight and
+ * takes the next sequence only once the node accepted the last one, so a refusal is a real
+ * refusal (never one of our own sequence gaps).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import os, { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deriveAccountKey, TEST_MNEMONIC } from '../../chain/crypto/hd.js'
@@ -18,6 +27,15 @@ import { signTx, transferMessage } from '../../chain/tx/signTx.js'
 import { GatherClient } from '../../rpc/client.js'
 
 const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../cli/index.js')
+
+/** Issue 17's targets for 21 validators with 2 s blocks. */
+export const TESTNET_TARGETS = {
+  idleCpuPct: 2,
+  missedSlotRate: 0.02,
+  p50Ms: 6_000,
+  p99Ms: 12_000,
+  lost: 0,
+} as const
 
 export interface TestnetBenchOptions {
   validators?: number
@@ -28,7 +46,26 @@ export interface TestnetBenchOptions {
   rate?: number
   senders?: number
   basePort?: number
+  /** seconds of the idle window (empty blocks) before the load */
+  idleSeconds?: number
+  /** seconds from the first final blocks to the idle window (start-up work: syncs, meshes, DHT) */
+  idleSettleSeconds?: number
+  /** measure idle only: no funding, no load */
+  idleOnly?: boolean
+  /** run one node under `node --cpu-prof` (its profile is written here when the testnet stops) */
+  cpuProf?: { node: number; dir: string }
   log?: (line: string) => void
+}
+
+export interface IdleResult {
+  seconds: number
+  /** each node's CPU over the window, % of one core, in node order */
+  cpuPctPerNode: number[]
+  cpuPct: { median: number; max: number; total: number }
+  loadAverage: { start: number[]; end: number[] }
+  blocks: number
+  slots: number
+  missedSlotRate: number
 }
 
 export interface TestnetBenchResult {
@@ -36,11 +73,21 @@ export interface TestnetBenchResult {
   blockTimeMs: number
   seconds: number
   offeredPerSec: number
+  /** transactions sent (each an accepted or a refused `tx_broadcast`) */
+  offered: number
   submitted: number
   refused: number
+  /** broadcasts sent again because they did not reach the node (no answer, not a refusal) */
+  retried: number
   /** why submissions were refused: error message (numbers and hashes masked) → count */
   refusedWhy: Record<string, number>
   finalTxs: number
+  /** accepted transactions in a final block whose messages failed (fee charged) */
+  failedTxs: number
+  /** accepted transactions in no block of node 0's chain by the end of the wait */
+  lost: number
+  /** accepted transactions committed on node 0 but not final by the end of the wait */
+  late?: number
   finalTxPerSec: number
   latencyMs: { p50: number; p99: number; max: number }
   blocks: number
@@ -48,6 +95,7 @@ export interface TestnetBenchResult {
   missedSlotRate: number
   finalLagBlocks: { median: number; max: number }
   rssMiB: { median: number; max: number; total: number }
+  idle: IdleResult
   notes: string[]
 }
 
@@ -65,20 +113,70 @@ async function rssMiB(pid: number): Promise<number> {
   return m === null ? 0 : Number(m[1]) / 1024
 }
 
+/** utime + stime of a process in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
+async function cpuTicks(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  // the command name (field 2) may hold spaces: count from the closing parenthesis
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
+}
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const TICKS_PER_SECOND = 100
+
 function childPids(parent: number): Promise<number[]> {
   return readFile(`/proc/${parent}/task/${parent}/children`, 'utf8')
     .then((t) => t.trim().split(/\s+/).filter(Boolean).map(Number))
     .catch(() => [])
 }
 
+/** Slots without a block over the blocks `from..to` of node 0 (none when fewer than two). */
+async function slotsOf(
+  c: GatherClient,
+  from: number,
+  to: number,
+): Promise<{ blocks: number; slots: number; missedSlotRate: number }> {
+  if (to < from) return { blocks: 0, slots: 0, missedSlotRate: 0 }
+  const first = (await c.getBlock({ height: from })).header.slot
+  const last = (await c.getBlock({ height: to })).header.slot
+  const blocks = to - from + 1
+  const slots = last - first + 1
+  return { blocks, slots, missedSlotRate: slots > 0 ? (slots - blocks) / slots : 0 }
+}
+
+/** Each node's CPU over `seconds` while nothing but the chain runs, with the blocks made meanwhile. */
+async function measureIdle(pids: number[], c0: GatherClient, seconds: number): Promise<IdleResult> {
+  const fromHeight = (await c0.getStatus()).height
+  const start = os.loadavg()
+  const before = await Promise.all(pids.map(cpuTicks))
+  const t0 = performance.now()
+  await sleep(seconds * 1000)
+  const after = await Promise.all(pids.map(cpuTicks))
+  const elapsed = (performance.now() - t0) / 1000
+  const end = os.loadavg()
+  const toHeight = (await c0.getStatus()).height
+  const pct = pids.map((_, i) => ((after[i]! - before[i]!) / TICKS_PER_SECOND / elapsed) * 100)
+  return {
+    seconds: elapsed,
+    cpuPctPerNode: pct,
+    cpuPct: { median: quantile(pct, 0.5), max: quantile(pct, 1), total: pct.reduce((a, b) => a + b, 0) },
+    loadAverage: { start, end },
+    ...(await slotsOf(c0, fromHeight + 1, toHeight)),
+  }
+}
+
 export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<TestnetBenchResult> {
   const log = opts.log ?? ((l: string) => console.log(l))
   const validators = opts.validators ?? 21
-  const blockTimeMs = opts.blockTimeMs ?? 3000
+  const blockTimeMs = opts.blockTimeMs ?? 2000
   const seconds = opts.seconds ?? 150
-  const rate = opts.rate ?? 20
-  const senderCount = opts.senders ?? 40
+  const rate = opts.rate ?? 100
+  // one transaction in flight per sender: enough senders that a few seconds of latency still
+  // leave free ones at the offered rate
+  const senderCount = opts.senders ?? Math.max(40, rate * 4)
   const basePort = opts.basePort ?? 31_000
+  const idleSeconds = opts.idleSeconds ?? 60
+  const idleSettleSeconds = opts.idleSettleSeconds ?? 60
   const dir = await mkdtemp(join(tmpdir(), 'gather-bench-testnet-'))
   let child: ChildProcess | undefined
   try {
@@ -97,6 +195,9 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
         String(basePort),
         '--log-level',
         'warn',
+        ...(opts.cpuProf === undefined
+          ? []
+          : ['--cpu-prof-node', String(opts.cpuProf.node), '--cpu-prof-dir', opts.cpuProf.dir]),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
@@ -118,7 +219,8 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       nodes: { rpc: string }[]
     }
     const clients = manifest.nodes.map((n) => new GatherClient(n.rpc, { timeoutMs: 30_000 }))
-    const c0 = clients[0]!
+    // the bench's own reads of node 0 are retried when they do not reach it
+    const c0 = retryingReads(clients[0]!)
     log(`testnet: ${validators} validators up; waiting for finality to start`)
     const finalBy = Date.now() + 240_000
     while ((await c0.getStatus()).finalHeight < 3) {
@@ -130,6 +232,22 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       }
       await sleep(200)
     }
+    // the nodes in manifest order (gather testnet starts them in that order)
+    const pids = await childPids(child.pid as number)
+    // start-up work (first syncs, meshes, the DHT's first lookups) goes on after the first final
+    // blocks: idle is measured once it has settled
+    await sleep(idleSettleSeconds * 1000)
+    log(
+      `testnet: idle for ${idleSeconds} s (load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')})`,
+    )
+    const idle = await measureIdle(pids, c0, idleSeconds)
+    log(
+      `testnet: idle CPU per node median ${idle.cpuPct.median.toFixed(2)} %, max ${idle.cpuPct.max.toFixed(2)} % of a core; load average ${idle.loadAverage.end.map((x) => x.toFixed(2)).join(' ')}`,
+    )
+    if (opts.idleOnly === true) return idleOnlyResult(validators, blockTimeMs, idle, await rssOf(pids))
 
     const faucet = await deriveAccountKey(TEST_MNEMONIC, manifest.faucet.index)
     const senders = await Promise.all(
@@ -137,8 +255,8 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     )
     // fund the senders from the faucet, 32 transfers per transaction (the message limit)
     const fa = await c0.getAccount(faucet.address)
-    let fundedHeight = 0
-    for (let i = 0; i * 32 < senders.length; i++) {
+    const batches = Math.ceil(senders.length / 32)
+    for (let i = 0; i < batches; i++) {
       const fund = signTx(
         {
           messages: senders
@@ -152,12 +270,22 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
         faucet.privateKey,
         faucet.publicKey,
       )
-      const funded = await c0.broadcastCommit(fund, 60_000)
-      if (funded.code !== 0) throw new Error(`funding failed: ${funded.log}`)
-      fundedHeight = funded.height
+      await broadcastRetrying(clients[0]!, fund, () => undefined)
     }
+    // every funding transaction committed (the faucet's sequence moved past them), then final
+    const fundBy = Date.now() + 120_000
+    while (BigInt((await c0.getAccount(faucet.address)).sequence) < BigInt(fa.sequence) + BigInt(batches)) {
+      if (Date.now() > fundBy) throw new Error('the funding transactions were not committed within 2 minutes')
+      await sleep(200)
+    }
+    const fundedHeight = (await c0.getStatus()).height
     while ((await c0.getStatus()).finalHeight < fundedHeight) await sleep(200)
-    const accts = await Promise.all(senders.map((s) => c0.getAccount(s.address)))
+    // the senders' accounts, 50 at a time (node 0's rate limit is 200 calls/s per client)
+    const accts: Awaited<ReturnType<GatherClient['getAccount']>>[] = []
+    for (let i = 0; i < senders.length; i += 50)
+      accts.push(...(await Promise.all(senders.slice(i, i + 50).map((s) => c0.getAccount(s.address)))))
+    const unfunded = accts.filter((a) => BigInt(a.balance.ugat) === 0n)
+    if (unfunded.length > 0) throw new Error(`${unfunded.length} senders were not funded`)
     const seq = accts.map((a) => BigInt(a.sequence))
     log(
       `testnet: ${senderCount} senders funded at height ${fundedHeight}; ${seconds} s of load at ${rate} tx/s`,
@@ -186,109 +314,150 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     const startHeight = (await c0.getStatus()).height
     const submittedAt = new Map<string, number>()
     let refused = 0
+    let offered = 0
     const refusedWhy: Record<string, number> = {}
+    // senders with nothing in flight, in the order they became free
+    const free: number[] = senders.map((_, i) => i)
+    let starved = 0
+    let retried = 0
+    let resynced = 0
     const t0 = performance.now()
-    let sent = 0
-    const inflight: Promise<void>[] = []
+    const inflight = new Set<Promise<void>>()
+    const send = (i: number): void => {
+      const s = senders[i]!
+      const raw = signTx(
+        {
+          messages: [transferMessage(s.address, faucet.address, 1n)],
+          chainId: manifest.chainId,
+          accountNumber: BigInt(accts[i]!.accountNumber),
+          sequence: seq[i]!,
+          fee: 1_000n,
+        },
+        s.privateKey,
+        s.publicKey,
+      )
+      // a wallet talks to one node: sender i always uses node i mod N
+      const client = clients[i % clients.length]!
+      offered++
+      const firstTry = performance.now()
+      const p = broadcastRetrying(client, raw, () => retried++)
+        .then((answer) => {
+          // an answer to a retry may say the first try got in (it was accepted then: its time)
+          submittedAt.set(txHash(raw), answer === 'accepted' ? performance.now() : firstTry)
+          // the next sequence only once this one is in
+          seq[i] = seq[i]! + 1n
+        })
+        .catch((e: unknown) => {
+          refused++
+          // the node wants an earlier sequence: it no longer holds one this sender had sent
+          // (a refusal, and those transactions show as lost); like a wallet, go on from the
+          // node's sequence rather than send this one forever
+          const mismatch = /sequence mismatch.*expected (\d+), got (\d+)/.exec(String((e as Error).message))
+          if (mismatch !== null && BigInt(mismatch[1]!) < BigInt(mismatch[2]!)) {
+            seq[i] = BigInt(mismatch[1]!)
+            resynced++
+          }
+          const why = String((e as Error).message ?? e)
+            .replace(/[0-9A-Fa-f]{16,}/g, '…')
+            .replace(/gat1[0-9a-z]{38}/g, 'gat1…')
+            .replace(/\d+/g, 'N')
+            .slice(0, 120)
+          refusedWhy[why] = (refusedWhy[why] ?? 0) + 1
+        })
+        .finally(() => {
+          inflight.delete(p)
+          free.push(i)
+        })
+      inflight.add(p)
+    }
     while (performance.now() - t0 < seconds * 1000) {
       const due = Math.floor(((performance.now() - t0) / 1000) * rate)
-      while (sent < due) {
-        const i = sent % senderCount
-        const s = senders[i]!
-        const raw = signTx(
-          {
-            messages: [transferMessage(s.address, faucet.address, 1n)],
-            chainId: manifest.chainId,
-            accountNumber: BigInt(accts[i]!.accountNumber),
-            sequence: seq[i]!,
-            fee: 1_000n,
-          },
-          s.privateKey,
-          s.publicKey,
-        )
-        seq[i] = seq[i]! + 1n
-        // a wallet talks to one node: sender i always uses node i mod N, so its sequences reach
-        // that node in order (spread over nodes, n+1 could arrive before gossip brought n)
-        const client = clients[i % clients.length]!
-        sent++
-        inflight.push(
-          client
-            .broadcast(raw)
-            .then((r) => {
-              submittedAt.set(r.hash.toUpperCase(), performance.now())
-            })
-            .catch((e: unknown) => {
-              refused++
-              // like a wallet, take the sequence the node expects and go on from there (one
-              // lost submission must not make every later one of this sender a gap)
-              const expected = /sequence mismatch.*expected (\d+)/.exec(String((e as Error).message))
-              if (expected !== null) seq[i] = BigInt(expected[1]!)
-              const why = String((e as Error).message ?? e)
-                .replace(/[0-9A-Fa-f]{16,}/g, '…')
-                .replace(/gat1[0-9a-z]{38}/g, 'gat1…')
-                .replace(/\d+/g, 'N')
-                .slice(0, 120)
-              refusedWhy[why] = (refusedWhy[why] ?? 0) + 1
-            }),
-        )
+      while (offered < due) {
+        const i = free.shift()
+        if (i === undefined) {
+          starved++
+          break
+        }
+        send(i)
       }
-      await sleep(20)
+      await sleep(10)
     }
     await Promise.all(inflight)
     const loadEnd = performance.now()
-    // let the last ones become final
     const endHeight = (await c0.getStatus()).height
-    while (lastFinal < endHeight + 2 && performance.now() - loadEnd < 60_000) await sleep(200)
-    polling = false
-    await poller
 
-    // which block included each transaction, and when that block became final
+    // which final block included each accepted transaction, and when it became final; wait
+    // (up to a minute) until every accepted one is in a final block
     const latencies: number[] = []
-    let finalTxs = 0
-    let blocks = 0
-    let firstSlot = -1
-    let lastSlot = -1
-    for (let h = startHeight + 1; h <= Math.min(lastFinal, endHeight); h++) {
-      const b = await c0.getBlock({ height: h })
-      blocks++
-      if (firstSlot < 0) firstSlot = b.header.slot
-      lastSlot = b.header.slot
-      const { createHash } = await import('node:crypto')
-      for (const tx of b.txs) {
-        const hash = createHash('sha256').update(Buffer.from(tx, 'base64')).digest('hex').toUpperCase()
-        const at = submittedAt.get(hash)
-        const fin = finalAt.get(h)
-        if (at === undefined || fin === undefined) continue
-        finalTxs++
-        latencies.push(fin - at)
+    const included = new Set<string>()
+    let failedTxs = 0
+    let scanned = startHeight
+    const scanFinal = async (): Promise<void> => {
+      for (let h = scanned + 1; h <= lastFinal; h++) {
+        const b = await c0.getBlock({ height: h })
+        for (const r of b.results) {
+          const at = submittedAt.get(r.hash)
+          if (at === undefined || included.has(r.hash)) continue
+          included.add(r.hash)
+          if (r.code !== 0) failedTxs++
+          const fin = finalAt.get(h)
+          if (fin !== undefined) latencies.push(fin - at)
+        }
+        scanned = h
       }
     }
-    const slots = lastSlot - firstSlot + 1
-    const pids = await childPids(child.pid as number)
-    const rss = await Promise.all(pids.map(rssMiB))
+    for (;;) {
+      await scanFinal()
+      const waited = performance.now() - loadEnd
+      if ((included.size >= submittedAt.size && lastFinal >= endHeight + 2) || waited > 60_000) break
+      await sleep(500)
+    }
+    polling = false
+    await poller
+    const window = await slotsOf(c0, startHeight + 1, endHeight)
+    const rss = await rssOf(pids)
+    // accepted but not in a final block: committed on node 0 above the final height (late, not
+    // lost), or nowhere on node 0's chain (lost)
+    let late = 0
+    for (const hash of submittedAt.keys()) {
+      if (included.has(hash)) continue
+      const found = await c0.getTx(hash).then(
+        () => true,
+        () => false,
+      )
+      if (found) late++
+    }
+    const lost = submittedAt.size - included.size - late
     const result: TestnetBenchResult = {
       validators,
       blockTimeMs,
       seconds,
       offeredPerSec: rate,
+      offered,
       submitted: submittedAt.size,
       refused,
+      retried,
       refusedWhy,
-      finalTxs,
-      finalTxPerSec: finalTxs / seconds,
+      finalTxs: included.size,
+      failedTxs,
+      lost,
+      late,
+      finalTxPerSec: included.size / seconds,
       latencyMs: {
         p50: quantile(latencies, 0.5),
         p99: quantile(latencies, 0.99),
         max: quantile(latencies, 1),
       },
-      blocks,
-      slots,
-      missedSlotRate: slots > 0 ? (slots - blocks) / slots : 0,
+      ...window,
       finalLagBlocks: { median: quantile(lags, 0.5), max: quantile(lags, 1) },
-      rssMiB: { median: quantile(rss, 0.5), max: quantile(rss, 1), total: rss.reduce((a, b) => a + b, 0) },
+      rssMiB: rss,
+      idle,
       notes: [
         `${validators} \`gather start\` processes started by \`gather testnet\` on this one machine (2 cores shared by all of them and the load generator), ${blockTimeMs} ms blocks.`,
-        `${senderCount} funded senders send 1-ugat transfers in turn, each to its own node's \`tx_broadcast\` (sender i → node i mod ${validators}), at ${rate} tx/s offered for ${seconds} s.`,
+        `Idle: ${idle.seconds.toFixed(0)} s of empty blocks, ${idleSettleSeconds} s after the first final blocks, no RPC calls meanwhile; each process's utime + stime from /proc/<pid>/stat over the window.`,
+        `${senderCount} funded senders send 1-ugat transfers, each to its own node's \`tx_broadcast\` (sender i → node i mod ${validators}), at ${rate} tx/s offered for ${seconds} s; a sender has one transaction in flight and takes its next sequence only once the node accepted the last${starved > 0 ? ` (${starved} times no sender was free: the offered rate was not reached)` : ''}.`,
+        `A broadcast that failed to reach the node (a connection closed or reset, not an answer) was sent again, up to ${BROADCAST_TRIES} times (${retried} retries); an answer to a retry that the transaction is already pending, or that the sequence after it is due, counts it as accepted at its first try.`,
+        `Lost = accepted by \`tx_broadcast\` but in no block of node 0's chain 60 s after the load; late = committed there but not yet final (${late}).${resynced > 0 ? ` ${resynced} times a node wanted an earlier sequence than the sender's next (it no longer held a transaction it had accepted): the sender went on from the node's.` : ''}`,
         'Latency = the first 100 ms poll of node 0 that saw the block final − the moment tx_broadcast accepted the transaction.',
         'Missed slots are counted on node 0 over the blocks of the load window (slots without a block / slots).',
         ...Object.entries(refusedWhy)
@@ -307,4 +476,136 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     }
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * The client with its reads (`getStatus`, `getAccount`, `getBlock`) sent again, up to 10 times,
+ * when they do not reach the node (a keep-alive connection closed as it was reused) or meet its
+ * per-client rate limit.
+ */
+function retryingReads(client: GatherClient): GatherClient {
+  const reads = new Set(['getStatus', 'getAccount', 'getBlock'])
+  return new Proxy(client, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown
+      if (typeof name !== 'string' || !reads.has(name) || typeof value !== 'function') return value
+      return async (...args: unknown[]) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+          } catch (e) {
+            const message = String((e as Error).message)
+            // not reached, or over the node's per-client rate limit (our reads of 400 accounts)
+            if (!/cannot reach the node|rate limit exceeded/.test(message) || attempt >= 10) throw e
+            await sleep(100 * attempt)
+          }
+        }
+      }
+    },
+  })
+}
+
+/** How many times a broadcast is sent when the connection fails (not when the node answers). */
+const BROADCAST_TRIES = 4
+
+/** The transaction hash `tx_broadcast` answers with: sha256 of the TxRaw, upper-case hex. */
+function txHash(raw: Uint8Array): string {
+  return createHash('sha256').update(raw).digest('hex').toUpperCase()
+}
+
+/**
+ * `tx_broadcast`, sent again when it did not reach the node (the client says "cannot reach the
+ * node": a keep-alive connection the server closed as it was reused, a reset). Resolves
+ * `accepted` when the node admitted it on this try, `earlier` when a retry's refusal shows an
+ * earlier try got in (already pending, or the node wants the next sequence); rejects with the
+ * node's refusal otherwise.
+ */
+async function broadcastRetrying(
+  client: GatherClient,
+  raw: Uint8Array,
+  onRetry: () => void,
+): Promise<'accepted' | 'earlier'> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.broadcast(raw)
+      return 'accepted'
+    } catch (e) {
+      const message = String((e as Error).message ?? e)
+      if (attempt > 1 && /is already pending/.test(message)) return 'earlier'
+      const mismatch = /sequence mismatch.*expected (\d+), got (\d+)/.exec(message)
+      if (attempt > 1 && mismatch !== null && BigInt(mismatch[1]!) === BigInt(mismatch[2]!) + 1n)
+        return 'earlier'
+      if (!/cannot reach the node/.test(message) || attempt >= BROADCAST_TRIES) throw e
+      onRetry()
+      await sleep(100 * attempt)
+    }
+  }
+}
+
+async function rssOf(pids: number[]): Promise<TestnetBenchResult['rssMiB']> {
+  const rss = await Promise.all(pids.map(rssMiB))
+  return { median: quantile(rss, 0.5), max: quantile(rss, 1), total: rss.reduce((a, b) => a + b, 0) }
+}
+
+function idleOnlyResult(
+  validators: number,
+  blockTimeMs: number,
+  idle: IdleResult,
+  rssMiB: TestnetBenchResult['rssMiB'],
+): TestnetBenchResult {
+  return {
+    validators,
+    blockTimeMs,
+    seconds: 0,
+    offeredPerSec: 0,
+    offered: 0,
+    submitted: 0,
+    refused: 0,
+    retried: 0,
+    refusedWhy: {},
+    finalTxs: 0,
+    failedTxs: 0,
+    lost: 0,
+    finalTxPerSec: 0,
+    latencyMs: { p50: 0, p99: 0, max: 0 },
+    blocks: 0,
+    slots: 0,
+    missedSlotRate: 0,
+    finalLagBlocks: { median: 0, max: 0 },
+    rssMiB,
+    idle,
+    notes: ['Idle only (--idle-only): no load.'],
+  }
+}
+
+/** The verdict lines against issue 17's targets. */
+export function testnetVerdicts(r: TestnetBenchResult): string[] {
+  const t = TESTNET_TARGETS
+  const line = (ok: boolean, what: string): string => `- ${ok ? 'MET' : 'NOT MET'}: ${what}`
+  const lines = [
+    line(
+      r.idle.cpuPct.max <= t.idleCpuPct,
+      `idle ≤ ${t.idleCpuPct} % of a core per node (median ${r.idle.cpuPct.median.toFixed(2)} %, max ${r.idle.cpuPct.max.toFixed(2)} %)`,
+    ),
+  ]
+  if (r.offered === 0) return lines
+  return [
+    ...lines,
+    line(
+      r.lost === 0 && (r.late ?? 0) === 0,
+      `nothing accepted is lost (${r.lost} of ${r.submitted} accepted in no block, ${r.late ?? 0} committed but not final 60 s after the load)`,
+    ),
+    line(
+      r.missedSlotRate <= t.missedSlotRate,
+      `missed slots ≤ ${t.missedSlotRate * 100} % (${(r.missedSlotRate * 100).toFixed(1)} %)`,
+    ),
+    line(
+      r.latencyMs.p50 <= t.p50Ms,
+      `submission → final p50 ≤ ${t.p50Ms} ms (${r.latencyMs.p50.toFixed(0)} ms)`,
+    ),
+    line(
+      r.latencyMs.p99 <= t.p99Ms,
+      `submission → final p99 ≤ ${t.p99Ms} ms (${r.latencyMs.p99.toFixed(0)} ms)`,
+    ),
+  ]
 }

@@ -70,7 +70,22 @@ export class Gossip {
 
   /** The gossipsub service for libp2p. */
   service(): ReturnType<typeof gossipsub> {
+    const { D, Dlo, Dhi, Dlazy } = this.rt.opts.gossipMesh
     const create = gossipsub({
+      // docs/adr/013: a node receives a message about once per mesh peer; gossipsub's default
+      // mesh (6, up to 12 peers) gave each of 21 validators ~10 copies of every vote and block
+      D,
+      Dlo,
+      Dhi,
+      Dlazy,
+      // outbound mesh peers kept (an eclipse defence) and best-scored peers kept on a prune:
+      // gossipsub requires Dout < Dlo and Dout <= D/2, Dscore <= D
+      Dout: Math.max(0, Math.min(2, Dlo - 1, Math.floor(D / 2))),
+      Dscore: Math.min(4, D),
+      heartbeatInterval: this.rt.opts.gossipHeartbeatMs,
+      // mesh tags would be written to the peer store on every graft and prune; nothing reads them
+      // (the connection manager's limit is above the peers a validator keeps)
+      tagMeshPeers: false,
       globalSignaturePolicy: 'StrictNoSign',
       msgIdFn: (msg) => msgId(msg.topic, msg.data),
       allowedTopics: KINDS.map((k) => this.topics[k]),
@@ -237,6 +252,12 @@ export class Gossip {
       verdict = await this.runValidator(validate, context, data, from)
     }
     this.rt.deps.metrics?.gossipIn?.(label, verdict)
+    if (verdict === 'keep') {
+      // delivered here, since gossipsub delivers only what it relays
+      const handler = this.handlerOf(label, context)
+      if (handler !== undefined) this.runHandler(handler, context, data, from)
+      return TopicValidatorResult.Ignore
+    }
     if (verdict === 'reject') {
       // not inside gossipsub's handler: a ban closes the connection this message came on
       queueMicrotask(() =>
@@ -255,7 +276,8 @@ export class Gossip {
   ): Promise<Verdict> {
     try {
       const verdict = await validate(data, from)
-      if (verdict === 'accept' || verdict === 'reject' || verdict === 'ignore') return verdict
+      if (verdict === 'accept' || verdict === 'keep' || verdict === 'reject' || verdict === 'ignore')
+        return verdict
       this.rt.log.error(
         { ...context, verdict },
         'gossip validator returned an unknown verdict; ignoring the message',
@@ -277,7 +299,7 @@ export class Gossip {
   }
 
   private deliverGossip(detail: GossipsubMessage): void {
-    const { deps, log } = this.rt
+    const { deps } = this.rt
     const topic = detail.msg.topic
     const kind = KINDS.find((k) => this.topics[k] === topic)
     let handler: GossipHandler | undefined
@@ -292,9 +314,28 @@ export class Gossip {
       context = { kind: 'group', groupId: group.groupId }
     }
     if (handler === undefined) return
-    const from = detail.propagationSource.toString()
+    this.runHandler(handler, context, detail.msg.data, detail.propagationSource.toString())
+  }
+
+  /** The handler of a label's messages (a group's from the validation context). */
+  private handlerOf(label: GossipLabel, context: Record<string, unknown>): GossipHandler | undefined {
+    const { deps } = this.rt
+    if (label === 'tx') return deps.onTx
+    if (label === 'block') return deps.onBlock
+    if (label === 'vote') return deps.onVote
+    const groupId = context.groupId
+    return typeof groupId === 'number' ? this.groups.get(groupId)?.handler : undefined
+  }
+
+  private runHandler(
+    handler: GossipHandler,
+    context: Record<string, unknown>,
+    data: Uint8Array,
+    from: string,
+  ): void {
+    const { log } = this.rt
     try {
-      const done = handler(detail.msg.data, from)
+      const done = handler(data, from)
       if (done instanceof Promise) {
         this.rt.track(
           done.catch((e: Error) => log.error({ ...context, err: e.message }, 'gossip handler failed')),

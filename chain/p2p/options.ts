@@ -1,6 +1,6 @@
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { P2pError, P2pErrorCode } from './errors.js'
-import type { GossipKind, GossipLabel, P2pOptions, Penalties, RateLimit } from './types.js'
+import type { GossipKind, GossipLabel, GossipMesh, P2pOptions, Penalties, RateLimit } from './types.js'
 
 /** Defaults of {@link P2pOptions}. */
 export const P2P_DEFAULTS = {
@@ -29,14 +29,23 @@ export const P2P_DEFAULTS = {
   banDurationMs: 10 * 60_000,
   scoreHalfLifeMs: 10 * 60_000,
   maintenanceIntervalMs: 5_000,
+  // docs/adr/013: 21 validators on one machine; gossipsub's own defaults are D 6, Dlo 4, Dhi 12,
+  // Dlazy 6, kad-dht's α 10, libp2p's ping 10 s
+  gossipMesh: { D: 4, Dlo: 3, Dhi: 6, Dlazy: 3 } as GossipMesh,
+  gossipHeartbeatMs: 1_000,
+  dhtAlpha: 3,
+  pingIntervalMs: 60_000,
 } as const
 
 /** The gossip kinds, in topic order. */
 export const KINDS: readonly GossipKind[] = ['tx', 'block', 'vote']
 
 /** {@link P2pOptions} with every default filled in. */
-export type ResolvedOptions = Required<Omit<P2pOptions, 'maxMessageBytes' | 'rateLimits' | 'penalties'>> & {
+export type ResolvedOptions = Required<
+  Omit<P2pOptions, 'maxMessageBytes' | 'rateLimits' | 'penalties' | 'gossipMesh'>
+> & {
   maxMessageBytes: Record<GossipLabel, number>
+  gossipMesh: GossipMesh
   rateLimits: { status: RateLimit; blocksByRange: RateLimit; groupBlocksByRange: RateLimit }
   penalties: Penalties
 }
@@ -83,6 +92,10 @@ export function resolveOptions(opts: P2pOptions): ResolvedOptions {
     banDurationMs: opts.banDurationMs ?? d.banDurationMs,
     scoreHalfLifeMs: opts.scoreHalfLifeMs ?? d.scoreHalfLifeMs,
     maintenanceIntervalMs: opts.maintenanceIntervalMs ?? d.maintenanceIntervalMs,
+    gossipMesh: { ...d.gossipMesh, ...opts.gossipMesh },
+    gossipHeartbeatMs: opts.gossipHeartbeatMs ?? d.gossipHeartbeatMs,
+    dhtAlpha: opts.dhtAlpha ?? d.dhtAlpha,
+    pingIntervalMs: opts.pingIntervalMs ?? d.pingIntervalMs,
   }
   const positive: [string, number][] = [
     ['port', resolved.port + 1],
@@ -93,6 +106,13 @@ export function resolveOptions(opts: P2pOptions): ResolvedOptions {
     ['requestTimeoutMs', resolved.requestTimeoutMs],
     ['serverReadTimeoutMs', resolved.serverReadTimeoutMs],
     ['maintenanceIntervalMs', resolved.maintenanceIntervalMs],
+    ['gossipHeartbeatMs', resolved.gossipHeartbeatMs],
+    ['dhtAlpha', resolved.dhtAlpha],
+    ['pingIntervalMs', resolved.pingIntervalMs],
+    ...(['D', 'Dlo', 'Dhi', 'Dlazy'] as const).map((k): [string, number] => [
+      `gossipMesh.${k}`,
+      resolved.gossipMesh[k],
+    ]),
     ...[...KINDS, 'group' as const].map((k): [string, number] => [
       `maxMessageBytes.${k}`,
       resolved.maxMessageBytes[k],
@@ -104,6 +124,13 @@ export function resolveOptions(opts: P2pOptions): ResolvedOptions {
     }
   }
   if (resolved.port > 65535) throw new P2pError(P2pErrorCode.P2P_BAD_ARGUMENT, 'port must be 0..65535')
+  const m = resolved.gossipMesh
+  if (!(m.Dlo <= m.D && m.D <= m.Dhi)) {
+    throw new P2pError(
+      P2pErrorCode.P2P_BAD_ARGUMENT,
+      `gossipMesh needs Dlo <= D <= Dhi, got Dlo ${m.Dlo}, D ${m.D}, Dhi ${m.Dhi}`,
+    )
+  }
   return resolved
 }
 

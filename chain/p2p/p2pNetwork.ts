@@ -93,6 +93,9 @@ export class P2pNetwork {
         protocol: dhtProtocol(this.opts.chainId),
         clientMode: false,
         peerInfoMapper: passthroughMapper,
+        // kad-dht asks 10 peers at once by default: in a network of a few dozen nodes a lookup
+        // then queries nearly everyone, and each answer costs both sides peer-store work
+        alpha: this.opts.dhtAlpha,
       })
     }
     const node = (await createLibp2p({
@@ -106,7 +109,7 @@ export class P2pNetwork {
       // libp2p pings every connection and by default aborts one whose ping is late: on a busy
       // machine that drops healthy peers, and every redial costs a noise handshake. Peers that
       // really went away close their TCP connection; ping only measures round trips.
-      connectionMonitor: { pingInterval: 30_000, abortConnectionOnPingFailure: false },
+      connectionMonitor: { pingInterval: this.opts.pingIntervalMs, abortConnectionOnPingFailure: false },
       connectionGater: {
         denyDialPeer: isBanned,
         denyInboundEncryptedConnection: isBanned,

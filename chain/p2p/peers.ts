@@ -1,9 +1,13 @@
 import type { Connection, PeerId, PeerInfo } from '@libp2p/interface'
+import type { Libp2p } from 'libp2p'
 import { P2pError, P2pErrorCode, type P2pErrorCodeName } from './errors.js'
 import { type BootstrapPeer, parseMultiaddr, peerIdOf } from './options.js'
 import type { PeerScoreBook } from './peerScore.js'
 import type { P2pRuntime } from './runtime.js'
 import type { PeerView, Status } from './types.js'
+
+/** The longest wait between two discovery rounds. */
+const MAX_DISCOVERY_BACKOFF_MS = 300_000
 
 /**
  * The peers of a P2pNetwork: scores and bans, the status each connected peer last reported, the
@@ -18,6 +22,11 @@ export class PeerManager {
   /** when the next DHT discovery round may run (ms), and the wait after a round that found nobody */
   private nextDiscovery = 0
   private discoveryBackoffMs = 0
+  /** discovery rounds in a row after which we were connected to nobody new */
+  private fruitlessRounds = 0
+
+  /** the bootstrap peers' ids */
+  private readonly bootstrapIds: ReadonlySet<string>
 
   /** `requestStatus` is the status exchange the handshake runs (request/response). */
   constructor(
@@ -25,7 +34,9 @@ export class PeerManager {
     private readonly scores: PeerScoreBook,
     private readonly bootstrap: readonly BootstrapPeer[],
     private readonly requestStatus: (peerId: string) => Promise<Status>,
-  ) {}
+  ) {
+    this.bootstrapIds = new Set(bootstrap.map((b) => b.peerId))
+  }
 
   /** Our libp2p peer id. */
   private get ownId(): string {
@@ -99,10 +110,7 @@ export class PeerManager {
 
   /** Ids of the connected peers. */
   connectedPeers(): string[] {
-    return this.rt
-      .node()
-      .getPeers()
-      .map((p) => p.toString())
+    return [...connectedIds(this.rt.node())]
   }
 
   /**
@@ -157,7 +165,7 @@ export class PeerManager {
   /** libp2p `peer:connect`: a banned peer is dropped, any other gets the status handshake. */
   onConnect(peer: PeerId): void {
     const id = peer.toString()
-    this.rt.deps.metrics?.peers?.(this.rt.startedNode()?.getPeers().length ?? 0)
+    this.rt.deps.metrics?.peers?.(this.connectedCount())
     this.rt.deps.onPeerConnection?.(id, true)
     if (this.scores.isBanned(id)) {
       this.rt.track(this.disconnect(id).catch(() => undefined))
@@ -170,10 +178,11 @@ export class PeerManager {
   onDisconnect(peer: PeerId): void {
     const id = peer.toString()
     this.peerStatus.delete(id)
-    // a peer went: look for others again at the next maintenance tick
-    this.nextDiscovery = 0
-    this.discoveryBackoffMs = 0
-    this.rt.deps.metrics?.peers?.(this.rt.startedNode()?.getPeers().length ?? 0)
+    // a peer went: look for others at the next maintenance tick, but keep the backoff (a peer
+    // that comes and goes must not turn discovery back into a round every few seconds). A
+    // bootstrap peer is redialled by the maintenance tick anyway: no lookup for it.
+    if (!this.bootstrapIds.has(id)) this.nextDiscovery = 0
+    this.rt.deps.metrics?.peers?.(this.connectedCount())
     this.rt.deps.onPeerConnection?.(id, false)
   }
 
@@ -181,7 +190,7 @@ export class PeerManager {
   onDiscovery(info: PeerInfo): void {
     if (!this.rt.isRunning() || !this.rt.opts.dht) return
     const node = this.rt.node()
-    if (node.getPeers().length >= this.rt.opts.targetPeers) return
+    if (connectedIds(node).size >= this.rt.opts.targetPeers) return
     this.maybeDial(info.id.toString(), () => node.dial(info.id))
   }
 
@@ -237,7 +246,7 @@ export class PeerManager {
   maintain(): void {
     this.scores.prune()
     const node = this.rt.node()
-    const connected = new Set(node.getPeers().map((p) => p.toString()))
+    const connected = connectedIds(node)
     for (const b of this.bootstrap) {
       if (b.peerId === this.ownId || connected.has(b.peerId)) continue
       this.maybeDial(b.peerId, () =>
@@ -255,48 +264,87 @@ export class PeerManager {
 
   /**
    * Looks up the peers closest to our own id in the DHT and dials those we are not connected to.
-   * A round that finds nobody new doubles the wait before the next (up to 5 minutes): a small
+   * A round that connects nobody new doubles the wait before the next (up to 5 minutes): a small
    * network where everyone knows everyone stops asking, instead of querying every few seconds.
+   * "New" is a peer we connected to, not one the DHT named: a peer it keeps naming that we cannot
+   * reach (stopped, banned us, full) would otherwise keep the rounds at their shortest.
    */
   private async discover(): Promise<void> {
     if (this.discovering) return
     this.discovering = true
     const node = this.rt.node()
-    const before = new Set(node.getPeers().map((p) => p.toString()))
+    const before = connectedIds(node)
     let found = false
+    const dials: Promise<unknown>[] = []
     try {
       const signal = AbortSignal.timeout(this.rt.opts.requestTimeoutMs)
       for await (const info of node.peerRouting.getClosestPeers(node.peerId.toMultihash().bytes, {
         signal,
       })) {
         if (!this.rt.isRunning()) break
-        if (node.getPeers().length >= this.rt.opts.targetPeers) break
-        if (!before.has(info.id.toString()) && info.id.toString() !== this.ownId) found = true
-        this.maybeDial(info.id.toString(), () =>
-          node.dial(info.multiaddrs.length > 0 ? info.multiaddrs : info.id),
+        if (connectedIds(node).size >= this.rt.opts.targetPeers) break
+        const dial = this.maybeDial(info.id.toString(), () =>
+          node.dial(info.multiaddrs.length > 0 ? info.multiaddrs : info.id, {
+            signal: AbortSignal.timeout(this.rt.opts.requestTimeoutMs),
+          }),
         )
+        if (dial !== undefined) dials.push(dial)
       }
+      await Promise.allSettled(dials)
+      // a bootstrap peer back after a disconnect is the maintenance tick's redial, not discovery
+      found = [...connectedIds(node)].some((p) => !before.has(p) && !this.bootstrapIds.has(p))
     } catch (e) {
       this.rt.log.debug({ err: (e as Error).message }, 'dht discovery round failed')
     } finally {
       this.discovering = false
       const base = this.rt.opts.maintenanceIntervalMs
-      this.discoveryBackoffMs = found ? 0 : Math.min(300_000, Math.max(base, this.discoveryBackoffMs * 2))
+      this.fruitlessRounds = found ? 0 : this.fruitlessRounds + 1
+      // connected to every bootstrap peer and twice nobody new: we know the network as far as the
+      // DHT does; a node that joins later finds us with its own lookups and dials us
+      const settled = this.fruitlessRounds >= 2 && this.hasEveryBootstrapPeer()
+      this.discoveryBackoffMs = found
+        ? 0
+        : settled
+          ? MAX_DISCOVERY_BACKOFF_MS
+          : Math.min(MAX_DISCOVERY_BACKOFF_MS, Math.max(base, this.discoveryBackoffMs * 2))
       this.nextDiscovery = Date.now() + this.discoveryBackoffMs
     }
   }
 
-  private maybeDial(peerId: string, dial: () => Promise<unknown>): void {
+  private connectedCount(): number {
     const node = this.rt.startedNode()
-    if (!this.rt.isRunning() || node === undefined) return
-    if (peerId === this.ownId || this.dialing.has(peerId) || this.scores.isBanned(peerId)) return
-    if (node.getConnections().some((c) => c.remotePeer.toString() === peerId)) return
-    if (node.getPeers().length >= this.rt.opts.maxPeers) return
-    this.dialing.add(peerId)
-    this.rt.track(
-      dial()
-        .catch((e: Error) => this.rt.log.debug({ peer: peerId, err: e.message }, 'dial failed'))
-        .finally(() => this.dialing.delete(peerId)),
-    )
+    return node === undefined ? 0 : connectedIds(node).size
   }
+
+  /** Whether we are connected to every bootstrap peer (but ourselves). */
+  private hasEveryBootstrapPeer(): boolean {
+    const connected = connectedIds(this.rt.node())
+    return this.bootstrap.every((b) => b.peerId === this.ownId || connected.has(b.peerId))
+  }
+
+  /** Dials a peer unless we are connected, dialling it already, or full; the dial, when one started. */
+  private maybeDial(peerId: string, dial: () => Promise<unknown>): Promise<unknown> | undefined {
+    const node = this.rt.startedNode()
+    if (!this.rt.isRunning() || node === undefined) return undefined
+    if (peerId === this.ownId || this.dialing.has(peerId) || this.scores.isBanned(peerId)) return undefined
+    if (node.getConnections().some((c) => c.remotePeer.toString() === peerId)) return undefined
+    if (connectedIds(node).size >= this.rt.opts.maxPeers) return undefined
+    this.dialing.add(peerId)
+    const running = dial()
+      .catch((e: Error) => this.rt.log.debug({ peer: peerId, err: e.message }, 'dial failed'))
+      .finally(() => this.dialing.delete(peerId))
+    this.rt.track(running)
+    return running
+  }
+}
+
+/**
+ * The ids of the peers with an open connection. libp2p's `getPeers()` goes through a PeerSet,
+ * which turns every id into a string and back into a PeerId (a base58 decode and encode per peer);
+ * a connection's `remotePeer` keeps its string.
+ */
+function connectedIds(node: Libp2p): Set<string> {
+  const ids = new Set<string>()
+  for (const conn of node.getConnections()) ids.add(conn.remotePeer.toString())
+  return ids
 }

@@ -1,7 +1,11 @@
 import type { Logger } from '../logger.js'
 
-/** What a gossip validator decides: relay and deliver, drop and penalise the sender, or drop quietly. */
-export type Verdict = 'accept' | 'reject' | 'ignore'
+/**
+ * What a gossip validator decides: deliver and relay (`accept`); deliver without relaying
+ * (`keep`: the message already reached everyone who needs it from us); drop and penalise the
+ * sender (`reject`); or drop quietly (`ignore`).
+ */
+export type Verdict = 'accept' | 'keep' | 'reject' | 'ignore'
 
 /** The three gossip kinds; each has its own topic per chain id. */
 export type GossipKind = 'tx' | 'block' | 'vote'
@@ -97,6 +101,26 @@ export interface P2pOptions {
   scoreHalfLifeMs?: number
   /** how often bootstrap re-dials, discovery and housekeeping run, default 5 s */
   maintenanceIntervalMs?: number
+  /**
+   * gossipsub's mesh: `D` peers per topic (default 4), grafted up when below `Dlo` (3), pruned
+   * down when above `Dhi` (6); `Dlazy` (3) non-mesh peers get IHAVE gossip each heartbeat. Each
+   * message reaches a node about once per mesh peer, so these bound the duplicates it receives.
+   */
+  gossipMesh?: Partial<GossipMesh>
+  /** gossipsub's heartbeat (mesh upkeep, IHAVE gossip), default 1 s */
+  gossipHeartbeatMs?: number
+  /** kad-dht's query concurrency (α: peers asked in parallel), default 3 */
+  dhtAlpha?: number
+  /** libp2p pings each connection this often (round trips only; a late ping drops nothing), default 60 s */
+  pingIntervalMs?: number
+}
+
+/** gossipsub's mesh degree parameters (`Dlo ≤ D ≤ Dhi`, `0 < Dlazy`). */
+export interface GossipMesh {
+  D: number
+  Dlo: number
+  Dhi: number
+  Dlazy: number
 }
 
 /**

@@ -4,6 +4,7 @@ import { generateNodeKey } from '../../chain/crypto/ed25519.js'
 import { hex } from '../../chain/hex.js'
 import { createLogger } from '../../chain/logger.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
+import type { NodeNetworkOptions } from '../../node/nodeNetwork.js'
 import { parseCliAmount } from '../amount.js'
 import { parseAddressArg, parseBootstrap, parseListen, parseWhole } from '../args.js'
 import { formatUgat, keyValueTable, output } from '../format.js'
@@ -157,6 +158,19 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
       'keystore key (in --home) that signs and pays for evidence of double signing this node sees (needs --p2p-listen)',
     )
     .option(
+      '--p2p-mesh <D,Dlo,Dhi,Dlazy>',
+      'gossipsub mesh: peers per topic, graft below, prune above, IHAVE peers per heartbeat (default 4,3,6,3; needs --p2p-listen)',
+    )
+    .option('--p2p-heartbeat <ms>', 'gossipsub heartbeat, 100 to 60000 ms (default 1000; needs --p2p-listen)')
+    .option(
+      '--p2p-dht-alpha <n>',
+      'kad-dht lookups ask this many peers at once, 1 to 20 (default 3; needs --p2p-listen)',
+    )
+    .option(
+      '--p2p-ping-interval <ms>',
+      'ping each connection this often, 1000 to 3600000 ms (default 60000; needs --p2p-listen)',
+    )
+    .option(
       '--anchor-key <name>',
       'keystore key (in --home) that signs and pays for the checkpoints of the group chains this node produces',
     )
@@ -223,6 +237,10 @@ timeouts and checks are described in docs/rpc.md.`,
         p2pListen?: string
         bootstrap?: string
         evidenceKey?: string
+        p2pMesh?: string
+        p2pHeartbeat?: string
+        p2pDhtAlpha?: string
+        p2pPingInterval?: string
         anchorKey?: string
         groupAdminKey?: string
         followGroup: string[]
@@ -237,6 +255,11 @@ timeouts and checks are described in docs/rpc.md.`,
         throw new Error('--bootstrap needs --p2p-listen')
       if (o.evidenceKey !== undefined && o.p2pListen === undefined)
         throw new Error('--evidence-key needs --p2p-listen: only a node on the network sees double signing')
+      const tuning = parseP2pTuning(o)
+      if (tuning !== undefined && o.p2pListen === undefined)
+        throw new Error(
+          '--p2p-mesh, --p2p-heartbeat, --p2p-dht-alpha and --p2p-ping-interval need --p2p-listen',
+        )
       if (
         o.passphraseFile !== undefined &&
         o.evidenceKey === undefined &&
@@ -263,7 +286,12 @@ timeouts and checks are described in docs/rpc.md.`,
       const p2p =
         listen === undefined
           ? undefined
-          : { listen, bootstrap, ...(evidenceSigner === undefined ? {} : { evidenceSigner }) }
+          : {
+              listen,
+              bootstrap,
+              ...(evidenceSigner === undefined ? {} : { evidenceSigner }),
+              ...(tuning === undefined ? {} : { tuning }),
+            }
       const log = createLogger({ level: o.logLevel })
       // the node (libp2p, LevelDB, the RPC server) loads only for `start`: other commands stay quick
       const { runNode } = await import('../run.js')
@@ -298,3 +326,37 @@ export function parseFollowGroups(values: readonly string[]): number[] | 'all' {
   if (values.includes('all')) return 'all'
   return values.map((v) => parseWhole(v, '--follow-group', 1, Number.MAX_SAFE_INTEGER))
 }
+
+/** The network tuning flags of `gather start` (undefined: none given, the defaults of docs/adr/013). */
+function parseP2pTuning(o: {
+  p2pMesh?: string
+  p2pHeartbeat?: string
+  p2pDhtAlpha?: string
+  p2pPingInterval?: string
+}): NodeNetworkOptions['tuning'] {
+  const tuning: NonNullable<NodeNetworkOptions['tuning']> = {}
+  if (o.p2pMesh !== undefined) {
+    const parts = o.p2pMesh.split(',')
+    if (parts.length !== 4)
+      throw new Error(`--p2p-mesh takes D,Dlo,Dhi,Dlazy (four whole numbers), got "${o.p2pMesh}"`)
+    const [D, Dlo, Dhi, Dlazy] = parts.map((v, i) =>
+      parseWhole(v.trim(), `--p2p-mesh ${MESH_NAMES[i]}`, 1, 50),
+    )
+    if (!(Dlo! <= D! && D! <= Dhi!))
+      throw new Error(`--p2p-mesh needs Dlo <= D <= Dhi, got D ${D}, Dlo ${Dlo}, Dhi ${Dhi}`)
+    tuning.gossipMesh = { D: D!, Dlo: Dlo!, Dhi: Dhi!, Dlazy: Dlazy! }
+  }
+  if (o.p2pHeartbeat !== undefined)
+    tuning.gossipHeartbeatMs = parseWhole(o.p2pHeartbeat, '--p2p-heartbeat (milliseconds)', 100, 60_000)
+  if (o.p2pDhtAlpha !== undefined) tuning.dhtAlpha = parseWhole(o.p2pDhtAlpha, '--p2p-dht-alpha', 1, 20)
+  if (o.p2pPingInterval !== undefined)
+    tuning.pingIntervalMs = parseWhole(
+      o.p2pPingInterval,
+      '--p2p-ping-interval (milliseconds)',
+      1_000,
+      3_600_000,
+    )
+  return Object.keys(tuning).length === 0 ? undefined : tuning
+}
+
+const MESH_NAMES = ['D', 'Dlo', 'Dhi', 'Dlazy']

@@ -56,6 +56,8 @@ interface TestnetOptions {
   depositPeriodBlocks?: string
   votingPeriodBlocks?: string
   upgradeMarginBlocks?: string
+  cpuProfNode?: string
+  cpuProfDir?: string
 }
 
 const MANIFEST = 'testnet.json'
@@ -289,6 +291,7 @@ async function runTestnet(
   manifest: TestnetManifest,
   logLevel: string,
   follow: readonly string[],
+  cpuProf?: { node: number; dir: string },
 ): Promise<number> {
   const cli = fileURLToPath(new URL('../index.js', import.meta.url))
   const running: RunningNode[] = []
@@ -357,7 +360,9 @@ async function runTestnet(
       ...(await anchorArgs(node.home)),
       ...follow.flatMap((g) => ['--follow-group', g]),
     ]
-    const child = spawn(process.execPath, args, { stdio: ['ignore', fd, fd] })
+    // V8 writes the profile when the node exits (it does on SIGTERM, after a clean stop)
+    const nodeArgs = cpuProf?.node === node.index ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf.dir}`] : []
+    const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', fd, fd] })
     closeSync(fd)
     const r: RunningNode = { node, child, log, exited: Promise.resolve() }
     r.exited = new Promise((res) => {
@@ -454,6 +459,11 @@ export function registerTestnet(program: Command): void {
       '--upgrade-margin-blocks <n>',
       'blocks a software upgrade must lie after its voting (default 43200); used when the testnet is created',
     )
+    .option(
+      '--cpu-prof-node <i>',
+      'run node i under node --cpu-prof: a V8 CPU profile (.cpuprofile) written to --cpu-prof-dir when the testnet stops',
+    )
+    .option('--cpu-prof-dir <dir>', 'where --cpu-prof-node writes its profile', './testnet-profile')
     .option('--log-level <level>', "the nodes' log level: trace, debug, info, warn, error or silent", 'info')
     .option(
       '--follow-group <id|all>',
@@ -531,6 +541,14 @@ ignored); any other non-empty DIR is refused. Never send real value to these acc
         return
       }
       parseFollowGroups(o.followGroup)
-      process.exit(await runTestnet(dir, manifest, o.logLevel, o.followGroup))
+      const cpuProf =
+        o.cpuProfNode === undefined
+          ? undefined
+          : {
+              node: parseWhole(o.cpuProfNode, '--cpu-prof-node', 0, n - 1),
+              dir: resolve(o.cpuProfDir ?? './testnet-profile'),
+            }
+      if (cpuProf !== undefined) await mkdir(cpuProf.dir, { recursive: true })
+      process.exit(await runTestnet(dir, manifest, o.logLevel, o.followGroup, cpuProf))
     })
 }
