@@ -583,7 +583,7 @@ function testnetMarkdown(rep: TestnetReport): string {
       ],
     ),
     '',
-    'Against issue 17 (21 validators, 2 s blocks, 100 tx/s for 150 s):',
+    'Against the targets (21 validators, 2 s blocks, 100 tx/s for 150 s):',
     '',
     ...testnetVerdicts(r),
     '',
