@@ -48,6 +48,25 @@ function pack(items: readonly VerifyItem[], idx: readonly number[]): ArrayBuffer
   return buf.buffer
 }
 
+/**
+ * The items that pass the checks of verifySecp256k1 needing no curve (done once, here): only
+ * these go to the curve, anything else is false.
+ */
+function wellFormed(items: readonly VerifyItem[]): number[] {
+  const todo: number[] = []
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!
+    if (isBytes(it.message) && isWellFormedSecp256k1(it.pubkey, it.signature)) todo.push(i)
+  }
+  return todo
+}
+
+/** Verifies items `idx` (well formed) on this thread into `out`. */
+function verifyInline(items: readonly VerifyItem[], idx: readonly number[], out: boolean[]): void {
+  for (const i of idx)
+    out[i] = verifyWellFormedSecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
+}
+
 const WORKER_FILE = fileURLToPath(new URL('./verifyWorker.js', import.meta.url))
 
 /** How long `close` waits for a worker to end between jobs before terminating it. */
@@ -109,15 +128,9 @@ export class VerifyPool {
    */
   async verifyBatch(items: readonly VerifyItem[], opts: { minParallel?: number } = {}): Promise<boolean[]> {
     const out = new Array<boolean>(items.length).fill(false)
-    const todo: number[] = []
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i]!
-      // the checks of verifySecp256k1 that need no curve, once: what passes only needs the curve
-      if (isBytes(it.message) && isWellFormedSecp256k1(it.pubkey, it.signature)) todo.push(i)
-    }
+    const todo = wellFormed(items)
     if (this.closed || this.workers.length === 0 || todo.length < (opts.minParallel ?? MIN_PARALLEL_BATCH)) {
-      for (const i of todo)
-        out[i] = verifyWellFormedSecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
+      verifyInline(items, todo, out)
       return out
     }
     // Equal shares for each worker and for this thread, which takes the last share.
@@ -127,16 +140,9 @@ export class VerifyPool {
     const workers = [...this.workers]
     for (let w = 0; w < workers.length; w++) {
       const idx = todo.slice(w * per, (w + 1) * per)
-      if (idx.length === 0) continue
-      pending.push(
-        this.send(workers[w]!, idx, items).then((ok) => {
-          for (let k = 0; k < idx.length; k++) out[idx[k]!] = ok[k] === 1
-        }),
-      )
+      if (idx.length > 0) pending.push(this.send(workers[w]!, idx, items, out))
     }
-    for (const i of todo.slice(workers.length * per)) {
-      out[i] = verifyWellFormedSecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
-    }
+    verifyInline(items, todo.slice(workers.length * per), out)
     await Promise.all(pending)
     return out
   }
@@ -150,35 +156,29 @@ export class VerifyPool {
    */
   verifyOnWorkers(items: readonly VerifyItem[]): Promise<boolean[]> {
     const out = new Array<boolean>(items.length).fill(false)
-    const todo: number[] = []
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i]!
-      if (isBytes(it.message) && isWellFormedSecp256k1(it.pubkey, it.signature)) todo.push(i)
-    }
+    const todo = wellFormed(items)
     if (this.closed || this.workers.length === 0 || todo.length < MIN_PARALLEL_BATCH) {
-      for (const i of todo)
-        out[i] = verifyWellFormedSecp256k1(items[i]!.pubkey, items[i]!.message, items[i]!.signature)
+      verifyInline(items, todo, out)
       return Promise.resolve(out)
     }
     let w = this.workers[0]!
     for (const slot of this.workers) if (slot.queued < w.queued) w = slot
-    return this.send(w, todo, items).then((ok) => {
-      for (let k = 0; k < todo.length; k++) out[todo[k]!] = ok[k] === 1
-      return out
-    })
+    return this.send(w, todo, items, out).then(() => out)
   }
 
-  private send(slot: Slot, idx: number[], items: readonly VerifyItem[]): Promise<Uint8Array> {
+  /** Sends items `idx` to one worker; its answers land in `out`. */
+  private send(slot: Slot, idx: number[], items: readonly VerifyItem[], out: boolean[]): Promise<void> {
     const id = this.nextId++
     return new Promise<Uint8Array>((resolve, reject) => {
       this.jobs.set(id, { resolve, reject, worker: slot, size: idx.length })
       slot.queued += idx.length
       const buf = pack(items, idx)
       slot.worker.postMessage({ id, count: idx.length, buf }, [buf])
+    }).then((ok) => {
+      for (let k = 0; k < idx.length; k++) out[idx[k]!] = ok[k] === 1
     })
   }
 
-  /** Stops the worker threads. */
   /**
    * Stops the worker threads once they have answered what was sent to them (those jobs resolve
    * as usual). A worker is asked to end between jobs, never ended from outside in the middle of
