@@ -126,67 +126,59 @@ describe('block import: signatures verified on the workers while the block execu
     const p = await openDevnetNode()
     const nodeKey = p.keys.nodeKey
     await p.close()
-    // the same results and state as the original: only a signature (or a sequence) is wrong
-    const variant = (change: (txs: Uint8Array[]) => void): Uint8Array => {
+    // the same results and state as the original: only a signature (or a sequence) is wrong;
+    // `failing` is the transaction the error must name, `error` what it must say
+    const variant = (name: string, change: (txs: Uint8Array[]) => void, failing: number, error: string) => {
       const txs = [...original.txs]
       change(txs)
       const txRoot = merkleRoot(txs.map((t) => txId(t).hash))
       const block: Block = { ...original, txs, header: { ...original.header, txRoot } }
-      return encodeBlock({ ...block, signature: signEd25519(nodeKey.privateKey, headerHash(block.header)) })
+      return {
+        name,
+        bytes: encodeBlock({
+          ...block,
+          signature: signEd25519(nodeKey.privateKey, headerHash(block.header)),
+        }),
+        message: new RegExp(`transaction ${txId(txs[failing]!).hashHex}: ${error}`),
+      }
     }
-    const idOf = (raw: Uint8Array): string => txId(raw).hashHex
-    const cases: { name: string; bytes: Uint8Array; message: RegExp }[] = []
-    {
-      let bad = ''
-      const bytes = variant((txs) => {
-        txs[150] = badSignature(txs[150]!)
-        bad = idOf(txs[150])
-      })
-      cases.push({
-        name: 'tx 150 badly signed',
-        bytes,
-        message: new RegExp(`transaction ${bad}: signature verification failed`),
-      })
-    }
-    {
-      let bad = ''
-      const bytes = variant((txs) => {
-        txs[60] = badSignature(txs[60]!)
-        txs[150] = badSignature(txs[150]!)
-        bad = idOf(txs[60])
-      })
-      cases.push({
-        name: 'txs 60 and 150 badly signed',
-        bytes,
-        message: new RegExp(`transaction ${bad}: signature verification failed`),
-      })
-    }
-    {
-      let bad = ''
-      const bytes = variant((txs) => {
-        txs[150] = badSignature(txs[150]!)
-        txs[170] = txs[10]!
-        bad = idOf(txs[150])
-      })
-      cases.push({
-        name: 'tx 150 badly signed, tx 170 a replay',
-        bytes,
-        message: new RegExp(`transaction ${bad}: signature verification failed`),
-      })
-    }
-    {
-      let replay = ''
-      const bytes = variant((txs) => {
-        txs[40] = txs[10]!
-        replay = idOf(txs[40])
-        txs[150] = badSignature(txs[150]!)
-      })
-      cases.push({
-        name: 'tx 40 a replay, tx 150 badly signed',
-        bytes,
-        message: new RegExp(`transaction ${replay}: account sequence mismatch`),
-      })
-    }
+    const cases = [
+      variant(
+        'tx 150 badly signed',
+        (txs) => {
+          txs[150] = badSignature(txs[150]!)
+        },
+        150,
+        'signature verification failed',
+      ),
+      variant(
+        'txs 60 and 150 badly signed',
+        (txs) => {
+          txs[60] = badSignature(txs[60]!)
+          txs[150] = badSignature(txs[150]!)
+        },
+        60,
+        'signature verification failed',
+      ),
+      variant(
+        'tx 150 badly signed, tx 170 a replay',
+        (txs) => {
+          txs[150] = badSignature(txs[150]!)
+          txs[170] = txs[10]!
+        },
+        150,
+        'signature verification failed',
+      ),
+      variant(
+        'tx 40 a replay, tx 150 badly signed',
+        (txs) => {
+          txs[40] = txs[10]!
+          txs[150] = badSignature(txs[150]!)
+        },
+        40,
+        'account sequence mismatch',
+      ),
+    ]
     // one worker thread whatever the machine, so the signatures are checked off this thread
     const f = await openDevnetNode({ node: { verifyThreads: 1 } })
     try {
