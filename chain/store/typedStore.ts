@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer'
 import type { StateReader, StateWriter } from './types.js'
 
 /** Turns values of one store into bytes and back; must be deterministic. */
@@ -12,7 +13,12 @@ const fromUtf8 = new TextDecoder()
 export const bigintCodec: ValueCodec<bigint> = {
   // Buffer.from takes small buffers from Node's shared pool; TextEncoder gives each its own ArrayBuffer
   encode: (v) => Buffer.from(v.toString(), 'latin1'),
-  decode: (b) => BigInt(fromUtf8.decode(b)),
+  // ASCII bytes (every value this codec wrote) read as latin1 give the string UTF-8 gives; that
+  // skips TextDecoder on every balance read. Other bytes still go through UTF-8.
+  decode: (b) =>
+    BigInt(
+      isAscii(b) ? Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1') : fromUtf8.decode(b),
+    ),
 }
 
 /** A UTF-8 string. */
