@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer'
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { BinaryReader } from 'cosmjs-types/binary'
 import { PubKey } from 'cosmjs-types/cosmos/crypto/secp256k1/keys'
 import { SignMode } from 'cosmjs-types/cosmos/tx/signing/v1beta1/signing'
@@ -102,7 +102,8 @@ export function readerOf(bytes: Uint8Array): BinaryReader {
 
 /** A transaction's id: sha256 of its raw TxRaw bytes. */
 export function txHash(raw: Uint8Array): Buffer {
-  return createHash('sha256').update(raw).digest()
+  // the one-shot hash: no Hash object per transaction (the same digest)
+  return hash('sha256', raw, 'buffer')
 }
 
 /** A transaction's id in both forms a `DecodedTx` carries. */
