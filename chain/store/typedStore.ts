@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer'
 import type { StateReader, StateWriter } from './types.js'
 
 /** Turns values of one store into bytes and back; must be deterministic. */
@@ -12,7 +13,12 @@ const fromUtf8 = new TextDecoder()
 export const bigintCodec: ValueCodec<bigint> = {
   // Buffer.from takes small buffers from Node's shared pool; TextEncoder gives each its own ArrayBuffer
   encode: (v) => Buffer.from(v.toString(), 'latin1'),
-  decode: (b) => BigInt(fromUtf8.decode(b)),
+  // ASCII bytes (every value this codec wrote) read as latin1 give the string UTF-8 gives; that
+  // skips TextDecoder on every balance read. Other bytes still go through UTF-8.
+  decode: (b) =>
+    BigInt(
+      isAscii(b) ? Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1') : fromUtf8.decode(b),
+    ),
 }
 
 /** A UTF-8 string. */
@@ -45,6 +51,9 @@ export function paddedId(n: number | bigint | string, digits = 20): string {
   return n.toString().padStart(digits, '0')
 }
 
+/** Ids whose full key a TypedStore remembers (cleared when full). */
+const RECENT_KEYS = 50_000
+
 /**
  * A typed view of the keys under `<module>/<name>/`: every module's state goes through one of
  * these, so keys are namespaced and values always decode to the same type.
@@ -52,6 +61,12 @@ export function paddedId(n: number | bigint | string, digits = 20): string {
 export class TypedStore<V> {
   /** Full key prefix including the trailing slash. */
   readonly prefix: string
+  /**
+   * Full keys of recent ids. `prefix + id` is a new rope string on every call, which each Map
+   * lookup (the overlay's, then the committed state's) flattens and hashes again; the cached key
+   * is flattened and hashed once. Transfers read the same few accounts' keys a dozen times each.
+   */
+  private readonly recentKeys = new Map<string, string>()
 
   constructor(
     module: string,
@@ -63,24 +78,30 @@ export class TypedStore<V> {
 
   /** The full state key of `id`. */
   key(id: string): string {
-    return this.prefix + id
+    let k = this.recentKeys.get(id)
+    if (k === undefined) {
+      k = this.prefix + id
+      if (this.recentKeys.size >= RECENT_KEYS) this.recentKeys.clear()
+      this.recentKeys.set(id, k)
+    }
+    return k
   }
 
   get(state: StateReader, id: string): V | undefined {
-    const b = state.get(this.prefix + id)
+    const b = state.get(this.key(id))
     return b === undefined ? undefined : this.codec.decode(b)
   }
 
   has(state: StateReader, id: string): boolean {
-    return state.get(this.prefix + id) !== undefined
+    return state.get(this.key(id)) !== undefined
   }
 
   set(state: StateWriter, id: string, value: V): void {
-    state.set(this.prefix + id, this.codec.encode(value))
+    state.set(this.key(id), this.codec.encode(value))
   }
 
   delete(state: StateWriter, id: string): void {
-    state.delete(this.prefix + id)
+    state.delete(this.key(id))
   }
 
   /** All entries, sorted by id; linear in the state size. */

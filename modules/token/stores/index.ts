@@ -6,23 +6,15 @@ import {
   stringCodec,
   TypedStore,
 } from '../../../chain/store/typedStore.js'
+import { type AccountRecord, accountCodec } from './accountCodec.js'
 
 /** Module name, also the state key prefix. */
 export const TOKEN_MODULE = 'token'
 
-/** Auth record of an account, as stored. */
-export interface AccountRecord {
-  address: string
-  accountNumber: string
-  sequence: string
-}
+export type { AccountRecord } from './accountCodec.js'
 
 /** `token/account/<address>` → account number and sequence. */
-export const accountStore = new TypedStore<AccountRecord>(
-  TOKEN_MODULE,
-  'account',
-  protoCodec(protoType('gather.token.v1.Account')),
-)
+export const accountStore = new TypedStore<AccountRecord>(TOKEN_MODULE, 'account', accountCodec)
 /** `token/balance/<address>` → ugat. */
 export const balanceStore = new TypedStore<bigint>(TOKEN_MODULE, 'balance', bigintCodec)
 /** The next account number to assign. */
