@@ -38,14 +38,6 @@ import {
   stakingSchedule,
 } from './wiring.js'
 
-/** A durable submission's journal record, started before its admission (`TxJournal.record`). */
-interface EarlyRecord {
-  created: boolean
-  written: Promise<void>
-  /** the height the record (and so the mempool entry) counts the transaction's TTL from */
-  height: number
-}
-
 /** Options of a node. */
 export interface NodeOptions {
   /** folder of the classic-level database */
@@ -116,8 +108,6 @@ export class GatherNode extends NodeReadApi {
   private readonly producer: BlockProducer | undefined
   private lock: Promise<unknown> = Promise.resolve()
   private closed = false
-  /** the journal record each durable submission in admission started */
-  private readonly records = new WeakMap<PreparedTx, EarlyRecord>()
   /** why the node stopped producing and importing: an invariant broke, or an upgrade is required */
   private haltReason: ChainError | undefined
   /** while it returns false the slot loop does not produce (the network sets it while syncing) */
@@ -167,21 +157,13 @@ export class GatherNode extends NodeReadApi {
       { ...DEFAULT_ADMISSION_OPTIONS, ...opts.admission },
       {
         prepare: (raw) => chain.machine.prepare(raw),
-        // the record is written while the signatures are verified (docs/adr/005)
-        started: (raw, prepared, durable) => {
-          if (!durable || this.journal === undefined) return
-          const height = this.nextBlockInfo().height
-          const rec = this.journal.record(prepared.tx.hashHex, raw, height)
-          this.records.set(prepared, { ...rec, height })
-        },
-        // on the worker threads only: this thread serves RPC (docs/adr/014)
+        // every core: the worker threads take equal shares and this thread the last one, from
+        // two signatures up (workers alone measured slower: docs/adr/014)
         preverify: (txs) => chain.machine.preverify(this.mempool.checkView, txs, { offThread: true }),
-        admit: (raw, prepared, durable) => {
-          const rec = this.records.get(prepared)
-          return durable && this.journal !== undefined && rec !== undefined
-            ? this.admitDurable(raw, prepared, this.journal, rec)
-            : this.admit(raw, prepared)
-        },
+        admit: (raw, prepared, durable) =>
+          durable && this.journal !== undefined
+            ? this.admitDurable(raw, prepared, this.journal)
+            : this.admit(raw, prepared),
       },
     )
     const key = opts.nodeKey
@@ -422,21 +404,13 @@ export class GatherNode extends NodeReadApi {
     raw: Uint8Array,
     prepared: PreparedTx,
     journal: TxJournal,
-    rec: EarlyRecord,
   ): Promise<{ hash: string }> {
-    const hash = prepared.tx.hashHex
-    let p: ReturnType<Mempool['add']>
+    if (this.closed) throw new ChainError('NODE_STOPPED', 'node is stopping')
+    const addedAtHeight = this.nextBlockInfo().height
+    const p = this.mempool.add(raw, { held: true, addedAtHeight, prepared })
+    const hash = p.tx.hashHex
     try {
-      if (this.closed) throw new ChainError('NODE_STOPPED', 'node is stopping')
-      p = this.mempool.add(raw, { held: true, addedAtHeight: rec.height, prepared })
-    } catch (e) {
-      // refused: the record written meanwhile goes before the answer does
-      if (rec.created) await journal.withdraw(hash)
-      throw e
-    }
-    if (rec.created) journal.admitted(hash)
-    try {
-      await rec.written
+      await journal.append(hash, raw, addedAtHeight)
     } catch (e) {
       this.mempool.discard(hash)
       this.opts.metrics?.onMempool(this.mempool.size, this.mempool.sizeBytes)

@@ -19,11 +19,6 @@ export const DEFAULT_ADMISSION_OPTIONS: AdmissionOptions = { maxQueued: 4_096, m
 export interface AdmissionDeps<R> {
   /** decode and resolve messages: stateless, throws ChainError */
   prepare(raw: Uint8Array): PreparedTx
-  /**
-   * called for each transaction that decoded, in arrival order, before the batch's signatures
-   * are verified (the node starts a durable submission's journal record here)
-   */
-  started?(raw: Uint8Array, prepared: PreparedTx, durable: boolean): void
   /** verify a batch's signatures on the verify pool, remembering the valid ones (`StateMachine.preverify`) */
   preverify(txs: readonly PreparedTx[]): Promise<void>
   /**
@@ -104,9 +99,7 @@ export class AdmissionQueue<R> {
     this.batches++
     const prepared: (PreparedTx | undefined)[] = batch.map((w) => {
       try {
-        const p = this.deps.prepare(w.raw)
-        this.deps.started?.(w.raw, p, w.durable)
-        return p
+        return this.deps.prepare(w.raw)
       } catch (e) {
         this.waiting--
         w.reject(e)

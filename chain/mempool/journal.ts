@@ -96,10 +96,6 @@ export class TxJournal {
   private unsettledDels: number[] = []
   /** records to delete once nothing they depend on can be lost */
   private settledDels: number[] = []
-  /** records of refused transactions, deleted in the next synced write before their refusal is answered */
-  private withdrawn: { seq: number; resolve: () => void }[] = []
-  /** hashes whose record was written before the transaction was admitted, and still waits for the outcome */
-  private readonly provisional = new Set<string>()
   private writing = false
   private drained: Promise<void> = Promise.resolve()
   private closed = false
@@ -178,60 +174,21 @@ export class TxJournal {
    * caller must then not accept the transaction.
    */
   append(hash: string, raw: Uint8Array, addedAtHeight: number): Promise<void> {
-    const r = this.record(hash, raw, addedAtHeight)
-    if (r.created) this.admitted(hash)
-    return r.written
-  }
-
-  /**
-   * `append` for a transaction not admitted yet (docs/adr/005-transaction-journal.md: the
-   * record is written while the transaction is checked): `created` says whether this call made
-   * the record (false when one for the same hash is live). A created record is *provisional*,
-   * kept by compaction, until the caller says how admission went: `admitted`, or `withdraw`,
-   * whose promise must settle before a refusal is answered.
-   */
-  record(hash: string, raw: Uint8Array, addedAtHeight: number): { created: boolean; written: Promise<void> } {
     if (this.closed) {
-      const refused = Promise.reject(
+      return Promise.reject(
         new ChainError('NODE_STOPPED', 'node is stopping: the transaction was not accepted'),
       )
-      // handled: a caller refused before it waits for the write never looks at it
-      refused.catch(() => undefined)
-      return { created: false, written: refused }
     }
-    if (this.index.has(hash)) return { created: false, written: this.flush() }
+    if (this.index.has(hash)) return this.flush()
     const seq = this.nextSeq++
     this.index.set(hash, seq)
-    this.provisional.add(hash)
     const written = new Promise<void>((resolve, reject) => {
       this.round.puts.push({ seq, value: encodeJournalEntry(raw, addedAtHeight), hash })
       this.round.waiters.push({ resolve, reject })
       this.schedule()
     })
     this.lastAppend = written.catch(() => undefined)
-    return { created: true, written }
-  }
-
-  /** The transaction of a provisional record was admitted: its record is an ordinary one now. */
-  admitted(hash: string): void {
-    this.provisional.delete(hash)
-  }
-
-  /**
-   * The transaction of a provisional record was refused: deletes the record in the next write,
-   * synced, and resolves once that write is done, so no crash after the refusal is answered can
-   * bring the transaction back. (If that write fails the record stays, and the next start's
-   * replay checks the transaction again like any record.)
-   */
-  withdraw(hash: string): Promise<void> {
-    if (!this.provisional.delete(hash)) return Promise.resolve()
-    const seq = this.index.get(hash)
-    if (seq === undefined) return Promise.resolve()
-    this.index.delete(hash)
-    return new Promise<void>((resolve) => {
-      this.withdrawn.push({ seq, resolve })
-      this.schedule()
-    })
+    return written
   }
 
   /**
@@ -251,7 +208,7 @@ export class TxJournal {
   retain(keep: (hash: string) => boolean): number {
     let removed = 0
     for (const [hash, seq] of this.index) {
-      if (keep(hash) || this.provisional.has(hash)) continue
+      if (keep(hash)) continue
       this.index.delete(hash)
       this.unsettledDels.push(seq)
       removed++
@@ -284,8 +241,7 @@ export class TxJournal {
       const round = this.round
       const settling = this.unsettledDels
       const dels = this.settledDels
-      const withdrawn = this.withdrawn
-      if (round.puts.length === 0 && settling.length === 0 && dels.length === 0 && withdrawn.length === 0) {
+      if (round.puts.length === 0 && settling.length === 0 && dels.length === 0) {
         // checked and cleared in one step: an append after this starts a new drain
         this.writing = false
         return
@@ -293,10 +249,7 @@ export class TxJournal {
       this.round = emptyRound()
       this.unsettledDels = []
       this.settledDels = []
-      this.withdrawn = []
-      for (const w of withdrawn) dels.push(w.seq)
-      await this.write(round, dels, settling, withdrawn.length > 0)
-      for (const w of withdrawn) w.resolve()
+      await this.write(round, dels, settling)
     }
   }
 
@@ -306,18 +259,14 @@ export class TxJournal {
    * alone). A failure refuses the appends; its deletes are dropped (the next start's replay
    * drops those records again) rather than retried against a failing disk.
    */
-  private async write(round: Round, dels: number[], settling: number[], withdrawals: boolean): Promise<void> {
-    const sync = round.puts.length > 0 || settling.length > 0 || withdrawals
+  private async write(round: Round, dels: number[], settling: number[]): Promise<void> {
+    const sync = round.puts.length > 0 || settling.length > 0
     const started = performance.now()
     try {
       if (round.puts.length === 0 && dels.length === 0) await this.store.sync()
       else await this.store.writeJournal(round.puts, dels, { sync })
     } catch (e) {
-      for (const p of round.puts) {
-        if (this.index.get(p.hash) !== p.seq) continue
-        this.index.delete(p.hash)
-        this.provisional.delete(p.hash)
-      }
+      for (const p of round.puts) if (this.index.get(p.hash) === p.seq) this.index.delete(p.hash)
       this.metrics?.onError?.()
       this.metrics?.onRecords?.(this.index.size)
       const err = new ChainError(
