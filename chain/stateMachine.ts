@@ -260,21 +260,18 @@ export class StateMachine {
    * remembers the valid ones, so executing them afterwards skips verification. Signers without
    * an account in `state` and invalid signatures are left for the inline check, which raises
    * the precise error. Account numbers never change, so the committed state's are the ones
-   * execution will use. `offThread`: every signature goes to the workers, none is verified on
-   * the calling thread (admission, whose thread also serves RPC; its batches are small).
+   * execution will use.
    */
   async preverify(
     state: StateReader,
     txs: readonly PreparedTx[],
-    opts: { offThread?: boolean } = {},
+    opts: { minParallel?: number } = {},
   ): Promise<void> {
     if (this.verifyPool === undefined) return
     const { keys, items } = this.signatureItems(state, txs)
     if (items.length === 0) return
-    const ok = opts.offThread
-      ? await this.verifyPool.verifyOnWorkers(items, { minBatch: 1 })
-      : await this.verifyPool.verifyBatch(items)
-    this.remember(keys, ok)
+    // minParallel: admission's batches are small, and still shared with the workers
+    this.remember(keys, await this.verifyPool.verifyBatch(items, opts))
   }
 
   /**

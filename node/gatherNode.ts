@@ -159,7 +159,7 @@ export class GatherNode extends NodeReadApi {
         prepare: (raw) => chain.machine.prepare(raw),
         // every core: the worker threads take equal shares and this thread the last one, from
         // two signatures up (workers alone measured slower: docs/adr/014)
-        preverify: (txs) => chain.machine.preverify(this.mempool.checkView, txs, { offThread: true }),
+        preverify: (txs) => chain.machine.preverify(this.mempool.checkView, txs, { minParallel: 2 }),
         admit: (raw, prepared, durable) =>
           durable && this.journal !== undefined
             ? this.admitDurable(raw, prepared, this.journal)

@@ -152,13 +152,12 @@ export class VerifyPool {
    * work meanwhile (block import executes while its signatures are checked); each call goes to
    * the worker with the least queued. Results as `verifyBatch`. Without workers (or once
    * closed), and for fewer than 64 signatures (messaging a worker costs more), the items are
-   * verified inline before this returns. `minBatch` lowers that threshold for a caller whose
-   * thread is the bottleneck (admission: its batches are small, and its thread also serves RPC).
+   * verified inline before this returns.
    */
-  verifyOnWorkers(items: readonly VerifyItem[], opts: { minBatch?: number } = {}): Promise<boolean[]> {
+  verifyOnWorkers(items: readonly VerifyItem[]): Promise<boolean[]> {
     const out = new Array<boolean>(items.length).fill(false)
     const todo = wellFormed(items)
-    if (this.closed || this.workers.length === 0 || todo.length < (opts.minBatch ?? MIN_PARALLEL_BATCH)) {
+    if (this.closed || this.workers.length === 0 || todo.length < MIN_PARALLEL_BATCH) {
       verifyInline(items, todo, out)
       return Promise.resolve(out)
     }

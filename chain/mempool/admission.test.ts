@@ -13,8 +13,6 @@ import { Rng, testSeed } from '../../test/helpers/rng.js'
 import { post, type RpcReply, startRpcNode } from '../../test/helpers/rpcNode.js'
 import { type AccountSigner, testAccount } from '../../test/helpers/staking.js'
 import { ChainError } from '../errors.js'
-import type { PreparedTx } from '../stateMachine.js'
-import { AdmissionQueue } from './admission.js'
 
 const SEED = testSeed('GATHER_ADMISSION_SEED')
 
@@ -191,44 +189,5 @@ describe(`batched admission (seed ${SEED}; replay with GATHER_ADMISSION_SEED=${S
     } finally {
       await n.close()
     }
-  })
-
-  test('while a batch is on the verify pool, what arrives waits and goes as one batch (or at maxBatch)', async () => {
-    const pool: { size: number; done: () => void }[] = []
-    const admitted: number[] = []
-    const q = new AdmissionQueue<number>(
-      { maxQueued: 100, maxBatch: 5 },
-      {
-        prepare: (raw) => ({ raw }) as unknown as PreparedTx,
-        preverify: (txs) => new Promise<void>((done) => pool.push({ size: txs.length, done })),
-        admit: (raw) => {
-          admitted.push(raw[0]!)
-          return raw[0]!
-        },
-      },
-    )
-    const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
-    const submit = (i: number) => q.submit(Uint8Array.of(i), false)
-    const answers = [submit(0)]
-    await turn()
-    expect(pool.map((b) => b.size)).toEqual([1])
-    // three more, on three turns of the event loop, while the first batch verifies
-    for (const i of [1, 2, 3]) {
-      answers.push(submit(i))
-      await turn()
-    }
-    expect(pool.map((b) => b.size)).toEqual([1])
-    pool[0]!.done()
-    await turn()
-    expect(pool.map((b) => b.size)).toEqual([1, 3])
-    // a full batch does not wait for the one on the pool
-    for (const i of [4, 5, 6, 7, 8]) answers.push(submit(i))
-    expect(pool.map((b) => b.size)).toEqual([1, 3, 5])
-    pool[2]!.done()
-    pool[1]!.done()
-    await expect(Promise.all(answers)).resolves.toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8])
-    // arrival order, although the third batch came back before the second
-    expect(admitted).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8])
-    expect(q.batches).toBe(3)
   })
 })

@@ -5,10 +5,7 @@ import type { PreparedTx } from '../stateMachine.js'
 export interface AdmissionOptions {
   /** most submissions waiting (queued or having their signatures verified); more are refused with TX_ADMISSION_BUSY */
   maxQueued: number
-  /**
-   * a batch starts as soon as this many are queued; else on the next turn of the event loop,
-   * or, while a batch's signatures are on the pool, once they are back
-   */
+  /** a batch starts as soon as this many are queued (else on the next turn of the event loop) */
   maxBatch: number
 }
 
@@ -42,9 +39,7 @@ interface Waiting<R> {
  * verified together on the verify pool (every core), and are then admitted one by one in
  * arrival order, so each gets exactly the answer it would get alone (the signature check during
  * admission finds the pool's result in the signature cache). While a batch verifies, the next
- * one gathers: one batch is on the pool at a time (unless `maxBatch` are waiting), so under load
- * batches grow instead of each request paying for its own message to a worker, as a journal
- * round does for fsyncs. Admissions stay in arrival order across batches. Back-pressure: at most
+ * one gathers; admissions stay in arrival order across batches. Back-pressure: at most
  * `maxQueued` submissions wait; beyond that a submission is refused at once with
  * TX_ADMISSION_BUSY, and nothing of it is kept.
  */
@@ -52,8 +47,6 @@ export class AdmissionQueue<R> {
   private queue: Waiting<R>[] = []
   private waiting = 0
   private scheduled = false
-  /** batches whose signatures are on the verify pool */
-  private verifying = 0
   /** settles when the last started batch has made its admissions */
   private admitted: Promise<void> = Promise.resolve()
   /** batches started */
@@ -83,7 +76,7 @@ export class AdmissionQueue<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ raw, durable, resolve, reject })
       if (this.queue.length >= this.opts.maxBatch) this.startBatch()
-      else if (!this.scheduled && this.verifying === 0) {
+      else if (!this.scheduled) {
         this.scheduled = true
         // after the current I/O phase: every request parsed in it joins the batch
         setImmediate(() => this.startBatch())
@@ -108,15 +101,7 @@ export class AdmissionQueue<R> {
     })
     const good = prepared.filter((p): p is PreparedTx => p !== undefined)
     // a verification failure (a worker died) only costs the cache: admission verifies inline
-    this.verifying++
-    const verified = this.deps
-      .preverify(good)
-      .catch(() => undefined)
-      .then(() => {
-        this.verifying--
-        // what queued up meanwhile goes now, as one batch
-        if (this.verifying === 0 && !this.scheduled && this.queue.length > 0) this.startBatch()
-      })
+    const verified = this.deps.preverify(good).catch(() => undefined)
     const previous = this.admitted
     this.admitted = Promise.all([verified, previous]).then(() => {
       for (let i = 0; i < batch.length; i++) {
