@@ -13,8 +13,8 @@ export async function peerIdFromSeed(seed32: Uint8Array): Promise<string> {
 
 /**
  * The libp2p peer id of a node whose network key is its node key: from the 32-byte ed25519
- * public key (what votes and block headers carry), so the node can tell a vote that came
- * straight from its signer.
+ * public key (what block headers and the super node set carry), so the node can tell whether a
+ * message it published reached every super node (docs/adr/017).
  */
 export function peerIdOfNodeKey(publicKey: Uint8Array): string {
   return peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString()
