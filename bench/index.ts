@@ -569,6 +569,14 @@ function testnetMarkdown(rep: TestnetReport): string {
           `${fmt(r.finalTxs)} / ${fmt(r.failedTxs)} / ${r.late === undefined ? '–' : fmt(r.late)} / ${fmt(r.lost)}`,
         ],
         ['final transactions', `${fmt(r.finalTxs)} = ${r.finalTxPerSec.toFixed(1)} tx/s`],
+        ...(r.loadCpu === undefined
+          ? []
+          : [
+              [
+                'CPU under load per node, median / max (% of one core)',
+                `${r.loadCpu.perNodeMedian.toFixed(1)} / ${r.loadCpu.perNodeMax.toFixed(1)} % (all nodes ${r.loadCpu.nodesTotal.toFixed(0)} %; the load generator ${r.loadCpu.generator.toFixed(1)} %)`,
+              ],
+            ]),
         [
           'submission → final, p50 / p99 / max',
           `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.p99)} / ${fmt(r.latencyMs.max)} ms`,

@@ -147,6 +147,15 @@ export class VotePool {
     return true
   }
 
+  /**
+   * Whether this very vote (validator, height, block and signature) is already known: a copy
+   * of a vote counted before (docs/adr/017: relayed, since its signer's direct copy missed someone).
+   */
+  has(vote: Vote): boolean {
+    const prior = this.byHeight.get(vote.height)?.get(hex(vote.blockHash))?.get(hex(vote.validator))
+    return prior !== undefined && Buffer.compare(prior.signature, vote.signature) === 0
+  }
+
   /** The votes for a block. */
   votesFor(height: number, blockHash: Uint8Array): Vote[] {
     return [...(this.byHeight.get(height)?.get(hex(blockHash))?.values() ?? [])]

@@ -12,7 +12,7 @@ import { verifyEd25519 } from '../chain/crypto/ed25519.js'
 import { ChainErrorCode, isChainError } from '../chain/errors.js'
 import { hex } from '../chain/hex.js'
 import type { Logger } from '../chain/logger.js'
-import { P2pNetwork } from '../chain/p2p/index.js'
+import { P2pNetwork, peerIdOfNodeKey } from '../chain/p2p/index.js'
 import type { P2pMetrics, P2pOptions, Status, Verdict } from '../chain/p2p/types.js'
 import { signTx } from '../chain/tx/signTx.js'
 import { quorum } from '../consensus/finality.js'
@@ -86,6 +86,10 @@ export class NodeNetwork {
   private readonly listeners: { event: string; fn: (...args: never[]) => void }[] = []
   /** the bytes of gossiped transactions, so that admitting one does not publish it again */
   private readonly gossiped = new WeakSet<Uint8Array>()
+  /** the head's super nodes but us, as libp2p peer ids, for the head `head` */
+  private superNodePeers: { head: Uint8Array; peers: string[] } | undefined
+  /** node keys (hex) → libp2p peer ids */
+  private readonly peerIds = new Map<string, string>()
   /** peers found on another branch, skipped by sync until the time given (ms) */
   private readonly otherBranch = new Map<string, number>()
   /** offences already reported (offender/kind/at) */
@@ -138,9 +142,9 @@ export class NodeNetwork {
       if (key !== undefined && Buffer.compare(c.block.header.proposer, key.publicKey) === 0)
         this.publish('block', c.bytes)
     })
-    this.on('vote', (v: Vote) => this.publish('vote', encodeVote(v)))
+    this.on('vote', (v: Vote) => this.publishDirect('vote', encodeVote(v)))
     this.on('tx', (raw: Uint8Array) => {
-      if (!this.gossiped.has(raw)) this.publish('tx', raw)
+      if (!this.gossiped.has(raw)) this.publishDirect('tx', raw)
     })
     // With peers to find, produce only once we know their heads and our blocks reach them (a
     // gossipsub mesh forms on a ~1 s heartbeat): a block made blind would fork the chain.
@@ -208,6 +212,44 @@ export class NodeNetwork {
     send.catch((e: unknown) => this.deps.log.debug({ kind, err: (e as Error).message }, 'gossip not sent'))
   }
 
+  /**
+   * A transaction this node admitted (RPC, tools) or a vote it signed goes to every peer on the
+   * kind's direct topic, which nobody relays, when that reaches every super node of the head;
+   * otherwise it is relayed as well (docs/adr/017). Relays made ~5 copies of each message per
+   * node on a 21-validator mesh, each decrypted, decoded and hashed; each super node needs one.
+   */
+  private publishDirect(kind: 'tx' | 'vote', bytes: Uint8Array): void {
+    const peers = this.headSuperNodePeers()
+    const send =
+      kind === 'tx' ? this.p2p.publishTxDirect(bytes, peers) : this.p2p.publishVoteDirect(bytes, peers)
+    send.catch((e: unknown) => this.deps.log.debug({ kind, err: (e as Error).message }, 'gossip not sent'))
+  }
+
+  /** The super nodes of the head but us, as peer ids (worked out once per head). */
+  private headSuperNodePeers(): string[] {
+    const chain = this.deps.node.chain
+    const cached = this.superNodePeers
+    if (cached !== undefined && Buffer.compare(cached.head, chain.head.hash) === 0) return cached.peers
+    const own = this.deps.node.nodeKey?.publicKey
+    const peers = chain.headSuperNodes
+      .filter((k) => own === undefined || Buffer.compare(k, own) !== 0)
+      .map((k) => this.peerIdOf(k))
+    this.superNodePeers = { head: chain.head.hash, peers }
+    return peers
+  }
+
+  /** A node key's libp2p peer id (the network key is the node key), cached. */
+  private peerIdOf(nodeKey: Uint8Array): string {
+    const key = hex(nodeKey)
+    let id = this.peerIds.get(key)
+    if (id === undefined) {
+      id = peerIdOfNodeKey(nodeKey)
+      if (this.peerIds.size >= 1024) this.peerIds.clear()
+      this.peerIds.set(key, id)
+    }
+    return id
+  }
+
   private status(): Status {
     const chain = this.deps.node.chain
     return {
@@ -239,6 +281,10 @@ export class NodeNetwork {
       return 'accept'
     } catch (e) {
       if (isChainError(e) && BROKEN_TX.has(e.code)) return 'reject'
+      // pending here already (it came on the direct topic too, docs/adr/017): relay this copy,
+      // which its publisher sent because the direct one missed someone (gossipsub still sends
+      // each message id at most once per peer)
+      if (isChainError(e) && e.code === ChainErrorCode.TX_ALREADY_KNOWN) return 'accept'
       return 'ignore'
     }
   }
@@ -286,6 +332,9 @@ export class NodeNetwork {
     } catch {
       return 'reject'
     }
+    // a copy of a vote counted already (it came on the direct topic too, docs/adr/017): relay
+    // this one, which its signer sent because the direct one missed someone
+    if (this.deps.node.votes.has(vote)) return 'accept'
     try {
       return this.deps.node.addVote(vote)
     } catch (e) {

@@ -179,6 +179,48 @@ describe('p2p network: discovery and gossip', () => {
     }
   })
 
+  test('a direct transaction is used and not relayed when it reached every peer it must; else it is relayed as well', async () => {
+    const peers: TestPeer[] = []
+    try {
+      // a line a - b - c without the DHT, so that c hears a only through b's relay
+      const b = await startPeer({ opts: { dht: false } })
+      peers.push(b)
+      const a = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
+      peers.push(a)
+      const c = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
+      peers.push(c)
+      await waitFor('a sees b on the direct topic', () => a.net.subscribers('tx', true).includes(b.id))
+      await waitFor(
+        'b and c mesh',
+        () => c.net.meshPeers('tx').includes(b.id) && b.net.meshPeers('tx').includes(c.id),
+      )
+      expect(a.net.connectedPeers()).not.toContain(c.id)
+      const text = new TextEncoder()
+      // b is all a must reach: the direct copy is enough, and b uses it without relaying it
+      expect(await a.net.publishTxDirect(text.encode('direct-1'), [b.id])).toEqual({
+        direct: true,
+        recipients: 1,
+      })
+      await waitFor('b got direct-1', () => b.received.tx.includes('direct-1'))
+      // c too, which a is not connected to: published on the relayed topic as well, and c gets it
+      // through b (b judged direct-1 before direct-2 was sent, so c would have had it first)
+      expect(await a.net.publishTxDirect(text.encode('direct-2'), [b.id, c.id])).toEqual({
+        direct: false,
+        recipients: 1,
+      })
+      await waitFor('c got direct-2 through b', () => c.received.tx.includes('direct-2'))
+      expect(c.received.tx).toEqual(['direct-2'])
+      // b used both copies of direct-2 (the direct one kept, the other relayed)
+      expect(b.received.tx).toEqual(['direct-1', 'direct-2', 'direct-2'])
+      expect(b.counters.get('gossipIn:tx:keep')).toBe(2)
+      expect(b.counters.get('gossipIn:tx:accept')).toBe(1)
+      expect(a.counters.get('gossipOut:tx')).toBe(2)
+      expect(b.net.peerScore(a.id)).toBe(0)
+    } finally {
+      await stopAll(peers)
+    }
+  })
+
   test('a message above the receiver limit is rejected before its validator and penalised', async () => {
     const peers: TestPeer[] = []
     const seen: number[] = []

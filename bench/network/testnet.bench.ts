@@ -95,6 +95,12 @@ export interface TestnetBenchResult {
   missedSlotRate: number
   finalLagBlocks: { median: number; max: number }
   rssMiB: { median: number; max: number; total: number }
+  /**
+   * CPU over the load window (first submission to the last answer), % of one core: each node's
+   * utime + stime from /proc/<pid>/stat, and the bench process itself (the load generator: it
+   * signs and sends every transaction and polls node 0)
+   */
+  loadCpu?: { perNodeMedian: number; perNodeMax: number; nodesTotal: number; generator: number }
   idle: IdleResult
   notes: string[]
 }
@@ -321,6 +327,8 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     let starved = 0
     let retried = 0
     let resynced = 0
+    const cpuBefore = await Promise.all(pids.map(cpuTicks))
+    const genBefore = process.cpuUsage()
     const t0 = performance.now()
     const inflight = new Set<Promise<void>>()
     const send = (i: number): void => {
@@ -384,6 +392,24 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     }
     await Promise.all(inflight)
     const loadEnd = performance.now()
+    const cpuAfter = await Promise.all(pids.map(cpuTicks))
+    const gen = process.cpuUsage(genBefore)
+    const loadSeconds = (loadEnd - t0) / 1000
+    const loadPct = pids.map(
+      (_, i) => ((cpuAfter[i]! - cpuBefore[i]!) / TICKS_PER_SECOND / loadSeconds) * 100,
+    )
+    const loadCpu = {
+      perNodeMedian: quantile(loadPct, 0.5),
+      perNodeMax: quantile(loadPct, 1),
+      nodesTotal: loadPct.reduce((a, b) => a + b, 0),
+      generator: ((gen.user + gen.system) / 1e6 / loadSeconds) * 100,
+    }
+    log(
+      `testnet: CPU under load per node median ${loadCpu.perNodeMedian.toFixed(1)} %, max ${loadCpu.perNodeMax.toFixed(1)} %, all nodes ${loadCpu.nodesTotal.toFixed(0)} %, load generator ${loadCpu.generator.toFixed(1)} % of a core; load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    )
     const endHeight = (await c0.getStatus()).height
 
     // which final block included each accepted transaction, and when it became final; wait
@@ -451,6 +477,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       ...window,
       finalLagBlocks: { median: quantile(lags, 0.5), max: quantile(lags, 1) },
       rssMiB: rss,
+      loadCpu,
       idle,
       notes: [
         `${validators} \`gather start\` processes started by \`gather testnet\` on this one machine (2 cores shared by all of them and the load generator), ${blockTimeMs} ms blocks.`,

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto'
 import { type GossipSub, type GossipsubMessage, gossipsub, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { P2pError, P2pErrorCode } from './errors.js'
-import { KINDS } from './options.js'
+import { DIRECT_KINDS, KINDS } from './options.js'
 import type { PeerManager } from './peers.js'
 import type { P2pRuntime } from './runtime.js'
 import type { GossipHandler, GossipKind, GossipLabel, GossipValidator, Verdict } from './types.js'
-import { gossipTopic, groupTopic, isGroupId } from './wire.js'
+import { directTopic, gossipTopic, groupTopic, isGroupId } from './wire.js'
 
 /** Loopback addresses, exempt from gossipsub's same-IP penalty. */
 const LOOPBACK = ['127.0.0.1', '::1']
@@ -48,6 +48,8 @@ interface GroupTopic {
 export class Gossip {
   /** the topic names of this chain */
   readonly topics: Readonly<Record<GossipKind, string>>
+  /** the direct topics (docs/adr/017): what arrives there is validated and used, never relayed */
+  readonly directTopics: Readonly<Partial<Record<GossipKind, string>>>
   /** the groups joined, by group id and by topic (kept across stop and start) */
   private readonly groups = new Map<number, GroupTopic>()
   private readonly groupsByTopic = new Map<string, GroupTopic>()
@@ -66,6 +68,7 @@ export class Gossip {
       block: gossipTopic(chainId, 'block'),
       vote: gossipTopic(chainId, 'vote'),
     }
+    this.directTopics = Object.fromEntries(DIRECT_KINDS.map((k) => [k, directTopic(chainId, k)]))
   }
 
   /** The gossipsub service for libp2p. */
@@ -88,7 +91,7 @@ export class Gossip {
       tagMeshPeers: false,
       globalSignaturePolicy: 'StrictNoSign',
       msgIdFn: (msg) => msgId(msg.topic, msg.data),
-      allowedTopics: KINDS.map((k) => this.topics[k]),
+      allowedTopics: [...KINDS.map((k) => this.topics[k]), ...DIRECT_KINDS.map((k) => this.direct(k))],
       allowPublishToZeroTopicPeers: true,
       ignoreDuplicatePublishError: true,
       emitSelf: false,
@@ -115,6 +118,12 @@ export class Gossip {
         this.validateGossip(kind, validate, { kind }, peer, msg.data),
       )
     }
+    for (const kind of DIRECT_KINDS) {
+      const validate = this.validatorOf(kind)
+      pubsub.topicValidators.set(this.direct(kind), (peer, msg) =>
+        this.validateGossip(kind, validate, { kind, direct: true }, peer, msg.data, false),
+      )
+    }
     pubsub.addEventListener('gossipsub:message', (evt) => this.deliverGossip(evt.detail))
     pubsub.addEventListener('subscription-change', (evt) =>
       this.onSubscriptionChange(pubsub, evt.detail.peerId, evt.detail.subscriptions),
@@ -125,6 +134,7 @@ export class Gossip {
   subscribe(pubsub: GossipSub): void {
     this.pubsub = pubsub
     for (const kind of KINDS) pubsub.subscribe(this.topics[kind])
+    for (const kind of DIRECT_KINDS) pubsub.subscribe(this.direct(kind))
     for (const group of this.groups.values()) this.enterGroup(pubsub, group)
   }
 
@@ -206,6 +216,46 @@ export class Gossip {
   /** Publishes a message of `kind`; returns how many peers it was sent to. */
   async publish(kind: GossipKind, bytes: Uint8Array): Promise<number> {
     const node = this.rt.runningNode()
+    this.checkSize(kind, bytes)
+    const result = await node.services.pubsub.publish(this.topics[kind], bytes)
+    this.rt.deps.metrics?.gossipOut?.(kind)
+    return result.recipients.length
+  }
+
+  /**
+   * Publishes a message of `kind` on its direct topic, which its receivers use but never relay
+   * (docs/adr/017), when that reached every peer of `mustReach`; otherwise publishes it on the
+   * kind's own topic as well, relayed as usual. Only the publisher knows whom gossipsub really sent
+   * a message to (it skips peers below its publish threshold and peers whose subscription it has
+   * not heard yet): it checks the recipients, never guesses them. Returns whether the direct copy
+   * was enough and how many peers the message was sent to.
+   */
+  async publishDirect(
+    kind: GossipKind,
+    bytes: Uint8Array,
+    mustReach: Iterable<string>,
+  ): Promise<{ direct: boolean; recipients: number }> {
+    const topic = this.directTopics[kind]
+    if (topic === undefined) throw new P2pError(P2pErrorCode.P2P_BAD_ARGUMENT, `${kind} has no direct topic`)
+    const node = this.rt.runningNode()
+    this.checkSize(kind, bytes)
+    const sent = await node.services.pubsub.publish(topic, bytes)
+    const got = new Set(sent.recipients.map((p) => p.toString()))
+    for (const peer of mustReach) {
+      if (got.has(peer)) continue
+      const relayed = await node.services.pubsub.publish(this.topics[kind], bytes)
+      this.rt.deps.metrics?.gossipOut?.(kind)
+      return { direct: false, recipients: new Set([...got, ...relayed.recipients.map(String)]).size }
+    }
+    this.rt.deps.metrics?.gossipOut?.(kind)
+    return { direct: true, recipients: got.size }
+  }
+
+  private direct(kind: GossipKind): string {
+    return this.directTopics[kind] as string
+  }
+
+  private checkSize(kind: GossipKind, bytes: Uint8Array): void {
     const limit = this.rt.opts.maxMessageBytes[kind]
     if (bytes.length === 0 || bytes.length > limit) {
       throw new P2pError(
@@ -213,9 +263,6 @@ export class Gossip {
         `${kind} message of ${bytes.length} bytes is outside 1..${limit} bytes`,
       )
     }
-    const result = await node.services.pubsub.publish(this.topics[kind], bytes)
-    this.rt.deps.metrics?.gossipOut?.(kind)
-    return result.recipients.length
   }
 
   /** Peers in our gossipsub mesh for a kind (a message we publish reaches at least these). */
@@ -223,17 +270,20 @@ export class Gossip {
     return this.meshPeersOf(this.topics[kind])
   }
 
-  /** Peers known to subscribe to a kind's topic. */
-  subscribers(kind: GossipKind): string[] {
+  /** Peers known to subscribe to a kind's topic (`direct`: its direct topic). */
+  subscribers(kind: GossipKind, direct = false): string[] {
+    const topic = direct ? this.directTopics[kind] : this.topics[kind]
+    if (topic === undefined) return []
     return this.rt
       .node()
-      .services.pubsub.getSubscribers(this.topics[kind])
+      .services.pubsub.getSubscribers(topic)
       .map((p) => p.toString())
   }
 
   /**
    * The size check, then the node's validator: `label` picks the size limit, the metric and the
-   * penalty reason; `context` is what a log line names (the kind, or the group).
+   * penalty reason; `context` is what a log line names (the kind, or the group). `relay` false (a
+   * direct topic): an accepted message is kept (delivered, not relayed).
    */
   private async validateGossip(
     label: GossipLabel,
@@ -241,6 +291,7 @@ export class Gossip {
     context: Record<string, unknown>,
     peer: PeerId,
     data: Uint8Array,
+    relay = true,
   ): Promise<TopicValidatorResult> {
     const from = peer.toString()
     let verdict: Verdict
@@ -250,6 +301,7 @@ export class Gossip {
       verdict = 'reject'
     } else {
       verdict = await this.runValidator(validate, context, data, from)
+      if (!relay && verdict === 'accept') verdict = 'keep'
     }
     this.rt.deps.metrics?.gossipIn?.(label, verdict)
     if (verdict === 'keep') {

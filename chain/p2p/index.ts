@@ -1,6 +1,6 @@
 /** Gather p2p adapter: see README.md. Nothing in the chain imports this; the node wires it. */
 export { P2pError, P2pErrorCode, type P2pErrorCodeName } from './errors.js'
-export { peerIdFromSeed } from './identity.js'
+export { peerIdFromSeed, peerIdOfNodeKey } from './identity.js'
 export { P2P_DEFAULTS } from './options.js'
 export { P2pNetwork } from './p2pNetwork.js'
 export { PeerScoreBook, type PeerScoreParams, type PenaltyOutcome } from './peerScore.js'
@@ -19,4 +19,4 @@ export type {
   Status,
   Verdict,
 } from './types.js'
-export { dhtProtocol, gossipTopic, groupTopic, protocolIds } from './wire.js'
+export { dhtProtocol, directTopic, gossipTopic, groupTopic, protocolIds } from './wire.js'

@@ -40,6 +40,9 @@ export const P2P_DEFAULTS = {
 /** The gossip kinds, in topic order. */
 export const KINDS: readonly GossipKind[] = ['tx', 'block', 'vote']
 
+/** The kinds that also have a direct topic (never relayed: docs/adr/017). */
+export const DIRECT_KINDS: readonly GossipKind[] = ['tx', 'vote']
+
 /** {@link P2pOptions} with every default filled in. */
 export type ResolvedOptions = Required<
   Omit<P2pOptions, 'maxMessageBytes' | 'rateLimits' | 'penalties' | 'gossipMesh'>

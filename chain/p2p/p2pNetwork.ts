@@ -182,6 +182,18 @@ export class P2pNetwork {
     return this.gossip.publish('tx', bytes)
   }
 
+  /**
+   * Publishes a transaction on the direct topic (used by its receivers, never relayed) when that
+   * reaches every peer of `mustReach`, else on the transaction topic as well (relayed):
+   * docs/adr/017. Returns whether the direct copy was enough and how many peers it was sent to.
+   */
+  publishTxDirect(
+    bytes: Uint8Array,
+    mustReach: Iterable<string>,
+  ): Promise<{ direct: boolean; recipients: number }> {
+    return this.gossip.publishDirect('tx', bytes, mustReach)
+  }
+
   /** Publishes a block; returns how many peers it was sent to. */
   publishBlock(bytes: Uint8Array): Promise<number> {
     return this.gossip.publish('block', bytes)
@@ -192,14 +204,22 @@ export class P2pNetwork {
     return this.gossip.publish('vote', bytes)
   }
 
+  /** As `publishTxDirect`, for a vote. */
+  publishVoteDirect(
+    bytes: Uint8Array,
+    mustReach: Iterable<string>,
+  ): Promise<{ direct: boolean; recipients: number }> {
+    return this.gossip.publishDirect('vote', bytes, mustReach)
+  }
+
   /** Peers in our gossipsub mesh for a kind (a message we publish reaches at least these). */
   meshPeers(kind: GossipKind): string[] {
     return this.gossip.meshPeers(kind)
   }
 
-  /** Peers known to subscribe to a kind's topic. */
-  subscribers(kind: GossipKind): string[] {
-    return this.gossip.subscribers(kind)
+  /** Peers known to subscribe to a kind's topic (`direct`: its direct topic, docs/adr/017). */
+  subscribers(kind: GossipKind, direct = false): string[] {
+    return this.gossip.subscribers(kind, direct)
   }
 
   /**

@@ -6,6 +6,15 @@ export function gossipTopic(chainId: string, kind: GossipKind): string {
   return `/gather/${chainId}/${kind}/1`
 }
 
+/**
+ * The direct topic of a kind: `/gather/<chainId>/<kind>/direct/1`. What arrives on it is checked
+ * and used like the kind's own topic but never relayed: its publisher sent it to every peer that
+ * needs it (`Gossip.publishDirect`).
+ */
+export function directTopic(chainId: string, kind: GossipKind): string {
+  return `/gather/${chainId}/${kind}/direct/1`
+}
+
 /** The gossip topic of one group chain on one chain: `/gather/<chainId>/group/<groupId>/1`. */
 export function groupTopic(chainId: string, groupId: number): string {
   return `/gather/${chainId}/group/${groupId}/1`
