@@ -1,4 +1,4 @@
-import { isAscii } from 'node:buffer'
+import { asciiText } from '../ascii.js'
 import type { StateReader, StateWriter } from './types.js'
 
 /** Turns values of one store into bytes and back; must be deterministic. */
@@ -15,10 +15,7 @@ export const bigintCodec: ValueCodec<bigint> = {
   encode: (v) => Buffer.from(v.toString(), 'latin1'),
   // ASCII bytes (every value this codec wrote) read as latin1 give the string UTF-8 gives; that
   // skips TextDecoder on every balance read. Other bytes still go through UTF-8.
-  decode: (b) =>
-    BigInt(
-      isAscii(b) ? Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1') : fromUtf8.decode(b),
-    ),
+  decode: (b) => BigInt(asciiText(b) ?? fromUtf8.decode(b)),
 }
 
 /** A UTF-8 string. */

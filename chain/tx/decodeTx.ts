@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer'
 import { hash } from 'node:crypto'
 import { BinaryReader } from 'cosmjs-types/binary'
 import { PubKey } from 'cosmjs-types/cosmos/crypto/secp256k1/keys'
@@ -7,6 +6,7 @@ import { AuthInfo, TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
 import { utf8Read } from 'cosmjs-types/utf8'
 import protobuf from 'protobufjs'
 import { parseAmount } from '../amount.js'
+import { asciiText } from '../ascii.js'
 import { addressFromPubkey } from '../crypto/address.js'
 import { ChainError, ChainErrorCode } from '../errors.js'
 
@@ -78,10 +78,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 class TxReader extends BinaryReader {
   override string(): string {
     const bytes = this.bytes()
-    if (bytes.length === 0) return ''
-    return isAscii(bytes)
-      ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')
-      : utf8Read(bytes, 0, bytes.length)
+    return asciiText(bytes) ?? utf8Read(bytes, 0, bytes.length)
   }
 }
 

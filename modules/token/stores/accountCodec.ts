@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs'
+import { asciiText } from '../../../chain/ascii.js'
 import { protoType } from '../../../chain/codec/index.js'
 import { protoCodec, type ValueCodec } from '../../../chain/store/typedStore.js'
 
@@ -78,8 +79,9 @@ function decodeFast(b: Uint8Array): AccountRecord | undefined {
       const len = b[pos++]
       // a one-byte length, within the bytes
       if (len === undefined || len > 127 || pos + len > end) return undefined
-      for (let i = pos; i < pos + len; i++) if (b[i]! > 127) return undefined
-      address = Buffer.from(b.buffer, b.byteOffset + pos, len).toString('latin1')
+      const text = asciiText(b.subarray(pos, pos + len))
+      if (text === undefined) return undefined
+      address = text
       pos += len
     } else if (tag === 16 || tag === 24) {
       let n = 0
