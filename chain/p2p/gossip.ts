@@ -240,15 +240,14 @@ export class Gossip {
     const node = this.rt.runningNode()
     this.checkSize(kind, bytes)
     const sent = await node.services.pubsub.publish(topic, bytes)
-    const got = new Set(sent.recipients.map((p) => p.toString()))
-    for (const peer of mustReach) {
-      if (got.has(peer)) continue
+    const got = new Set(sent.recipients.map(String))
+    const direct = [...mustReach].every((peer) => got.has(peer))
+    if (!direct) {
       const relayed = await node.services.pubsub.publish(this.topics[kind], bytes)
-      this.rt.deps.metrics?.gossipOut?.(kind)
-      return { direct: false, recipients: new Set([...got, ...relayed.recipients.map(String)]).size }
+      for (const p of relayed.recipients) got.add(p.toString())
     }
     this.rt.deps.metrics?.gossipOut?.(kind)
-    return { direct: true, recipients: got.size }
+    return { direct, recipients: got.size }
   }
 
   private direct(kind: GossipKind): string {
