@@ -25,11 +25,14 @@ interface GossipSubMesh {
  * - `sendSubscriptions`: tells one peer that we subscribe (see `onSubscriptionChange`).
  * - `handleReceivedSubscription`: what gossipsub runs for a peer's unsubscribe; used on leave to
  *   forget who was in the topic, with its per-peer topic budget refunded.
+ * - `emitGossip`: the heartbeat's IHAVE round, given the peers to gossip to per topic; the direct
+ *   topics are taken out of it (see `service`).
  */
 interface GossipSubInternals {
   allowedTopics: Set<string>
   sendSubscriptions(toPeer: string, topics: string[], subscribe: boolean): void
   handleReceivedSubscription(from: PeerId, topic: string, subscribe: boolean): boolean
+  emitGossip(peersToGossipByTopic: Map<string, Set<string>>): void
 }
 
 /** One group topic we joined. */
@@ -103,9 +106,19 @@ export class Gossip {
       // a frame can batch several messages; anything larger is dropped before decoding
       maxInboundDataLength: 2 * Math.max(...Object.values(this.rt.opts.maxMessageBytes)) + 64 * 1024,
     })
+    const direct = new Set(DIRECT_KINDS.map((k) => this.direct(k)))
     return (components) => {
       const pubsub = create(components)
-      internalsOf(pubsub)
+      const internals = internalsOf(pubsub)
+      // docs/adr/017: a direct message went to every subscriber when it was published, and a
+      // publish that missed a super node is relayed on the kind's own topic, which keeps its
+      // gossip. IHAVEs about direct messages (each node's own vote to 4 peers in each of 3
+      // heartbeats) were a third of an idle validator's sends, and asked for nothing.
+      const emit = internals.emitGossip.bind(pubsub)
+      internals.emitGossip = (peersToGossipByTopic) => {
+        for (const topic of direct) peersToGossipByTopic.delete(topic)
+        emit(peersToGossipByTopic)
+      }
       return pubsub
     }
   }
@@ -489,11 +502,12 @@ function internalsOf(pubsub: GossipSub): GossipSubInternals {
   if (
     !(internals.allowedTopics instanceof Set) ||
     typeof internals.sendSubscriptions !== 'function' ||
-    typeof internals.handleReceivedSubscription !== 'function'
+    typeof internals.handleReceivedSubscription !== 'function' ||
+    typeof internals.emitGossip !== 'function'
   ) {
     throw new P2pError(
       P2pErrorCode.P2P_NOT_STARTED,
-      'this @libp2p/gossipsub lacks allowedTopics, sendSubscriptions or handleReceivedSubscription (group topics need 17.1)',
+      'this @libp2p/gossipsub lacks allowedTopics, sendSubscriptions, handleReceivedSubscription or emitGossip (group topics and direct topics need 17.1)',
     )
   }
   return internals as GossipSubInternals

@@ -27,6 +27,7 @@ import type {
   Status,
 } from './types.js'
 import { dhtProtocol } from './wire.js'
+import { installYamuxWindowUpdates } from './yamuxWindow.js'
 
 /**
  * The Gather p2p network: libp2p (TCP, noise, yamux, identify, ping, kad-dht), gossipsub topics for
@@ -98,12 +99,14 @@ export class P2pNetwork {
         alpha: this.opts.dhtAlpha,
       })
     }
+    installYamuxWindowUpdates()
     const node = (await createLibp2p({
       privateKey,
       start: false,
       addresses: { listen: [`/ip4/${this.opts.host}/tcp/${this.opts.port}`] },
       transports: [tcp()],
       connectionEncrypters: [noise()],
+      // window updates at half a window, as the Go and Rust yamux send them (docs/adr/019)
       streamMuxers: [yamux()],
       connectionManager: { maxConnections: this.opts.maxPeers },
       // libp2p pings every connection and by default aborts one whose ping is late: on a busy
