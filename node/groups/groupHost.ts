@@ -299,7 +299,7 @@ export class GroupHost implements GroupService {
       { group: id, height: chain.height, producing: chain.producing() },
       chain.producing() ? 'group chain hosted: this node produces it' : 'group chain hosted',
     )
-    this.announce(hosted as Hosted)
+    void this.announce(hosted as Hosted)
   }
 
   private publish(groupId: number, bytes: Uint8Array): void {
@@ -425,24 +425,43 @@ export class GroupHost implements GroupService {
       this.startSync(g, from, height)
     } else if (height < ours && Date.now() - g.lastAnnounce > 1_000) {
       // a peer behind (just started): tell it where we are
-      this.announce(g)
+      void this.announce(g)
     }
     if (height >= ours) g.announceLeft = 0
   }
 
-  private announce(g: Hosted): void {
+  /**
+   * Publishes our head of the group; resolves with how many peers it was sent to (0 when it
+   * could not be sent). The time in it makes each announcement a message of its own: gossipsub
+   * drops a publish whose bytes it has seen in the last minutes, so a node's repeats of one head
+   * would otherwise never leave it.
+   */
+  private announce(g: Hosted): Promise<number> {
     g.lastAnnounce = Date.now()
-    this.publish(
-      g.chain.groupId,
-      encodeGroupGossip({ kind: 'head', height: g.chain.height, hash: g.chain.hash }),
-    )
+    const bytes = encodeGroupGossip({
+      kind: 'head',
+      height: g.chain.height,
+      hash: g.chain.hash,
+      announcedAtMs: g.lastAnnounce,
+    })
+    const groupId = g.chain.groupId
+    if (this.net === undefined) return Promise.resolve(0)
+    return this.net.publish(groupId, bytes).catch((e: Error) => {
+      this.log.debug({ group: groupId, err: e.message }, 'group gossip not sent')
+      return 0
+    })
   }
 
+  /**
+   * A node that starts asks who is ahead: an announcement counts against the ones left only once
+   * it reached a peer (a restarted node can be without group peers for a while).
+   */
   private announceTick(): void {
     for (const g of this.groups.values()) {
       if (g.announceLeft <= 0) continue
-      g.announceLeft--
-      this.announce(g)
+      void this.announce(g).then((reached) => {
+        if (reached > 0 && g.announceLeft > 0) g.announceLeft--
+      })
     }
   }
 
@@ -504,7 +523,7 @@ export class GroupHost implements GroupService {
         { headHeight: theirHeight, fork: { round: theirsFork.block.header.round, hash: theirsFork.hash } },
       )
       if (!win) {
-        this.announce(g)
+        void this.announce(g)
         return
       }
       this.log.warn(

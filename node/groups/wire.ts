@@ -18,7 +18,13 @@ export type GroupGossip =
   | { kind: 'tx'; tx: Uint8Array }
   | { kind: 'block'; block: Uint8Array }
   | { kind: 'checkpointVote'; vote: CheckpointVote }
-  | { kind: 'head'; height: number; hash: Uint8Array }
+  | {
+      kind: 'head'
+      height: number
+      hash: Uint8Array
+      /** when it was announced (ms since 1970; 0 if the sender left it out): tells repeats apart */
+      announcedAtMs: number
+    }
 
 export function encodeGroupGossip(g: GroupGossip): Uint8Array {
   switch (g.kind) {
@@ -29,7 +35,9 @@ export function encodeGroupGossip(g: GroupGossip): Uint8Array {
     case 'checkpointVote':
       return GossipType.encode(GossipType.fromObject({ checkpointVote: g.vote })).finish()
     case 'head':
-      return GossipType.encode(GossipType.fromObject({ head: { height: g.height, hash: g.hash } })).finish()
+      return GossipType.encode(
+        GossipType.fromObject({ head: { height: g.height, hash: g.hash, announcedAtMs: g.announcedAtMs } }),
+      ).finish()
   }
 }
 
@@ -70,6 +78,7 @@ export function decodeGroupGossip(b: Uint8Array): GroupGossip {
         kind: 'head',
         height: u64ToSafeNumber(h.height as never, 'head.height'),
         hash: bytes(h.hash, 32, 'head.hash'),
+        announcedAtMs: u64ToSafeNumber((h.announcedAtMs ?? 0) as never, 'head.announced_at_ms'),
       }
     }
     default:
