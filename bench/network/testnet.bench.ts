@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deriveAccountKey, TEST_MNEMONIC } from '../../chain/crypto/hd.js'
 import { signTx, transferMessage } from '../../chain/tx/signTx.js'
-import { GatherClient } from '../../rpc/client.js'
+import { GatherClient, RpcClientError } from '../../rpc/client.js'
 
 const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../cli/index.js')
 
@@ -88,6 +88,11 @@ export interface TestnetBenchResult {
   lost: number
   /** accepted transactions committed on node 0 but not final by the end of the wait */
   late?: number
+  /**
+   * where the lost transactions are (up to 20 of them): the nodes that still hold each pending in
+   * their mempool; none means no node kept it
+   */
+  lostWhere?: { hash: string; pendingOn: number[] }[]
   finalTxPerSec: number
   latencyMs: { p50: number; p99: number; max: number }
   blocks: number
@@ -454,6 +459,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       if (found) late++
     }
     const lost = submittedAt.size - included.size - late
+    const lostWhere = lost > 0 ? await whereLost(clients, submittedAt.keys(), included, c0) : undefined
     const result: TestnetBenchResult = {
       validators,
       blockTimeMs,
@@ -468,6 +474,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       failedTxs,
       lost,
       late,
+      ...(lostWhere === undefined ? {} : { lostWhere }),
       finalTxPerSec: included.size / seconds,
       latencyMs: {
         p50: quantile(latencies, 0.5),
@@ -485,6 +492,16 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
         `${senderCount} funded senders send 1-ugat transfers, each to its own node's \`tx_broadcast\` (sender i → node i mod ${validators}), at ${rate} tx/s offered for ${seconds} s; a sender has one transaction in flight and takes its next sequence only once the node accepted the last${starved > 0 ? ` (${starved} times no sender was free: the offered rate was not reached)` : ''}.`,
         `A broadcast that failed to reach the node (a connection closed or reset, not an answer) was sent again, up to ${BROADCAST_TRIES} times (${retried} retries); an answer to a retry that the transaction is already pending, or that the sequence after it is due, counts it as accepted at its first try.`,
         `Lost = accepted by \`tx_broadcast\` but in no block of node 0's chain 60 s after the load; late = committed there but not yet final (${late}).${resynced > 0 ? ` ${resynced} times a node wanted an earlier sequence than the sender's next (it no longer held a transaction it had accepted): the sender went on from the node's.` : ''}`,
+        ...(lostWhere === undefined
+          ? []
+          : [
+              `Lost transactions, pending in the mempool of (node indexes; none: no node kept it): ${lostWhere
+                .map(
+                  (l) =>
+                    `${l.hash.slice(0, 12)}… ${l.pendingOn.length === 0 ? 'none' : l.pendingOn.join(',')}`,
+                )
+                .join('; ')}${lost > lostWhere.length ? ` (the first ${lostWhere.length} of ${lost})` : ''}.`,
+            ]),
         'Latency = the first 100 ms poll of node 0 that saw the block final − the moment tx_broadcast accepted the transaction.',
         'Missed slots are counted on node 0 over the blocks of the load window (slots without a block / slots).',
         ...Object.entries(refusedWhy)
@@ -510,6 +527,40 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
  * when they do not reach the node (a keep-alive connection closed as it was reused) or meet its
  * per-client rate limit.
  */
+/**
+ * For up to 20 accepted transactions in no block of node 0's chain: which nodes still hold each
+ * pending (`chain_getTx` answers NOT_FOUND with `pending` for a mempool transaction), so that a
+ * loss can be told apart from a transaction that only waits for a block.
+ */
+async function whereLost(
+  clients: GatherClient[],
+  accepted: Iterable<string>,
+  included: Set<string>,
+  c0: GatherClient,
+): Promise<{ hash: string; pendingOn: number[] }[]> {
+  const out: { hash: string; pendingOn: number[] }[] = []
+  for (const hash of accepted) {
+    if (out.length >= 20) break
+    if (included.has(hash)) continue
+    const committed = await c0.getTx(hash).then(
+      () => true,
+      () => false,
+    )
+    if (committed) continue
+    const pending = await Promise.all(
+      clients.map((c) =>
+        c.getTx(hash).then(
+          () => false,
+          (e: unknown) =>
+            e instanceof RpcClientError && (e.data as { pending?: boolean } | undefined)?.pending === true,
+        ),
+      ),
+    )
+    out.push({ hash, pendingOn: pending.flatMap((p, i) => (p ? [i] : [])) })
+  }
+  return out
+}
+
 function retryingReads(client: GatherClient): GatherClient {
   const reads = new Set(['getStatus', 'getAccount', 'getBlock'])
   return new Proxy(client, {
