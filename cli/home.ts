@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import type { ProposerKey } from '../chain/blockchain.js'
 import { nodeKeyFromSeed } from '../chain/crypto/ed25519.js'
 import { hex } from '../chain/hex.js'
-import { type Genesis, parseGenesis } from '../genesis/schema.js'
+import type { Genesis } from '../genesis/schema.js'
 
 /** Where a node keeps its files. */
 export interface HomePaths {
@@ -76,6 +76,8 @@ export async function readGenesis(paths: HomePaths): Promise<Genesis> {
   } catch (e) {
     throw new Error(`${paths.genesis} is not valid JSON: ${(e as Error).message}`)
   }
+  // the genesis schema (zod and every module's) loads only here: `--home` alone stays cheap
+  const { parseGenesis } = await import('../genesis/schema.js')
   return parseGenesis(json)
 }
 

@@ -11,11 +11,9 @@ import {
   maxFinalityLagOption,
   parseGovernancePeriods,
   parseMaxFinalityLag,
-  parseRpcServerFlags,
-  type RpcServerFlags,
-  rpcServerOptions,
 } from '../options.js'
 import { MNEMONIC_ENV, readSecretFile } from '../prompt.js'
+import { parseRpcServerFlags, type RpcServerFlags, rpcServerOptions } from '../rpcServerFlags.js'
 
 interface DevnetOptions extends RpcServerFlags {
   home: string

@@ -16,12 +16,10 @@ import {
   jsonOption,
   maxFinalityLagOption,
   parseMaxFinalityLag,
-  parseRpcServerFlags,
   passphraseOption,
-  type RpcServerFlags,
-  rpcServerOptions,
 } from '../options.js'
 import { unlockKey } from '../prompt.js'
+import { parseRpcServerFlags, type RpcServerFlags, rpcServerOptions } from '../rpcServerFlags.js'
 
 interface InitOptions {
   home: string
