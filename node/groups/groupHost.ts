@@ -167,7 +167,8 @@ export class GroupHost implements GroupService {
     this.node.on('block', this.onBlock)
     await this.enqueue(() => this.refresh())
     this.node.on('final', this.onFinal)
-    // a quiet group costs nothing; announcements go out only while a node catches up
+    // a quiet group costs nothing; announcements go out only while a node catches up (or, alone,
+    // until it has a group peer: one publish to nobody every 2 s)
     this.timer = setInterval(() => this.announceTick(), 2_000)
     this.timer.unref?.()
   }
@@ -273,7 +274,9 @@ export class GroupHost implements GroupService {
         ...(this.node.nodeKey === undefined ? {} : { nodeKey: this.node.nodeKey }),
         now: () => Date.now(),
         log: this.log,
-        publishBlock: (bytes) => this.publish(id, encodeGroupGossip({ kind: 'block', block: bytes })),
+        publishBlock: (bytes) => {
+          void this.publish(id, encodeGroupGossip({ kind: 'block', block: bytes }))
+        },
         onCommit: (block, hash, messages) => this.afterCommit(hosted as Hosted, block, hash, messages),
       },
       this.opts.chain,
@@ -302,10 +305,13 @@ export class GroupHost implements GroupService {
     void this.announce(hosted as Hosted)
   }
 
-  private publish(groupId: number, bytes: Uint8Array): void {
-    this.net
-      ?.publish(groupId, bytes)
-      .catch((e: Error) => this.log.debug({ group: groupId, err: e.message }, 'group gossip not sent'))
+  /** Publishes on a group's topic; resolves with how many peers it went to (0 when it could not be sent). */
+  private publish(groupId: number, bytes: Uint8Array): Promise<number> {
+    if (this.net === undefined) return Promise.resolve(0)
+    return this.net.publish(groupId, bytes).catch((e: Error) => {
+      this.log.debug({ group: groupId, err: e.message }, 'group gossip not sent')
+      return 0
+    })
   }
 
   // ---------------------------------------------------------------- gossip
@@ -431,8 +437,7 @@ export class GroupHost implements GroupService {
   }
 
   /**
-   * Publishes our head of the group; resolves with how many peers it was sent to (0 when it
-   * could not be sent). The time in it makes each announcement a message of its own: gossipsub
+   * Publishes our head of the group; resolves with how many peers it was sent to. The time in it makes each announcement a message of its own: gossipsub
    * drops a publish whose bytes it has seen in the last minutes, so a node's repeats of one head
    * would otherwise never leave it.
    */
@@ -444,12 +449,7 @@ export class GroupHost implements GroupService {
       hash: g.chain.hash,
       announcedAtMs: g.lastAnnounce,
     })
-    const groupId = g.chain.groupId
-    if (this.net === undefined) return Promise.resolve(0)
-    return this.net.publish(groupId, bytes).catch((e: Error) => {
-      this.log.debug({ group: groupId, err: e.message }, 'group gossip not sent')
-      return 0
-    })
+    return this.publish(g.chain.groupId, bytes)
   }
 
   /**
@@ -574,7 +574,7 @@ export class GroupHost implements GroupService {
     const sig = signCheckpoint(this.node.chain.chainId, cp, key)
     const vote: CheckpointVote = { ...cp, producer: sig.producer, signature: sig.signature }
     this.addVote(g, vote)
-    this.publish(g.chain.groupId, encodeGroupGossip({ kind: 'checkpointVote', vote }))
+    void this.publish(g.chain.groupId, encodeGroupGossip({ kind: 'checkpointVote', vote }))
   }
 
   /**
@@ -679,7 +679,7 @@ export class GroupHost implements GroupService {
         'the group is frozen: it accepts nothing until its owner rotates its producers',
       )
     const tx = await g.chain.admit(bytes)
-    this.publish(groupId, encodeGroupGossip({ kind: 'tx', tx: bytes }))
+    void this.publish(groupId, encodeGroupGossip({ kind: 'tx', tx: bytes }))
     return { id: tx.id }
   }
 
