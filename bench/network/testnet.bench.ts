@@ -450,6 +450,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     // accepted but not in a final block: committed on node 0 above the final height (late, not
     // lost), or nowhere on node 0's chain (lost)
     let late = 0
+    const lostHashes: string[] = []
     for (const hash of submittedAt.keys()) {
       if (included.has(hash)) continue
       const found = await c0.getTx(hash).then(
@@ -457,9 +458,10 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
         () => false,
       )
       if (found) late++
+      else lostHashes.push(hash)
     }
-    const lost = submittedAt.size - included.size - late
-    const lostWhere = lost > 0 ? await whereLost(clients, submittedAt.keys(), included, c0) : undefined
+    const lost = lostHashes.length
+    const lostWhere = lost > 0 ? await whereLost(clients, lostHashes.slice(0, 20)) : undefined
     const result: TestnetBenchResult = {
       validators,
       blockTimeMs,
@@ -528,25 +530,16 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
  * per-client rate limit.
  */
 /**
- * For up to 20 accepted transactions in no block of node 0's chain: which nodes still hold each
+ * For lost transactions (accepted, in no block of node 0's chain): which nodes still hold each
  * pending (`chain_getTx` answers NOT_FOUND with `pending` for a mempool transaction), so that a
  * loss can be told apart from a transaction that only waits for a block.
  */
 async function whereLost(
   clients: GatherClient[],
-  accepted: Iterable<string>,
-  included: Set<string>,
-  c0: GatherClient,
+  hashes: string[],
 ): Promise<{ hash: string; pendingOn: number[] }[]> {
   const out: { hash: string; pendingOn: number[] }[] = []
-  for (const hash of accepted) {
-    if (out.length >= 20) break
-    if (included.has(hash)) continue
-    const committed = await c0.getTx(hash).then(
-      () => true,
-      () => false,
-    )
-    if (committed) continue
+  for (const hash of hashes) {
     const pending = await Promise.all(
       clients.map((c) =>
         c.getTx(hash).then(
