@@ -6,8 +6,9 @@
  *
  * Usage: `node dist/bench/index.js [--only crypto|smt|block|rpc|journal|staking|rewards|messaging|testnet|groups|private|governance] [--quick]`
  * (testnet: `[--validators N] [--block-time MS] [--seconds S] [--rate TX_PER_S] [--idle-seconds S]
- * [--idle-settle S] [--idle-only] [--cpu-prof DIR[:NODE]]`, default 21 validators, 2,000 ms
- * blocks, 60 s idle starting 60 s after the first final blocks, then
+ * [--idle-settle S] [--idle-windows N] [--idle-only] [--cpu-prof DIR[:NODE]]`, default 21
+ * validators, 2,000 ms blocks, four 60 s idle windows back to back starting 60 s after the first
+ * final blocks (the last one is the idle figure), then
  * 150 s at 100 tx/s; `--idle-only` prints the idle figures and writes no results; `--cpu-prof`
  * runs node NODE (default 1) under `node --cpu-prof`, its profile written to DIR at the end)
  * (the staking suite writes `bench/results/staking.json` + `bench/results/staking.md`; the
@@ -94,6 +95,7 @@ type TestnetArgs = Pick<
   | 'rate'
   | 'idleSeconds'
   | 'idleSettleSeconds'
+  | 'idleWindows'
   | 'idleOnly'
   | 'cpuProf'
 >
@@ -128,6 +130,8 @@ function parseArgs(argv: string[]): {
       testnet.idleSeconds = whole(a, argv[++i], 5, 3_600)
     } else if (a === '--idle-settle') {
       testnet.idleSettleSeconds = whole(a, argv[++i], 0, 3_600)
+    } else if (a === '--idle-windows') {
+      testnet.idleWindows = whole(a, argv[++i], 1, 60)
     } else if (a === '--idle-only') {
       testnet.idleOnly = true
     } else if (a === '--cpu-prof') {
@@ -1033,12 +1037,26 @@ async function main(): Promise<void> {
     const start = os.loadavg()
     const result = await runTestnetBench(
       quick
-        ? { validators: 4, seconds: 30, rate: 20, idleSeconds: 15, idleSettleSeconds: 5, ...testnet }
+        ? {
+            validators: 4,
+            seconds: 30,
+            rate: 20,
+            idleSeconds: 15,
+            idleSettleSeconds: 5,
+            idleWindows: 1,
+            ...testnet,
+          }
         : testnet,
     )
     if (testnet.idleOnly === true) {
       // a look at idle CPU (e.g. with --cpu-prof), not the suite's record: nothing is written
-      console.log(JSON.stringify({ loadAverage: { start, end: os.loadavg() }, idle: result.idle }, null, 2))
+      console.log(
+        JSON.stringify(
+          { loadAverage: { start, end: os.loadavg() }, idle: result.idle, windows: result.idleWindows },
+          null,
+          2,
+        ),
+      )
       console.log(testnetVerdicts(result).join('\n'))
     } else {
       const rep: TestnetReport = {

@@ -1,7 +1,7 @@
+import type { CommittedBlock } from '../chain/blockchain.js'
 import {
   type Block,
   decodeReceivedBlock,
-  decodeVote,
   encodeBlock,
   encodeVote,
   type ReceivedBlock,
@@ -18,6 +18,7 @@ import { signTx } from '../chain/tx/signTx.js'
 import { quorum } from '../consensus/finality.js'
 import { forkChoice } from '../consensus/forkChoice.js'
 import type { GatherNode } from './gatherNode.js'
+import { VoteRelay, type VoteRelayStats } from './voteRelay.js'
 
 /** Options of a node's network: where it listens and whom it dials first. */
 export interface NodeNetworkOptions {
@@ -96,6 +97,8 @@ export class NodeNetwork {
   private readonly reported = new Set<string>()
   /** the group chains' blocks served to peers (node/groups) */
   private groupBlocks: ((groupId: number, from: number, count: number) => Promise<Uint8Array[]>) | undefined
+  /** how votes travel: to the block's proposer, which forwards them in bundles (docs/adr/020) */
+  private readonly votes: VoteRelay
 
   constructor(
     private readonly opts: NodeNetworkOptions,
@@ -121,11 +124,20 @@ export class NodeNetwork {
         getBlocksByRange: (from, count) => this.blocksByRange(from, count),
         validateTx: (bytes) => this.validateTx(bytes),
         validateBlock: (bytes, from) => this.validateBlock(bytes, from),
-        validateVote: (bytes) => this.validateVote(bytes),
+        validateVote: (bytes) => this.votes.fromTopic(bytes),
+        validateVoteInbox: (bytes) => this.votes.fromInbox(bytes),
         onPeerStatus: (peer, status) => this.onPeerStatus(peer, status),
         getGroupBlocks: (groupId, from, count) => this.groupBlocks?.(groupId, from, count) ?? [],
       },
     )
+    this.votes = new VoteRelay({
+      node,
+      log: deps.log,
+      sendTo: (peer, bytes) => this.p2p.publishVoteTo(peer, bytes),
+      broadcast: (bytes) => this.p2p.publishVoteDirect(bytes, this.headSuperNodePeers()),
+      peerIdOf: (key) => this.peerIdOf(key),
+      reportConflicts: () => this.reportVoteConflicts(),
+    })
   }
 
   /** Serves the hosted group chains' blocks to peers (group-blocks-by-range). */
@@ -138,11 +150,12 @@ export class NodeNetwork {
     const { node } = this.deps
     await this.p2p.start()
     const key = node.nodeKey
-    this.on('block', (c: { bytes: Uint8Array; block: { header: { proposer: Uint8Array } } }) => {
+    this.on('block', (c: CommittedBlock) => {
+      this.votes.onBlock(c)
       if (key !== undefined && Buffer.compare(c.block.header.proposer, key.publicKey) === 0)
         this.publish('block', c.bytes)
     })
-    this.on('vote', (v: Vote) => this.publishDirect('vote', encodeVote(v)))
+    this.on('vote', (v: Vote) => this.votes.ownVote(v))
     this.on('tx', (raw: Uint8Array) => {
       if (!this.gossiped.has(raw)) this.publishDirect('tx', raw)
     })
@@ -159,6 +172,7 @@ export class NodeNetwork {
 
   async stop(): Promise<void> {
     this.stopped = true
+    this.votes.stop()
     for (const l of this.listeners.splice(0))
       this.deps.node.off(l.event, l.fn as (...args: unknown[]) => void)
     this.deps.node.setProductionGate(undefined)
@@ -186,6 +200,11 @@ export class NodeNetwork {
     return have >= need ? undefined : `first block: connected to ${have} peers, waiting for ${need}`
   }
 
+  /** What the vote relay did since start (docs/adr/020). */
+  voteStats(): Readonly<VoteRelayStats> {
+    return this.votes.stats
+  }
+
   /** Sync state for `chain_getStatus`. */
   syncStatus(): SyncStatus {
     const target = Math.max(this.deps.node.chain.head.height, ...this.peerHeads.values())
@@ -202,27 +221,22 @@ export class NodeNetwork {
     this.listeners.push({ event, fn })
   }
 
-  private publish(kind: 'tx' | 'block' | 'vote', bytes: Uint8Array): void {
-    const send =
-      kind === 'tx'
-        ? this.p2p.publishTx(bytes)
-        : kind === 'block'
-          ? this.p2p.publishBlock(bytes)
-          : this.p2p.publishVote(bytes)
-    send.catch((e: unknown) => this.deps.log.debug({ kind, err: (e as Error).message }, 'gossip not sent'))
+  private publish(kind: 'block', bytes: Uint8Array): void {
+    this.p2p
+      .publishBlock(bytes)
+      .catch((e: unknown) => this.deps.log.debug({ kind, err: (e as Error).message }, 'gossip not sent'))
   }
 
   /**
-   * A transaction this node admitted (RPC, tools) or a vote it signed goes to every peer on the
-   * kind's direct topic, which nobody relays, when that reaches every super node of the head;
-   * otherwise it is relayed as well (docs/adr/017). Relays made ~5 copies of each message per
-   * node on a 21-validator mesh, each decrypted, decoded and hashed; each super node needs one.
+   * A transaction this node admitted (RPC, tools) goes to every peer on the direct topic, which
+   * nobody relays, when that reaches every super node of the head; otherwise it is relayed as
+   * well (docs/adr/017). Relays made ~5 copies of each message per node on a 21-validator mesh,
+   * each decrypted, decoded and hashed; each super node needs one. Votes: `VoteRelay`.
    */
-  private publishDirect(kind: 'tx' | 'vote', bytes: Uint8Array): void {
-    const peers = this.headSuperNodePeers()
-    const send =
-      kind === 'tx' ? this.p2p.publishTxDirect(bytes, peers) : this.p2p.publishVoteDirect(bytes, peers)
-    send.catch((e: unknown) => this.deps.log.debug({ kind, err: (e as Error).message }, 'gossip not sent'))
+  private publishDirect(kind: 'tx', bytes: Uint8Array): void {
+    this.p2p
+      .publishTxDirect(bytes, this.headSuperNodePeers())
+      .catch((e: unknown) => this.deps.log.debug({ kind, err: (e as Error).message }, 'gossip not sent'))
   }
 
   /** The super nodes of the head but us, as peer ids (worked out once per head). */
@@ -325,30 +339,16 @@ export class NodeNetwork {
     }
   }
 
-  private validateVote(bytes: Uint8Array): Verdict {
-    let vote: Vote
-    try {
-      vote = decodeVote(bytes)
-    } catch {
-      return 'reject'
-    }
-    // a copy of a vote counted already (it came on the direct topic too, docs/adr/017): relay
-    // this one, which its signer sent because the direct one missed someone
-    if (this.deps.node.votes.has(vote)) return 'accept'
-    try {
-      return this.deps.node.addVote(vote)
-    } catch (e) {
-      return isChainError(e) ? 'reject' : 'ignore'
-    } finally {
-      for (const c of this.deps.node.votes.takeConflicts()) {
-        this.reportEvidence(
-          'double-vote',
-          hex(c.first.validator),
-          c.first.height,
-          encodeVote(c.first),
-          encodeVote(c.second),
-        )
-      }
+  /** Double votes the votes just counted revealed, as evidence. */
+  private reportVoteConflicts(): void {
+    for (const c of this.deps.node.votes.takeConflicts()) {
+      this.reportEvidence(
+        'double-vote',
+        hex(c.first.validator),
+        c.first.height,
+        encodeVote(c.first),
+        encodeVote(c.second),
+      )
     }
   }
 

@@ -5,8 +5,9 @@
  * transactions per second, the time from submission to finality (p50/p99), whether every
  * accepted transaction became final, the missed-slot rate and the memory of each node.
  *
- * Idle CPU: each node process's utime + stime from /proc/<pid>/stat over the idle window, as a
- * share of one core; nothing but the producers runs then (no RPC polling).
+ * Idle CPU: each node process's utime + stime from /proc/<pid>/stat over idle windows measured
+ * back to back, as a share of one core; nothing but the producers runs then (no RPC polling).
+ * The figure is the last window's; the earlier ones show the start-up work dying down.
  *
  * Finality time: node 0 is polled every 100 ms; a block's final time is the first poll that saw
  * the final height reach it; a transaction's latency is its block's final time minus the moment
@@ -48,8 +49,13 @@ export interface TestnetBenchOptions {
   basePort?: number
   /** seconds of the idle window (empty blocks) before the load */
   idleSeconds?: number
-  /** seconds from the first final blocks to the idle window (start-up work: syncs, meshes, DHT) */
+  /** seconds from the first final blocks to the first idle window (start-up work: syncs, meshes, DHT) */
   idleSettleSeconds?: number
+  /**
+   * idle windows measured back to back (default 4): the last is the idle figure, the ones
+   * before show how the start-up work (V8 compiling, the DHT's first lookups) dies down
+   */
+  idleWindows?: number
   /** measure idle only: no funding, no load */
   idleOnly?: boolean
   /** run one node under `node --cpu-prof` (its profile is written here when the testnet stops) */
@@ -106,7 +112,10 @@ export interface TestnetBenchResult {
    * signs and sends every transaction and polls node 0)
    */
   loadCpu?: { perNodeMedian: number; perNodeMax: number; nodesTotal: number; generator: number }
+  /** the last idle window: a validator that has been running a few minutes */
   idle: IdleResult
+  /** every idle window, in order (the last is `idle`) */
+  idleWindows?: IdleResult[]
   notes: string[]
 }
 
@@ -188,6 +197,7 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
   const basePort = opts.basePort ?? 31_000
   const idleSeconds = opts.idleSeconds ?? 60
   const idleSettleSeconds = opts.idleSettleSeconds ?? 60
+  const idleWindowCount = opts.idleWindows ?? 4
   const dir = await mkdtemp(join(tmpdir(), 'gather-bench-testnet-'))
   let child: ChildProcess | undefined
   try {
@@ -248,17 +258,23 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
     // start-up work (first syncs, meshes, the DHT's first lookups) goes on after the first final
     // blocks: idle is measured once it has settled
     await sleep(idleSettleSeconds * 1000)
-    log(
-      `testnet: idle for ${idleSeconds} s (load average ${os
-        .loadavg()
-        .map((x) => x.toFixed(2))
-        .join(' ')})`,
-    )
-    const idle = await measureIdle(pids, c0, idleSeconds)
-    log(
-      `testnet: idle CPU per node median ${idle.cpuPct.median.toFixed(2)} %, max ${idle.cpuPct.max.toFixed(2)} % of a core; load average ${idle.loadAverage.end.map((x) => x.toFixed(2)).join(' ')}`,
-    )
-    if (opts.idleOnly === true) return idleOnlyResult(validators, blockTimeMs, idle, await rssOf(pids))
+    const idleWindows: IdleResult[] = []
+    for (let w = 1; w <= idleWindowCount; w++) {
+      log(
+        `testnet: idle window ${w} of ${idleWindowCount}, ${idleSeconds} s (load average ${os
+          .loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')})`,
+      )
+      const window = await measureIdle(pids, c0, idleSeconds)
+      idleWindows.push(window)
+      log(
+        `testnet: idle CPU per node median ${window.cpuPct.median.toFixed(2)} %, max ${window.cpuPct.max.toFixed(2)} % of a core; load average ${window.loadAverage.end.map((x) => x.toFixed(2)).join(' ')}`,
+      )
+    }
+    const idle = idleWindows.at(-1)!
+    if (opts.idleOnly === true)
+      return { ...idleOnlyResult(validators, blockTimeMs, idle, await rssOf(pids)), idleWindows }
 
     const faucet = await deriveAccountKey(TEST_MNEMONIC, manifest.faucet.index)
     const senders = await Promise.all(
@@ -488,9 +504,10 @@ export async function runTestnetBench(opts: TestnetBenchOptions = {}): Promise<T
       rssMiB: rss,
       loadCpu,
       idle,
+      idleWindows,
       notes: [
         `${validators} \`gather start\` processes started by \`gather testnet\` on this one machine (2 cores shared by all of them and the load generator), ${blockTimeMs} ms blocks.`,
-        `Idle: ${idle.seconds.toFixed(0)} s of empty blocks, ${idleSettleSeconds} s after the first final blocks, no RPC calls meanwhile; each process's utime + stime from /proc/<pid>/stat over the window.`,
+        `Idle: ${idleWindowCount} windows of ${idle.seconds.toFixed(0)} s of empty blocks back to back, the first ${idleSettleSeconds} s after the first final blocks, no RPC calls meanwhile; each process's utime + stime from /proc/<pid>/stat over each window. The figure is the last window's (a validator running for ${Math.round((idleSettleSeconds + idleWindowCount * idleSeconds) / 60)} minutes); per-node medians of the windows in order: ${idleWindows.map((x) => `${x.cpuPct.median.toFixed(2)} %`).join(', ')} (max ${idleWindows.map((x) => `${x.cpuPct.max.toFixed(2)} %`).join(', ')}). The first windows still hold start-up work: V8 compiling on its own threads, the DHT's first lookups.`,
         `${senderCount} funded senders send 1-ugat transfers, each to its own node's \`tx_broadcast\` (sender i → node i mod ${validators}), at ${rate} tx/s offered for ${seconds} s; a sender has one transaction in flight and takes its next sequence only once the node accepted the last${starved > 0 ? ` (${starved} times no sender was free: the offered rate was not reached)` : ''}.`,
         `A broadcast that failed to reach the node (a connection closed or reset, not an answer) was sent again, up to ${BROADCAST_TRIES} times (${retried} retries); an answer to a retry that the transaction is already pending, or that the sequence after it is due, counts it as accepted at its first try.`,
         `Lost = accepted by \`tx_broadcast\` but in no block of node 0's chain 60 s after the load; late = committed there but not yet final (${late}).${resynced > 0 ? ` ${resynced} times a node wanted an earlier sequence than the sender's next (it no longer held a transaction it had accepted): the sender went on from the node's.` : ''}`,

@@ -1,6 +1,15 @@
 import { describe, expect, test } from '@jest/globals'
 import { Rng, testSeed } from '../../test/helpers/rng.js'
-import { type ChainEvent, decodeTxResult, encodeTxResult, type TxResult } from './block.js'
+import {
+  type ChainEvent,
+  decodeTxResult,
+  decodeVoteBundle,
+  encodeTxResult,
+  encodeVoteBundle,
+  MAX_BUNDLE_VOTES,
+  type TxResult,
+  type Vote,
+} from './block.js'
 import { protoType } from './index.js'
 
 const SEED = testSeed('GATHER_CODEC_SEED')
@@ -42,5 +51,38 @@ describe(`transaction results (GATHER_CODEC_SEED=${SEED} replays)`, () => {
       else if (JSON.stringify(decodeTxResult(bytes)) !== JSON.stringify(r)) mismatches.push(i)
     }
     expect(mismatches).toEqual([])
+  })
+})
+
+describe(`vote bundles (GATHER_CODEC_SEED=${SEED} replays)`, () => {
+  const VoteType = protoType('gather.chain.v1.Vote')
+  const bytes = (rng: Rng, n: number): Uint8Array => Uint8Array.from({ length: n }, () => rng.int(256))
+  const someVote = (rng: Rng): Vote => ({
+    height: 1 + rng.int(2 ** 40),
+    blockHash: bytes(rng, 32),
+    validator: bytes(rng, 32),
+    signature: bytes(rng, 64),
+  })
+
+  test('a bundle of 1 to 64 votes decodes to the same votes in the same order', () => {
+    const rng = new Rng(SEED)
+    for (let round = 0; round < 50; round++) {
+      const votes = Array.from({ length: 1 + rng.int(MAX_BUNDLE_VOTES) }, () => someVote(rng))
+      const wire = encodeVoteBundle(votes)
+      expect(decodeVoteBundle(wire)).toEqual(votes)
+      // 21 votes, a full set of super nodes, stay far below the vote topics' 16 KiB
+      if (votes.length === 21) expect(wire.length).toBeLessThan(4 * 1024)
+    }
+  })
+
+  test('an empty bundle, one of 65 votes and malformed bytes are refused', () => {
+    const rng = new Rng(SEED + 1)
+    expect(() => decodeVoteBundle(encodeVoteBundle([]))).toThrow('holds no vote')
+    const tooMany = Array.from({ length: MAX_BUNDLE_VOTES + 1 }, () => someVote(rng))
+    expect(() => decodeVoteBundle(encodeVoteBundle(tooMany))).toThrow('more than 64')
+    // a bare vote is not a bundle: its first field is a varint, a bundle's a message
+    const bare = VoteType.encode(VoteType.fromObject(someVote(rng))).finish()
+    expect(() => decodeVoteBundle(bare)).toThrow()
+    expect(() => decodeVoteBundle(Uint8Array.from([0x0a, 0x05, 0x08]))).toThrow()
   })
 })

@@ -5,6 +5,10 @@ const HeaderType = protoType('gather.chain.v1.Header')
 const BlockType = protoType('gather.chain.v1.Block')
 const VoteType = protoType('gather.chain.v1.Vote')
 const VoteSignDocType = protoType('gather.chain.v1.VoteSignDoc')
+const VoteBundleType = protoType('gather.chain.v1.VoteBundle')
+
+/** Most votes in one bundle: three times the 21 super nodes of a block, rounded up. */
+export const MAX_BUNDLE_VOTES = 64
 const TxResultType = protoType('gather.chain.v1.TxResult')
 
 /** A finality vote of one super node for one block. */
@@ -150,6 +154,24 @@ export function encodeVote(v: Vote): Uint8Array {
 /** Decodes a vote; throws on malformed bytes. */
 export function decodeVote(b: Uint8Array): Vote {
   return voteFromProto(VoteType.decode(b) as unknown as Record<string, unknown>)
+}
+
+/** Encodes votes as one bundle (what the vote topics carry). */
+export function encodeVoteBundle(votes: readonly Vote[]): Uint8Array {
+  return VoteBundleType.encode(VoteBundleType.fromObject({ votes })).finish()
+}
+
+/**
+ * Decodes a bundle of 1 to {@link MAX_BUNDLE_VOTES} votes; throws on malformed bytes, an empty
+ * bundle or one with more votes.
+ */
+export function decodeVoteBundle(b: Uint8Array): Vote[] {
+  const m = VoteBundleType.decode(b) as unknown as { votes?: Record<string, unknown>[] }
+  const votes = m.votes ?? []
+  if (votes.length === 0) throw new Error('a vote bundle holds no vote')
+  if (votes.length > MAX_BUNDLE_VOTES)
+    throw new Error(`a vote bundle of ${votes.length} votes, more than ${MAX_BUNDLE_VOTES}`)
+  return votes.map(voteFromProto)
 }
 
 /** The bytes a super node signs to vote for `blockHash` at `height` on `chainId`. */

@@ -6,7 +6,7 @@ import { DIRECT_KINDS, KINDS } from './options.js'
 import type { PeerManager } from './peers.js'
 import type { P2pRuntime } from './runtime.js'
 import type { GossipHandler, GossipKind, GossipLabel, GossipValidator, Verdict } from './types.js'
-import { directTopic, gossipTopic, groupTopic, isGroupId } from './wire.js'
+import { directTopic, gossipTopic, groupTopic, isGroupId, isVoteInboxTopic, voteInboxTopic } from './wire.js'
 
 /** Loopback addresses, exempt from gossipsub's same-IP penalty. */
 const LOOPBACK = ['127.0.0.1', '::1']
@@ -33,6 +33,24 @@ interface GossipSubInternals {
   sendSubscriptions(toPeer: string, topics: string[], subscribe: boolean): void
   handleReceivedSubscription(from: PeerId, topic: string, subscribe: boolean): boolean
   emitGossip(peersToGossipByTopic: Map<string, Set<string>>): void
+}
+
+/**
+ * gossipsub's topic allow-list, with every peer's vote inbox admitted (docs/adr/020): inbox
+ * topics are named by peer ids, which no list made in advance holds. gossipsub only asks `has`;
+ * its per-peer topic budget still bounds what a peer may subscribe to.
+ */
+class TopicAllowList extends Set<string> {
+  constructor(
+    private readonly chainId: string,
+    topics: Iterable<string>,
+  ) {
+    super(topics)
+  }
+
+  override has(topic: string): boolean {
+    return super.has(topic) || isVoteInboxTopic(this.chainId, topic)
+  }
 }
 
 /** One group topic we joined. */
@@ -107,9 +125,11 @@ export class Gossip {
       maxInboundDataLength: 2 * Math.max(...Object.values(this.rt.opts.maxMessageBytes)) + 64 * 1024,
     })
     const direct = new Set(DIRECT_KINDS.map((k) => this.direct(k)))
+    const chainId = this.rt.opts.chainId
     return (components) => {
       const pubsub = create(components)
       const internals = internalsOf(pubsub)
+      internals.allowedTopics = new TopicAllowList(chainId, internals.allowedTopics)
       // docs/adr/017: a direct message went to every subscriber when it was published, and a
       // publish that missed a super node is relayed on the kind's own topic, which keeps its
       // gossip. IHAVEs about direct messages (each node's own vote to 4 peers in each of 3
@@ -117,6 +137,9 @@ export class Gossip {
       const emit = internals.emitGossip.bind(pubsub)
       internals.emitGossip = (peersToGossipByTopic) => {
         for (const topic of direct) peersToGossipByTopic.delete(topic)
+        // an inbox message went to its one subscriber: nobody else wants an IHAVE for it
+        for (const topic of peersToGossipByTopic.keys())
+          if (isVoteInboxTopic(chainId, topic)) peersToGossipByTopic.delete(topic)
         emit(peersToGossipByTopic)
       }
       return pubsub
@@ -148,6 +171,14 @@ export class Gossip {
     this.pubsub = pubsub
     for (const kind of KINDS) pubsub.subscribe(this.topics[kind])
     for (const kind of DIRECT_KINDS) pubsub.subscribe(this.direct(kind))
+    const validateInbox = this.rt.deps.validateVoteInbox
+    if (validateInbox !== undefined) {
+      const inbox = voteInboxTopic(this.rt.opts.chainId, this.rt.node().peerId.toString())
+      pubsub.topicValidators.set(inbox, (peer, msg) =>
+        this.validateGossip('vote', validateInbox, { kind: 'vote', inbox: true }, peer, msg.data, false),
+      )
+      pubsub.subscribe(inbox)
+    }
     for (const group of this.groups.values()) this.enterGroup(pubsub, group)
   }
 
@@ -261,6 +292,28 @@ export class Gossip {
     }
     this.rt.deps.metrics?.gossipOut?.(kind)
     return { direct, recipients: got.size }
+  }
+
+  /**
+   * Publishes a vote message on `peer`'s vote inbox, where only that peer subscribes and nobody
+   * relays (docs/adr/020). Returns whether gossipsub sent it to `peer` (false when `peer` is not
+   * connected, not subscribed to its inbox yet, or below the publish threshold).
+   */
+  async publishVoteTo(peer: string, bytes: Uint8Array): Promise<boolean> {
+    const node = this.rt.runningNode()
+    this.checkSize('vote', bytes)
+    const sent = await node.services.pubsub.publish(voteInboxTopic(this.rt.opts.chainId, peer), bytes)
+    this.rt.deps.metrics?.gossipOut?.('vote')
+    return sent.recipients.some((p) => p.toString() === peer)
+  }
+
+  /** Whether `peer` is known to subscribe to its vote inbox (a vote sent there would reach it). */
+  hasVoteInbox(peer: string): boolean {
+    const topic = voteInboxTopic(this.rt.opts.chainId, peer)
+    return this.rt
+      .node()
+      .services.pubsub.getSubscribers(topic)
+      .some((p) => p.toString() === peer)
   }
 
   private direct(kind: GossipKind): string {

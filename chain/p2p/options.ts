@@ -12,7 +12,8 @@ export const P2P_DEFAULTS = {
   maxMessageBytes: {
     tx: 64 * 1024,
     block: 2 * 1024 * 1024,
-    vote: 4 * 1024,
+    // a bundle of up to 64 votes (docs/adr/020): ~150 bytes each
+    vote: 16 * 1024,
     group: 256 * 1024,
   } as Record<GossipLabel, number>,
   maxBlockBytes: 2 * 1024 * 1024,

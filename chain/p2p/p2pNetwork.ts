@@ -215,6 +215,19 @@ export class P2pNetwork {
     return this.gossip.publishDirect('vote', bytes, mustReach)
   }
 
+  /**
+   * Sends a vote message to one peer, on its vote inbox (docs/adr/020); nobody relays it.
+   * Returns whether gossipsub sent it to that peer.
+   */
+  publishVoteTo(peerId: string, bytes: Uint8Array): Promise<boolean> {
+    return this.gossip.publishVoteTo(peerId, bytes)
+  }
+
+  /** Whether a peer is known to subscribe to its vote inbox. */
+  hasVoteInbox(peerId: string): boolean {
+    return this.gossip.hasVoteInbox(peerId)
+  }
+
   /** Peers in our gossipsub mesh for a kind (a message we publish reaches at least these). */
   meshPeers(kind: GossipKind): string[] {
     return this.gossip.meshPeers(kind)

@@ -74,7 +74,7 @@ export interface P2pOptions {
   /** the connection limit, default 50 */
   maxPeers?: number
   /**
-   * max gossip message bytes per kind; default tx 64 KiB, block 2 MiB, vote 4 KiB, and group
+   * max gossip message bytes per kind; default tx 64 KiB, block 2 MiB, vote 16 KiB, and group
    * 256 KiB (every group topic)
    */
   maxMessageBytes?: Partial<Record<GossipLabel, number>>
@@ -160,6 +160,11 @@ export interface P2pDeps {
   validateTx: GossipValidator
   validateBlock: GossipValidator
   validateVote: GossipValidator
+  /**
+   * Votes sent to this node alone, on its vote inbox (`/gather/<chainId>/vote/to/<peerId>/2`,
+   * docs/adr/020): kept, never relayed. Absent: the node has no inbox (it does not subscribe).
+   */
+  validateVoteInbox?: GossipValidator
   onTx?: GossipHandler
   onBlock?: GossipHandler
   onVote?: GossipHandler

@@ -4,6 +4,7 @@ import {
   decodeGroupBlocksByRange,
   decodeResponseChunk,
   decodeStatus,
+  directTopic,
   encodeBlocksByRange,
   encodeErrorChunk,
   encodeFrame,
@@ -14,9 +15,11 @@ import {
   gossipTopic,
   groupTopic,
   isGroupId,
+  isVoteInboxTopic,
   protocolIds,
   ResponseCode,
   sameChain,
+  voteInboxTopic,
 } from './wire.js'
 
 const status = {
@@ -31,7 +34,21 @@ describe('names', () => {
   test('topics and protocols carry the chain id', () => {
     expect(gossipTopic('gather-1', 'tx')).toBe('/gather/gather-1/tx/1')
     expect(gossipTopic('gather-1', 'block')).toBe('/gather/gather-1/block/1')
-    expect(gossipTopic('gather-1', 'vote')).toBe('/gather/gather-1/vote/1')
+    expect(gossipTopic('gather-1', 'vote')).toBe('/gather/gather-1/vote/2')
+    expect(directTopic('gather-1', 'tx')).toBe('/gather/gather-1/tx/direct/1')
+    expect(directTopic('gather-1', 'vote')).toBe('/gather/gather-1/vote/direct/2')
+    const peer = '12D3KooWGRUVh6wJ1hWxAqpWXx6ELM43D6wuWmMq5hS8mQRMVk7v'
+    expect(voteInboxTopic('gather-1', peer)).toBe(`/gather/gather-1/vote/to/${peer}/2`)
+    expect(isVoteInboxTopic('gather-1', voteInboxTopic('gather-1', peer))).toBe(true)
+    for (const other of [
+      voteInboxTopic('gather-2', peer), // another chain's
+      `/gather/gather-1/vote/to/${peer}/1`, // another version
+      '/gather/gather-1/vote/to//2',
+      '/gather/gather-1/vote/to/not a peer id at all, far too long and with spaces/2',
+      `/gather/gather-1/vote/to/${peer}0OIl/2`, // not base58
+      gossipTopic('gather-1', 'vote'),
+    ])
+      expect(isVoteInboxTopic('gather-1', other)).toBe(false)
     expect(groupTopic('gather-1', 7)).toBe('/gather/gather-1/group/7/1')
     expect(groupTopic('gather-1', 0)).toBe('/gather/gather-1/group/0/1')
     expect(protocolIds('gather-1')).toEqual({

@@ -1,18 +1,44 @@
 import { P2pError, P2pErrorCode } from './errors.js'
 import type { GossipKind, Status } from './types.js'
 
-/** The gossip topic of one kind on one chain: `/gather/<chainId>/<kind>/1`. */
+/**
+ * The version of each kind's topics. Votes are 2 since they travel as bundles (a
+ * `VoteBundle`, docs/adr/020): a node of version 1 neither sends nor takes them.
+ */
+const TOPIC_VERSION: Readonly<Record<GossipKind, number>> = { tx: 1, block: 1, vote: 2 }
+
+/** The gossip topic of one kind on one chain: `/gather/<chainId>/<kind>/<version>`. */
 export function gossipTopic(chainId: string, kind: GossipKind): string {
-  return `/gather/${chainId}/${kind}/1`
+  return `/gather/${chainId}/${kind}/${TOPIC_VERSION[kind]}`
 }
 
 /**
- * The direct topic of a kind: `/gather/<chainId>/<kind>/direct/1`. What arrives on it is checked
- * and used like the kind's own topic but never relayed: its publisher sent it to every peer that
- * needs it (`Gossip.publishDirect`).
+ * The direct topic of a kind: `/gather/<chainId>/<kind>/direct/<version>`. What arrives on it is
+ * checked and used like the kind's own topic but never relayed: its publisher sent it to every
+ * peer that needs it (`Gossip.publishDirect`).
  */
 export function directTopic(chainId: string, kind: GossipKind): string {
-  return `/gather/${chainId}/${kind}/direct/1`
+  return `/gather/${chainId}/${kind}/direct/${TOPIC_VERSION[kind]}`
+}
+
+/** A libp2p peer id as text (base58btc, `12D3Koo…` for ed25519 keys). */
+const PEER_ID_TEXT = /^[1-9A-HJ-NP-Za-km-z]{32,128}$/
+
+/**
+ * The vote inbox of one peer: `/gather/<chainId>/vote/to/<peerId>/2`. Only that peer subscribes
+ * to it, so a vote published there goes to that peer alone (docs/adr/020: a validator sends its
+ * vote to the block's proposer, which forwards the votes it gathers as bundles).
+ */
+export function voteInboxTopic(chainId: string, peerId: string): string {
+  return `/gather/${chainId}/vote/to/${peerId}/${TOPIC_VERSION.vote}`
+}
+
+/** Whether `topic` is some peer's vote inbox on this chain ({@link voteInboxTopic}). */
+export function isVoteInboxTopic(chainId: string, topic: string): boolean {
+  const prefix = `/gather/${chainId}/vote/to/`
+  const suffix = `/${TOPIC_VERSION.vote}`
+  if (!topic.startsWith(prefix) || !topic.endsWith(suffix)) return false
+  return PEER_ID_TEXT.test(topic.slice(prefix.length, topic.length - suffix.length))
 }
 
 /** The gossip topic of one group chain on one chain: `/gather/<chainId>/group/<groupId>/1`. */
