@@ -35,7 +35,9 @@ export const P2P_DEFAULTS = {
   gossipMesh: { D: 4, Dlo: 3, Dhi: 6, Dlazy: 3 } as GossipMesh,
   gossipHeartbeatMs: 1_000,
   dhtAlpha: 3,
-  pingIntervalMs: 60_000,
+  // docs/adr/020: nothing reads the round trips, and each ping opens a stream with a peer-store
+  // write on both sides; a closed TCP connection is noticed without one
+  pingIntervalMs: 300_000,
 } as const
 
 /** The gossip kinds, in topic order. */

@@ -8,6 +8,12 @@ import type { PeerView, Status } from './types.js'
 
 /** The longest wait between two discovery rounds. */
 const MAX_DISCOVERY_BACKOFF_MS = 300_000
+/**
+ * Between rounds once settled (every bootstrap peer connected, two rounds without anyone new):
+ * the same lookup as kad-dht's own self-query, which runs every 5 minutes anyway. A peer that
+ * leaves starts the rounds again (docs/adr/020).
+ */
+const SETTLED_DISCOVERY_BACKOFF_MS = 30 * 60_000
 
 /**
  * The peers of a P2pNetwork: scores and bans, the status each connected peer last reported, the
@@ -264,8 +270,9 @@ export class PeerManager {
 
   /**
    * Looks up the peers closest to our own id in the DHT and dials those we are not connected to.
-   * A round that connects nobody new doubles the wait before the next (up to 5 minutes): a small
-   * network where everyone knows everyone stops asking, instead of querying every few seconds.
+   * A round that connects nobody new doubles the wait before the next (up to 5 minutes, 30 once
+   * settled): a small network where everyone knows everyone stops asking, instead of querying
+   * every few seconds.
    * "New" is a peer we connected to, not one the DHT named: a peer it keeps naming that we cannot
    * reach (stopped, banned us, full) would otherwise keep the rounds at their shortest.
    */
@@ -305,7 +312,7 @@ export class PeerManager {
       this.discoveryBackoffMs = found
         ? 0
         : settled
-          ? MAX_DISCOVERY_BACKOFF_MS
+          ? SETTLED_DISCOVERY_BACKOFF_MS
           : Math.min(MAX_DISCOVERY_BACKOFF_MS, Math.max(base, this.discoveryBackoffMs * 2))
       this.nextDiscovery = Date.now() + this.discoveryBackoffMs
     }

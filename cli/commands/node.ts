@@ -166,7 +166,7 @@ owned by --validator-key, which also holds --balance. init refuses to overwrite 
     )
     .option(
       '--p2p-ping-interval <ms>',
-      'ping each connection this often, 1000 to 3600000 ms (default 60000; needs --p2p-listen)',
+      'ping each connection this often, 1000 to 3600000 ms (default 300000; needs --p2p-listen)',
     )
     .option(
       '--anchor-key <name>',
