@@ -3,6 +3,7 @@ import { ChainErrorCode } from './errors.js'
 import { checkSum, findViolations, type Invariant, invariantChecker, invariantError } from './invariants.js'
 import { CommittedState } from './store/committedState.js'
 import { StateOverlay } from './store/overlay.js'
+import { TypedStore } from './store/typedStore.js'
 import type { StateReader } from './store/types.js'
 
 const utf8 = new TextEncoder()
@@ -81,5 +82,64 @@ describe('invariantError', () => {
     expect(e.message).toBe('block 7 breaks 2 invariants: a: one; b: two')
     expect(e.data).toEqual({ violations: ['a: one', 'b: two'] })
     expect(invariantError('the genesis state', ['x']).message).toBe('the genesis state breaks 1 invariant: x')
+  })
+})
+
+describe('invariantChecker reads through a view that keeps decoded values', () => {
+  /** `n` records, JSON, counting its decodes */
+  let decodes = 0
+  const records = new TypedStore<{ n: number; tags: string[] }>('toy', 'records', {
+    encode: (v) => utf8.encode(JSON.stringify(v)),
+    decode: (b) => {
+      decodes++
+      return JSON.parse(new TextDecoder().decode(b)) as { n: number; tags: string[] }
+    },
+  })
+  const positive: Invariant = {
+    name: 'toy.positive',
+    check: (s) => records.entries(s).flatMap(([id, r]) => (r.n > 0 ? [] : [`${id} holds ${r.n}`])),
+  }
+  const sameScan: Invariant = {
+    name: 'toy.scan',
+    check: (s) => (records.entries(s).length === s.keys(records.prefix).length ? [] : ['scans differ']),
+  }
+
+  test('an entry no block changed is decoded once over many checks; a changed one again, and its violation found', () => {
+    const state = new StateOverlay(CommittedState.empty())
+    for (let i = 0; i < 10; i++) records.set(state, `r${i}`, { n: i + 1, tags: ['a'] })
+    const check = invariantChecker([positive, sameScan, positive])
+    decodes = 0
+    expect(check(state, 1)).toEqual([])
+    expect(decodes).toBe(10)
+    expect(check(state, 2)).toEqual([])
+    expect(decodes).toBe(10)
+    records.set(state, 'r3', { n: 0, tags: [] })
+    records.set(state, 'r10', { n: 5, tags: [] })
+    expect(check(state, 3)).toEqual(['toy.positive: r3 holds 0', 'toy.positive: r3 holds 0'])
+    expect(decodes).toBe(12)
+    // the plain path decodes every time, and agrees
+    decodes = 0
+    expect(findViolations(state, [positive])).toEqual(['toy.positive: r3 holds 0'])
+    expect(decodes).toBe(11)
+  })
+
+  test('what a check reads is frozen, nested values too: an invariant cannot change it for the next', () => {
+    const state = new StateOverlay(CommittedState.empty())
+    records.set(state, 'r0', { n: 1, tags: ['a'] })
+    const mutating: Invariant = {
+      name: 'toy.mutating',
+      check: (s) => {
+        const r = records.get(s, 'r0')!
+        r.tags.push('b')
+        return []
+      },
+    }
+    expect(() => invariantChecker([mutating])(state, 1)).toThrow(TypeError)
+    expect(() => invariantChecker([positive, mutating])(state, 1)).toThrow(TypeError)
+    expect(records.get(state, 'r0')).toEqual({ n: 1, tags: ['a'] })
+    // outside a check, decoded values are the caller's own to change
+    const own = records.get(state, 'r0')!
+    own.tags.push('b')
+    expect(records.get(state, 'r0')).toEqual({ n: 1, tags: ['a'] })
   })
 })

@@ -1,5 +1,5 @@
 import { ChainError, ChainErrorCode } from './errors.js'
-import type { StateReader } from './store/types.js'
+import type { DecodedValues, StateReader } from './store/types.js'
 
 /**
  * A rule the whole state must satisfy after every block (docs/protocol/economics.md: supply conservation, caps).
@@ -26,9 +26,30 @@ export function findViolations(
   return invariants.flatMap((inv) => inv.check(state, height).map((v) => `${inv.name}: ${v}`))
 }
 
-/** The checker running `invariants`, for `Blockchain.open`. */
+/**
+ * The checker running `invariants`, for `Blockchain.open`. The invariants read the state through
+ * a view that lists each prefix's keys once per check (several rules scan the same stores) and
+ * keeps what the typed stores decode (`StateReader.decoded`), frozen: an entry no block changed
+ * is the same bytes object at the next check and is not decoded again. Invariants only read.
+ */
 export function invariantChecker(invariants: readonly Invariant[]): InvariantChecker {
-  return (state, height) => findViolations(state, invariants, height)
+  const decoded: DecodedValues = new WeakMap()
+  return (state, height) => {
+    const listed = new Map<string, string[]>()
+    const view: StateReader = {
+      get: (key) => state.get(key),
+      keys: (prefix) => {
+        let keys = listed.get(prefix)
+        if (keys === undefined) {
+          keys = state.keys(prefix)
+          listed.set(prefix, keys)
+        }
+        return [...keys]
+      },
+      decoded,
+    }
+    return findViolations(view, invariants, height)
+  }
 }
 
 /** The error a node raises instead of committing a state that breaks invariants. */

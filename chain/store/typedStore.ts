@@ -48,6 +48,34 @@ export function paddedId(n: number | bigint | string, digits = 20): string {
   return n.toString().padStart(digits, '0')
 }
 
+/** Makes a decoded value read-only all the way down (typed arrays cannot be frozen and stay as they are). */
+function deepFreeze<V>(v: V): V {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || Object.isFrozen(v)) return v
+  Object.freeze(v)
+  for (const x of Object.values(v)) deepFreeze(x)
+  return v
+}
+
+/**
+ * `bytes` decoded by `codec`; when `state` keeps decoded values (`StateReader.decoded`), the
+ * frozen value decoded from the same bytes object before, if any.
+ */
+function decodeFrom<V>(state: StateReader, codec: ValueCodec<V>, bytes: Uint8Array): V {
+  const memo = state.decoded
+  if (memo === undefined || codec === bytesCodec) return codec.decode(bytes)
+  let byBytes = memo.get(codec)
+  if (byBytes === undefined) {
+    byBytes = new WeakMap()
+    memo.set(codec, byBytes)
+  }
+  let v = byBytes.get(bytes) as V | undefined
+  if (v === undefined) {
+    v = deepFreeze(codec.decode(bytes))
+    byBytes.set(bytes, v)
+  }
+  return v
+}
+
 /** Ids whose full key a TypedStore remembers (cleared when full). */
 const RECENT_KEYS = 50_000
 
@@ -86,7 +114,7 @@ export class TypedStore<V> {
 
   get(state: StateReader, id: string): V | undefined {
     const b = state.get(this.key(id))
-    return b === undefined ? undefined : this.codec.decode(b)
+    return b === undefined ? undefined : decodeFrom(state, this.codec, b)
   }
 
   has(state: StateReader, id: string): boolean {
@@ -103,7 +131,9 @@ export class TypedStore<V> {
 
   /** All entries, sorted by id; linear in the state size. */
   entries(state: StateReader): [string, V][] {
-    return state.keys(this.prefix).map((k) => [k.slice(this.prefix.length), this.codec.decode(state.get(k)!)])
+    return state
+      .keys(this.prefix)
+      .map((k) => [k.slice(this.prefix.length), decodeFrom(state, this.codec, state.get(k)!)])
   }
 }
 
@@ -121,7 +151,7 @@ export class SingletonStore<V> {
 
   get(state: StateReader): V | undefined {
     const b = state.get(this.key)
-    return b === undefined ? undefined : this.codec.decode(b)
+    return b === undefined ? undefined : decodeFrom(state, this.codec, b)
   }
 
   set(state: StateWriter, value: V): void {
