@@ -330,8 +330,13 @@ export class NodeNetwork {
       return 'accept'
     } catch (e) {
       if (isChainError(e) && e.code === ChainErrorCode.BLOCK_INVALID) {
-        // a block for the head we just moved past is no offence; a broken one is
-        if (node.chain.head.height >= height) return 'ignore'
+        // A block for the head we just moved past is no offence; a broken one is. It may be the
+        // second block of a double proposal that came while the first was being imported (both
+        // were checked against the same head): compare it with the block now at its height.
+        if (node.chain.head.height >= height) {
+          await this.checkDoubleProposal(received)
+          return 'ignore'
+        }
         this.deps.log.warn({ from, height, err: e.message }, 'invalid block from the network')
         return 'reject'
       }

@@ -270,6 +270,54 @@ describe('a hostile peer', () => {
 })
 
 describe('double signing', () => {
+  test('the second block of a double proposal that arrives while the first is being imported is still reported', async () => {
+    const { faucet } = await devnetKeys()
+    const { genesis, keys } = await networkGenesis(1, 'race', { blockTimeMs: 300 })
+    // the only validator's blocks, made by a node of its own that is on no network
+    const { mkdtemp, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { GatherNode } = await import('../node/index.js')
+    const { encodeBlock, headerHash } = await import('../chain/codec/block.js')
+    const { signEd25519 } = await import('../chain/crypto/ed25519.js')
+    const { decodeTx } = await import('../chain/tx/decodeTx.js')
+    const dir = await mkdtemp(join(tmpdir(), 'gather-net-race-'))
+    const producer = await GatherNode.open({ dataDir: dir, genesis, nodeKey: keys[0]!, produce: false })
+    try {
+      const first = await producer.produceBlock(1)
+      const header = { ...first.block.header, txRoot: new Uint8Array(32).fill(7) }
+      const second = encodeBlock({
+        header,
+        txs: [],
+        signature: signEd25519(keys[0]!.privateKey, headerHash(header)),
+      })
+      const honest = await startNetNode(genesis, testNodeKey('net-race-follower'), 1, {
+        bootstrap: [],
+        produce: false,
+        evidenceSigner: faucet,
+      })
+      running.push(honest)
+      const admitted: Uint8Array[] = []
+      honest.node.on('tx', (raw: Uint8Array) => admitted.push(raw))
+      // both checked against the same head (height 0), as when they arrive back to back from the
+      // network: the second one's import waits for the first's and then fails on its height
+      const validate = (
+        honest.net as unknown as {
+          validateBlock(bytes: Uint8Array, from: string): Promise<string>
+        }
+      ).validateBlock.bind(honest.net)
+      const verdicts = await Promise.all([validate(first.bytes, 'peer'), validate(second, 'peer')])
+      expect(verdicts).toEqual(['accept', 'ignore'])
+      expect(honest.node.chain.head.height).toBe(1)
+      expect(admitted.map((raw) => decodeTx(raw, 1 << 20).messages.map((m) => m.typeUrl))).toEqual([
+        ['/gather.staking.v1.MsgSubmitEvidence'],
+      ])
+    } finally {
+      await producer.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   test('a validator that signs two blocks for its slot is reported by the others, jailed and slashed 5 %; the chain stays final and consistent', async () => {
     const { faucet } = await devnetKeys()
     const { nodes, keys } = await startAll(4, 'double', 300, faucet)
