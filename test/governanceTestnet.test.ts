@@ -15,7 +15,8 @@ import { waitFor } from './helpers/wait.js'
 const GAT = 1_000_000n
 const BLOCK_MS = 300
 const DEPOSIT_PERIOD = 20
-const VOTING_PERIOD = 12
+// 6 s of 300 ms blocks: the proposal reaches every node, three votes commit and every node is read within it
+const VOTING_PERIOD = 20
 const OLD_UNBONDING = 302_400
 const NEW_UNBONDING = 77
 
@@ -87,6 +88,13 @@ describe('governance on a 3-validator testnet', () => {
       ),
     )
     for (const v of votes) expect({ code: v.code, log: v.log }).toEqual({ code: 0, log: '' })
+    // each vote is committed on its own node; the others may still be importing that block
+    const voted = Math.max(...votes.map((v) => v.height))
+    await waitFor(
+      `every node at height ${voted}`,
+      async () => (await Promise.all(clients.map((c) => c.getStatus()))).every((s) => s.height >= voted),
+      10_000,
+    )
     for (const c of clients) {
       expect(await c.getProposal(id)).toMatchObject({
         status: 'voting',
