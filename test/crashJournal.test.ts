@@ -205,12 +205,15 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
   }, 120_000)
 
   test('kill -9 with transactions pending and no load: the node restarts with them in its mempool', async () => {
+    const BLOCK_MS = 16_000
     const tmp = await tempDir('gather-crash-journal-')
     const home = join(tmp.dir, 'devnet')
     let devnet: DevnetProcess | undefined
     try {
-      // long blocks: the transactions stay pending across the kill and the restart
-      devnet = await startAt(home, 8000)
+      // long blocks: the transactions stay pending across the kill and the restart. Block 1 comes
+      // at the start and block 2 a block time later, so that is what the 20 broadcasts, the kill
+      // and the restart must fit in: a restart alone can take several seconds on a busy machine
+      devnet = await startAt(home, BLOCK_MS)
       const status = await devnet.client.getStatus()
       const faucet = await deriveAccountKey(TEST_MNEMONIC, 1)
       const account = await devnet.client.getAccount(faucet.address)
@@ -227,7 +230,7 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
       expect(before.mempool.txs).toBe(20)
       await kill9(devnet)
 
-      devnet = await startAt(home, 8000)
+      devnet = await startAt(home, BLOCK_MS)
       const after = await devnet.client.getStatus()
       // no block since the kill, or the count below would not be the journal's alone
       expect(after.height).toBe(before.height)
@@ -237,7 +240,11 @@ describe('transaction journal across kill -9 (a real `gather devnet` process)', 
       expect(BigInt(again.nextSequence) - BigInt(again.sequence)).toBe(20n)
 
       const d = devnet
-      await waitFor('the next block', async () => (await d.client.getStatus()).mempool.txs === 0, 20_000)
+      await waitFor(
+        'the next block',
+        async () => (await d.client.getStatus()).mempool.txs === 0,
+        BLOCK_MS + 20_000,
+      )
       const results = await Promise.all(hashes.map((h) => d.client.getTx(h)))
       expect(results.map((r) => r.code)).toEqual(hashes.map(() => 0))
     } finally {
