@@ -23,6 +23,7 @@ import { dayBlocksStore } from '../modules/staking/stores/index.js'
 import type { GatherNode } from '../node/index.js'
 import { openDevnetNode, signNext } from './helpers/devnet.js'
 import { openMainnetStyle, refusalOf } from './helpers/mainnet.js'
+import { conflictingHeader } from './helpers/network.js'
 import {
   type AccountSigner,
   type AnyMsg,
@@ -157,12 +158,6 @@ async function openNet(): Promise<Net> {
 /** A header as evidence carries it: the header and its signature, without transactions. */
 const signedHeader = (block: Block): Uint8Array =>
   encodeBlock({ header: block.header, txs: [], signature: block.signature })
-
-/** The same slot's header with another state root, signed by `key`: the second half of a double proposal. */
-function conflictingHeader(block: Block, key: NodeKey): Uint8Array {
-  const header = { ...block.header, stateRoot: new Uint8Array(32).fill(7) }
-  return encodeBlock({ header, txs: [], signature: signEd25519(key.privateKey, headerHash(header)) })
-}
 
 function signedVote(chainId: string, key: NodeKey, height: number, blockHash: Uint8Array): Uint8Array {
   return encodeVote({

@@ -9,7 +9,14 @@ import { hex } from '../chain/hex.js'
 import { signTx, transferMessage } from '../chain/tx/signTx.js'
 import { quorum } from '../consensus/finality.js'
 import { devnetKeys } from '../genesis/devnet.js'
-import { type NetNode, networkGenesis, startNetNode, stopNetNode } from './helpers/network.js'
+import { tempDir } from './helpers/devnet.js'
+import {
+  conflictingHeader,
+  type NetNode,
+  networkGenesis,
+  startNetNode,
+  stopNetNode,
+} from './helpers/network.js'
 import { testAccount, testNodeKey } from './helpers/staking.js'
 import { waitFor } from './helpers/wait.js'
 
@@ -274,23 +281,13 @@ describe('double signing', () => {
     const { faucet } = await devnetKeys()
     const { genesis, keys } = await networkGenesis(1, 'race', { blockTimeMs: 300 })
     // the only validator's blocks, made by a node of its own that is on no network
-    const { mkdtemp, rm } = await import('node:fs/promises')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
     const { GatherNode } = await import('../node/index.js')
-    const { encodeBlock, headerHash } = await import('../chain/codec/block.js')
-    const { signEd25519 } = await import('../chain/crypto/ed25519.js')
     const { decodeTx } = await import('../chain/tx/decodeTx.js')
-    const dir = await mkdtemp(join(tmpdir(), 'gather-net-race-'))
-    const producer = await GatherNode.open({ dataDir: dir, genesis, nodeKey: keys[0]!, produce: false })
+    const tmp = await tempDir('gather-net-race-')
+    const producer = await GatherNode.open({ dataDir: tmp.dir, genesis, nodeKey: keys[0]!, produce: false })
     try {
       const first = await producer.produceBlock(1)
-      const header = { ...first.block.header, txRoot: new Uint8Array(32).fill(7) }
-      const second = encodeBlock({
-        header,
-        txs: [],
-        signature: signEd25519(keys[0]!.privateKey, headerHash(header)),
-      })
+      const second = conflictingHeader(first.block, keys[0]!)
       const honest = await startNetNode(genesis, testNodeKey('net-race-follower'), 1, {
         bootstrap: [],
         produce: false,
@@ -314,7 +311,7 @@ describe('double signing', () => {
       ])
     } finally {
       await producer.stop()
-      await rm(dir, { recursive: true, force: true })
+      await tmp.cleanup()
     }
   })
 
@@ -324,9 +321,7 @@ describe('double signing', () => {
     await waitFor('height 4 everywhere', () => nodes.every((n) => n.node.chain.head.height >= 4), 60_000)
     const cheat = nodes[3]!
     const cheatId = keys[3]!.id
-    const { encodeBlock, decodeBlock } = await import('../chain/codec/block.js')
-    const { headerHash } = await import('../chain/codec/block.js')
-    const { signEd25519 } = await import('../chain/crypto/ed25519.js')
+    const { decodeBlock } = await import('../chain/codec/block.js')
     // the cheat's next block, then a second one for the same slot with other contents, signed too
     const h0 = cheat.node.chain.head.height
     let own: Awaited<ReturnType<typeof cheat.node.chain.getBlock>>
@@ -344,12 +339,7 @@ describe('double signing', () => {
       },
       30_000,
     )
-    const header = { ...own!.block.header, txRoot: new Uint8Array(32).fill(7) }
-    const second = encodeBlock({
-      header,
-      txs: [],
-      signature: signEd25519(keys[3]!.privateKey, headerHash(header)),
-    })
+    const second = conflictingHeader(own!.block, keys[3]!)
     expect(decodeBlock(second).header.slot).toBe(own!.block.header.slot)
     const supplyBefore = BigInt(nodes[0]!.node.query.token.getSupply({}).burned)
     await cheat.net.p2p.publishBlock(second)

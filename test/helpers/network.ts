@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type Block, encodeBlock, headerHash } from '../../chain/codec/block.js'
+import { type NodeKey, signEd25519 } from '../../chain/crypto/ed25519.js'
 import { silentLogger } from '../../chain/logger.js'
 import { buildDevnetGenesis } from '../../genesis/devnet.js'
 import { type Genesis, parseGenesis } from '../../genesis/schema.js'
@@ -76,4 +78,10 @@ export async function stopNetNode(n: NetNode, remove = false): Promise<void> {
   await n.net.stop()
   await n.node.stop()
   if (remove) await rm(n.dataDir, { recursive: true, force: true })
+}
+
+/** The same slot's header with another state root, signed by `key`: the second half of a double proposal. */
+export function conflictingHeader(block: Block, key: Pick<NodeKey, 'privateKey'>): Uint8Array {
+  const header = { ...block.header, stateRoot: new Uint8Array(32).fill(7) }
+  return encodeBlock({ header, txs: [], signature: signEd25519(key.privateKey, headerHash(header)) })
 }
