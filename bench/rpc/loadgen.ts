@@ -1,13 +1,20 @@
 /**
  * The RPC benchmark's load generator, run in a worker thread (its own event loop, so the node's
  * loop on the main thread is not also the client's). Sends pre-built JSON-RPC bodies over HTTP
- * with `concurrency` requests in flight over keep-alive connections, timing each: with Node's
- * fetch (undici), or with node:http and a keep-alive Agent, which costs the client about a
- * quarter of fetch's CPU per request (bench/results/rpc.md: on this 2-core machine fetch alone
- * tops out near 3,000 requests/s against a server that answers instantly).
+ * with `concurrency` requests in flight over keep-alive connections, timing each, with one of
+ * three clients (bench/results/rpc.md gives each one's ceiling against a server that answers at
+ * once; the client shares the node's cores, so a cheaper client leaves the node more):
+ * - `autocannon`: the HTTP load generator (`concurrency` connections, one request in flight on
+ *   each), the cheapest per request;
+ * - `http`: node:http with a keep-alive Agent;
+ * - `fetch`: Node's fetch (undici), the dearest.
  */
 import { Agent, request } from 'node:http'
 import { parentPort } from 'node:worker_threads'
+import autocannon from 'autocannon'
+
+/** The load generator's HTTP clients. */
+export type LoadClient = 'fetch' | 'http' | 'autocannon'
 
 /** What the main thread sends. */
 export interface LoadJob {
@@ -15,7 +22,7 @@ export interface LoadJob {
   bodies: string[]
   concurrency: number
   /** the HTTP client (default fetch) */
-  client?: 'fetch' | 'http'
+  client?: LoadClient
 }
 
 /** What the worker answers. */
@@ -67,7 +74,70 @@ function httpPost(url: string, concurrency: number): Post {
     })
 }
 
+/**
+ * autocannon: `concurrency` keep-alive connections, one request in flight on each, every body
+ * sent once in order; each response timed by autocannon (`response` event) and checked as the
+ * other clients check theirs (`onResponse`).
+ */
+async function runAutocannon(job: LoadJob): Promise<LoadResult> {
+  const latenciesMs: number[] = []
+  let errors = 0
+  let firstError: string | undefined
+  let next = 0
+  const started = performance.now()
+  // autocannon ends a run on its next one-second tick: the run's time is up to its last answer
+  let last = started
+  await new Promise<void>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: job.url,
+        connections: job.concurrency,
+        pipelining: 1,
+        amount: job.bodies.length,
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (req) => ({ ...req, body: job.bodies[next++] ?? job.bodies[0] }),
+            onResponse: (status, text) => {
+              if (status !== 200 || text.includes('"error"')) {
+                errors++
+                firstError ??= `HTTP ${status}: ${text.slice(0, 300)}`
+              }
+            },
+          },
+        ],
+      },
+      (err, result) => {
+        if (err !== null && err !== undefined) {
+          reject(err)
+          return
+        }
+        // connection errors and timeouts are not responses
+        const failed = result.errors + result.timeouts
+        if (failed > 0) {
+          errors += failed
+          firstError ??= `${result.errors} connection errors, ${result.timeouts} timeouts`
+        }
+        resolve()
+      },
+    )
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      latenciesMs.push(responseTime)
+      last = performance.now()
+    })
+  })
+  return {
+    latenciesMs,
+    seconds: (last - started) / 1000,
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
+  }
+}
+
 async function run(job: LoadJob): Promise<LoadResult> {
+  if (job.client === 'autocannon') return runAutocannon(job)
   const latenciesMs: number[] = []
   let errors = 0
   let firstError: string | undefined
