@@ -74,15 +74,38 @@ function httpPost(url: string, concurrency: number): Post {
     })
 }
 
+/** What a run counts: each answer's latency, and the failures with the first one's text. */
+function tally() {
+  const latenciesMs: number[] = []
+  let errors = 0
+  let firstError: string | undefined
+  const fail = (why: string, count = 1): void => {
+    errors += count
+    firstError ??= why
+  }
+  return {
+    latenciesMs,
+    fail,
+    /** an HTTP answer: a failure unless 200 without a JSON-RPC error */
+    answer(status: number, text: string): void {
+      if (status !== 200 || text.includes('"error"')) fail(`HTTP ${status}: ${text.slice(0, 300)}`)
+    },
+    result: (seconds: number): LoadResult => ({
+      latenciesMs,
+      seconds,
+      errors,
+      ...(firstError === undefined ? {} : { firstError }),
+    }),
+  }
+}
+
 /**
  * autocannon: `concurrency` keep-alive connections, one request in flight on each, every body
  * sent once in order; each response timed by autocannon (`response` event) and checked as the
  * other clients check theirs (`onResponse`).
  */
 async function runAutocannon(job: LoadJob): Promise<LoadResult> {
-  const latenciesMs: number[] = []
-  let errors = 0
-  let firstError: string | undefined
+  const t = tally()
   let next = 0
   const started = performance.now()
   // autocannon ends a run on its next one-second tick: the run's time is up to its last answer
@@ -100,12 +123,7 @@ async function runAutocannon(job: LoadJob): Promise<LoadResult> {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             setupRequest: (req) => ({ ...req, body: job.bodies[next++] ?? job.bodies[0] }),
-            onResponse: (status, text) => {
-              if (status !== 200 || text.includes('"error"')) {
-                errors++
-                firstError ??= `HTTP ${status}: ${text.slice(0, 300)}`
-              }
-            },
+            onResponse: (status, text) => t.answer(status, text),
           },
         ],
       },
@@ -116,59 +134,40 @@ async function runAutocannon(job: LoadJob): Promise<LoadResult> {
         }
         // connection errors and timeouts are not responses
         const failed = result.errors + result.timeouts
-        if (failed > 0) {
-          errors += failed
-          firstError ??= `${result.errors} connection errors, ${result.timeouts} timeouts`
-        }
+        if (failed > 0) t.fail(`${result.errors} connection errors, ${result.timeouts} timeouts`, failed)
         resolve()
       },
     )
     instance.on('response', (_client, _status, _bytes, responseTime) => {
-      latenciesMs.push(responseTime)
+      t.latenciesMs.push(responseTime)
       last = performance.now()
     })
   })
-  return {
-    latenciesMs,
-    seconds: (last - started) / 1000,
-    errors,
-    ...(firstError === undefined ? {} : { firstError }),
-  }
+  return t.result((last - started) / 1000)
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
   if (job.client === 'autocannon') return runAutocannon(job)
-  const latenciesMs: number[] = []
-  let errors = 0
-  let firstError: string | undefined
+  const t = tally()
   let next = 0
   const post = job.client === 'http' ? httpPost(job.url, job.concurrency) : fetchPost(job.url)
   const worker = async (): Promise<void> => {
     for (;;) {
       const i = next++
       if (i >= job.bodies.length) return
-      const t = performance.now()
+      const sent = performance.now()
       try {
         const { status, text } = await post(job.bodies[i]!)
-        if (status !== 200 || text.includes('"error"')) {
-          errors++
-          firstError ??= `HTTP ${status}: ${text.slice(0, 300)}`
-        }
+        t.answer(status, text)
       } catch (e) {
-        errors++
-        firstError ??= String(e)
+        t.fail(String(e))
       }
-      latenciesMs.push(performance.now() - t)
+      t.latenciesMs.push(performance.now() - sent)
     }
   }
   const started = performance.now()
   await Promise.all(Array.from({ length: job.concurrency }, () => worker()))
-  return {
-    latenciesMs,
-    seconds: (performance.now() - started) / 1000,
-    errors,
-    ...(firstError === undefined ? {} : { firstError }),
-  }
+  return t.result((performance.now() - started) / 1000)
 }
 
 parentPort?.on('message', (job: LoadJob) => {

@@ -10,10 +10,11 @@
  * 3. Per round, a fresh node (temp dir, `produce: false`: no blocks are made during the run, so
  *    the figures are the gateway + mempool admission alone) and an RpcServer on 127.0.0.1, port
  *    0, with the rate limit raised out of the way (the defaults would cap one client at 200
- *    calls/s): `rounds` rounds with the node:http client, one with fetch and one with autocannon; the limits again.
+ *    calls/s): `rounds` rounds with the node:http client, one with fetch and one with
+ *    autocannon; the limits again.
  * 4. The load generator runs in a worker thread (bench/rpc/loadgen.ts) with `concurrency`
- *    requests in flight over keep-alive connections (node:http, fetch or autocannon), bodies built
- *    beforehand: a warm-up of `account_get`, then `account_get` of random accounts, then one
+ *    requests in flight over keep-alive connections (node:http, fetch or autocannon), bodies
+ *    built beforehand: a warm-up of `account_get`, then `account_get` of random accounts, then one
  *    pre-signed transfer per account through `tx_broadcast` (decode, signature verify, sequence,
  *    fee and balance checks, mempool insert). Setup (key derivation, signing) is not measured.
  * The node (main thread) and the load generator (worker) share the machine's cores.
@@ -372,7 +373,7 @@ export async function runRpcBench(opts: RpcBenchOptions = {}): Promise<RpcBenchR
         `The node (main thread, plus ${limits.allCoresThreads - 1} verify worker thread) and the load generator (a worker thread of the same process) share the machine's ${cores} cores: every figure includes the client's own cost (JSON, HTTP), so a remote client would see more.`,
         'HTTP/1.1 keep-alive, one JSON-RPC call per request (no batches), rate limit raised out of the way (the default is 200 calls/s per client).',
         `Three clients: node:http with a keep-alive Agent (the figure against the target), Node's fetch (undici), the client of the first figures recorded, and autocannon (16 connections, one request in flight on each), the cheapest per request. "Client ceiling" is what each manages against a server that answers at once: fetch's is near the first tx_broadcast figure, so fetch measured the client more than the node; autocannon's is the highest, so its tx_broadcast round shows whether the client's own cost bounds the figure.`,
-        `tx_broadcast: one pre-signed transfer per funded account (sequence 0), each round on a fresh node with the same genesis: decoded once, signatures verified in batches on the verify pool's worker thread, the main thread taking no share (the admission queue, docs/adr/014-admission-pipeline.md), ante checks and mempool insert in arrival order, the journal record fsynced (group commit) before the answer; no block is produced during the run. Admission batches per node:http round: ${batches.map(fmtInt).join(', ')} (${(count / Math.max(1, batches.at(-1) ?? 1)).toFixed(1)} transactions per batch in the last); transactions per journal fsync: ${perSyncs.map((x) => x.toFixed(1)).join(', ')}. With 16 requests in flight each waits for the fsync in progress and then its own, so the fsync's latency, not only the CPU, bounds the rate (16 / latency).`,
+        `tx_broadcast: one pre-signed transfer per funded account (sequence 0), each round on a fresh node with the same genesis: decoded once, signatures verified in batches on the verify pool, its worker thread and the main thread (the admission queue, docs/adr/014-admission-pipeline.md), ante checks and mempool insert in arrival order, the journal record fsynced (group commit) before the answer; no block is produced during the run. Admission batches per node:http round: ${batches.map(fmtInt).join(', ')} (${(count / Math.max(1, batches.at(-1) ?? 1)).toFixed(1)} transactions per batch in the last); transactions per journal fsync: ${perSyncs.map((x) => x.toFixed(1)).join(', ')}. With 16 requests in flight each waits for the fsync in progress and then its own, so the fsync's latency, not only the CPU, bounds the rate (16 / latency).`,
         `Limits measured in the same run (bench/crypto/verify.bench.ts), before and after the cases: libsecp256k1 ${limits.oneThreadRuns.map(fmtInt).join(' / ')} verifies/s on one thread, ${limits.allCoresRuns.map(fmtInt).join(' / ')} on all cores (${limits.allCoresThreads} threads); admission is ${(ratioAllCores * 100).toFixed(1)} % of the all-cores mean (${fmtInt(limits.allCoresPerSec)}/s) and ${((broadcastPerSec / limits.oneThreadPerSec) * 100).toFixed(1)} % of the one-thread mean.`,
         'No metrics registry attached (a node started by the CLI also updates prom-client counters per call).',
       ],
