@@ -2,6 +2,15 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { TxJournalMetrics } from './mempool/journal.js'
 
 /**
+ * How often the event-loop delay histogram (`nodejs_eventloop_lag_*`) samples, in ms. prom-client's
+ * default of 10 ms is a timer waking the process 100 times a second; on an idle validator that was
+ * about a seventh of its CPU (docs/adr/021-idle-timers.md). A delay shorter than this is still
+ * seen whenever a sample falls in it, and the lags an operator acts on are far longer. As at
+ * 10 ms, a scrape resets the histogram and the interval after it only restarts its clock.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100
+
+/**
  * Every Prometheus metric of the node, created in one place: this is the only file that imports
  * prom-client. Other code takes the structural interfaces it needs (`BlockMetrics`,
  * `RpcMetrics`), so it runs without metrics in tests and benchmarks.
@@ -128,7 +137,12 @@ export class NodeMetrics {
   constructor(opts: { processMetrics?: boolean } = {}) {
     // prom-client's default process and Node.js metrics under their standard names
     // (process_cpu_seconds_total, nodejs_heap_size_used_bytes…), which Node.js dashboards query
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry })
+    if (opts.processMetrics !== false) {
+      collectDefaultMetrics({
+        register: this.registry,
+        eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+      })
+    }
   }
 
   /** p2p: the structural hook chain/p2p reports to (see chain/p2p/types.ts P2pMetrics). */

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, test } from '@jest/globals'
 import type { GossipSub } from '@libp2p/gossipsub'
 import { defaultPeerScoreThresholds } from '@libp2p/gossipsub/score'
-import { type GossipKind, P2pError } from '../chain/p2p/index.js'
+import { hex } from '../chain/hex.js'
+import { directTopic, type GossipKind, gossipTopic, P2pError } from '../chain/p2p/index.js'
 import { CHAIN_ID, startPeer, stopAll, type TestPeer, testStatus } from './helpers/p2p.js'
 import { nextEvents, waitFor } from './helpers/wait.js'
 
@@ -216,6 +218,51 @@ describe('p2p network: discovery and gossip', () => {
       expect(b.counters.get('gossipIn:tx:accept')).toBe(1)
       expect(a.counters.get('gossipOut:tx')).toBe(2)
       expect(b.net.peerScore(a.id)).toBe(0)
+    } finally {
+      await stopAll(peers)
+    }
+  })
+
+  test('no IDONTWANT for a direct message (it is never forwarded); one for a relayed block', async () => {
+    const peers: TestPeer[] = []
+    try {
+      // a line a - b - c: what c hears from b about a's messages is b's alone
+      const b = await startPeer({ opts: { dht: false } })
+      peers.push(b)
+      const a = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
+      peers.push(a)
+      const c = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
+      peers.push(c)
+      const voteDirect = directTopic(CHAIN_ID, 'vote')
+      const block = gossipTopic(CHAIN_ID, 'block')
+      const bsub = b.net.libp2p.services.pubsub as unknown as { getMeshPeers(topic: string): string[] }
+      await waitFor(
+        'c in b\'s meshes of the direct vote topic and the block topic',
+        () => bsub.getMeshPeers(voteDirect).includes(c.id) && bsub.getMeshPeers(block).includes(c.id),
+      )
+      await waitFor('a sees b on the direct vote topic', () => a.net.subscribers('vote', true).includes(b.id))
+      // the message ids c hears in IDONTWANTs from b (gossipsub asks IDONTWANT from 512 bytes)
+      const heard: string[] = []
+      const csub = c.net.libp2p.services.pubsub as unknown as {
+        handleIdontwant(id: string, idontwant: { messageIDs?: Uint8Array[] }[]): void
+      }
+      const handle = csub.handleIdontwant.bind(csub)
+      csub.handleIdontwant = (id, idontwant) => {
+        if (id === b.id) for (const m of idontwant) for (const x of m.messageIDs ?? []) heard.push(hex(x))
+        handle(id, idontwant)
+      }
+      const bundle = new Uint8Array(2_000).fill(0x76)
+      const blockBytes = new Uint8Array(2_000).fill(0x62)
+      const id = (topic: string, data: Uint8Array) =>
+        hex(createHash('sha256').update(topic).update(data).digest())
+      expect(await a.net.publishVoteDirect(bundle, [b.id])).toEqual({ direct: true, recipients: 1 })
+      await waitFor('b kept the direct vote', () => b.counters.get('gossipIn:vote:keep') === 1)
+      await a.net.publishBlock(blockBytes)
+      await waitFor('c got the block through b', () => c.received.block.length === 1)
+      // b's IDONTWANTs go out in order on one stream: the block's came after the vote's would have
+      await waitFor('c heard b\'s IDONTWANT for the block', () => heard.includes(id(block, blockBytes)))
+      expect(heard).toEqual([id(block, blockBytes)])
+      expect(heard).not.toContain(id(voteDirect, bundle))
     } finally {
       await stopAll(peers)
     }

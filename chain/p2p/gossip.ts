@@ -33,6 +33,7 @@ interface GossipSubInternals {
   sendSubscriptions(toPeer: string, topics: string[], subscribe: boolean): void
   handleReceivedSubscription(from: PeerId, topic: string, subscribe: boolean): boolean
   emitGossip(peersToGossipByTopic: Map<string, Set<string>>): void
+  sendIDontWants(msgId: Uint8Array, topic: string, source: string): void
 }
 
 /**
@@ -141,6 +142,15 @@ export class Gossip {
         for (const topic of peersToGossipByTopic.keys())
           if (isVoteInboxTopic(chainId, topic)) peersToGossipByTopic.delete(topic)
         emit(peersToGossipByTopic)
+      }
+      // gossipsub 1.2 tells its mesh peers IDONTWANT for every message of 512 bytes or more it
+      // receives, so that they do not forward it a copy. A direct message is kept, never
+      // forwarded, and an inbox has no mesh: on those topics the IDONTWANTs (each vote bundle
+      // to 4 peers) were more than half of an idle validator's sends (docs/adr/021).
+      const sendIDontWants = internals.sendIDontWants.bind(pubsub)
+      internals.sendIDontWants = (msgId, topic, source) => {
+        if (direct.has(topic) || isVoteInboxTopic(chainId, topic)) return
+        sendIDontWants(msgId, topic, source)
       }
       return pubsub
     }
@@ -556,11 +566,12 @@ function internalsOf(pubsub: GossipSub): GossipSubInternals {
     !(internals.allowedTopics instanceof Set) ||
     typeof internals.sendSubscriptions !== 'function' ||
     typeof internals.handleReceivedSubscription !== 'function' ||
-    typeof internals.emitGossip !== 'function'
+    typeof internals.emitGossip !== 'function' ||
+    typeof internals.sendIDontWants !== 'function'
   ) {
     throw new P2pError(
       P2pErrorCode.P2P_NOT_STARTED,
-      'this @libp2p/gossipsub lacks allowedTopics, sendSubscriptions, handleReceivedSubscription or emitGossip (group topics and direct topics need 17.1)',
+      'this @libp2p/gossipsub lacks allowedTopics, sendSubscriptions, handleReceivedSubscription, emitGossip or sendIDontWants (group topics and direct topics need 17.1)',
     )
   }
   return internals as GossipSubInternals
