@@ -2,11 +2,12 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { TxJournalMetrics } from './mempool/journal.js'
 
 /**
- * How often the event-loop delay histogram (`nodejs_eventloop_lag_*`) samples, in ms. prom-client's
- * default of 10 ms is a timer waking the process 100 times a second; on an idle validator that was
- * about a seventh of its CPU (docs/adr/021-idle-timers.md). A delay shorter than this is still
- * seen whenever a sample falls in it, and the lags an operator acts on are far longer. As at
- * 10 ms, a scrape resets the histogram and the interval after it only restarts its clock.
+ * How often the event-loop delay histogram (`nodejs_eventloop_lag_*`) samples, in ms.
+ * prom-client's default of 10 ms is a timer waking the process 100 times a second; on an idle
+ * validator that was about a seventh of its CPU (docs/adr/021-idle-sampler-and-idontwant.md). A
+ * delay shorter than this is still seen whenever a sample falls in it, and the lags an operator
+ * acts on are far longer. As at 10 ms, a scrape resets the histogram and the interval after it
+ * only restarts its clock.
  */
 export const EVENT_LOOP_SAMPLE_MS = 100
 

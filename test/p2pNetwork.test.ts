@@ -237,7 +237,7 @@ describe('p2p network: discovery and gossip', () => {
       const block = gossipTopic(CHAIN_ID, 'block')
       const bsub = b.net.libp2p.services.pubsub as unknown as { getMeshPeers(topic: string): string[] }
       await waitFor(
-        'c in b\'s meshes of the direct vote topic and the block topic',
+        "c in b's meshes of the direct vote topic and the block topic",
         () => bsub.getMeshPeers(voteDirect).includes(c.id) && bsub.getMeshPeers(block).includes(c.id),
       )
       await waitFor('a sees b on the direct vote topic', () => a.net.subscribers('vote', true).includes(b.id))
@@ -260,7 +260,7 @@ describe('p2p network: discovery and gossip', () => {
       await a.net.publishBlock(blockBytes)
       await waitFor('c got the block through b', () => c.received.block.length === 1)
       // b's IDONTWANTs go out in order on one stream: the block's came after the vote's would have
-      await waitFor('c heard b\'s IDONTWANT for the block', () => heard.includes(id(block, blockBytes)))
+      await waitFor("c heard b's IDONTWANT for the block", () => heard.includes(id(block, blockBytes)))
       expect(heard).toEqual([id(block, blockBytes)])
       expect(heard).not.toContain(id(voteDirect, bundle))
     } finally {
