@@ -108,6 +108,11 @@ export class Gossip {
       Dout: Math.max(0, Math.min(2, Dlo - 1, Math.floor(D / 2))),
       Dscore: Math.min(4, D),
       heartbeatInterval: this.rt.opts.gossipHeartbeatMs,
+      // docs/adr/021: a message id goes into IHAVEs at the one heartbeat after it arrived, not at
+      // three (gossipsub's default): with a block every second heartbeat there was always one to
+      // announce, and IHAVEs became the largest share of an idle validator's sends. IWANTs are
+      // still answered from the whole cache (mcacheLength, 5 heartbeats).
+      mcacheGossip: 1,
       // mesh tags would be written to the peer store on every graft and prune; nothing reads them
       // (the connection manager's limit is above the peers a validator keeps)
       tagMeshPeers: false,
