@@ -103,7 +103,8 @@ export interface P2pOptions {
   maintenanceIntervalMs?: number
   /**
    * gossipsub's mesh: `D` peers per topic (default 4), grafted up when below `Dlo` (3), pruned
-   * down when above `Dhi` (6); `Dlazy` (3) non-mesh peers get IHAVE gossip each heartbeat. Each
+   * down when above `Dhi` (6); `Dlazy` (3) non-mesh peers, or a quarter of them if more, get IHAVE
+   * gossip about the last heartbeat's messages each heartbeat. Each
    * message reaches a node about once per mesh peer, so these bound the duplicates it receives.
    */
   gossipMesh?: Partial<GossipMesh>
