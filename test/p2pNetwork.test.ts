@@ -4,6 +4,7 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import { defaultPeerScoreThresholds } from '@libp2p/gossipsub/score'
 import { hex } from '../chain/hex.js'
 import { directTopic, type GossipKind, gossipTopic, P2pError } from '../chain/p2p/index.js'
+import { DHT_REFRESH_MS } from '../chain/p2p/p2pNetwork.js'
 import { CHAIN_ID, startPeer, stopAll, type TestPeer, testStatus } from './helpers/p2p.js'
 import { nextEvents, waitFor } from './helpers/wait.js'
 
@@ -56,6 +57,16 @@ describe('p2p network: discovery and gossip', () => {
       }
       expect(a.counters.get('gossipOut:tx')).toBe(1)
       expect(b.counters.get('gossipIn:tx:accept')).toBeGreaterThanOrEqual(1)
+      // kad-dht's self-query and table refresh run every 30 minutes, not its default 5
+      const dht = a.net.libp2p.services.dht as unknown as {
+        querySelf: { interval: number }
+        routingTableRefresh: { refreshInterval: number }
+      }
+      expect([dht.querySelf.interval, dht.routingTableRefresh.refreshInterval]).toEqual([
+        DHT_REFRESH_MS,
+        DHT_REFRESH_MS,
+      ])
+      expect(DHT_REFRESH_MS).toBe(30 * 60_000)
     } finally {
       await stopAll(peers)
     }

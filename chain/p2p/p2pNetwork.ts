@@ -97,6 +97,7 @@ export class P2pNetwork {
         // kad-dht asks 10 peers at once by default: in a network of a few dozen nodes a lookup
         // then queries nearly everyone, and each answer costs both sides peer-store work
         alpha: this.opts.dhtAlpha,
+        querySelfInterval: DHT_REFRESH_MS,
       })
     }
     installYamuxWindowUpdates()
@@ -126,6 +127,7 @@ export class P2pNetwork {
       },
       services: services as never,
     })) as Libp2p<Services>
+    if (this.opts.dht) setTableRefresh((node.services as { dht?: unknown }).dht, DHT_REFRESH_MS)
     this.node = node
     const pubsub = node.services.pubsub
     this.gossip.attach(pubsub)
@@ -381,4 +383,32 @@ export class P2pNetwork {
     if (!this.running) throw new P2pError(P2pErrorCode.P2P_NOT_STARTED, 'p2p network is stopping')
     return node
   }
+}
+
+/**
+ * How often kad-dht repeats its self-query and its routing-table refresh once the table holds
+ * peers (its default is 5 minutes each). Each is a set of lookups that, in a network of a few
+ * dozen nodes, asks nearly every peer, with peer-store work on both sides: every 5 minutes that
+ * was a burst of about half a core-second on each idle validator, a fifth of its CPU averaged
+ * over the 5 minutes (docs/adr/021). Our own discovery round brings peers back sooner when one
+ * leaves (`PeerManager`), and a node still queries itself at start until its table has peers.
+ */
+export const DHT_REFRESH_MS = 30 * 60_000
+
+/**
+ * Sets kad-dht's routing-table refresh interval, which kad-dht 16 takes from no option (it is
+ * read when the refresh is rescheduled, after the one forced at start). Throws when the
+ * installed kad-dht does not have it where expected, so that another version fails at start
+ * instead of silently refreshing every 5 minutes.
+ */
+function setTableRefresh(dht: unknown, ms: number): void {
+  const refresh = (dht as { routingTableRefresh?: { refreshInterval?: unknown } } | undefined)
+    ?.routingTableRefresh
+  if (refresh === undefined || typeof refresh.refreshInterval !== 'number') {
+    throw new P2pError(
+      P2pErrorCode.P2P_NOT_STARTED,
+      'this @libp2p/kad-dht has no routingTableRefresh.refreshInterval (the refresh interval needs 16.x)',
+    )
+  }
+  refresh.refreshInterval = ms
 }
