@@ -386,12 +386,11 @@ export class P2pNetwork {
 }
 
 /**
- * How often kad-dht repeats its self-query and its routing-table refresh once the table holds
- * peers (its default is 5 minutes each). Each is a set of lookups that, in a network of a few
- * dozen nodes, asks nearly every peer, with peer-store work on both sides: every 5 minutes that
- * was a burst of about half a core-second on each idle validator, a fifth of its CPU averaged
- * over the 5 minutes (docs/adr/021). Our own discovery round brings peers back sooner when one
- * leaves (`PeerManager`), and a node still queries itself at start until its table has peers.
+ * How often kad-dht repeats its self-query and its routing-table refresh (its default is 5
+ * minutes each; both also run once at start). Each is a set of lookups that, in a network of a
+ * few dozen nodes, asks nearly every peer, with peer-store work on both sides: the burst every 5
+ * minutes that a profile of an idle validator showed (docs/adr/020, docs/adr/021). Our own
+ * discovery round (`PeerManager`) still looks for peers at start and again when one leaves.
  */
 export const DHT_REFRESH_MS = 30 * 60_000
 
