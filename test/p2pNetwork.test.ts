@@ -10,6 +10,17 @@ import { nextEvents, waitFor } from './helpers/wait.js'
 
 const KINDS: GossipKind[] = ['tx', 'block', 'vote']
 
+/** Three peers in a line a - b - c (no DHT: a and c each know only b), pushed onto `peers`. */
+async function startLine(peers: TestPeer[]): Promise<{ a: TestPeer; b: TestPeer; c: TestPeer }> {
+  const b = await startPeer({ opts: { dht: false } })
+  peers.push(b)
+  const a = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
+  peers.push(a)
+  const c = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
+  peers.push(c)
+  return { a, b, c }
+}
+
 describe('p2p network: discovery and gossip', () => {
   test('3 nodes find each other from one bootstrap address and gossip a tx, a block and a vote to all', async () => {
     const peers: TestPeer[] = []
@@ -196,12 +207,7 @@ describe('p2p network: discovery and gossip', () => {
     const peers: TestPeer[] = []
     try {
       // a line a - b - c without the DHT, so that c hears a only through b's relay
-      const b = await startPeer({ opts: { dht: false } })
-      peers.push(b)
-      const a = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
-      peers.push(a)
-      const c = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
-      peers.push(c)
+      const { a, b, c } = await startLine(peers)
       await waitFor('a sees b on the direct topic', () => a.net.subscribers('tx', true).includes(b.id))
       await waitFor(
         'b and c mesh',
@@ -238,12 +244,7 @@ describe('p2p network: discovery and gossip', () => {
     const peers: TestPeer[] = []
     try {
       // a line a - b - c: what c hears from b about a's messages is b's alone
-      const b = await startPeer({ opts: { dht: false } })
-      peers.push(b)
-      const a = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
-      peers.push(a)
-      const c = await startPeer({ opts: { dht: false, bootstrap: [b.addr] } })
-      peers.push(c)
+      const { a, b, c } = await startLine(peers)
       const voteDirect = directTopic(CHAIN_ID, 'vote')
       const block = gossipTopic(CHAIN_ID, 'block')
       const bsub = b.net.libp2p.services.pubsub as unknown as { getMeshPeers(topic: string): string[] }
