@@ -132,6 +132,9 @@ export class Gossip {
     })
     const direct = new Set(DIRECT_KINDS.map((k) => this.direct(k)))
     const chainId = this.rt.opts.chainId
+    // a direct topic's messages are kept by whoever receives them, and an inbox's go to its one
+    // subscriber: nobody forwards either, so neither needs IHAVE or IDONTWANT
+    const neverForwarded = (topic: string): boolean => direct.has(topic) || isVoteInboxTopic(chainId, topic)
     return (components) => {
       const pubsub = create(components)
       const internals = internalsOf(pubsub)
@@ -142,10 +145,8 @@ export class Gossip {
       // heartbeats) were a third of an idle validator's sends, and asked for nothing.
       const emit = internals.emitGossip.bind(pubsub)
       internals.emitGossip = (peersToGossipByTopic) => {
-        for (const topic of direct) peersToGossipByTopic.delete(topic)
-        // an inbox message went to its one subscriber: nobody else wants an IHAVE for it
         for (const topic of peersToGossipByTopic.keys())
-          if (isVoteInboxTopic(chainId, topic)) peersToGossipByTopic.delete(topic)
+          if (neverForwarded(topic)) peersToGossipByTopic.delete(topic)
         emit(peersToGossipByTopic)
       }
       // gossipsub 1.2 tells its mesh peers IDONTWANT for every message of 512 bytes or more it
@@ -154,8 +155,7 @@ export class Gossip {
       // to 4 peers) were more than half of an idle validator's sends (docs/adr/021).
       const sendIDontWants = internals.sendIDontWants.bind(pubsub)
       internals.sendIDontWants = (msgId, topic, source) => {
-        if (direct.has(topic) || isVoteInboxTopic(chainId, topic)) return
-        sendIDontWants(msgId, topic, source)
+        if (!neverForwarded(topic)) sendIDontWants(msgId, topic, source)
       }
       return pubsub
     }
