@@ -220,7 +220,7 @@ export class GatherNode extends NodeReadApi {
         'chain opened',
       )
       const sigs = signatureVerificationStatus()
-      if (sigs.warning !== null) log.warn({ backend: sigs.backend }, sigs.warning)
+      if (sigs.warning !== null) log.warn({ backend: sigs.backend, ed25519: sigs.ed25519 }, sigs.warning)
       const journal =
         opts.txJournal === false ? undefined : await TxJournal.open(db, { metrics: opts.metrics?.txJournal })
       const node = new GatherNode(db, chain, opts, log, verifyPool, journal)

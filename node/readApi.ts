@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Blockchain } from '../chain/blockchain.js'
 import { type Block, decodeTxResult, type TxResult } from '../chain/codec/block.js'
 import { type BlockView, blockView } from '../chain/codec/blockView.js'
+import { type Ed25519Backend, ed25519Backend, ed25519BackendError } from '../chain/crypto/ed25519.js'
 import { type Secp256k1Backend, secp256k1Backend, secp256k1BackendError } from '../chain/crypto/secp256k1.js'
 import { type BoundEndpoint, bindEndpoint } from '../chain/endpoint.js'
 import { ChainError, ChainErrorCode } from '../chain/errors.js'
@@ -252,15 +253,22 @@ export class NodeReadApi extends EventEmitter {
   }
 }
 
-/** The secp256k1 backend in use, and a warning when it is the slower fallback. */
+/** The secp256k1 and ed25519 backends in use, and a warning when either is the slower fallback. */
 export function signatureVerificationStatus(): {
   backend: Secp256k1Backend
+  ed25519: Ed25519Backend
   warning: string | null
 } {
   const backend = secp256k1Backend()
-  if (backend === 'libsecp256k1') return { backend, warning: null }
-  return {
-    backend,
-    warning: `libsecp256k1 is not in use (${secp256k1BackendError() ?? 'unknown reason'}); secp256k1 signatures are verified with node:crypto, about 5x slower`,
-  }
+  const ed25519 = ed25519Backend()
+  const warnings: string[] = []
+  if (backend !== 'libsecp256k1')
+    warnings.push(
+      `libsecp256k1 is not in use (${secp256k1BackendError() ?? 'unknown reason'}); secp256k1 signatures are verified with node:crypto, about 5x slower`,
+    )
+  if (ed25519 !== 'libsodium')
+    warnings.push(
+      `the native libsodium is not in use (${ed25519BackendError() ?? 'unknown reason'}); ed25519 signatures (blocks, votes) are verified with libsodium.js (WebAssembly), about 2.5x slower`,
+    )
+  return { backend, ed25519, warning: warnings.length === 0 ? null : warnings.join('; ') }
 }

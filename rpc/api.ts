@@ -55,10 +55,15 @@ export const statusResult = z
     nodeId: z.string().nullable(),
     /**
      * what verifies secp256k1 signatures: libsecp256k1 (native) or the slower node:crypto
-     * fallback, with why the native binding is not in use
+     * fallback; ed25519 ones: libsodium (native) or libsodium.js (WebAssembly); with why a
+     * native binding is not in use
      */
     signatureVerification: z
-      .object({ backend: z.enum(['libsecp256k1', 'node:crypto']), warning: z.string().nullable() })
+      .object({
+        backend: z.enum(['libsecp256k1', 'node:crypto']),
+        ed25519: z.enum(['libsodium', 'libsodium.js']),
+        warning: z.string().nullable(),
+      })
       .strict(),
     /** the software upgrade a passed proposal scheduled: nodes without its handler stop before `height` */
     pendingUpgrade: z

@@ -56,7 +56,7 @@ describe('JSON-RPC and CLI end to end against a `gather devnet` process', () => 
     const [account] = await wallet.getAccounts()
     expect(account!.address).toBe(FAUCET)
     const { chainId, signatureVerification } = await client.getStatus()
-    expect(signatureVerification).toEqual({ backend: 'libsecp256k1', warning: null })
+    expect(signatureVerification).toEqual({ backend: 'libsecp256k1', ed25519: 'libsodium', warning: null })
     const before = await client.getAccount(FAUCET)
     expect(before.exists).toBe(true)
 

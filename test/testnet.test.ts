@@ -44,9 +44,9 @@ interface TestnetProcess {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-function startTestnet(args: string[]): TestnetProcess {
+function startTestnet(args: string[], env: Record<string, string> = {}): TestnetProcess {
   const child = spawn(process.execPath, [CLI, 'testnet', ...args], {
-    env: cleanEnv(),
+    env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -275,7 +275,7 @@ describe('`gather testnet`', () => {
     }
   })
 
-  test('a 3-node testnet agrees on its blocks and finalises them; SIGINT stops every node; a restart reuses it, and a node that dies stops the rest', async () => {
+  test('a 3-node testnet agrees on its blocks and finalises them; SIGINT stops every node; a restart reuses it (on libsodium.js) and finalises on, and a node that dies stops the rest', async () => {
     const dir = join(tmp.dir, 'three')
     const base = await freePortRange(6)
     const args = ['--validators', '3', '--dir', dir, '--base-port', String(base), '--block-time', '300']
@@ -316,13 +316,19 @@ describe('`gather testnet`', () => {
     const round = await clients[0]!.getRound()
     expect([...round.order].sort()).toEqual(manifest.nodes.map((n) => n.nodeId).sort())
 
+    const finalBefore = Math.min(
+      ...(await Promise.all(clients.map(async (c) => (await c.getStatus()).finalHeight))),
+    )
+
     process.kill(tn.child.pid as number, 'SIGINT')
     expect(await tn.exit).toEqual({ code: 0, signal: null })
     for (const pid of pids) expect({ pid, alive: alive(pid) }).toEqual({ pid, alive: false })
     expect(tn.err()).toMatch(/SIGINT: stopping 3 node\(s\)/)
 
-    // started again: the same testnet (its data kept); a node killed under it stops the others
-    const again = startTestnet(args)
+    // started again: the same testnet (its data kept), this time verifying ed25519 (blocks,
+    // votes) on libsodium.js, as where the native libsodium cannot load: every node says so and
+    // they go on finalising together; a node killed under it stops the others
+    const again = startTestnet(args, { GATHER_ED25519_BACKEND: 'libsodium.js' })
     testnets.push(again.child)
     await waitFor('the RPC table again', () => again.out().includes('Ctrl-C stops every node'), again)
     expect(again.err()).toMatch(/reusing the testnet/)
@@ -330,6 +336,19 @@ describe('`gather testnet`', () => {
     const pids2 = childPids(again.child.pid as number)
     expect(pids2).toHaveLength(3)
     for (const pid of pids2) nodePids.add(pid)
+    const finalDeadline = Date.now() + 60_000
+    for (;;) {
+      const st = await Promise.all(clients.map((c) => c.getStatus()))
+      for (const x of st) {
+        expect(x.signatureVerification).toMatchObject({
+          ed25519: 'libsodium.js',
+          warning: expect.stringContaining('the native libsodium is not in use'),
+        })
+      }
+      if (st.every((x) => x.finalHeight >= finalBefore + 4)) break
+      if (Date.now() > finalDeadline) throw new Error(`no finality on libsodium.js: ${JSON.stringify(st)}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
     const victim = manifest.nodes[1] as TestnetManifest['nodes'][number]
     const row = /^node-1\s+(\d+)\s/m.exec(again.out())
     const victimPid = Number(row?.[1])
