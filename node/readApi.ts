@@ -268,7 +268,7 @@ export function signatureVerificationStatus(): {
     )
   if (ed25519 !== 'libsodium')
     warnings.push(
-      `the native libsodium is not in use (${ed25519BackendError() ?? 'unknown reason'}); ed25519 signatures (blocks, votes) are verified with libsodium.js (WebAssembly), about 2.5x slower`,
+      `the native libsodium is not in use (${ed25519BackendError() ?? 'unknown reason'}); ed25519 signatures (blocks, votes) are verified with libsodium.js (WebAssembly), about 2x slower`,
     )
   return { backend, ed25519, warning: warnings.length === 0 ? null : warnings.join('; ') }
 }

@@ -1,10 +1,25 @@
-import { randomBytes } from 'node:crypto'
+import { createPublicKey, randomBytes, verify } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { add, complete, cycle, save, suite } from 'benny'
-import { generateNodeKey, signEd25519, verifyEd25519 } from '../../chain/crypto/ed25519.js'
-import { publicKeyFromPrivateKey, signDirect, verifySecp256k1 } from '../../chain/crypto/secp256k1.js'
+import {
+  ed25519Backend,
+  generateNodeKey,
+  loadLibsodiumJs,
+  signEd25519,
+  verifyEd25519,
+  verifyEd25519With,
+} from '../../chain/crypto/ed25519.js'
+import {
+  publicKeyFromPrivateKey,
+  secp256k1Backend,
+  signDirect,
+  verifySecp256k1,
+} from '../../chain/crypto/secp256k1.js'
 import { VerifyPool } from '../../chain/crypto/verifyPool.js'
+
+/** SPKI DER header of an ed25519 public key (node:crypto's `KeyObject` for the comparison). */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 
 /** A pre-signed message: what a transaction signature check sees. */
 interface Signed {
@@ -75,8 +90,9 @@ export async function measureNativeVerifyRate(seconds = 3): Promise<number> {
 }
 
 /**
- * Benny suite comparing secp256k1 verification (node:crypto as the node does it vs
- * @noble/curves), ed25519 verification (node:crypto) and {@link signDirect}. Results are saved
+ * Benny suite comparing secp256k1 verification (libsecp256k1 as the node does it vs
+ * @noble/curves), ed25519 verification (libsodium as the node does it, its WebAssembly
+ * fallback, node:crypto and @noble/curves) and {@link signDirect}. Results are saved
  * to `bench/results/crypto.json`.
  */
 export async function runCryptoBench(): Promise<void> {
@@ -88,10 +104,14 @@ export async function runCryptoBench(): Promise<void> {
     return { publicKey: key.publicKey, message, signature: signEd25519(key.privateKey, message) }
   })
   const signMessage = randomBytes(BENCH_MESSAGE_BYTES)
+  const wasm = await loadLibsodiumJs()
+  const edKeys = edSet.map((s) =>
+    createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, s.publicKey]), format: 'der', type: 'spki' }),
+  )
 
   await suite(
     'crypto',
-    add('secp256k1 verify (node:crypto, verifySecp256k1)', () => {
+    add(`secp256k1 verify (${secp256k1Backend()}, verifySecp256k1)`, () => {
       let i = 0
       return () => {
         const s = secpSet[i++ % secpSet.length]!
@@ -105,11 +125,26 @@ export async function runCryptoBench(): Promise<void> {
         if (!secp256k1.verify(s.signature, s.message, s.publicKey)) throw new Error('verify failed')
       }
     }),
-    add('ed25519 verify (node:crypto, verifyEd25519)', () => {
+    add(`ed25519 verify (${ed25519Backend()}, verifyEd25519)`, () => {
       let i = 0
       return () => {
         const s = edSet[i++ % edSet.length]!
         if (!verifyEd25519(s.publicKey, s.message, s.signature)) throw new Error('verify failed')
+      }
+    }),
+    add('ed25519 verify (libsodium.js, the fallback)', () => {
+      let i = 0
+      return () => {
+        const s = edSet[i++ % edSet.length]!
+        if (!verifyEd25519With(wasm, s.publicKey, s.message, s.signature)) throw new Error('verify failed')
+      }
+    }),
+    add('ed25519 verify (node:crypto, OpenSSL, cached KeyObject)', () => {
+      let i = 0
+      return () => {
+        const j = i++ % edSet.length
+        const s = edSet[j]!
+        if (!verify(null, s.message, edKeys[j]!, s.signature)) throw new Error('verify failed')
       }
     }),
     add('ed25519 verify (@noble/curves)', () => {
