@@ -1,6 +1,8 @@
+import { join } from 'node:path'
 import { describe, expect, test } from '@jest/globals'
 import { TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
-import { openDevnetNode, signNext } from '../test/helpers/devnet.js'
+import { GatherNode } from '../node/gatherNode.js'
+import { openDevnetNode, signNext, tempDir } from '../test/helpers/devnet.js'
 import { merkleRoot } from './block/merkle.js'
 import { type CommittedBlock, receiveBlock } from './blockchain.js'
 import { type Block, decodeBlock, decodeReceivedBlock, encodeBlock, headerHash } from './codec/block.js'
@@ -202,6 +204,56 @@ describe('block import: signatures verified on the workers while the block execu
       expect(c.results.every((r) => r.code === 0)).toBe(true)
     } finally {
       await f.close()
+    }
+  })
+})
+
+describe('markFinal', () => {
+  test('finalises the head or a block below it by its hash; a quorum for a hash this chain does not hold there is refused and writes nothing', async () => {
+    // blocks proposed straight on the producer's chain, with no votes in their headers, for a
+    // follower without a node key: nothing becomes final unless the test says so
+    const p = await openDevnetNode()
+    const tmp = await tempDir()
+    const follower = await GatherNode.open({
+      dataDir: join(tmp.dir, 'f'),
+      genesis: p.genesis,
+      produce: false,
+    })
+    try {
+      const chain = follower.chain
+      const blocks: CommittedBlock[] = []
+      for (let i = 0; i < 4; i++) {
+        const made = await p.node.chain.propose(p.node.chain.head.slot + 1, p.keys.nodeKey, [])
+        blocks.push(await follower.importBlock(made.bytes))
+      }
+      const other = Uint8Array.from(blocks[2]!.hash)
+      other[0]! ^= 0xff
+      // below the head: block 3's hash at height 2, and a hash no block has
+      for (const [height, hash] of [
+        [2, blocks[2]!.hash],
+        [2, other],
+        [4, blocks[2]!.hash],
+      ] as const) {
+        const e = await chain.markFinal(height, hash).catch((err: unknown) => err)
+        expect({ height, code: isChainError(e) ? e.code : e }).toEqual({ height, code: 'BLOCK_INVALID' })
+        expect((e as Error).message).toContain(`this chain holds ${hex(blocks[height - 1]!.hash)} there`)
+      }
+      expect(chain.finalBlock.height).toBe(0)
+      expect(await chain.db.getFinal()).toBeUndefined()
+      // ours below the head, then the head itself
+      expect(await chain.markFinal(2, blocks[1]!.hash)).toBe(true)
+      expect(await chain.db.getFinal()).toEqual({ height: 2, hash: Buffer.from(blocks[1]!.hash) })
+      expect(await chain.markFinal(4, blocks[3]!.hash)).toBe(true)
+      expect({ height: chain.finalBlock.height, hash: hex(chain.finalBlock.hash) }).toEqual({
+        height: 4,
+        hash: hex(blocks[3]!.hash),
+      })
+      // at or below the final block: nothing to do
+      expect(await chain.markFinal(3, blocks[2]!.hash)).toBe(false)
+    } finally {
+      await follower.stop()
+      await p.close()
+      await tmp.cleanup()
     }
   })
 })

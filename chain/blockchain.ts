@@ -243,8 +243,14 @@ export class Blockchain {
 
   private async writeFinal(height: number, hash: Uint8Array): Promise<boolean> {
     if (height <= this.final.height || height > this.head.height) return false
-    const ours = await this.getBlock(height)
-    if (ours === undefined || Buffer.compare(ours.hash, hash) !== 0) {
+    // ours: the head, or found at that height by the hash index (which holds this chain's blocks
+    // only); the block itself is read only to name what conflicts
+    const isOurs =
+      height === this.head.height
+        ? Buffer.compare(this.head.hash, hash) === 0
+        : (await this.db.getHeightByHash(hash)) === height
+    if (!isOurs) {
+      const ours = await this.getBlock(height)
       throw new ChainError(
         ChainErrorCode.BLOCK_INVALID,
         `a quorum finalised block ${height} ${hex(hash)}, but this chain holds ${ours === undefined ? 'nothing' : hex(ours.hash)} there`,

@@ -1,4 +1,5 @@
 import type { CommittedBlock } from '../../chain/blockchain.js'
+import type { ChainEvent } from '../../chain/codec/block.js'
 import { protoType } from '../../chain/codec/index.js'
 import { ChainError } from '../../chain/errors.js'
 import { hex } from '../../chain/hex.js'
@@ -107,6 +108,11 @@ interface Hosted {
   future: { bytes: Uint8Array; from: string }[]
 }
 
+/** A block hook's event that a holder crossed a group's holding gate (joined or left). */
+function isCrossing(e: ChainEvent): boolean {
+  return e.type === 'messaging.holder_joined' || e.type === 'messaging.holder_left'
+}
+
 /**
  * The group chains of this node (docs/adr/008-group-chains.md): it hosts the groups its node key
  * produces, the groups of accounts it serves and those it follows; per group a {@link GroupChain},
@@ -125,8 +131,14 @@ export class GroupHost implements GroupService {
   private stopped = false
   private timer: NodeJS.Timeout | undefined
   private readonly onFinal = () => this.enqueue(() => this.refresh())
-  /** per committed main block above the final one: the groups its transactions changed */
-  private readonly committed = new Map<number, { groups: Set<number>; hosting: boolean }>()
+  /**
+   * per committed main block above the final one: the groups its transactions changed, and its
+   * block hooks' holder-gate crossings (so a final block seen here is not read back)
+   */
+  private readonly committed = new Map<
+    number,
+    { groups: Set<number>; hosting: boolean; crossings: ChainEvent[] }
+  >()
   private readonly onBlock = (c: CommittedBlock) => {
     const groups = new Set<number>()
     let hosting = false
@@ -139,8 +151,9 @@ export class GroupHost implements GroupService {
         hosting ||= RECORD_EVENTS_THAT_MOVE_HOSTING.has(e.type)
       }
     }
+    const crossings = c.blockEvents.filter(isCrossing)
     // a block replacing a reverted one at the same height replaces its entry
-    this.committed.set(c.block.header.height, { groups, hosting })
+    this.committed.set(c.block.header.height, { groups, hosting, crossings })
   }
 
   constructor(
@@ -227,9 +240,9 @@ export class GroupHost implements GroupService {
         for (const id of seen.groups) touched.add(id)
         registry ||= seen.hosting
       }
-      const events = await this.node.chain.db.getBlockEvents(h)
-      for (const e of events?.events ?? []) {
-        if (e.type !== 'messaging.holder_joined' && e.type !== 'messaging.holder_left') continue
+      const crossings =
+        seen?.crossings ?? ((await this.node.chain.db.getBlockEvents(h))?.events ?? []).filter(isCrossing)
+      for (const e of crossings) {
         const attr = Object.fromEntries(e.attributes.map((a) => [a.key, a.value]))
         const g = this.groups.get(Number(attr.group_id))
         g?.view.observeCrossing(h, String(attr.address), e.type === 'messaging.holder_joined')
