@@ -1,5 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto'
 import { beforeAll, describe, expect, it } from '@jest/globals'
+import { compareImplementations } from '../../test/helpers/differential.js'
 import { Rng, testSeed } from '../../test/helpers/rng.js'
 import {
   type Ed25519Verifier,
@@ -159,22 +160,14 @@ describe(`ed25519 on native libsodium and on libsodium.js agree (seed ${SEED}; r
   })
 
   it(`gives the same answers on both builds for ${CASES.toLocaleString('en-US')} valid and broken signatures`, () => {
-    const disagreements: string[] = []
-    const kinds = new Map<string, { valid: number; invalid: number }>()
-    for (const c of cases) {
-      const native = verifyEd25519(c.pub, c.message, c.signature)
-      const js = verifyEd25519With(wasm, c.pub, c.message, c.signature)
-      if (native !== js) {
-        disagreements.push(
-          `${c.kind}: libsodium ${native}, libsodium.js ${js} (key ${Buffer.from(c.pub).toString('hex')}, sig ${Buffer.from(c.signature).toString('hex')}, msg ${Buffer.from(c.message).toString('hex')})`,
-        )
-      }
-      const k = kinds.get(c.kind) ?? { valid: 0, invalid: 0 }
-      if (native) k.valid++
-      else k.invalid++
-      kinds.set(c.kind, k)
-    }
-    expect({ seed: SEED, disagreements: disagreements.slice(0, 5) }).toEqual({
+    const { disagreements, kinds } = compareImplementations(
+      cases,
+      { name: 'libsodium', verify: (c) => verifyEd25519(c.pub, c.message, c.signature) },
+      { name: 'libsodium.js', verify: (c) => verifyEd25519With(wasm, c.pub, c.message, c.signature) },
+      (c) =>
+        `key ${Buffer.from(c.pub).toString('hex')}, sig ${Buffer.from(c.signature).toString('hex')}, msg ${Buffer.from(c.message).toString('hex')}`,
+    )
+    expect({ seed: SEED, disagreements }).toEqual({
       seed: SEED,
       disagreements: [],
     })

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { compareImplementations } from '../../test/helpers/differential.js'
 import { Rng, testSeed } from '../../test/helpers/rng.js'
 import {
   malleateSignature,
@@ -114,22 +115,14 @@ describe(`secp256k1 backends agree (seed ${SEED}; replay with GATHER_SECP256K1_D
   })
 
   it(`gives the answers of the node:crypto path on ${CASES.toLocaleString('en-US')} valid and broken signatures`, () => {
-    const disagreements: string[] = []
-    const kinds = new Map<string, { valid: number; invalid: number }>()
-    for (const c of cases) {
-      const native = verifySecp256k1(c.pubkey, c.message, c.signature)
-      const fallback = verifySecp256k1NodeCrypto(c.pubkey, c.message, c.signature)
-      if (native !== fallback) {
-        disagreements.push(
-          `${c.kind}: libsecp256k1 ${native}, node:crypto ${fallback} (key ${Buffer.from(c.pubkey).toString('hex')}, sig ${Buffer.from(c.signature).toString('hex')}, msg ${Buffer.from(c.message).toString('hex')})`,
-        )
-      }
-      const k = kinds.get(c.kind) ?? { valid: 0, invalid: 0 }
-      if (native) k.valid++
-      else k.invalid++
-      kinds.set(c.kind, k)
-    }
-    expect({ seed: SEED, disagreements: disagreements.slice(0, 5) }).toEqual({
+    const { disagreements, kinds } = compareImplementations(
+      cases,
+      { name: 'libsecp256k1', verify: (c) => verifySecp256k1(c.pubkey, c.message, c.signature) },
+      { name: 'node:crypto', verify: (c) => verifySecp256k1NodeCrypto(c.pubkey, c.message, c.signature) },
+      (c) =>
+        `key ${Buffer.from(c.pubkey).toString('hex')}, sig ${Buffer.from(c.signature).toString('hex')}, msg ${Buffer.from(c.message).toString('hex')}`,
+    )
+    expect({ seed: SEED, disagreements }).toEqual({
       seed: SEED,
       disagreements: [],
     })
