@@ -139,6 +139,10 @@ export class GroupHost implements GroupService {
     number,
     { groups: Set<number>; hosting: boolean; crossings: ChainEvent[] }
   >()
+  /** a reverted block's entry goes: a height left without one is read in full when final */
+  private readonly onRevert = (r: { height: number }) => {
+    this.committed.delete(r.height)
+  }
   private readonly onBlock = (c: CommittedBlock) => {
     const groups = new Set<number>()
     let hosting = false
@@ -178,6 +182,7 @@ export class GroupHost implements GroupService {
   async start(): Promise<void> {
     this.seenFinal = this.node.chain.finalBlock.height
     this.node.on('block', this.onBlock)
+    this.node.on('revert', this.onRevert)
     await this.enqueue(() => this.refresh())
     this.node.on('final', this.onFinal)
     // a quiet group costs nothing; announcements go out only while a node catches up (or, alone,
@@ -190,6 +195,7 @@ export class GroupHost implements GroupService {
     this.stopped = true
     this.node.off('final', this.onFinal)
     this.node.off('block', this.onBlock)
+    this.node.off('revert', this.onRevert)
     if (this.timer !== undefined) clearInterval(this.timer)
     await this.queue
     for (const [id, g] of this.groups) {
