@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto'
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { isBytes, KeyObjectCache } from './keyCache.js'
 
@@ -16,8 +16,15 @@ export const ED25519_KEY_LENGTH = 32
 /** Length of an ed25519 signature. */
 export const ED25519_SIGNATURE_LENGTH = 64
 
+/** SPKI DER header for an ed25519 public key. */
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+
 /** PKCS#8 DER header for an ed25519 private seed. */
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+
+const publicKeys = new KeyObjectCache(10_000, (pub) =>
+  createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pub]), format: 'der', type: 'spki' }),
+)
 
 const privateKeys = new KeyObjectCache(1_000, (seed) =>
   createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
@@ -146,6 +153,22 @@ export function verifyEd25519With(
  */
 export function verifyEd25519(pub32: Uint8Array, message: Uint8Array, sig64: Uint8Array): boolean {
   return verifyEd25519With(verifier, pub32, message, sig64)
+}
+
+/**
+ * RFC 8032 verification as node:crypto (OpenSSL) runs it, with cached public `KeyObject`s: the
+ * node's check before libsodium, no longer used by the node. It accepts the small-order
+ * forgeries libsodium refuses; kept for the differential test and the crypto bench, which
+ * compare against it. Never throws.
+ */
+export function verifyEd25519NodeCrypto(pub32: Uint8Array, message: Uint8Array, sig64: Uint8Array): boolean {
+  if (!isBytes(pub32) || !isBytes(message) || !isBytes(sig64)) return false
+  if (pub32.length !== ED25519_KEY_LENGTH || sig64.length !== ED25519_SIGNATURE_LENGTH) return false
+  try {
+    return verify(null, message, publicKeys.get(pub32), sig64)
+  } catch {
+    return false
+  }
 }
 
 /** Throws unless `seed` is 32 bytes. */
