@@ -72,6 +72,24 @@ async function waitFor(what: string, cond: () => boolean, p: TestnetProcess, ms 
   }
 }
 
+type NodeStatus = Awaited<ReturnType<GatherClient['getStatus']>>
+
+/** Polls every node's status until `done` holds for all of them (or `what` fails); returns them. */
+async function untilEvery(
+  clients: GatherClient[],
+  what: string,
+  done: (s: NodeStatus) => boolean,
+  ms = 60_000,
+): Promise<NodeStatus[]> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const st = await Promise.all(clients.map((c) => c.getStatus()))
+    if (st.every(done)) return st
+    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(st)}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
 describe('`gather testnet`', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> }
   /** node processes seen in tests, ended in afterAll if a failed test left one running */
@@ -300,13 +318,7 @@ describe('`gather testnet`', () => {
 
     // the three processes form one network: they agree on every block and finalise them
     const clients = manifest.nodes.map((n) => new GatherClient(n.rpc, { timeoutMs: 5000 }))
-    const deadline = Date.now() + 60_000
-    for (;;) {
-      const st = await Promise.all(clients.map((c) => c.getStatus()))
-      if (st.every((x) => x.finalHeight >= 6 && x.peers === 2)) break
-      if (Date.now() > deadline) throw new Error(`no common finality: ${JSON.stringify(st)}`)
-      await new Promise((r) => setTimeout(r, 200))
-    }
+    await untilEvery(clients, 'no common finality', (x) => x.finalHeight >= 6 && x.peers === 2)
     for (let h = 1; h <= 6; h++) {
       const hashes = new Set(
         await Promise.all(clients.map(async (c) => (await c.getBlock({ height: h })).hash)),
@@ -336,18 +348,16 @@ describe('`gather testnet`', () => {
     const pids2 = childPids(again.child.pid as number)
     expect(pids2).toHaveLength(3)
     for (const pid of pids2) nodePids.add(pid)
-    const finalDeadline = Date.now() + 60_000
-    for (;;) {
-      const st = await Promise.all(clients.map((c) => c.getStatus()))
-      for (const x of st) {
-        expect(x.signatureVerification).toMatchObject({
-          ed25519: 'libsodium.js',
-          warning: expect.stringContaining('the native libsodium is not in use'),
-        })
-      }
-      if (st.every((x) => x.finalHeight >= finalBefore + 4)) break
-      if (Date.now() > finalDeadline) throw new Error(`no finality on libsodium.js: ${JSON.stringify(st)}`)
-      await new Promise((r) => setTimeout(r, 200))
+    const onWasm = await untilEvery(
+      clients,
+      'no finality on libsodium.js',
+      (x) => x.finalHeight >= finalBefore + 4,
+    )
+    for (const x of onWasm) {
+      expect(x.signatureVerification).toMatchObject({
+        ed25519: 'libsodium.js',
+        warning: expect.stringContaining('the native libsodium is not in use'),
+      })
     }
     const victim = manifest.nodes[1] as TestnetManifest['nodes'][number]
     const row = /^node-1\s+(\d+)\s/m.exec(again.out())
