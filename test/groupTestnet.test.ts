@@ -47,6 +47,18 @@ describe('group chains on a 3-validator testnet', () => {
   }
 
   const heads = () => Promise.all(clients.map((c) => c.getGroupHead(1)))
+  /** Each node's group head (height, hash prefix, pending), for a failure's message. */
+  const headsSeen = async (): Promise<string> =>
+    (
+      await Promise.all(
+        clients.map((c, i) =>
+          c.getGroupHead(1).then(
+            (h) => `node ${i} ${h.height} ${h.hash.slice(0, 8)} pending ${h.pending}`,
+            (e: Error) => `node ${i} ${e.message}`,
+          ),
+        ),
+      )
+    ).join(', ')
 
   beforeAll(async () => {
     tn = await TestnetNodes.create(3, { blockTimeMs: 400, extra: ['--follow-group', 'all'] })
@@ -204,7 +216,9 @@ describe('group chains on a 3-validator testnet', () => {
         'a new group block',
         async () => (await clients[victim]!.getGroupHead(1)).height > before,
         30_000,
-      )
+      ).catch(async (e: Error) => {
+        throw new Error(`${e.message} on node ${victim} (kill ${k + 1}); heads: ${await headsSeen()}`)
+      })
       await new Promise<void>((r) => setTimeout(r, rng.int(400)))
       await stopNode(victim, 'SIGKILL')
       startNode(victim)

@@ -748,6 +748,10 @@ export class GroupChain {
     for (const t of items) if (!('leafHash' in t)) this.pool.delete(t.id)
     this.firstPendingAt = this.deps.now()
     this.rebuildPool()
+    this.deps.log.debug(
+      { group: this.groupId, height: h.height, round: h.round, txs: items.length, pending: this.pool.size },
+      'group block committed',
+    )
     this.deps.onCommit(block, hash, views)
     // a new head is a new height: the turn (and the timer armed for the old one) starts over
     this.reschedule()

@@ -361,6 +361,10 @@ export class GroupHost implements GroupService {
             code === GroupErrorCode.POST_TOO_LARGE
           )
             return 'reject'
+          this.log.debug(
+            { group: g.chain.groupId, peer: from, code, err: (e as Error).message },
+            'gossiped group transaction not admitted',
+          )
           return 'ignore'
         }
       case 'block':

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { signTx } from '../../chain/tx/signTx.js'
 import type { TestnetManifest } from '../../cli/commands/testnet.js'
 import type { AnyMessage } from '../../cli/txMessages.js'
@@ -25,6 +25,8 @@ interface Proc {
 export class TestnetNodes {
   readonly procs: (Proc | undefined)[] = []
   clients: GatherClient[] = []
+  /** each node's output of the runs before its current one (restarts, kills) */
+  private readonly earlier: string[] = []
 
   private constructor(
     readonly tmp: { dir: string; cleanup: () => Promise<void> },
@@ -110,6 +112,7 @@ export class TestnetNodes {
     if (p === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return
     p.child.kill(signal)
     await p.exited
+    this.earlier[i] = `${this.output(i)}--- stopped by ${signal}\n`
     this.procs[i] = undefined
   }
 
@@ -130,9 +133,9 @@ export class TestnetNodes {
     )
   }
 
-  /** The output of node i so far. */
+  /** The output of node i so far, across its restarts. */
   output(i: number): string {
-    return this.procs[i]?.out() ?? ''
+    return (this.earlier[i] ?? '') + (this.procs[i]?.out() ?? '')
   }
 
   /** Stops every node; the last lines of a node that died on its own go to stderr. */
@@ -142,8 +145,9 @@ export class TestnetNodes {
         process.stderr.write(
           `node ${i} exited (${p.child.exitCode}):\n${p.out().split('\n').slice(-30).join('\n')}\n`,
         )
+      // GATHER_KEEP_LOGS=PREFIX keeps every node's output, one file per testnet and node
       if (process.env.GATHER_KEEP_LOGS !== undefined)
-        await writeFile(`${process.env.GATHER_KEEP_LOGS}-${i}.log`, p?.out() ?? '')
+        await writeFile(`${process.env.GATHER_KEEP_LOGS}-${basename(this.tmp.dir)}-${i}.log`, this.output(i))
     }
     for (let i = 0; i < this.manifest.nodes.length; i++) await this.stop(i)
     await this.tmp.cleanup()
