@@ -11,6 +11,7 @@ import { GatherClient } from '../rpc/client.js'
 import { CLI, cleanEnv, runCli } from './helpers/cli.js'
 import { tempDir } from './helpers/devnet.js'
 import { close, freePortRange, listen } from './helpers/ports.js'
+import { waitFor as waitUntil } from './helpers/wait.js'
 
 function readManifest(dir: string): Promise<TestnetManifest> {
   return readFile(join(dir, 'testnet.json'), 'utf8').then((t) => JSON.parse(t) as TestnetManifest)
@@ -81,13 +82,18 @@ async function untilEvery(
   done: (s: NodeStatus) => boolean,
   ms = 60_000,
 ): Promise<NodeStatus[]> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const st = await Promise.all(clients.map((c) => c.getStatus()))
-    if (st.every(done)) return st
-    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(st)}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
+  let st: NodeStatus[] = []
+  await waitUntil(
+    what,
+    async () => {
+      st = await Promise.all(clients.map((c) => c.getStatus()))
+      return st.every(done)
+    },
+    ms,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}: ${JSON.stringify(st)}`)
+  })
+  return st
 }
 
 describe('`gather testnet`', () => {
@@ -318,7 +324,7 @@ describe('`gather testnet`', () => {
 
     // the three processes form one network: they agree on every block and finalise them
     const clients = manifest.nodes.map((n) => new GatherClient(n.rpc, { timeoutMs: 5000 }))
-    await untilEvery(clients, 'no common finality', (x) => x.finalHeight >= 6 && x.peers === 2)
+    await untilEvery(clients, 'common finality', (x) => x.finalHeight >= 6 && x.peers === 2)
     for (let h = 1; h <= 6; h++) {
       const hashes = new Set(
         await Promise.all(clients.map(async (c) => (await c.getBlock({ height: h })).hash)),
@@ -350,7 +356,7 @@ describe('`gather testnet`', () => {
     for (const pid of pids2) nodePids.add(pid)
     const onWasm = await untilEvery(
       clients,
-      'no finality on libsodium.js',
+      'finality on libsodium.js',
       (x) => x.finalHeight >= finalBefore + 4,
     )
     for (const x of onWasm) {
