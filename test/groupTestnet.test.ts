@@ -189,6 +189,31 @@ describe('group chains on a 3-validator testnet', () => {
     expect(h0).toMatchObject({ hash: h2!.hash })
   }, 150_000)
 
+  test('posts that only a follower holds, gossiped while both producers were down, reach a block when they are back', async () => {
+    await Promise.all([stopNode(1), stopNode(2)])
+    // node 0 admits them into its pool; its gossip reaches no producer
+    const held = [await post('held by node 0 alone 1'), await post('held by node 0 alone 2')]
+    expect((await clients[0]!.getGroupHead(1)).pending).toBe(2)
+    startNode(1)
+    startNode(2)
+    // node 0 offers them again once they have waited two turns and a block time
+    await waitFor(
+      'the held posts in a block on every node',
+      async () => {
+        try {
+          const lists = await Promise.all(clients.map((c) => c.getGroupMessages(1, { limit: 10 })))
+          return lists.every((l) => held.every((id) => l.messages.some((m) => m.id === id)))
+        } catch {
+          return false
+        }
+      },
+      60_000,
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}; heads: ${await headsSeen()}`)
+    })
+    expect((await clients[0]!.getGroupHead(1)).pending).toBe(0)
+  }, 150_000)
+
   test(`kill -9 of a producer while it produces, many times: its group store equals its peers' (seed ${SEED})`, async () => {
     const rng = new Rng(SEED)
     let sending = true
@@ -205,7 +230,9 @@ describe('group chains on a 3-validator testnet', () => {
           'node 0 to drain its pool',
           async () => (await clients[0]!.getGroupHead(1)).pending < 5,
           30_000,
-        )
+        ).catch(async (e: Error) => {
+          throw new Error(`${e.message}; heads: ${await headsSeen()}`)
+        })
       }
     })()
     for (let k = 0; k < 5; k++) {

@@ -115,6 +115,8 @@ export class GroupChain {
   private readonly pool = new Map<string, GroupTx>()
   private poolState: StateOverlay
   private poolMessages = new Map<string, { author: string; deleted: boolean }>()
+  /** when each pending transaction was last offered to peers (admitted, or offered again) */
+  private readonly offeredAt = new Map<string, number>()
   /** ids whose signature this node checked (admission), so import does not verify them again */
   private readonly verified = new Set<string>()
   private firstPendingAt = 0
@@ -301,8 +303,31 @@ export class GroupChain {
     if (this.verified.size > 4 * this.opts.maxPending) this.verified.clear()
     if (this.pool.size === 0) this.firstPendingAt = this.deps.now()
     this.pool.set(tx.id, tx)
+    this.offeredAt.set(tx.id, this.deps.now())
     this.schedule()
     return tx
+  }
+
+  /**
+   * The pending transactions last offered to peers `ageMs` or more ago, in arrival order and up to
+   * `maxBytes` of them, marked offered now. A pending transaction lives only in the pools of the
+   * nodes that received its one gossip: a producer that was down or restarting when it went round
+   * never saw it, one killed since has lost it, and the node that holds it would otherwise keep
+   * it pending forever (and its author's later nonces with it).
+   */
+  takeStale(ageMs: number, maxBytes: number): GroupTx[] {
+    const now = this.deps.now()
+    for (const id of this.offeredAt.keys()) if (!this.pool.has(id)) this.offeredAt.delete(id)
+    const out: GroupTx[] = []
+    let bytes = 0
+    for (const tx of this.pool.values()) {
+      if (now - (this.offeredAt.get(tx.id) ?? 0) < ageMs) continue
+      if (bytes + tx.bytes.length > maxBytes) break
+      bytes += tx.bytes.length
+      out.push(tx)
+      this.offeredAt.set(tx.id, now)
+    }
+    return out
   }
 
   private notePoolEffect(effect: GroupEffect): void {

@@ -45,7 +45,7 @@ import type {
   GroupMessageView,
   GroupService,
 } from './types.js'
-import { type CheckpointVote, decodeGroupGossip, encodeGroupGossip } from './wire.js'
+import { type CheckpointVote, decodeGroupGossip, encodeGroupGossip, MAX_PENDING_OFFER_TXS } from './wire.js'
 
 /** What the host needs of the p2p network: a topic per group, a request for blocks, a peer's score. */
 export interface GroupNetwork {
@@ -92,6 +92,15 @@ const RECORD_EVENTS_THAT_MOVE_HOSTING = new Set([
   'messaging.group_unfrozen',
 ])
 const SYNC_BATCH = 64
+/** bytes of transactions in one offer of pending ones: below the p2p layer's 256 KiB group-message limit */
+const OFFER_MAX_BYTES = 192 * 1024
+/** error codes of a gossiped transaction that make its sender a misbehaving peer */
+const REJECTED_TX_CODES: ReadonlySet<string> = new Set([
+  GroupErrorCode.MALFORMED,
+  GroupErrorCode.BAD_SIGNATURE,
+  GroupErrorCode.TX_TOO_LARGE,
+  GroupErrorCode.POST_TOO_LARGE,
+])
 
 interface Hosted {
   chain: GroupChain
@@ -348,25 +357,21 @@ export class GroupHost implements GroupService {
       return 'reject'
     }
     switch (msg.kind) {
-      case 'tx':
-        try {
-          await g.chain.admit(msg.tx)
-          return 'accept'
-        } catch (e) {
-          const code = e instanceof ChainError ? e.code : ''
-          if (
-            code === GroupErrorCode.MALFORMED ||
-            code === GroupErrorCode.BAD_SIGNATURE ||
-            code === GroupErrorCode.TX_TOO_LARGE ||
-            code === GroupErrorCode.POST_TOO_LARGE
-          )
-            return 'reject'
-          this.log.debug(
-            { group: g.chain.groupId, peer: from, code, err: (e as Error).message },
-            'gossiped group transaction not admitted',
-          )
-          return 'ignore'
+      case 'tx': {
+        const r = await this.admitGossiped(g, msg.tx, from)
+        return r === 'admitted' ? 'accept' : r === 'rejected' ? 'reject' : 'ignore'
+      }
+      case 'pendingTxs': {
+        // relayed on when it brought this node something new; its sender is scored down for a
+        // transaction that no honest node admitted
+        let admitted = false
+        for (const tx of msg.txs) {
+          const r = await this.admitGossiped(g, tx, from)
+          if (r === 'rejected') return 'reject'
+          if (r === 'admitted') admitted = true
         }
+        return admitted ? 'accept' : 'ignore'
+      }
       case 'block':
         return this.receiveBlock(g, msg.block, from)
       case 'checkpointVote':
@@ -374,6 +379,27 @@ export class GroupHost implements GroupService {
       case 'head':
         this.receiveHead(g, msg.height, msg.hash, from)
         return 'ignore'
+    }
+  }
+
+  /** Admits one gossiped transaction: `rejected` when no honest node would have sent it. */
+  private async admitGossiped(
+    g: Hosted,
+    bytes: Uint8Array,
+    from: string,
+  ): Promise<'admitted' | 'rejected' | 'skipped'> {
+    try {
+      await g.chain.admit(bytes)
+      return 'admitted'
+    } catch (e) {
+      const code = e instanceof ChainError ? e.code : ''
+      if (REJECTED_TX_CODES.has(code)) return 'rejected'
+      if (code !== GroupErrorCode.ALREADY_KNOWN)
+        this.log.debug(
+          { group: g.chain.groupId, peer: from, code, err: (e as Error).message },
+          'gossiped group transaction not admitted',
+        )
+      return 'skipped'
     }
   }
 
@@ -481,10 +507,33 @@ export class GroupHost implements GroupService {
    */
   private announceTick(): void {
     for (const g of this.groups.values()) {
+      this.offerStale(g)
       if (g.announceLeft <= 0) continue
       void this.announce(g).then((reached) => {
         if (reached > 0 && g.announceLeft > 0) g.announceLeft--
       })
+    }
+  }
+
+  /**
+   * Offers again the pending transactions that no block took in time: two turns and a block time
+   * after they were last offered (a quiet or healthy group sends nothing). This is how a
+   * transaction reaches a producer that was down when it was gossiped, or that lost its pool to a
+   * crash: otherwise only the nodes that hold it would know it, and it would stay pending.
+   */
+  private offerStale(g: Hosted): void {
+    if (this.stopped || g.chain.pending === 0) return
+    const { turnTimeoutMs, blockTimeMs } = g.chain.opts
+    const stale = g.chain.takeStale(2 * turnTimeoutMs + blockTimeMs, OFFER_MAX_BYTES)
+    for (let i = 0; i < stale.length; i += MAX_PENDING_OFFER_TXS) {
+      const txs = stale.slice(i, i + MAX_PENDING_OFFER_TXS).map((t) => t.bytes)
+      const bytes = encodeGroupGossip({ kind: 'pendingTxs', txs, offeredAtMs: Date.now() })
+      void this.publish(g.chain.groupId, bytes).then((peers) =>
+        this.log.debug(
+          { group: g.chain.groupId, txs: txs.length, peers },
+          'pending group transactions offered again',
+        ),
+      )
     }
   }
 

@@ -28,3 +28,27 @@ describe('group head announcements', () => {
     expect(() => decodeGroupGossip(bad)).toThrow(/announced_at_ms/)
   })
 })
+
+describe('offers of pending transactions', () => {
+  const txs = [Uint8Array.of(1, 2, 3), Uint8Array.of(4)]
+
+  test('two offers of the same transactions are different messages and keep their order', () => {
+    const a = encodeGroupGossip({ kind: 'pendingTxs', txs, offeredAtMs: 1_796_000_000_000 })
+    const b = encodeGroupGossip({ kind: 'pendingTxs', txs, offeredAtMs: 1_796_000_004_500 })
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false)
+    expect(decodeGroupGossip(a)).toEqual({ kind: 'pendingTxs', txs, offeredAtMs: 1_796_000_000_000 })
+  })
+
+  test('an empty offer, an empty transaction and too many transactions are refused', () => {
+    const T = protoType('gather.messaging.v1.GroupGossip')
+    const of = (list: Uint8Array[]) =>
+      T.encode(T.fromObject({ pendingTxs: { txs: list, offeredAtMs: 1 } })).finish()
+    expect(() => decodeGroupGossip(of([]))).toThrow(/1\.\.2000 transactions/)
+    expect(() => decodeGroupGossip(of([Uint8Array.of(1), new Uint8Array(0)]))).toThrow(
+      /pending_txs\.txs\[1\]/,
+    )
+    expect(() => decodeGroupGossip(of(Array.from({ length: 2_001 }, () => Uint8Array.of(9))))).toThrow(
+      /1\.\.2000 transactions/,
+    )
+  })
+})

@@ -25,6 +25,16 @@ export type GroupGossip =
       /** when it was announced (ms since 1970; 0 if the sender left it out): tells repeats apart */
       announcedAtMs: number
     }
+  | {
+      kind: 'pendingTxs'
+      /** GroupTx bytes in admission order */
+      txs: Uint8Array[]
+      /** when they were offered (ms since 1970): tells repeats apart */
+      offeredAtMs: number
+    }
+
+/** Transactions one offer of pending ones may carry. */
+export const MAX_PENDING_OFFER_TXS = 2_000
 
 export function encodeGroupGossip(g: GroupGossip): Uint8Array {
   switch (g.kind) {
@@ -37,6 +47,10 @@ export function encodeGroupGossip(g: GroupGossip): Uint8Array {
     case 'head':
       return GossipType.encode(
         GossipType.fromObject({ head: { height: g.height, hash: g.hash, announcedAtMs: g.announcedAtMs } }),
+      ).finish()
+    case 'pendingTxs':
+      return GossipType.encode(
+        GossipType.fromObject({ pendingTxs: { txs: g.txs, offeredAtMs: g.offeredAtMs } }),
       ).finish()
   }
 }
@@ -79,6 +93,17 @@ export function decodeGroupGossip(b: Uint8Array): GroupGossip {
         height: u64ToSafeNumber(h.height as never, 'head.height'),
         hash: bytes(h.hash, 32, 'head.hash'),
         announcedAtMs: u64ToSafeNumber((h.announcedAtMs ?? 0) as never, 'head.announced_at_ms'),
+      }
+    }
+    case 'pendingTxs': {
+      const p = m.pendingTxs as Record<string, unknown>
+      const txs = (p.txs ?? []) as unknown[]
+      if (txs.length === 0 || txs.length > MAX_PENDING_OFFER_TXS)
+        throw new Error(`pending_txs.txs must hold 1..${MAX_PENDING_OFFER_TXS} transactions`)
+      return {
+        kind: 'pendingTxs',
+        txs: txs.map((t, i) => bytes(t, undefined, `pending_txs.txs[${i}]`)),
+        offeredAtMs: u64ToSafeNumber((p.offeredAtMs ?? 0) as never, 'pending_txs.offered_at_ms'),
       }
     }
     default:
