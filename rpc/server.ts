@@ -127,6 +127,12 @@ const MAX_WS_BUFFERED_BYTES = 16 * 1024 * 1024
 
 /** How often Node's HTTP server checks the header and request timeouts (its default is 30 s). */
 const TIMEOUT_CHECK_MS = 1000
+/**
+ * Bytes of a refused upload (413) read and dropped so that its client reads the answer: a server
+ * that closes while the client still sends makes the client fail with EPIPE or ECONNRESET instead
+ * of seeing the 413 (a lingering close, as nginx does). Past this the connection is closed.
+ */
+const DISCARD_REFUSED_UPLOAD_BYTES = 8 * 1024 * 1024
 
 /**
  * Answers a refused WebSocket upgrade with a status line and a reason, then closes the socket
@@ -614,13 +620,12 @@ export class RpcServer {
           RpcErrorCode.LIMIT_EXCEEDED,
           `request body exceeds the limit of ${limit} bytes`,
         ),
-        { connection: 'close' },
       )
+      this.discardUpload(req)
     }
     const declared = Number(req.headers['content-length'] ?? '0')
     if (declared > limit) {
       tooLarge()
-      req.resume()
       return Promise.resolve(undefined)
     }
     return new Promise((resolve) => {
@@ -639,7 +644,6 @@ export class RpcServer {
         if (size > limit) {
           done = true
           tooLarge()
-          req.resume()
           resolve(undefined)
           return
         }
@@ -653,6 +657,19 @@ export class RpcServer {
       req.on('error', (err) => abort(err.message))
       req.on('close', () => abort('connection closed'))
     })
+  }
+
+  /**
+   * Reads and drops the rest of a refused upload, then the connection serves its next request; an
+   * upload that goes on past {@link DISCARD_REFUSED_UPLOAD_BYTES} has its connection closed.
+   */
+  private discardUpload(req: IncomingMessage): void {
+    let discarded = 0
+    req.on('data', (c: Buffer) => {
+      discarded += c.length
+      if (discarded > DISCARD_REFUSED_UPLOAD_BYTES) req.socket.destroy()
+    })
+    req.resume()
   }
 
   /**

@@ -229,6 +229,58 @@ describe('JSON-RPC: size and count limits', () => {
     }
   })
 
+  test('a client still sending a body far over the limit reads the 413 (the server drains before it closes)', async () => {
+    const n = await startRpcNode({ rpc: { maxBodyBytes: 1024 } })
+    try {
+      // 2 MiB in 64 KiB chunks, each a timer tick after the last: the 413 is answered while the
+      // client still sends. A server that closed once it had answered made fetch fail (EPIPE).
+      const paced = (declare: boolean) =>
+        fetch(n.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(declare ? { 'content-length': String(32 * 65_536) } : {}),
+          },
+          body: (() => {
+            let sent = 0
+            return new ReadableStream<Uint8Array>({
+              async pull(c) {
+                await new Promise((r) => setTimeout(r, 1))
+                c.enqueue(new Uint8Array(65_536).fill(32))
+                if (++sent === 32) c.close()
+              },
+            })
+          })(),
+          duplex: 'half',
+        } as RequestInit).then(
+          async (r) => `${r.status} ${((await r.json()) as RpcReply).error?.code}`,
+          (e: Error) => `${e.message}: ${(e.cause as Error | undefined)?.message}`,
+        )
+      const statuses = await Promise.all([paced(true), paced(false), paced(true), paced(false)])
+      expect(statuses).toEqual(Array(4).fill(`413 ${RpcErrorCode.LIMIT_EXCEEDED}`))
+      // an upload past what the server drains has its connection closed; the server keeps serving
+      const endless = await fetch(n.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new ReadableStream({
+          pull(c) {
+            c.enqueue(new Uint8Array(1 << 20).fill(32))
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit).then(
+        (r) => r.status,
+        (e: Error) => (e.cause as Error | undefined)?.message ?? e.message,
+      )
+      expect(String(endless)).toMatch(/^413$|EPIPE|ECONNRESET|other side closed|socket/)
+      const ok = await call(n.url, 'chain_getStatus', {})
+      expect(ok.reply.result).toMatchObject({ chainId: n.genesis.chainId })
+      expect(n.node.mempool.size).toBe(0)
+    } finally {
+      await n.close()
+    }
+  })
+
   test('a batch of 10,000 -> -32006 naming the limit, and none of it is executed', async () => {
     // a body limit large enough that the batch limit is what refuses it
     const n = await startRpcNode({ rpc: { maxBodyBytes: 16 * 1024 * 1024 } })
