@@ -60,6 +60,12 @@ describe('group chains on a 3-validator testnet', () => {
       )
     ).join(', ')
 
+  /** A wait whose timeout also names every node's group head. */
+  const withHeads = (wait: Promise<void>): Promise<void> =>
+    wait.catch(async (e: Error) => {
+      throw new Error(`${e.message}; heads: ${await headsSeen()}`)
+    })
+
   beforeAll(async () => {
     tn = await TestnetNodes.create(3, { blockTimeMs: 400, extra: ['--follow-group', 'all'] })
     manifest = tn.manifest
@@ -197,20 +203,20 @@ describe('group chains on a 3-validator testnet', () => {
     startNode(1)
     startNode(2)
     // node 0 offers them again once they have waited two turns and a block time
-    await waitFor(
-      'the held posts in a block on every node',
-      async () => {
-        try {
-          const lists = await Promise.all(clients.map((c) => c.getGroupMessages(1, { limit: 10 })))
-          return lists.every((l) => held.every((id) => l.messages.some((m) => m.id === id)))
-        } catch {
-          return false
-        }
-      },
-      60_000,
-    ).catch(async (e: Error) => {
-      throw new Error(`${e.message}; heads: ${await headsSeen()}`)
-    })
+    await withHeads(
+      waitFor(
+        'the held posts in a block on every node',
+        async () => {
+          try {
+            const lists = await Promise.all(clients.map((c) => c.getGroupMessages(1, { limit: 10 })))
+            return lists.every((l) => held.every((id) => l.messages.some((m) => m.id === id)))
+          } catch {
+            return false
+          }
+        },
+        60_000,
+      ),
+    )
     expect((await clients[0]!.getGroupHead(1)).pending).toBe(0)
   }, 150_000)
 
@@ -226,13 +232,13 @@ describe('group chains on a 3-validator testnet', () => {
         } catch {
           // node 0 busy or the author's nonce raced: the next round signs again
         }
-        await waitFor(
-          'node 0 to drain its pool',
-          async () => (await clients[0]!.getGroupHead(1)).pending < 5,
-          30_000,
-        ).catch(async (e: Error) => {
-          throw new Error(`${e.message}; heads: ${await headsSeen()}`)
-        })
+        await withHeads(
+          waitFor(
+            'node 0 to drain its pool',
+            async () => (await clients[0]!.getGroupHead(1)).pending < 5,
+            30_000,
+          ),
+        )
       }
     })()
     for (let k = 0; k < 5; k++) {

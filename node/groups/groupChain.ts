@@ -309,20 +309,20 @@ export class GroupChain {
   }
 
   /**
-   * The pending transactions last offered to peers `ageMs` or more ago, in arrival order and up to
-   * `maxBytes` of them, marked offered now. A pending transaction lives only in the pools of the
+   * The pending transactions last offered to peers `ageMs` or more ago, in arrival order, at most
+   * `maxCount` and `maxBytes` of them, marked offered now. A pending transaction lives only in the pools of the
    * nodes that received its one gossip: a producer that was down or restarting when it went round
    * never saw it, one killed since has lost it, and the node that holds it would otherwise keep
    * it pending forever (and its author's later nonces with it).
    */
-  takeStale(ageMs: number, maxBytes: number): GroupTx[] {
+  takeStale(ageMs: number, maxCount: number, maxBytes: number): GroupTx[] {
     const now = this.deps.now()
     for (const id of this.offeredAt.keys()) if (!this.pool.has(id)) this.offeredAt.delete(id)
     const out: GroupTx[] = []
     let bytes = 0
     for (const tx of this.pool.values()) {
       if (now - (this.offeredAt.get(tx.id) ?? 0) < ageMs) continue
-      if (bytes + tx.bytes.length > maxBytes) break
+      if (out.length === maxCount || bytes + tx.bytes.length > maxBytes) break
       bytes += tx.bytes.length
       out.push(tx)
       this.offeredAt.set(tx.id, now)

@@ -524,17 +524,17 @@ export class GroupHost implements GroupService {
   private offerStale(g: Hosted): void {
     if (this.stopped || g.chain.pending === 0) return
     const { turnTimeoutMs, blockTimeMs } = g.chain.opts
-    const stale = g.chain.takeStale(2 * turnTimeoutMs + blockTimeMs, OFFER_MAX_BYTES)
-    for (let i = 0; i < stale.length; i += MAX_PENDING_OFFER_TXS) {
-      const txs = stale.slice(i, i + MAX_PENDING_OFFER_TXS).map((t) => t.bytes)
-      const bytes = encodeGroupGossip({ kind: 'pendingTxs', txs, offeredAtMs: Date.now() })
-      void this.publish(g.chain.groupId, bytes).then((peers) =>
-        this.log.debug(
-          { group: g.chain.groupId, txs: txs.length, peers },
-          'pending group transactions offered again',
-        ),
-      )
-    }
+    const txs = g.chain
+      .takeStale(2 * turnTimeoutMs + blockTimeMs, MAX_PENDING_OFFER_TXS, OFFER_MAX_BYTES)
+      .map((t) => t.bytes)
+    if (txs.length === 0) return
+    const bytes = encodeGroupGossip({ kind: 'pendingTxs', txs, offeredAtMs: Date.now() })
+    void this.publish(g.chain.groupId, bytes).then((peers) =>
+      this.log.debug(
+        { group: g.chain.groupId, txs: txs.length, peers },
+        'pending group transactions offered again',
+      ),
+    )
   }
 
   // ---------------------------------------------------------------- sync
